@@ -1,0 +1,33 @@
+#pragma once
+// The catch-up feed (yilian.feed.v1.EventFeed) over a Journal: consumers that cannot get
+// an event from Kafka read it here. Entries are sent as stored (bytes + hash), in batches
+// of at most `max_batch_entries` entries / ~1 MiB.
+//
+// Every call is checked by the Authorizer first (for example
+// authenticator.RequireRoles({ROLE_SERVICE, ROLE_AUDITOR})). Thread-safe; borrows the journal.
+
+#include "yilian/eventstore/journal.h"
+#include "yilian/feed/v1/feed.grpc.pb.h"
+#include "yilian/host/authenticator.h"
+
+namespace yilian::eventstore {
+
+class FeedService final : public feed::v1::EventFeed::Service {
+ public:
+  FeedService(const Journal* journal, host::Authorizer authorize, int max_batch_entries = 512)
+      : journal_(journal), authorize_(std::move(authorize)), max_batch_(max_batch_entries) {}
+
+  grpc::Status ReadJournal(grpc::ServerContext* ctx, const feed::v1::ReadJournalRequest* req,
+                           grpc::ServerWriter<feed::v1::JournalBatch>* out) override;
+  grpc::Status ReadAggregate(grpc::ServerContext* ctx, const feed::v1::ReadAggregateRequest* req,
+                             grpc::ServerWriter<feed::v1::JournalBatch>* out) override;
+  grpc::Status Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest* req,
+                    feed::v1::HeadResponse* out) override;
+
+ private:
+  const Journal* journal_;
+  host::Authorizer authorize_;
+  int max_batch_;
+};
+
+}  // namespace yilian::eventstore

@@ -1,0 +1,155 @@
+#pragma once
+// Journal: a service's immutable event log on RocksDB, and its write path.
+//
+// Append() puts a command's events, the aggregate's new version, the idempotency record
+// and the projector's rows into ONE WriteBatch written with sync=true, then answers. A
+// single writer thread drains all queued appends into one batch and one fsync (group
+// commit), so throughput grows with concurrency while each caller still waits for
+// durability.
+//
+// Each entry is stored as SHA-256(envelope) + envelope bytes; each envelope carries the
+// previous entry's hash, forming a per-service hash chain that Verify() walks.
+//
+// Thread-safe. Borrows the Store and the Projector; both must outlive the Journal.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "yilian/common/clock.h"
+#include "yilian/common/principal.h"
+#include "yilian/eventstore/projection.h"
+#include "yilian/eventstore/store.h"
+#include "yilian/events/v1/envelope.pb.h"
+
+namespace yilian::eventstore {
+
+inline constexpr int64_t kAnyVersion = -1;  // append whatever the current version is
+inline constexpr int64_t kNoStream = 0;     // the aggregate must not exist yet
+
+struct AppendRequest {
+  std::string aggregate_type;
+  std::string aggregate_id;
+  int64_t expected_version = kAnyVersion;  // else ABORTED naming the current version
+  // Optional. Same key and same request_hash -> the first result again, nothing written;
+  // same key and another request_hash -> ALREADY_EXISTS. Callers scope keys (for example
+  // by principal) so two callers cannot collide.
+  std::string idempotency_key;
+  std::string request_hash;  // required with a key: use RequestFingerprint(command)
+  std::string response;      // opaque reply kept for idempotent retries
+  common::Principal actor;
+  std::string correlation_id;
+  std::string causation_id;
+  // The events, with event_type, schema_version, payload, occurred_at and index fields
+  // (patient, institution_ids) set. The journal fills in event_id (if empty), source,
+  // sequence, aggregate fields, recorded_at, actor, correlation, causation,
+  // idempotency key and previous_hash.
+  std::vector<events::v1::Envelope> events;
+};
+
+struct AppendResult {
+  int64_t first_sequence = 0;
+  int64_t last_sequence = 0;
+  int64_t aggregate_version = 0;  // after the append
+  std::string response;           // the request's response (the first one, on a retry)
+  bool duplicate = false;         // true if answered from the idempotency record
+};
+
+// One stored entry. `envelope` is the exact stored bytes; hash = SHA-256(envelope).
+struct JournalEntry {
+  int64_t sequence = 0;
+  std::string_view hash;
+  std::string_view envelope;
+};
+
+struct Head {
+  int64_t sequence = 0;  // 0 when empty
+  std::string hash;      // hash of the entry at `sequence`; empty when empty
+};
+
+struct VerifyResult {
+  bool intact = true;
+  int64_t checked = 0;        // entries checked
+  Head head;                  // last entry checked and its hash
+  int64_t bad_sequence = 0;   // first inconsistent entry when !intact
+  std::string problem;        // what is wrong with it
+};
+
+struct JournalOptions {
+  std::string source_service;             // required, e.g. "referral"
+  Projector* projector = nullptr;         // the service's own projection; may be null
+  common::Clock* clock = &common::Clock::Real();
+  size_t max_batch = 1024;                // appends per group commit
+};
+
+class Journal {
+ public:
+  static absl::StatusOr<std::unique_ptr<Journal>> Open(Store* store, JournalOptions options);
+  // Finishes queued appends, then stops the writer.
+  ~Journal();
+
+  using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
+  // Queues an append; `done` runs on the writer thread once the batch is durable (or has
+  // failed). Keep `done` short: it delays the next batch.
+  void AppendAsync(AppendRequest request, AppendCallback done);
+  // Blocks until durable. Errors: INVALID_ARGUMENT (malformed request), ABORTED (version
+  // conflict), ALREADY_EXISTS (key reused for another request), the projector's error,
+  // UNAVAILABLE (disk trouble or shutting down).
+  absl::StatusOr<AppendResult> Append(AppendRequest request);
+
+  Head head() const;
+  const std::string& source_service() const { return options_.source_service; }
+  // Current version of an aggregate; 0 if it has no events.
+  absl::StatusOr<int64_t> AggregateVersion(std::string_view type, std::string_view id) const;
+
+  // Visits entries from `from_sequence` in order until `fn` returns false or `max` (0 =
+  // unlimited) entries were visited. Returns the number visited.
+  absl::StatusOr<int64_t> Read(int64_t from_sequence, int64_t max,
+                               absl::FunctionRef<bool(const JournalEntry&)> fn) const;
+  // One aggregate's entries from `from_version` in order.
+  absl::StatusOr<int64_t> ReadAggregate(std::string_view type, std::string_view id, int64_t from_version,
+                                        absl::FunctionRef<bool(const JournalEntry&)> fn) const;
+  // Walks the chain over [from, to] (to = 0: the head) and reports the first bad entry.
+  absl::StatusOr<VerifyResult> Verify(int64_t from_sequence = 1, int64_t to_sequence = 0) const;
+
+  // Empties the projection family and replays the whole journal through the projector.
+  // Appends wait meanwhile.
+  absl::Status RebuildProjections();
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  struct Overlay;
+  Journal(Store* store, JournalOptions options) : store_(store), options_(std::move(options)) {}
+  void WriterLoop();
+  void CommitBatch(std::vector<Pending>& batch);
+  absl::StatusOr<AppendResult> Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
+                                     Head& head);
+
+  Store* store_;
+  JournalOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  Head head_;                  // guarded by mu_ (written only by the writer thread)
+  std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
+  std::thread writer_;
+};
+
+// A fingerprint of a command for AppendRequest::request_hash (deterministic serialization).
+std::string RequestFingerprint(const google::protobuf::Message& command);
+// Parses an entry's stored envelope bytes. DATA_LOSS if they do not parse.
+absl::StatusOr<events::v1::Envelope> ParseEnvelope(std::string_view bytes);
+
+}  // namespace yilian::eventstore

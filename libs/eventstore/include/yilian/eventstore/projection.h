@@ -1,0 +1,50 @@
+#pragma once
+// Projections: the read model a service derives from events.
+//
+// A Projector folds one event into rows of the store's `projection` family (or, for a
+// consumer of another service's events, the `consumed` family) through a ProjectionBatch.
+// The journal calls it inside the very WriteBatch that appends the event, so the rows
+// are durable exactly when the event is; Journal::RebuildProjections replays the journal
+// through the same Projector, so the rebuilt rows equal the ones they replace.
+//
+// A Projector must be deterministic: its output depends only on the event and the rows
+// it reads through the batch. Not thread-safe; the journal calls it from its one writer.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+#include "yilian/eventstore/store.h"
+#include "yilian/events/v1/envelope.pb.h"
+
+namespace yilian::eventstore {
+
+// Read-your-writes access to one family inside a pending batch. Borrowed; valid only
+// during the Projector::Apply call it was passed to.
+class ProjectionBatch {
+ public:
+  ProjectionBatch(const Store& store, rocksdb::WriteBatchWithIndex* batch, Family family)
+      : store_(store), batch_(batch), cf_(store.cf(family)) {}
+
+  // The row as this batch would leave it: nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+
+ private:
+  const Store& store_;
+  rocksdb::WriteBatchWithIndex* batch_;
+  rocksdb::ColumnFamilyHandle* cf_;
+};
+
+class Projector {
+ public:
+  virtual ~Projector() = default;
+  // Folds `event` into rows. A non-OK status rejects the whole append it belongs to
+  // (nothing of it is written) and is returned to that append's caller.
+  virtual absl::Status Apply(const events::v1::Envelope& event, ProjectionBatch& rows) = 0;
+};
+
+}  // namespace yilian::eventstore

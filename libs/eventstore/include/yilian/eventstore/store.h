@@ -1,0 +1,69 @@
+#pragma once
+// Store: one service's RocksDB database, split into column families by job.
+//
+//   journal      sequence (big-endian u64) -> SHA-256 (32 bytes) + serialized Envelope
+//   streams      aggregate type \0 id \0 version (BE u64) -> sequence (BE u64)
+//   aggregates   aggregate type \0 id -> current version (BE u64)
+//   idempotency  key -> yilian.storage.v1.IdempotencyRecord
+//   meta         "head" -> head sequence + head hash; other bookkeeping
+//   projection   the service's own read model, rebuilt from its journal
+//   consumed     read models fed by other services' events and consumer positions (bus)
+//
+// Thread-safe (RocksDB is). Owns the DB; the journal and projections borrow it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+
+namespace yilian::eventstore {
+
+enum class Family { kJournal, kStreams, kAggregates, kIdempotency, kMeta, kProjection, kConsumed };
+inline constexpr int kFamilyCount = 7;
+
+struct StoreOptions {
+  std::string path;
+  size_t block_cache_bytes = 64 << 20;
+  bool create_if_missing = true;
+};
+
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[static_cast<int>(f)]; }
+  const std::string& path() const { return path_; }
+
+  // Point read from one family: nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> Get(Family f, std::string_view key) const;
+  // Visits keys starting with `prefix` in order, from `start` (>= prefix) if given, until
+  // `fn` returns false. Returns the number visited.
+  absl::StatusOr<int64_t> Scan(Family f, std::string_view prefix, std::string_view start,
+                               absl::FunctionRef<bool(std::string_view key, std::string_view value)> fn) const;
+  // Empties a family (drop and recreate). The caller must ensure nothing writes it meanwhile.
+  absl::Status Reset(Family f);
+  // Every key/value of a family, for comparisons in tests and tools.
+  absl::StatusOr<std::string> Dump(Family f) const;
+
+ private:
+  Store() = default;
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* handles_[kFamilyCount] = {};
+  rocksdb::ColumnFamilyOptions cf_options_;
+};
+
+// rocksdb::Status -> absl::Status, naming what was being done.
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+// Big-endian u64 keys sort in numeric order.
+std::string EncodeU64(uint64_t v);
+uint64_t DecodeU64(std::string_view s);
+
+}  // namespace yilian::eventstore

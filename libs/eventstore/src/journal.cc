@@ -1,0 +1,279 @@
+#include "yilian/eventstore/journal.h"
+
+#include <future>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+#include "src/keys.h"
+#include "yilian/common/logging.h"
+#include "yilian/common/sha256.h"
+#include "yilian/common/strings.h"
+#include "yilian/common/uuid.h"
+#include "yilian/storage/v1/storage.pb.h"
+
+namespace yilian::eventstore {
+
+using google::protobuf::util::TimeUtil;
+
+// What earlier appends of the batch being built have changed but not yet written.
+struct Journal::Overlay {
+  absl::flat_hash_map<std::string, int64_t> versions;
+  absl::flat_hash_map<std::string, storage::v1::IdempotencyRecord> idempotency;
+};
+
+std::string RequestFingerprint(const google::protobuf::Message& command) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    command.SerializeToCodedStream(&out);
+  }
+  return common::Sha256(absl::StrCat(command.GetTypeName(), absl::string_view("\0", 1), bytes));
+}
+
+absl::StatusOr<events::v1::Envelope> ParseEnvelope(std::string_view bytes) {
+  events::v1::Envelope env;
+  if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return absl::DataLossError("stored envelope does not parse");
+  return env;
+}
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Store* store, JournalOptions options) {
+  if (options.source_service.empty()) return absl::InvalidArgumentError("journal needs a source_service name");
+  if (options.max_batch == 0) options.max_batch = 1;
+  std::unique_ptr<Journal> j(new Journal(store, std::move(options)));
+  auto head = store->Get(Family::kMeta, keys::kHead);
+  if (!head.ok()) return head.status();
+  if (*head) {
+    if ((*head)->size() != 8 + keys::kHashSize) return absl::DataLossError("journal head record is malformed");
+    j->head_.sequence = static_cast<int64_t>(DecodeU64(**head));
+    j->head_.hash = (*head)->substr(8);
+  }
+  // The head and the entries are written in one batch, so the last entry must be the head.
+  std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(Family::kJournal)));
+  it->SeekToLast();
+  const int64_t last = it->Valid() ? static_cast<int64_t>(DecodeU64(it->key().ToStringView())) : 0;
+  if (last != j->head_.sequence)
+    return absl::DataLossError(absl::StrCat("journal of ", j->options_.source_service, " ends at ", last,
+                                            " but its head record says ", j->head_.sequence));
+  auto rebuilding = store->Get(Family::kMeta, keys::kRebuilding);
+  if (!rebuilding.ok()) return rebuilding.status();
+  if (*rebuilding) {
+    common::Logger().warn("journal {}: a projection rebuild was interrupted; rebuilding again",
+                          j->options_.source_service);
+    if (auto s = j->RebuildProjections(); !s.ok()) return s;
+  }
+  j->writer_ = std::thread([p = j.get()] { p->WriterLoop(); });
+  return j;
+}
+
+Journal::~Journal() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void Journal::AppendAsync(AppendRequest request, AppendCallback done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(request), std::move(done)});
+      if (queue_.size() == 1) cv_.notify_one();
+      return;
+    }
+  }
+  std::move(done)(absl::UnavailableError("journal is shutting down"));
+}
+
+absl::StatusOr<AppendResult> Journal::Append(AppendRequest request) {
+  std::promise<absl::StatusOr<AppendResult>> promise;
+  auto future = promise.get_future();
+  AppendAsync(std::move(request), [&promise](absl::StatusOr<AppendResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+Head Journal::head() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return head_;
+}
+
+absl::StatusOr<int64_t> Journal::AggregateVersion(std::string_view type, std::string_view id) const {
+  auto v = store_->Get(Family::kAggregates, keys::Aggregate(type, id));
+  if (!v.ok()) return v.status();
+  return *v ? static_cast<int64_t>(DecodeU64(**v)) : 0;
+}
+
+void Journal::WriterLoop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void Journal::CommitBatch(std::vector<Pending>& batch) {
+  std::lock_guard<std::mutex> writer_lock(writer_mu_);
+  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  Overlay overlay;
+  Head head = this->head();
+  std::vector<absl::StatusOr<AppendResult>> results;
+  results.reserve(batch.size());
+  for (auto& p : batch) {
+    wb.SetSavePoint();
+    Head before = head;
+    auto r = Stage(p, wb, overlay, head);
+    if (r.ok()) {
+      wb.PopSavePoint().PermitUncheckedError();
+    } else {
+      wb.RollbackToSavePoint().PermitUncheckedError();
+      head = std::move(before);
+    }
+    results.push_back(std::move(r));
+  }
+  const Head committed = this->head();
+  if (head.sequence != committed.sequence || wb.GetWriteBatch()->Count() > 0) {
+    wb.Put(store_->cf(Family::kMeta), keys::kHead, EncodeU64(static_cast<uint64_t>(head.sequence)) + head.hash);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto s = store_->db()->Write(wo, wb.GetWriteBatch());
+    if (!s.ok()) {
+      absl::Status err = FromRocks(s, "writing the journal");
+      common::Logger().error("journal {}: batch of {} appends failed: {}", options_.source_service, batch.size(),
+                             err.ToString());
+      for (auto& r : results)
+        if (r.ok()) r = err;
+      head = committed;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    head_ = head;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) std::move(batch[i].done)(std::move(results[i]));
+}
+
+absl::StatusOr<AppendResult> Journal::Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
+                                            Head& head) {
+  AppendRequest& req = p.request;
+  if (req.aggregate_type.empty() || req.aggregate_id.empty())
+    return absl::InvalidArgumentError("append needs an aggregate type and id");
+  if (req.aggregate_type.find('\0') != std::string::npos || req.aggregate_id.find('\0') != std::string::npos)
+    return absl::InvalidArgumentError("aggregate type and id may not contain NUL");
+  if (req.events.empty()) return absl::InvalidArgumentError("append needs at least one event");
+  if (!req.idempotency_key.empty() && req.request_hash.empty())
+    return absl::InvalidArgumentError("an idempotency key needs a request_hash (RequestFingerprint)");
+
+  if (!req.idempotency_key.empty()) {
+    storage::v1::IdempotencyRecord rec;
+    bool found = false;
+    if (auto it = overlay.idempotency.find(req.idempotency_key); it != overlay.idempotency.end()) {
+      rec = it->second;
+      found = true;
+    } else {
+      auto v = store_->Get(Family::kIdempotency, req.idempotency_key);
+      if (!v.ok()) return v.status();
+      if (*v) {
+        if (!rec.ParseFromString(**v)) return absl::DataLossError("idempotency record does not parse");
+        found = true;
+      }
+    }
+    if (found) {
+      if (rec.request_hash() != req.request_hash)
+        return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", req.idempotency_key,
+                                                     "\" was already used for a different request on ",
+                                                     rec.aggregate_type(), " ", rec.aggregate_id(),
+                                                     "; use a new key for a new request"));
+      AppendResult r;
+      r.first_sequence = rec.first_sequence();
+      r.last_sequence = rec.last_sequence();
+      r.aggregate_version = rec.aggregate_version();
+      r.response = rec.response();
+      r.duplicate = true;
+      return r;
+    }
+  }
+
+  const std::string agg_key = keys::Aggregate(req.aggregate_type, req.aggregate_id);
+  int64_t current = 0;
+  if (auto it = overlay.versions.find(agg_key); it != overlay.versions.end()) {
+    current = it->second;
+  } else {
+    auto v = AggregateVersion(req.aggregate_type, req.aggregate_id);
+    if (!v.ok()) return v.status();
+    current = *v;
+  }
+  if (req.expected_version != kAnyVersion && req.expected_version != current)
+    return absl::AbortedError(absl::StrCat(req.aggregate_type, " ", req.aggregate_id, " is at version ", current,
+                                           ", not the expected ", req.expected_version,
+                                           ": reload it and decide again"));
+
+  const auto now = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(options_.clock->Now()));
+  AppendResult result;
+  result.first_sequence = head.sequence + 1;
+  int64_t version = current;
+  ProjectionBatch rows(*store_, &wb, Family::kProjection);
+  for (auto& env : req.events) {
+    ++version;
+    const int64_t seq = head.sequence + 1;
+    if (env.event_id().empty()) env.set_event_id(common::NewUuidAt(options_.clock->Now()));
+    env.set_source_service(options_.source_service);
+    env.set_source_sequence(seq);
+    env.set_aggregate_type(req.aggregate_type);
+    env.set_aggregate_id(req.aggregate_id);
+    env.set_aggregate_version(version);
+    *env.mutable_recorded_at() = now;
+    if (!env.has_occurred_at()) *env.mutable_occurred_at() = now;
+    *env.mutable_actor() = req.actor.ToProto();
+    env.set_correlation_id(req.correlation_id);
+    env.set_causation_id(req.causation_id);
+    env.set_idempotency_key(req.idempotency_key);
+    env.set_previous_hash(head.hash);
+    std::string bytes = env.SerializeAsString();
+    std::string hash = common::Sha256(bytes);
+    const std::string seq_key = EncodeU64(static_cast<uint64_t>(seq));
+    wb.Put(store_->cf(Family::kJournal), seq_key, hash + bytes);
+    wb.Put(store_->cf(Family::kStreams), keys::Stream(req.aggregate_type, req.aggregate_id, version), seq_key);
+    if (options_.projector) {
+      absl::Status s = options_.projector->Apply(env, rows);
+      if (!s.ok()) return s;
+    }
+    head.sequence = seq;
+    head.hash = std::move(hash);
+  }
+  wb.Put(store_->cf(Family::kAggregates), agg_key, EncodeU64(static_cast<uint64_t>(version)));
+  overlay.versions[agg_key] = version;
+  result.last_sequence = head.sequence;
+  result.aggregate_version = version;
+  result.response = req.response;
+  if (!req.idempotency_key.empty()) {
+    storage::v1::IdempotencyRecord rec;
+    rec.set_request_hash(req.request_hash);
+    rec.set_response(req.response);
+    rec.set_first_sequence(result.first_sequence);
+    rec.set_last_sequence(result.last_sequence);
+    rec.set_aggregate_version(version);
+    rec.set_aggregate_type(req.aggregate_type);
+    rec.set_aggregate_id(req.aggregate_id);
+    wb.Put(store_->cf(Family::kIdempotency), req.idempotency_key, rec.SerializeAsString());
+    overlay.idempotency[req.idempotency_key] = std::move(rec);
+  }
+  return result;
+}
+
+}  // namespace yilian::eventstore

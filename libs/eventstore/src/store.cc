@@ -1,0 +1,113 @@
+#include "yilian/eventstore/store.h"
+
+#include "absl/strings/str_cat.h"
+#include "yilian/common/strings.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/table.h"
+#include "rocksdb/filter_policy.h"
+
+namespace yilian::eventstore {
+namespace {
+constexpr const char* kFamilyNames[kFamilyCount] = {"journal", "streams",    "aggregates", "idempotency",
+                                                    "meta",    "projection", "consumed"};
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(common::Sv(what), ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+uint64_t DecodeU64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<uint8_t>(s[i]);
+  return v;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store());
+  store->path_ = options.path;
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_total_wal_size = 256 << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  store->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  store->cf_options_.write_buffer_size = 32 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, store->cf_options_);
+  for (const char* name : kFamilyNames) families.emplace_back(name, store->cf_options_);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening store at ", options.path));
+  store->db_.reset(raw);
+  delete handles[0];  // default family: unused
+  for (int i = 0; i < kFamilyCount; ++i) store->handles_[i] = handles[i + 1];
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+}
+
+absl::StatusOr<std::optional<std::string>> Store::Get(Family f, std::string_view key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf(f), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, "reading store");
+  return value;
+}
+
+absl::StatusOr<int64_t> Store::Scan(Family f, std::string_view prefix, std::string_view start,
+                                    absl::FunctionRef<bool(std::string_view, std::string_view)> fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(f)));
+  std::string_view from = start.empty() ? prefix : start;
+  int64_t n = 0;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    std::string_view k(it->key().data(), it->key().size());
+    if (k.substr(0, prefix.size()) != prefix) break;
+    ++n;
+    if (!fn(k, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning store");
+  return n;
+}
+
+absl::Status Store::Reset(Family f) {
+  int i = static_cast<int>(f);
+  auto s = db_->DropColumnFamily(handles_[i]);
+  if (!s.ok()) return FromRocks(s, "dropping column family");
+  db_->DestroyColumnFamilyHandle(handles_[i]);
+  handles_[i] = nullptr;
+  s = db_->CreateColumnFamily(cf_options_, kFamilyNames[i], &handles_[i]);
+  return FromRocks(s, "recreating column family");
+}
+
+absl::StatusOr<std::string> Store::Dump(Family f) const {
+  std::string out;
+  auto n = Scan(f, "", "", [&](std::string_view k, std::string_view v) {
+    absl::StrAppend(&out, k.size(), ":", common::Sv(k), "=", v.size(), ":", common::Sv(v), "\n");
+    return true;
+  });
+  if (!n.ok()) return n.status();
+  return out;
+}
+
+}  // namespace yilian::eventstore

@@ -1,0 +1,53 @@
+#pragma once
+// Who is calling: turns a gRPC call's credentials into a Principal.
+//
+// - Embedded default: bearer tokens. The caller sends metadata
+//   "authorization: Bearer <token>"; the tokens file holds only SHA-256 hashes:
+//       # sha256-of-token                                 subject     institution  role
+//       sha256:9f86d081884c7d659a2feaa0c55ad015...  admin@loudi loudi-1st    consortium-admin
+//   (`yilian-token hash <token>` or `printf %s TOKEN | sha256sum` makes the hash.)
+// - Mutual TLS: the verified client certificate's subject names the caller:
+//   CN = subject, O = institution id, OU = role name.
+// No credentials, an unknown token or an unusable certificate -> UNAUTHENTICATED.
+//
+// Immutable after construction; thread-safe.
+
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "yilian/common/principal.h"
+
+namespace yilian::host {
+
+// A check run at the top of an RPC handler: OK to proceed, or the status to return.
+using Authorizer = std::function<absl::Status(const grpc::ServerContextBase&)>;
+
+class Authenticator {
+ public:
+  // Reads a tokens file (format above). INVALID_ARGUMENT names the bad line.
+  static absl::StatusOr<Authenticator> FromTokensFile(const std::string& path);
+  // Tokens given in clear, for tests and tools: token -> principal (hashed on the way in).
+  static Authenticator FromTokens(const std::map<std::string, common::Principal>& tokens);
+  // Trusts the TLS layer's verified peer certificate.
+  static Authenticator FromClientCertificates();
+
+  absl::StatusOr<common::Principal> Authenticate(const grpc::ServerContextBase& ctx) const;
+
+  // An Authorizer that accepts any authenticated caller whose role is listed
+  // (PERMISSION_DENIED otherwise, naming the role and what is needed).
+  Authorizer RequireRoles(std::vector<common::Role> roles) const;
+
+ private:
+  bool use_certificates_ = false;
+  std::map<std::string, common::Principal> by_token_hash_;  // hex sha256 -> principal
+};
+
+// Hex SHA-256 of a token, as stored in tokens files.
+std::string TokenHash(std::string_view token);
+
+}  // namespace yilian::host

@@ -1,0 +1,103 @@
+#include "yilian/host/authenticator.h"
+
+#include <fstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grpc/grpc_security_constants.h"
+#include "yilian/common/sha256.h"
+
+namespace yilian::host {
+
+std::string TokenHash(std::string_view token) { return common::Sha256Hex(token); }
+
+absl::StatusOr<Authenticator> Authenticator::FromTokensFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("tokens file \"", path, "\" cannot be read"));
+  Authenticator auth;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    absl::string_view l = absl::StripAsciiWhitespace(line);
+    if (l.empty() || l[0] == '#') continue;
+    std::vector<std::string> f = absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (f.size() != 4 || !absl::StartsWith(f[0], "sha256:") || f[0].size() != 7 + 64)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tokens file \"", path, "\" line ", n,
+          ": expected \"sha256:<64 hex digits> <subject> <institution> <role>\""));
+    auto role = common::ParseRole(f[3]);
+    if (!role.ok())
+      return absl::InvalidArgumentError(absl::StrCat("tokens file \"", path, "\" line ", n, ": ", role.status().message()));
+    auth.by_token_hash_[absl::AsciiStrToLower(f[0].substr(7))] = common::Principal{f[1], f[2], *role};
+  }
+  return auth;
+}
+
+Authenticator Authenticator::FromTokens(const std::map<std::string, common::Principal>& tokens) {
+  Authenticator auth;
+  for (const auto& [token, principal] : tokens) auth.by_token_hash_[TokenHash(token)] = principal;
+  return auth;
+}
+
+Authenticator Authenticator::FromClientCertificates() {
+  Authenticator auth;
+  auth.use_certificates_ = true;
+  return auth;
+}
+
+namespace {
+// "CN=dr.wang,OU=clinician,O=loudi-1st" (either RFC 2253 or OpenSSL's "/"-separated form).
+std::map<std::string, std::string> ParseSubject(absl::string_view subject) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view part : absl::StrSplit(subject, absl::ByAnyChar(",/"), absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+    out[std::string(absl::StripAsciiWhitespace(kv.first))] = std::string(absl::StripAsciiWhitespace(kv.second));
+  }
+  return out;
+}
+}  // namespace
+
+absl::StatusOr<common::Principal> Authenticator::Authenticate(const grpc::ServerContextBase& ctx) const {
+  if (use_certificates_) {
+    auto auth = ctx.auth_context();
+    if (!auth || !auth->IsPeerAuthenticated())
+      return absl::UnauthenticatedError("a client certificate is required (mutual TLS)");
+    auto subjects = auth->FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME);
+    if (subjects.empty()) return absl::UnauthenticatedError("the client certificate has no subject");
+    auto fields = ParseSubject(absl::string_view(subjects.front().data(), subjects.front().size()));
+    auto role = common::ParseRole(fields["OU"]);
+    if (fields["CN"].empty() || fields["O"].empty() || !role.ok())
+      return absl::UnauthenticatedError(
+          "the client certificate subject must name CN=<subject>, O=<institution id>, OU=<role>");
+    return common::Principal{fields["CN"], fields["O"], *role};
+  }
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end())
+    return absl::UnauthenticatedError("no credentials: send metadata \"authorization: Bearer <token>\"");
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ") || value.empty())
+    return absl::UnauthenticatedError("the authorization metadata must be \"Bearer <token>\"");
+  auto found = by_token_hash_.find(TokenHash(std::string_view(value.data(), value.size())));
+  if (found == by_token_hash_.end()) return absl::UnauthenticatedError("unknown token");
+  return found->second;
+}
+
+Authorizer Authenticator::RequireRoles(std::vector<common::Role> roles) const {
+  return [self = *this, roles = std::move(roles)](const grpc::ServerContextBase& ctx) -> absl::Status {
+    auto principal = self.Authenticate(ctx);
+    if (!principal.ok()) return principal.status();
+    for (auto r : roles)
+      if (principal->role == r) return absl::OkStatus();
+    std::vector<std::string> names;
+    for (auto r : roles) names.emplace_back(common::RoleName(r));
+    return absl::PermissionDeniedError(absl::StrCat("role ", common::RoleName(principal->role),
+                                                    " may not call this; it needs one of: ",
+                                                    absl::StrJoin(names, ", ")));
+  };
+}
+
+}  // namespace yilian::host

@@ -1,0 +1,108 @@
+#include "yilian/host/service_host.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "yilian/common/logging.h"
+
+namespace yilian::host {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, " \"", path, "\" cannot be read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOptions& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  auto cert = ReadFile(tls.cert_file, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(tls.key_file, "TLS key");
+  if (!key.ok()) return key.status();
+  auto ca = ReadFile(tls.client_ca_file, "TLS client CA");
+  if (!ca.ok()) return ca.status();
+  grpc::SslServerCredentialsOptions opts(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  opts.pem_root_certs = *ca;
+  opts.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(opts);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options,
+                                                                std::vector<grpc::Service*> services) {
+  if (options.tls.enabled()) return Start(options, Authenticator::FromClientCertificates(), std::move(services));
+  if (options.tokens_file.empty())
+    return absl::InvalidArgumentError("no authentication configured: set a tokens file or TLS certificates");
+  auto auth = Authenticator::FromTokensFile(options.tokens_file);
+  if (!auth.ok()) return auth.status();
+  return Start(options, *std::move(auth), std::move(services));
+}
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options,
+                                                                Authenticator authenticator,
+                                                                std::vector<grpc::Service*> services) {
+  auto creds = Credentials(options.tls);
+  if (!creds.ok()) return creds.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(authenticator)));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, *creds, &host->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  for (auto* s : services) builder.RegisterService(s);
+  host->server_ = builder.BuildAndStart();
+  if (!host->server_ || host->port_ == 0)
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
+                                               ": address in use or not available"));
+  std::pair<std::string, std::string> hp = absl::StrSplit(options.listen_address, absl::MaxSplits(':', 1));
+  host->host_ = hp.first.empty() || hp.first == "0.0.0.0" || hp.first == "[::]" ? "127.0.0.1" : hp.first;
+  host->server_->GetHealthCheckService()->SetServingStatus(true);
+  common::Logger().info("{} serving gRPC on {} ({})", options.service_name, host->address(),
+                        options.tls.enabled() ? "mutual TLS" : "bearer tokens");
+  return host;
+}
+
+std::string ServiceHost::address() const { return absl::StrCat(host_, ":", port_); }
+
+void ServiceHost::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  server_->Wait();
+}
+
+ServiceHost::~ServiceHost() { Shutdown(absl::Seconds(5)); }
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace yilian::host
