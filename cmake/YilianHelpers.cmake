@@ -1,5 +1,5 @@
 # Small helpers so every target of ours gets the same warnings and layout.
-set(YILIAN_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
+set(YILIAN_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers)
 
 # yilian_cc_library(NAME name SRCS ... DEPS ...) -> target yilian_<name>, alias yilian::<name>
 function(yilian_cc_library)

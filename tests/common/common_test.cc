@@ -1,0 +1,77 @@
+// UUIDs, roles, status macros, clock.
+#include <set>
+
+#include "gtest/gtest.h"
+#include "yilian/common/clock.h"
+#include "yilian/common/principal.h"
+#include "yilian/common/sha256.h"
+#include "yilian/common/uuid.h"
+#include "yilian/testing/status_matchers.h"
+
+namespace yilian::common {
+namespace {
+
+TEST(UuidTest, Version7UniqueAndTimeOrdered) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto u = NewUuid();
+    ASSERT_TRUE(IsUuid(u)) << u;
+    EXPECT_EQ(u[14], '7');
+    EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');
+    EXPECT_TRUE(seen.insert(u).second);
+  }
+  auto early = NewUuidAt(absl::FromUnixMillis(1'000'000));
+  auto late = NewUuidAt(absl::FromUnixMillis(2'000'000));
+  EXPECT_LT(early, late);
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+}
+
+TEST(PrincipalTest, RolesRoundTripAndUnknownNamesAreExplained) {
+  for (auto name : {"consortium-admin", "clinician", "referral-office", "dispatch", "auditor", "service"}) {
+    ASSERT_OK_AND_ASSIGN(auto role, ParseRole(name));
+    EXPECT_EQ(RoleName(role), name);
+  }
+  auto bad = ParseRole("doctor");
+  EXPECT_CODE(bad, kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("\"doctor\" is not one of"), std::string::npos);
+  Principal p{"dr.li", "loudi-1st", Role::ROLE_CLINICIAN};
+  EXPECT_EQ(Principal::FromProto(p.ToProto()), p);
+}
+
+absl::StatusOr<int> Half(int x) {
+  if (x % 2) return absl::InvalidArgumentError("odd");
+  return x / 2;
+}
+absl::StatusOr<int> Quarter(int x) {
+  ASSIGN_OR_RETURN(int h, Half(x));
+  ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+absl::Status Check(int x) {
+  RETURN_IF_ERROR(Half(x));
+  RETURN_IF_ERROR(absl::OkStatus());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacrosTest, PropagateErrorsAndValues) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_CODE(Quarter(6), kInvalidArgument);
+  EXPECT_OK(Check(2));
+  EXPECT_CODE(Check(3), kInvalidArgument);
+}
+
+TEST(ClockTest, ManualClockMovesOnlyWhenTold) {
+  ManualClock clock(absl::FromUnixSeconds(100));
+  EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(100));
+  clock.Advance(absl::Minutes(1));
+  EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(160));
+  EXPECT_GT(Clock::Real().Now(), absl::FromUnixSeconds(1'600'000'000));
+}
+
+TEST(Sha256Test, KnownVector) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256("abc").size(), 32u);
+}
+
+}  // namespace
+}  // namespace yilian::common

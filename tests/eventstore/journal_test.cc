@@ -1,0 +1,241 @@
+// The journal's write path: versions, idempotency, group commit, hash chain.
+#include "yilian/eventstore/journal.h"
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "yilian/common/uuid.h"
+#include "yilian/testing/counter_projector.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/temp_dir.h"
+
+namespace yilian::eventstore {
+namespace {
+
+using testing::CounterAppend;
+using testing::CounterEvent;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    ASSERT_OK_AND_ASSIGN(store_, Store::Open({.path = dir_.Sub("db")}));
+    ASSERT_OK_AND_ASSIGN(journal_, Journal::Open(store_.get(), {.source_service = "test", .projector = &projector_,
+                                                               .clock = &clock_}));
+  }
+  void Reopen() {
+    journal_.reset();
+    store_.reset();
+    Open();
+  }
+  testing::v1::Counter CounterRow(const std::string& id) {
+    testing::v1::Counter c;
+    auto row = store_->Get(Family::kProjection, "counter/" + id);
+    EXPECT_OK(row);
+    if (row.ok() && *row) c.ParseFromString(**row);
+    return c;
+  }
+
+  yilian::testing::TempDir dir_;
+  common::ManualClock clock_;
+  testing::CounterProjector projector_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Journal> journal_;
+};
+
+TEST_F(JournalTest, AppendAssignsSequencesVersionsAndEnvelopeFields) {
+  auto req = CounterAppend("a", kNoStream, 2);
+  req.correlation_id = "corr-1";
+  ASSERT_OK_AND_ASSIGN(auto r1, journal_->Append(req));
+  EXPECT_EQ(r1.first_sequence, 1);
+  EXPECT_EQ(r1.last_sequence, 2);
+  EXPECT_EQ(r1.aggregate_version, 2);
+  ASSERT_OK_AND_ASSIGN(auto r2, journal_->Append(CounterAppend("b", kNoStream)));
+  EXPECT_EQ(r2.first_sequence, 3);
+  EXPECT_EQ(r2.aggregate_version, 1);
+  EXPECT_EQ(journal_->head().sequence, 3);
+
+  std::vector<events::v1::Envelope> seen;
+  ASSERT_OK(journal_->ReadAggregate("counter", "a", 1, [&](const JournalEntry& e) {
+    seen.push_back(*ParseEnvelope(e.envelope));
+    return true;
+  }));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].aggregate_version(), 2);
+  EXPECT_EQ(seen[1].source_sequence(), 2);
+  EXPECT_EQ(seen[1].source_service(), "test");
+  EXPECT_EQ(seen[1].correlation_id(), "corr-1");
+  EXPECT_EQ(seen[1].actor().subject(), "tester");
+  EXPECT_TRUE(common::IsUuid(seen[0].event_id()));
+  EXPECT_NE(seen[0].event_id(), seen[1].event_id());
+  EXPECT_EQ(seen[0].recorded_at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_EQ(seen[0].previous_hash(), "");
+  EXPECT_EQ(seen[1].previous_hash().size(), 32u);
+  EXPECT_EQ(CounterRow("a").total(), 2);
+  EXPECT_EQ(CounterRow("b").total(), 1);
+}
+
+TEST_F(JournalTest, VersionConflictIsAbortedNamingTheCurrentVersionAndWritesNothing) {
+  ASSERT_OK(journal_->Append(CounterAppend("a", kNoStream, 3)));
+  auto r = journal_->Append(CounterAppend("a", 1));
+  EXPECT_CODE(r, kAborted);
+  EXPECT_NE(r.status().message().find("is at version 3"), std::string::npos) << r.status();
+  EXPECT_CODE(journal_->Append(CounterAppend("a", kNoStream)), kAborted);
+  EXPECT_EQ(journal_->head().sequence, 3);
+  EXPECT_EQ(CounterRow("a").total(), 3);
+  ASSERT_OK(journal_->Append(CounterAppend("a", 3)));
+  ASSERT_OK(journal_->Append(CounterAppend("a", kAnyVersion)));
+  EXPECT_EQ(*journal_->AggregateVersion("counter", "a"), 5);
+}
+
+TEST_F(JournalTest, IdempotentRetryReturnsTheFirstResultAndAnotherRequestIsRefused) {
+  auto req = CounterAppend("a", kNoStream);
+  req.idempotency_key = "alice/submit-1";
+  req.request_hash = "fingerprint-1";
+  req.response = "created a at v1";
+  ASSERT_OK_AND_ASSIGN(auto first, journal_->Append(req));
+  EXPECT_FALSE(first.duplicate);
+  ASSERT_OK_AND_ASSIGN(auto again, journal_->Append(req));  // same key, same request
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.first_sequence, first.first_sequence);
+  EXPECT_EQ(again.response, "created a at v1");
+  EXPECT_EQ(journal_->head().sequence, 1);
+
+  auto other = CounterAppend("a", 1);
+  other.idempotency_key = "alice/submit-1";
+  other.request_hash = "fingerprint-2";
+  EXPECT_CODE(journal_->Append(other), kAlreadyExists);
+  EXPECT_EQ(journal_->head().sequence, 1);
+
+  Reopen();  // the record is durable
+  ASSERT_OK_AND_ASSIGN(auto after_restart, journal_->Append(req));
+  EXPECT_TRUE(after_restart.duplicate);
+  EXPECT_EQ(after_restart.response, "created a at v1");
+}
+
+TEST_F(JournalTest, MalformedRequestsAreRejected) {
+  EXPECT_CODE(journal_->Append(CounterAppend("", kNoStream)), kInvalidArgument);
+  EXPECT_CODE(journal_->Append(CounterAppend("a", kNoStream, 0)), kInvalidArgument);
+  auto keyed = CounterAppend("a", kNoStream);
+  keyed.idempotency_key = "k";  // no request hash
+  EXPECT_CODE(journal_->Append(keyed), kInvalidArgument);
+  EXPECT_EQ(journal_->head().sequence, 0);
+}
+
+TEST_F(JournalTest, ProjectorErrorRejectsOnlyThatAppend) {
+  auto poisoned = CounterAppend("p", kNoStream, 2);
+  poisoned.events.push_back(CounterEvent(1, "poison"));
+  // Queue good and bad appends together so they share a group commit.
+  std::vector<std::future<absl::StatusOr<AppendResult>>> results;
+  std::vector<std::promise<absl::StatusOr<AppendResult>>> promises(3);
+  std::vector<AppendRequest> reqs = {CounterAppend("g1", kNoStream), poisoned, CounterAppend("g2", kNoStream)};
+  for (int i = 0; i < 3; ++i) {
+    results.push_back(promises[i].get_future());
+    journal_->AppendAsync(reqs[i], [&promises, i](absl::StatusOr<AppendResult> r) { promises[i].set_value(r); });
+  }
+  EXPECT_OK(results[0].get());
+  EXPECT_CODE(results[1].get(), kFailedPrecondition);
+  EXPECT_OK(results[2].get());
+  EXPECT_EQ(journal_->head().sequence, 2);
+  EXPECT_EQ(*journal_->AggregateVersion("counter", "p"), 0);
+  EXPECT_EQ(CounterRow("p").events(), 0);
+  ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.checked, 2);
+}
+
+TEST_F(JournalTest, EightThreadsRacingOnOneAggregateGetEachVersionExactlyOnce) {
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::atomic<int> wins{0}, aborted{0};
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<int64_t> versions_won;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int mine = 0;
+      while (mine < kPerThread) {
+        auto current = journal_->AggregateVersion("counter", "hot");
+        ASSERT_OK(current);
+        auto req = CounterAppend("hot", *current);
+        req.idempotency_key = absl::StrCat("t", t, "/", mine);
+        req.request_hash = req.idempotency_key;
+        auto r = journal_->Append(req);
+        if (r.ok()) {
+          ASSERT_FALSE(r->duplicate);
+          std::lock_guard<std::mutex> lock(mu);
+          EXPECT_TRUE(versions_won.insert(r->aggregate_version).second) << "version won twice";
+          ++wins;
+          ++mine;
+          // The retry of a winning command answers the first result.
+          auto retry = journal_->Append(req);
+          ASSERT_OK(retry);
+          EXPECT_TRUE(retry->duplicate);
+          EXPECT_EQ(retry->aggregate_version, r->aggregate_version);
+        } else {
+          ASSERT_EQ(r.status().code(), absl::StatusCode::kAborted) << r.status();
+          ++aborted;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), kThreads * kPerThread);
+  ASSERT_EQ(versions_won.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*versions_won.begin(), 1);
+  EXPECT_EQ(*versions_won.rbegin(), kThreads * kPerThread);  // no gaps
+  EXPECT_EQ(CounterRow("hot").total(), kThreads * kPerThread);
+  int64_t expect_version = 1;
+  ASSERT_OK(journal_->ReadAggregate("counter", "hot", 1, [&](const JournalEntry& e) {
+    EXPECT_EQ(ParseEnvelope(e.envelope)->aggregate_version(), expect_version++);
+    return true;
+  }));
+  ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.checked, kThreads * kPerThread);
+  std::cout << "racing appends: " << wins.load() << " won, " << aborted.load() << " aborted\n";
+}
+
+TEST_F(JournalTest, VerifyNamesAFlippedByteInAnyStoredEntry) {
+  for (int i = 0; i < 50; ++i) ASSERT_OK(journal_->Append(CounterAppend(absl::StrCat("c", i % 7), kAnyVersion)));
+  ASSERT_OK_AND_ASSIGN(auto clean, journal_->Verify());
+  ASSERT_TRUE(clean.intact);
+  EXPECT_EQ(clean.checked, 50);
+  EXPECT_EQ(clean.head.hash, journal_->head().hash);
+
+  for (int64_t target : {1, 17, 50}) {
+    for (size_t offset : {size_t{3}, size_t{40}}) {  // inside the stored hash, inside the envelope
+      const std::string key = EncodeU64(target);
+      ASSERT_OK_AND_ASSIGN(auto original, store_->Get(Family::kJournal, key));
+      std::string tampered = *original;
+      tampered[offset] = static_cast<char>(tampered[offset] ^ 0x20);
+      ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Family::kJournal), key, tampered).ok());
+      ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
+      EXPECT_FALSE(v.intact);
+      EXPECT_EQ(v.bad_sequence, target) << v.problem;
+      ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Family::kJournal), key, *original).ok());
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto restored, journal_->Verify());
+  EXPECT_TRUE(restored.intact);
+  ASSERT_OK_AND_ASSIGN(auto range, journal_->Verify(20, 30));
+  EXPECT_TRUE(range.intact);
+  EXPECT_EQ(range.checked, 11);
+}
+
+TEST_F(JournalTest, SurvivesReopenWithHeadAndChainIntact) {
+  for (int i = 0; i < 20; ++i) ASSERT_OK(journal_->Append(CounterAppend("a", kAnyVersion)));
+  const auto head = journal_->head();
+  Reopen();
+  EXPECT_EQ(journal_->head().sequence, head.sequence);
+  EXPECT_EQ(journal_->head().hash, head.hash);
+  ASSERT_OK_AND_ASSIGN(auto r, journal_->Append(CounterAppend("a", 20)));
+  EXPECT_EQ(r.first_sequence, 21);
+  ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
+  EXPECT_TRUE(v.intact) << v.problem;
+}
+
+}  // namespace
+}  // namespace yilian::eventstore

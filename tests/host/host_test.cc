@@ -1,0 +1,125 @@
+// The service host: health, authentication, principal, graceful shutdown.
+#include "yilian/host/service_host.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+
+#include "echo_service.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/subprocess.h"
+#include "yilian/testing/temp_dir.h"
+
+namespace yilian::host {
+namespace {
+
+std::string WriteTokens(const yilian::testing::TempDir& dir) {
+  const std::string path = dir.Sub("tokens");
+  std::ofstream out(path);
+  out << "# test tokens\n"
+      << "sha256:" << TokenHash("admin-secret") << " admin@loudi loudi-1st consortium-admin\n"
+      << "sha256:" << TokenHash("dispatch-secret") << "\tdispatch@120 loudi-120 dispatch\n";
+  return path;
+}
+
+grpc::Status CheckHealth(const std::string& address, grpc::health::v1::HealthCheckResponse* out) {
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return stub->Check(&ctx, {}, out);
+}
+
+grpc::Status WhoAmI(const std::string& address, const std::string& authorization, common::v1::Principal* out) {
+  auto stub = testing::v1::Echo::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+  return stub->WhoAmI(&ctx, {}, out);
+}
+
+class HostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(auth_, Authenticator::FromTokensFile(WriteTokens(dir_)));
+    echo_ = std::make_unique<EchoService>(&auth_);
+    ASSERT_OK_AND_ASSIGN(host_, ServiceHost::Start({.service_name = "t"}, auth_, {echo_.get()}));
+  }
+  yilian::testing::TempDir dir_;
+  Authenticator auth_;
+  std::unique_ptr<EchoService> echo_;
+  std::unique_ptr<ServiceHost> host_;
+};
+
+TEST_F(HostTest, HealthReportsServingWithoutCredentials) {
+  EXPECT_GT(host_->port(), 0);
+  grpc::health::v1::HealthCheckResponse health;
+  ASSERT_TRUE(CheckHealth(host_->address(), &health).ok());
+  EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(HostTest, CallsWithoutAValidTokenAreUnauthenticated) {
+  common::v1::Principal p;
+  auto none = WhoAmI(host_->address(), "", &p);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_NE(none.error_message().find("Bearer"), std::string::npos);
+  EXPECT_EQ(WhoAmI(host_->address(), "Bearer wrong", &p).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(WhoAmI(host_->address(), "Basic admin-secret", &p).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(HostTest, ACallWithATokenCarriesItsPrincipal) {
+  common::v1::Principal p;
+  ASSERT_TRUE(WhoAmI(host_->address(), "Bearer admin-secret", &p).ok());
+  EXPECT_EQ(p.subject(), "admin@loudi");
+  EXPECT_EQ(p.institution_id(), "loudi-1st");
+  EXPECT_EQ(p.role(), common::Role::ROLE_CONSORTIUM_ADMIN);
+  ASSERT_TRUE(WhoAmI(host_->address(), "Bearer dispatch-secret", &p).ok());
+  EXPECT_EQ(p.role(), common::Role::ROLE_DISPATCH);
+}
+
+TEST_F(HostTest, ShutdownMarksNotServingAndStops) {
+  const std::string address = host_->address();
+  host_->Shutdown(absl::Seconds(5));
+  grpc::health::v1::HealthCheckResponse health;
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(stub->Check(&ctx, {}, &health).ok());
+}
+
+TEST(AuthenticatorTest, BadTokensFilesNameTheLine) {
+  yilian::testing::TempDir dir;
+  std::ofstream(dir.Sub("t")) << "# ok\n\nsha256:abc admin x consortium-admin\n";
+  auto bad = Authenticator::FromTokensFile(dir.Sub("t"));
+  EXPECT_CODE(bad, kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("line 3"), std::string::npos) << bad.status();
+  std::ofstream(dir.Sub("r")) << "sha256:" << TokenHash("x") << " a b surgeon\n";
+  auto role = Authenticator::FromTokensFile(dir.Sub("r"));
+  EXPECT_NE(role.status().message().find("\"surgeon\""), std::string::npos) << role.status();
+  EXPECT_CODE(Authenticator::FromTokensFile(dir.Sub("missing")), kInvalidArgument);
+  EXPECT_CODE(ServiceHost::Start({}, {}), kInvalidArgument);  // no auth configured
+}
+
+TEST(ServiceProcessTest, SigtermShutsDownCleanly) {
+  yilian::testing::TempDir dir;
+  yilian::testing::Subprocess server({YILIAN_HOST_TEST_SERVER, WriteTokens(dir)});
+  auto line = server.ReadLine();
+  ASSERT_TRUE(line.has_value());
+  ASSERT_EQ(line->rfind("port=", 0), 0u) << *line;
+  const std::string address = "127.0.0.1:" + line->substr(5);
+  grpc::health::v1::HealthCheckResponse health;
+  ASSERT_TRUE(CheckHealth(address, &health).ok());
+  EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  common::v1::Principal p;
+  ASSERT_TRUE(WhoAmI(address, "Bearer admin-secret", &p).ok());
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.ReadLine().value_or(""), "stopped");
+  int status = server.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace yilian::host

@@ -1,0 +1,22 @@
+#pragma once
+// A small real projector for tests and benchmarks of the event store: each
+// CounterIncremented event adds to row "counter/<aggregate id>" (a Counter message).
+// Fails an event whose note is "poison" (to test rollback).
+
+#include "yilian/eventstore/journal.h"
+#include "yilian/eventstore/projection.h"
+#include "yilian/testing/v1/testing.pb.h"
+
+namespace yilian::testing {
+
+class CounterProjector : public eventstore::Projector {
+ public:
+  absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+};
+
+// An envelope carrying CounterIncremented{amount, note}.
+events::v1::Envelope CounterEvent(int64_t amount, const std::string& note = "");
+// An append of `events` counter events of amount 1 to counter `id`.
+eventstore::AppendRequest CounterAppend(const std::string& id, int64_t expected_version, int events = 1);
+
+}  // namespace yilian::testing

@@ -1,0 +1,44 @@
+#include "yilian/testing/counter_projector.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace yilian::testing {
+
+absl::Status CounterProjector::Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) {
+  v1::CounterIncremented inc;
+  if (!event.payload().UnpackTo(&inc)) return absl::InvalidArgumentError("payload is not CounterIncremented");
+  if (inc.note() == "poison") return absl::FailedPreconditionError("poison event refused by projector");
+  const std::string key = absl::StrCat("counter/", event.aggregate_id());
+  auto row = rows.Get(key);
+  if (!row.ok()) return row.status();
+  v1::Counter counter;
+  if (*row) counter.ParseFromString(**row);
+  counter.set_total(counter.total() + inc.amount());
+  counter.set_events(counter.events() + 1);
+  counter.set_last_sequence(event.source_sequence());
+  rows.Put(key, counter.SerializeAsString());
+  return absl::OkStatus();
+}
+
+events::v1::Envelope CounterEvent(int64_t amount, const std::string& note) {
+  events::v1::Envelope env;
+  env.set_event_type("testing.CounterIncremented");
+  env.set_schema_version(1);
+  v1::CounterIncremented inc;
+  inc.set_amount(amount);
+  inc.set_note(note);
+  env.mutable_payload()->PackFrom(inc);
+  return env;
+}
+
+eventstore::AppendRequest CounterAppend(const std::string& id, int64_t expected_version, int events) {
+  eventstore::AppendRequest req;
+  req.aggregate_type = "counter";
+  req.aggregate_id = id;
+  req.expected_version = expected_version;
+  req.actor = common::Principal{"tester", "test-institution", common::Role::ROLE_SERVICE};
+  for (int i = 0; i < events; ++i) req.events.push_back(CounterEvent(1));
+  return req;
+}
+
+}  // namespace yilian::testing
