@@ -41,5 +41,22 @@ step "configuring ($BUILD_DIR)"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${YILIAN_BUILD_TYPE:-RelWithDebInfo} "${launcher[@]}" >"$BUILD_DIR.configure.log" 2>&1 \
   || { cat "$BUILD_DIR.configure.log"; echo "configure failed: see $BUILD_DIR.configure.log" >&2; exit 1; }
 step "building with -j$JOBS (log: $BUILD_DIR.build.log)"
-if ! cmake --build "$BUILD_DIR" -j"$JOBS" 2>&1 | tee "$BUILD_DIR.build.log" | grep --line-buffered -E '^\[ *[0-9]+%\]|error' ; then :; fi
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "build failed: see $BUILD_DIR.build.log" >&2; exit 1; }
+# Progress lines only; the whole output goes to the log.
+set +e
+cmake --build "$BUILD_DIR" -j"$JOBS" >"$BUILD_DIR.build.log" 2>&1 &
+build_pid=$!
+last=""
+while kill -0 "$build_pid" 2>/dev/null; do
+  sleep 5
+  now=$(grep -oE '^\[ *[0-9]+%\]' "$BUILD_DIR.build.log" | tail -n 1)
+  [ -n "$now" ] && [ "$now" != "$last" ] && { echo "    build $now"; last=$now; }
+done
+wait "$build_pid"
+rc=$?
+set -e
+if [ "$rc" != 0 ]; then
+  grep -E 'error|Error' "$BUILD_DIR.build.log" | head -n 30 >&2
+  echo "build failed: see $BUILD_DIR.build.log" >&2
+  exit 1
+fi
+echo "    build done"

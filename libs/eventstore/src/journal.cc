@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Store* store, JournalOpti
                           j->options_.source_service);
     if (auto s = j->RebuildProjections(); !s.ok()) return s;
   }
+  j->completer_ = std::thread([p = j.get()] { p->CompleterLoop(); });
   j->writer_ = std::thread([p = j.get()] { p->WriterLoop(); });
   return j;
 }
@@ -78,6 +79,26 @@ Journal::~Journal() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    done_stopping_ = true;
+  }
+  done_cv_.notify_all();
+  if (completer_.joinable()) completer_.join();
+}
+
+void Journal::CompleterLoop() {
+  for (;;) {
+    Completion batch;
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_cv_.wait(lock, [&] { return done_stopping_ || !done_queue_.empty(); });
+      if (done_queue_.empty()) return;  // stopping and drained
+      batch = std::move(done_queue_.front());
+      done_queue_.pop_front();
+    }
+    for (auto& [done, result] : batch) std::move(done)(std::move(result));
+  }
 }
 
 void Journal::AppendAsync(AppendRequest request, AppendCallback done) {
@@ -165,7 +186,14 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
     std::lock_guard<std::mutex> lock(mu_);
     head_ = head;
   }
-  for (size_t i = 0; i < batch.size(); ++i) std::move(batch[i].done)(std::move(results[i]));
+  Completion completion;
+  completion.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) completion.emplace_back(std::move(batch[i].done), std::move(results[i]));
+  {
+    std::lock_guard<std::mutex> lock(done_mu_);
+    done_queue_.push_back(std::move(completion));
+  }
+  done_cv_.notify_one();
 }
 
 absl::StatusOr<AppendResult> Journal::Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,

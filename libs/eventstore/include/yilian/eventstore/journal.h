@@ -97,8 +97,8 @@ class Journal {
   ~Journal();
 
   using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
-  // Queues an append; `done` runs on the writer thread once the batch is durable (or has
-  // failed). Keep `done` short: it delays the next batch.
+  // Queues an append; `done` runs on the journal's completion thread once the batch is
+  // durable (or has failed), in append order. Keep `done` short: it delays other answers.
   void AppendAsync(AppendRequest request, AppendCallback done);
   // Blocks until durable. Errors: INVALID_ARGUMENT (malformed request), ABORTED (version
   // conflict), ALREADY_EXISTS (key reused for another request), the projector's error,
@@ -132,6 +132,7 @@ class Journal {
   struct Overlay;
   Journal(Store* store, JournalOptions options) : store_(store), options_(std::move(options)) {}
   void WriterLoop();
+  void CompleterLoop();
   void CommitBatch(std::vector<Pending>& batch);
   absl::StatusOr<AppendResult> Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
                                      Head& head);
@@ -145,6 +146,14 @@ class Journal {
   Head head_;                  // guarded by mu_ (written only by the writer thread)
   std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
   std::thread writer_;
+  // Answers run on a second thread so the writer can start the next fsync while the
+  // callers of the previous batch are being woken (context switches are dear on VMs).
+  using Completion = std::vector<std::pair<AppendCallback, absl::StatusOr<AppendResult>>>;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Completion> done_queue_;  // guarded by done_mu_
+  bool done_stopping_ = false;         // guarded by done_mu_
+  std::thread completer_;
 };
 
 // A fingerprint of a command for AppendRequest::request_hash (deterministic serialization).

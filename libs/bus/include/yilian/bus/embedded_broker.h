@@ -1,0 +1,62 @@
+#pragma once
+// The embedded Kafka-protocol broker: librdkafka's mock cluster (memory only, a bounded
+// log per partition), used by the one-command local platform and by tests. Its ports are
+// random; pass bootstrap() on to clients.
+//
+// Correctness never rests on it keeping anything: it forgets everything when it stops and
+// evicts old messages. Journals and the catch-up feed are the record.
+//
+// Thread-safe for the fault-injection calls; owns the mock cluster and its handle.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+struct rd_kafka_s;
+struct rd_kafka_mock_cluster_s;
+
+namespace yilian::bus {
+
+// The topics of the four owning services: yilian.<service>.events.
+std::vector<std::string> YilianTopics();
+std::string TopicFor(const std::string& service);
+
+struct EmbeddedBrokerOptions {
+  int brokers = 3;
+  int partitions = 4;
+  int replication = 3;
+  std::vector<std::string> topics = YilianTopics();
+};
+
+class EmbeddedBroker {
+ public:
+  static absl::StatusOr<std::unique_ptr<EmbeddedBroker>> Start(const EmbeddedBrokerOptions& options);
+  ~EmbeddedBroker();
+
+  // "127.0.0.1:port,127.0.0.1:port,..."
+  const std::string& bootstrap() const { return bootstrap_; }
+  // Fault injection for tests: take a broker (1..brokers) down or up again. Like a real
+  // cluster's leader election, taking one down moves its partitions' leadership to the
+  // brokers still up (the mock cluster does not fail over by itself).
+  absl::Status SetBrokerDown(int broker_id);
+  absl::Status SetBrokerUp(int broker_id);
+  absl::Status CreateTopic(const std::string& topic, int partitions, int replication);
+
+ private:
+  EmbeddedBroker() = default;
+  absl::Status ElectLeaders();  // requires mu_
+  std::mutex mu_;
+  int brokers_ = 0;
+  std::map<std::string, int> partitions_;  // guarded by mu_
+  std::set<int> down_;                     // guarded by mu_
+  rd_kafka_s* handle_ = nullptr;
+  rd_kafka_mock_cluster_s* cluster_ = nullptr;
+  std::string bootstrap_;
+};
+
+}  // namespace yilian::bus

@@ -1,0 +1,43 @@
+// The embedded broker serves real Kafka clients, survives a broker going down, and the
+// yilian-broker program starts, self-checks and exits.
+#include "yilian/bus/embedded_broker.h"
+
+#include <sys/wait.h>
+
+#include "gtest/gtest.h"
+#include "yilian/bus/self_check.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/subprocess.h"
+
+namespace yilian::bus {
+namespace {
+
+TEST(EmbeddedBrokerTest, EveryYilianTopicRoundTripsAMessage) {
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  EXPECT_NE(broker->bootstrap().find("127.0.0.1:"), std::string::npos) << broker->bootstrap();
+  EXPECT_OK(RoundTrip(broker->bootstrap(), YilianTopics(), absl::Seconds(60)));
+}
+
+TEST(EmbeddedBrokerTest, KeepsServingWhileEachBrokerInTurnIsDown) {
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  for (int id = 1; id <= 3; ++id) {
+    ASSERT_OK(broker->SetBrokerDown(id));
+    EXPECT_OK(RoundTrip(broker->bootstrap(), YilianTopics(), absl::Seconds(60))) << "broker " << id << " down";
+    ASSERT_OK(broker->SetBrokerUp(id));
+  }
+  EXPECT_CODE(broker->SetBrokerDown(4), kInvalidArgument);
+}
+
+TEST(EmbeddedBrokerProgramTest, SelfCheckPasses) {
+  yilian::testing::Subprocess broker({YILIAN_BROKER_BIN, "--self-check"});
+  auto first = broker.ReadLine();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->rfind("bootstrap=127.0.0.1:", 0), 0u) << *first;
+  EXPECT_EQ(broker.ReadLine().value_or(""), "self-check: every topic round-tripped a message");
+  int status = broker.Wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace yilian::bus
