@@ -20,12 +20,19 @@ int main(int argc, char** argv) {
   CLI::App app{"Yilian embedded Kafka-protocol broker (librdkafka mock cluster)"};
   bus::EmbeddedBrokerOptions options;
   std::string bootstrap_file;
+  std::string check_servers;
   bool self_check = false;
   app.add_option("--brokers", options.brokers, "number of brokers")->check(CLI::Range(1, 9));
   app.add_option("--partitions", options.partitions, "partitions per topic")->check(CLI::Range(1, 64));
   app.add_option("--bootstrap-file", bootstrap_file, "write the bootstrap servers to this file");
   app.add_flag("--self-check", self_check, "round-trip one message per topic, then exit");
+  app.add_option("--check", check_servers, "round-trip a message per topic through these running servers, then exit");
   CLI11_PARSE(app, argc, argv);
+  if (!check_servers.empty()) {
+    auto s = bus::RoundTrip(check_servers, bus::YilianTopics());
+    std::printf("check %s: %s\n", check_servers.c_str(), s.ok() ? "every topic round-tripped a message" : s.ToString().c_str());
+    return s.ok() ? 0 : 1;
+  }
 
   auto broker = bus::EmbeddedBroker::Start(options);
   if (!broker.ok()) {
