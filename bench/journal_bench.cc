@@ -33,6 +33,14 @@ Opened Open(const std::string& path, eventstore::Projector* projector) {
   return o;
 }
 
+// Writer w's n-th append: one event to one of its 1,000 counters, with an idempotency key.
+eventstore::AppendRequest KeyedAppend(int w, int64_t n) {
+  auto req = testing::CounterAppend(absl::StrCat("w", w, "-", n % 1000), eventstore::kAnyVersion);
+  req.idempotency_key = absl::StrCat("w", w, "/", n);
+  req.request_hash = req.idempotency_key;
+  return req;
+}
+
 void DurableAppends(int writers, double seconds) {
   testing::TempDir dir;
   testing::CounterProjector projector;
@@ -46,11 +54,8 @@ void DurableAppends(int writers, double seconds) {
     threads.emplace_back([&, w] {
       int64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        auto req = testing::CounterAppend(absl::StrCat("w", w, "-", n % 1000), eventstore::kAnyVersion);
-        req.idempotency_key = absl::StrCat("w", w, "/", n);
-        req.request_hash = req.idempotency_key;
         const auto t0 = Clock::now();
-        auto r = o.journal->Append(std::move(req));
+        auto r = o.journal->Append(KeyedAppend(w, n));
         lat[w].push_back(Seconds(Clock::now() - t0) * 1e3);
         if (!r.ok()) {
           std::fprintf(stderr, "append failed: %s\n", r.status().ToString().c_str());
@@ -83,10 +88,7 @@ void AsyncAppends(int inflight, double seconds) {
   std::atomic<int64_t> total{0};
   std::atomic<int> running{inflight};
   std::function<void(int, int64_t)> issue = [&](int w, int64_t n) {
-    auto req = testing::CounterAppend(absl::StrCat("w", w, "-", n % 1000), eventstore::kAnyVersion);
-    req.idempotency_key = absl::StrCat("w", w, "/", n);
-    req.request_hash = req.idempotency_key;
-    o.journal->AppendAsync(std::move(req), [&, w, n](absl::StatusOr<eventstore::AppendResult> r) {
+    o.journal->AppendAsync(KeyedAppend(w, n), [&, w, n](absl::StatusOr<eventstore::AppendResult> r) {
       if (!r.ok()) std::exit(1);
       ++total;
       if (stop.load()) {

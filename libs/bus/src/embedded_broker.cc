@@ -66,9 +66,14 @@ absl::Status EmbeddedBroker::ElectLeaders() {
   return absl::OkStatus();
 }
 
-absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
+absl::Status EmbeddedBroker::CheckBrokerId(int broker_id) const {
   if (broker_id < 1 || broker_id > brokers_)
     return absl::InvalidArgumentError(absl::StrCat("broker ", broker_id, " does not exist (1..", brokers_, ")"));
+  return absl::OkStatus();
+}
+
+absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
+  if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   down_.insert(broker_id);
   if (auto s = ElectLeaders(); !s.ok()) return s;
@@ -78,8 +83,7 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
 }
 
 absl::Status EmbeddedBroker::SetBrokerUp(int broker_id) {
-  if (broker_id < 1 || broker_id > brokers_)
-    return absl::InvalidArgumentError(absl::StrCat("broker ", broker_id, " does not exist (1..", brokers_, ")"));
+  if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   down_.erase(broker_id);
   auto e = rd_kafka_mock_broker_set_up(cluster_, broker_id);

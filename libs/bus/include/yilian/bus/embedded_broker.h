@@ -50,6 +50,7 @@ class EmbeddedBroker {
  private:
   EmbeddedBroker() = default;
   absl::Status ElectLeaders();  // requires mu_
+  absl::Status CheckBrokerId(int broker_id) const;
   std::mutex mu_;
   int brokers_ = 0;
   std::map<std::string, int> partitions_;  // guarded by mu_

@@ -121,7 +121,8 @@ class Journal {
   absl::StatusOr<VerifyResult> Verify(int64_t from_sequence = 1, int64_t to_sequence = 0) const;
 
   // Empties the projection family and replays the whole journal through the projector.
-  // Appends wait meanwhile.
+  // Appends wait meanwhile; the caller must keep readers off the projection family until
+  // it returns (run it at start-up or in maintenance, as services do).
   absl::Status RebuildProjections();
 
  private:
