@@ -22,15 +22,9 @@ class FeedTest : public ::testing::Test {
     journal_ = Journal::Open(store_, {.source_service = "feedtest", .projector = &projector_})->release();
     // 100,000 entries over 1,000 aggregates, appended in concurrent waves so batches group.
     constexpr int kTotal = 100'000;
-    std::vector<std::promise<void>> done(kTotal);
-    for (int i = 0; i < kTotal; ++i) {
-      journal_->AppendAsync(yilian::testing::CounterAppend(absl::StrCat("agg-", i % 1000), kAnyVersion),
-                            [&done, i](absl::StatusOr<AppendResult> r) {
-                              EXPECT_TRUE(r.ok()) << r.status();
-                              done[i].set_value();
-                            });
-    }
-    for (auto& d : done) d.get_future().wait();
+    EXPECT_OK(yilian::testing::AppendAll(*journal_, kTotal, [](int i) {
+      return yilian::testing::CounterAppend(absl::StrCat("agg-", i % 1000), kAnyVersion);
+    }));
     auth_ = new host::Authenticator(host::Authenticator::FromTokens(
         {{"svc-token", {"referral", "", common::Role::ROLE_SERVICE}},
          {"doc-token", {"dr.li", "loudi-1st", common::Role::ROLE_CLINICIAN}}}));

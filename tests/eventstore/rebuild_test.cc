@@ -15,16 +15,11 @@ TEST(RebuildTest, RebuiltProjectionOf100kEventsEqualsTheOriginal) {
   yilian::testing::CounterProjector projector;
   ASSERT_OK_AND_ASSIGN(auto journal, Journal::Open(store.get(), {.source_service = "rb", .projector = &projector}));
   constexpr int kTotal = 100'000;
-  std::vector<std::promise<void>> done(kTotal);
-  for (int i = 0; i < kTotal; ++i) {
+  ASSERT_OK(yilian::testing::AppendAll(*journal, kTotal, [](int i) {
     auto req = yilian::testing::CounterAppend(absl::StrCat("agg-", (i * 7919) % 5000), kAnyVersion);
     req.events[0] = yilian::testing::CounterEvent(i % 17);
-    journal->AppendAsync(std::move(req), [&done, i](absl::StatusOr<AppendResult> r) {
-      EXPECT_TRUE(r.ok()) << r.status();
-      done[i].set_value();
-    });
-  }
-  for (auto& d : done) d.get_future().wait();
+    return req;
+  }));
   ASSERT_OK_AND_ASSIGN(const std::string before, store->Dump(Family::kProjection));
   ASSERT_FALSE(before.empty());
 

@@ -152,7 +152,8 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
   std::lock_guard<std::mutex> writer_lock(writer_mu_);
   rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   Overlay overlay;
-  Head head = this->head();
+  const Head committed = this->head();
+  Head head = committed;
   std::vector<absl::StatusOr<AppendResult>> results;
   results.reserve(batch.size());
   for (auto& p : batch) {
@@ -167,7 +168,6 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
     }
     results.push_back(std::move(r));
   }
-  const Head committed = this->head();
   if (head.sequence != committed.sequence || wb.GetWriteBatch()->Count() > 0) {
     wb.Put(store_->cf(Family::kMeta), keys::kHead, EncodeU64(static_cast<uint64_t>(head.sequence)) + head.hash);
     rocksdb::WriteOptions wo;

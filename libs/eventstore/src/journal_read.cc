@@ -27,7 +27,6 @@ absl::StatusOr<int64_t> Journal::Read(int64_t from_sequence, int64_t max,
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kJournal)));
   int64_t n = 0;
-  absl::Status bad;
   for (it->Seek(EncodeU64(static_cast<uint64_t>(std::max<int64_t>(from_sequence, 1)))); it->Valid(); it->Next()) {
     auto e = SplitEntry(it->key().ToStringView(), it->value().ToStringView());
     if (!e.ok()) return e.status();

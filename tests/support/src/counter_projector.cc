@@ -1,5 +1,7 @@
 #include "yilian/testing/counter_projector.h"
 
+#include <future>
+
 #include "absl/strings/str_cat.h"
 
 namespace yilian::testing {
@@ -39,6 +41,19 @@ eventstore::AppendRequest CounterAppend(const std::string& id, int64_t expected_
   req.actor = common::Principal{"tester", "test-institution", common::Role::ROLE_SERVICE};
   for (int i = 0; i < events; ++i) req.events.push_back(CounterEvent(1));
   return req;
+}
+
+absl::Status AppendAll(eventstore::Journal& journal, int count,
+                       const std::function<eventstore::AppendRequest(int)>& make) {
+  std::vector<std::promise<absl::Status>> done(count);
+  for (int i = 0; i < count; ++i)
+    journal.AppendAsync(make(i), [&done, i](absl::StatusOr<eventstore::AppendResult> r) { done[i].set_value(r.status()); });
+  absl::Status first;
+  for (auto& d : done) {
+    absl::Status s = d.get_future().get();
+    if (first.ok()) first = s;
+  }
+  return first;
 }
 
 }  // namespace yilian::testing

@@ -63,4 +63,9 @@ int Subprocess::Wait() {
   return status;
 }
 
+int Subprocess::ExitCode() {
+  const int status = Wait();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 }  // namespace yilian::testing

@@ -3,6 +3,8 @@
 // CounterIncremented event adds to row "counter/<aggregate id>" (a Counter message).
 // Fails an event whose note is "poison" (to test rollback).
 
+#include <functional>
+
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/testing/v1/testing.pb.h"
@@ -18,5 +20,9 @@ class CounterProjector : public eventstore::Projector {
 events::v1::Envelope CounterEvent(int64_t amount, const std::string& note = "");
 // An append of `events` counter events of amount 1 to counter `id`.
 eventstore::AppendRequest CounterAppend(const std::string& id, int64_t expected_version, int events = 1);
+// Queues `count` appends made by `make(i)` at once (so they share group commits), waits for
+// all of them, and returns the first error, if any.
+absl::Status AppendAll(eventstore::Journal& journal, int count,
+                       const std::function<eventstore::AppendRequest(int)>& make);
 
 }  // namespace yilian::testing

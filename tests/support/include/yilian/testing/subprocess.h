@@ -22,6 +22,8 @@ class Subprocess {
   void Signal(int sig);
   // Waits for exit; returns the raw wait status.
   int Wait();
+  // Waits for exit; returns the exit code, or -signal if a signal ended the child.
+  int ExitCode();
 
  private:
   pid_t pid_ = -1;
