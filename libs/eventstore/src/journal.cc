@@ -78,6 +78,7 @@ Journal::~Journal() {
     stopping_ = true;
   }
   cv_.notify_all();
+  head_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   {
     std::lock_guard<std::mutex> lock(done_mu_);
@@ -123,6 +124,13 @@ absl::StatusOr<AppendResult> Journal::Append(AppendRequest request) {
 Head Journal::head() const {
   std::lock_guard<std::mutex> lock(mu_);
   return head_;
+}
+
+int64_t Journal::WaitForHead(int64_t after, absl::Duration timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  head_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                    [&] { return stopping_ || head_.sequence > after; });
+  return head_.sequence;
 }
 
 absl::StatusOr<int64_t> Journal::AggregateVersion(std::string_view type, std::string_view id) const {
@@ -182,10 +190,13 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
       head = committed;
     }
   }
+  bool advanced;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    advanced = head.sequence != head_.sequence;
     head_ = head;
   }
+  if (advanced) head_cv_.notify_all();
   Completion completion;
   completion.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) completion.emplace_back(std::move(batch[i].done), std::move(results[i]));

@@ -23,6 +23,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "yilian/common/clock.h"
 #include "yilian/common/principal.h"
@@ -106,6 +107,9 @@ class Journal {
   absl::StatusOr<AppendResult> Append(AppendRequest request);
 
   Head head() const;
+  // Blocks until the head sequence is past `after` (or `timeout` passes, or the journal
+  // stops) and returns the head sequence then. Lets a relay follow appends without polling.
+  int64_t WaitForHead(int64_t after, absl::Duration timeout) const;
   const std::string& source_service() const { return options_.source_service; }
   // Current version of an aggregate; 0 if it has no events.
   absl::StatusOr<int64_t> AggregateVersion(std::string_view type, std::string_view id) const;
@@ -142,6 +146,7 @@ class Journal {
   JournalOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  mutable std::condition_variable head_cv_;  // head_ advanced (with mu_)
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
   Head head_;                  // guarded by mu_ (written only by the writer thread)

@@ -1,0 +1,72 @@
+#pragma once
+// The exactly-once consumer: a consumer-group member that folds other services' events
+// into this service's `consumed` family through its Projector.
+//
+// Each batch of messages becomes ONE RocksDB WriteBatch holding the projector's rows, each
+// aggregate's applied version and each partition's position (ConsumerPosition): the
+// durable state is always self-consistent, so after a crash the consumer resumes exactly
+// there and never applies an event twice. (The batch is written without fsync: a power
+// loss rolls rows and positions back together and they are simply read again.)
+//
+// Per partition the consumer keeps a watermark: every source sequence up to it that maps
+// to the partition has been handled. A message at or below it is a duplicate; one whose
+// `yilian-previous` header is above it reveals a gap (evicted offsets, a fresh broker, a
+// consumer that was away), which is filled from the source's catch-up feed before the
+// message is applied. Per aggregate, a version above applied+1 is filled from the feed too.
+//
+// A message that cannot be read (bad headers, hash mismatch, unparseable envelope) is
+// parked and skipped. An event the projector refuses is parked, and later events of that
+// aggregate are parked behind it (its order is kept); other aggregates keep flowing. When
+// the feed cannot be reached, only the partition that needs it pauses and retries.
+//
+// Keys under "bus/" in the consumed family belong to the consumer; projectors must not
+// use them. One background thread. Thread-safe. Borrows store, projector and feed.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "yilian/bus/event_source.h"
+#include "yilian/bus/kafka_settings.h"
+#include "yilian/bus/v1/bus.pb.h"
+#include "yilian/common/clock.h"
+#include "yilian/eventstore/projection.h"
+#include "yilian/eventstore/store.h"
+
+namespace yilian::bus {
+
+struct ConsumerOptions {
+  KafkaSettings kafka;
+  std::string group_id;               // the consuming service, e.g. "referral"
+  std::vector<std::string> sources;   // owning services to follow: topics yilian.<source>.events
+  eventstore::Projector* projector = nullptr;  // required
+  EventSource* feed = nullptr;        // catch-up; without it a gap pauses its partition
+  int max_batch = 4096;               // messages per WriteBatch
+  absl::Duration retry_backoff = absl::Seconds(1);  // a paused partition retries after this
+  common::Clock* clock = &common::Clock::Real();
+};
+
+class BusConsumer {
+ public:
+  static absl::StatusOr<std::unique_ptr<BusConsumer>> Start(eventstore::Store* store, ConsumerOptions options);
+  // Leaves the group (positions are already durable) and stops.
+  ~BusConsumer();
+
+  // Lag per partition and counters since start (a snapshot at most ~100 ms old).
+  v1::GetConsumerStatusResponse status() const;
+  // Parked events, oldest first, without their raw bytes. INVALID_ARGUMENT on a bad token.
+  absl::StatusOr<v1::ListParkedResponse> ListParked(int page_size, const std::string& page_token) const;
+
+ private:
+  class Worker;
+  BusConsumer() = default;
+  eventstore::Store* store_ = nullptr;
+  std::unique_ptr<Worker> worker_;
+  std::thread thread_;
+};
+
+}  // namespace yilian::bus

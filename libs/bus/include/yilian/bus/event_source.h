@@ -1,0 +1,59 @@
+#pragma once
+// Where a consumer gets an event Kafka cannot supply: the owning service's catch-up feed
+// (yilian.feed.v1.EventFeed). GrpcEventSource calls the feeds of the configured source
+// services over gRPC with a bearer token; tests may implement EventSource directly.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "yilian/feed/v1/feed.grpc.pb.h"
+
+namespace yilian::bus {
+
+// An entry as the source stored it: hash = SHA-256(envelope).
+using EntryFn = absl::FunctionRef<absl::Status(int64_t sequence, std::string_view hash, std::string_view envelope)>;
+
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  // `source`'s journal entries with from <= sequence <= to, in order. A non-OK status from
+  // `fn` stops the read and is returned.
+  virtual absl::Status ReadJournal(const std::string& source, int64_t from, int64_t to, EntryFn fn) = 0;
+  // One aggregate's entries with from <= version <= to, in order.
+  virtual absl::Status ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
+                                     int64_t from_version, int64_t to_version, EntryFn fn) = 0;
+};
+
+struct FeedEndpoint {
+  std::string address;  // host:port of the source service
+  std::string token;    // bearer token (a SERVICE principal), may be empty
+  // TLS: PEM root certificates; empty = plaintext (embedded, loopback only).
+  std::string root_certificates;
+};
+
+class GrpcEventSource : public EventSource {
+ public:
+  explicit GrpcEventSource(std::map<std::string, FeedEndpoint> sources,
+                           absl::Duration deadline = absl::Seconds(30));
+  absl::Status ReadJournal(const std::string& source, int64_t from, int64_t to, EntryFn fn) override;
+  absl::Status ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
+                             int64_t from_version, int64_t to_version, EntryFn fn) override;
+
+ private:
+  struct Feed {
+    FeedEndpoint endpoint;
+    std::unique_ptr<feed::v1::EventFeed::Stub> stub;
+  };
+  absl::StatusOr<Feed*> FeedFor(const std::string& source);
+  void Prepare(const Feed& feed, grpc::ClientContext& ctx) const;
+  std::map<std::string, Feed> feeds_;
+  absl::Duration deadline_;
+};
+
+}  // namespace yilian::bus

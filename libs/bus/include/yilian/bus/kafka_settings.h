@@ -1,0 +1,32 @@
+#pragma once
+// How a Yilian client reaches Kafka: the embedded broker by default, or a real cluster.
+//
+// `properties` pass straight through to librdkafka (security.protocol, ssl.ca.location,
+// sasl.mechanism, sasl.username, sasl.password, ...), so anything librdkafka supports works
+// without code changes. Yilian's own settings (idempotence, acks, offsets) are applied
+// after them and cannot be weakened this way: see ApplyTo.
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace yilian::bus {
+
+struct KafkaSettings {
+  std::string bootstrap;   // "host:port,host:port"
+  std::string client_id;   // shows in broker logs and quotas; default "yilian"
+  std::map<std::string, std::string> properties;
+};
+
+// "k=v;k=v" (or newline separated) -> map. INVALID_ARGUMENT naming a malformed item.
+absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const std::string& text);
+
+// A new librdkafka config holding the settings plus `fixed` (which win). INVALID_ARGUMENT
+// naming the property librdkafka refused. The caller owns the returned config.
+absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
+                                               const std::map<std::string, std::string>& fixed);
+
+}  // namespace yilian::bus

@@ -1,0 +1,68 @@
+#pragma once
+// The outbox relay: publishes a service's journal to yilian.<service>.events in journal
+// order (idempotent producer, acks=all, no delivery timeout), see wire.h for the format.
+//
+// Durability: after each stretch of acknowledged entries it writes a RelayCheckpoint to
+// the service's meta family (synced). After a crash it resumes from the checkpoint; what
+// was published but not yet checkpointed goes out again and consumers skip it. A broker
+// outage only delays publication.
+//
+// A broker that lost acknowledged messages (a high watermark below what it acknowledged,
+// as when the embedded broker restarts, or a real cluster loses its data) is detected at
+// start and every `loss_check_interval`; the relay then republishes the whole journal,
+// which restores every partition's history for consumers that were behind.
+//
+// One background thread. Thread-safe. Borrows the store and journal.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "yilian/bus/kafka_settings.h"
+#include "yilian/eventstore/journal.h"
+
+namespace yilian::bus {
+
+struct RelayOptions {
+  KafkaSettings kafka;
+  std::string topic;                // default: yilian.<journal source service>.events
+  int max_in_flight = 100000;       // produced but not yet acknowledged
+  absl::Duration linger = absl::Milliseconds(2);
+  absl::Duration loss_check_interval = absl::Seconds(1);
+  absl::Duration checkpoint_interval = absl::Milliseconds(50);
+};
+
+struct RelayStatus {
+  int64_t published = 0;    // checkpointed: everything up to here is in the broker
+  int64_t acknowledged = 0; // acknowledged, maybe not checkpointed yet
+  int64_t produced = 0;     // highest sequence handed to the producer
+  int64_t in_flight = 0;
+  int64_t republishes = 0;  // whole-journal republishes after a broker loss
+  int32_t partitions = 0;   // 0 until the topic's metadata was read
+  std::string last_error;   // most recent Kafka trouble (empty when none yet)
+};
+
+class OutboxRelay {
+ public:
+  static absl::StatusOr<std::unique_ptr<OutboxRelay>> Start(eventstore::Store* store,
+                                                            const eventstore::Journal* journal,
+                                                            RelayOptions options);
+  // Stops: waits up to 2 s for in-flight messages, checkpoints, and closes the producer.
+  ~OutboxRelay();
+
+  RelayStatus status() const;
+  // True once everything up to `sequence` is checkpointed as published (for tests/tools).
+  bool PublishedThrough(int64_t sequence) const { return status().published >= sequence; }
+
+ private:
+  class Worker;
+  OutboxRelay() = default;
+  std::unique_ptr<Worker> worker_;
+  std::thread thread_;
+};
+
+}  // namespace yilian::bus

@@ -1,0 +1,49 @@
+#pragma once
+// How a journal entry travels on Kafka, shared by the relay (writer) and consumers (reader).
+//
+//   topic      yilian.<source service>.events
+//   partition  PartitionFor(aggregate id, partition count): Java-compatible murmur2, so
+//              one aggregate stays in one partition and any client can compute it
+//   key        aggregate id
+//   value      the journal entry's envelope bytes, exactly as stored
+//   headers    yilian-type      event type
+//              yilian-source    source service
+//              yilian-sequence  source journal sequence (decimal)
+//              yilian-previous  the sequence of the previous entry the relay put in this
+//                               partition (decimal; 0 for the first): a consumer whose
+//                               watermark is below it has missed something and asks the
+//                               source's catch-up feed
+//              yilian-sha256    SHA-256 of the value (32 bytes), as in the journal
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace yilian::bus {
+
+inline constexpr char kHeaderType[] = "yilian-type";
+inline constexpr char kHeaderSource[] = "yilian-source";
+inline constexpr char kHeaderSequence[] = "yilian-sequence";
+inline constexpr char kHeaderPrevious[] = "yilian-previous";
+inline constexpr char kHeaderHash[] = "yilian-sha256";
+
+int32_t PartitionFor(std::string_view key, int32_t partitions);
+
+struct WireHeaders {
+  std::string type;
+  std::string source;
+  int64_t sequence = 0;
+  int64_t previous = 0;
+  std::string hash;  // 32 raw bytes
+};
+
+// A headers list for one entry; ownership passes to the produce call.
+rd_kafka_headers_t* NewHeaders(const WireHeaders& h);
+// INVALID_ARGUMENT naming the first missing or malformed header.
+absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m);
+
+}  // namespace yilian::bus
