@@ -22,7 +22,7 @@ rd_kafka_headers_t* NewHeaders(const WireHeaders& h) {
 
 namespace {
 
-absl::StatusOr<std::string_view> Header(rd_kafka_headers_t* hdrs, const char* name) {
+absl::StatusOr<std::string_view> Header(const rd_kafka_headers_t* hdrs, const char* name) {
   const void* v = nullptr;
   size_t n = 0;
   if (hdrs == nullptr || rd_kafka_header_get_last(hdrs, name, &v, &n) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -30,7 +30,7 @@ absl::StatusOr<std::string_view> Header(rd_kafka_headers_t* hdrs, const char* na
   return std::string_view(static_cast<const char*>(v), v ? n : 0);
 }
 
-absl::StatusOr<int64_t> NumberHeader(rd_kafka_headers_t* hdrs, const char* name) {
+absl::StatusOr<int64_t> NumberHeader(const rd_kafka_headers_t* hdrs, const char* name) {
   auto v = Header(hdrs, name);
   if (!v.ok()) return v.status();
   int64_t out = 0;
@@ -43,7 +43,11 @@ absl::StatusOr<int64_t> NumberHeader(rd_kafka_headers_t* hdrs, const char* name)
 
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m) {
   rd_kafka_headers_t* hdrs = nullptr;
-  rd_kafka_message_headers(m, &hdrs);
+  if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
+  return ReadHeaders(hdrs);
+}
+
+absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs) {
   WireHeaders h;
   auto type = Header(hdrs, kHeaderType);
   if (!type.ok()) return type.status();

@@ -15,6 +15,10 @@ absl::Status CounterProjector::Apply(const events::v1::Envelope& event, eventsto
   if (!row.ok()) return row.status();
   v1::Counter counter;
   if (*row) counter.ParseFromString(**row);
+  // Exactly once, in aggregate order: anything else is refused (and, on the bus, parked).
+  if (event.aggregate_version() != counter.events() + 1)
+    return absl::FailedPreconditionError(absl::StrCat("counter ", event.aggregate_id(), " got version ",
+                                                      event.aggregate_version(), " after ", counter.events()));
   counter.set_total(counter.total() + inc.amount());
   counter.set_events(counter.events() + 1);
   counter.set_last_sequence(event.source_sequence());

@@ -43,7 +43,9 @@ struct WireHeaders {
 
 // A headers list for one entry; ownership passes to the produce call.
 rd_kafka_headers_t* NewHeaders(const WireHeaders& h);
-// INVALID_ARGUMENT naming the first missing or malformed header.
+// INVALID_ARGUMENT naming the first missing or malformed header (`hdrs` may be null).
+absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs);
+// The headers of a consumed message.
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m);
 
 }  // namespace yilian::bus

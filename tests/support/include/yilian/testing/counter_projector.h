@@ -1,7 +1,8 @@
 #pragma once
 // A small real projector for tests and benchmarks of the event store: each
 // CounterIncremented event adds to row "counter/<aggregate id>" (a Counter message).
-// Fails an event whose note is "poison" (to test rollback).
+// Fails an event whose note is "poison" (to test rollback), and an event whose aggregate
+// version is not the counter's next one (so a duplicate or a skipped event shows).
 
 #include <functional>
 

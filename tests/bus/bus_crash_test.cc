@@ -1,0 +1,104 @@
+// Crashes on the bus: a consumer or an owning service (with its relay) SIGKILLed mid-run
+// as a real process and restarted. Every projection must still hold every event once.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "bus_fixture.h"
+#include "yilian/bus/embedded_broker.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/subprocess.h"
+#include "yilian/testing/temp_dir.h"
+#include "yilian/testing/wait.h"
+
+namespace yilian::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ConsumerNode;
+using testing::OwnerNode;
+using testing::Subprocess;
+using testing::WaitFor;
+
+// Reads the child's "name=value" lines until one named `name` has a value >= `at_least`
+// (or, for a non-numeric value, equals it). False at EOF.
+bool ReadUntil(Subprocess& child, const std::string& name, int64_t at_least, std::string* value = nullptr) {
+  while (auto line = child.ReadLine()) {
+    if (!absl::StartsWith(*line, name + "=")) continue;
+    const std::string v = line->substr(name.size() + 1);
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(v, &n) || n >= at_least) {
+      if (value) *value = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(BusCrashTest, ConsumerKilledAndRestartedAppliesEverythingOnce) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
+  ASSERT_OK_AND_ASSIGN(auto green, OwnerNode::Start("greenchannel", dir.Sub("greenchannel")));
+  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
+  ASSERT_OK(green->StartRelay(broker->bootstrap()));
+  const std::vector<std::string> argv = {YILIAN_BUS_NODE, "consumer", "--group", "referral", "--dir",
+                                         dir.Sub("referral"), "--bootstrap", broker->bootstrap(),
+                                         "--source", "registry=" + registry->feed_address(),
+                                         "--source", "greenchannel=" + green->feed_address()};
+  std::thread w1([&] { EXPECT_OK(registry->Append(0, 50'000, 500)); });
+  std::thread w2([&] { EXPECT_OK(green->Append(0, 50'000, 500)); });
+  {
+    Subprocess consumer(argv);
+    ASSERT_TRUE(ReadUntil(consumer, "applied", 20'000));
+    consumer.Signal(SIGKILL);
+    EXPECT_EQ(consumer.ExitCode(), -SIGKILL);
+  }
+  w1.join();
+  w2.join();
+  Subprocess consumer(argv);
+  ASSERT_TRUE(ReadUntil(consumer, "applied", 100'000));
+  consumer.Signal(SIGTERM);
+  EXPECT_EQ(consumer.ExitCode(), 0);
+  ASSERT_OK_AND_ASSIGN(auto store, eventstore::Store::Open({.path = dir.Sub("referral")}));
+  EXPECT_OK(testing::CheckExactlyOnce(*store, {&registry->journal(), &green->journal()}));
+}
+
+TEST(BusCrashTest, OwnerAndRelayKilledAndRestartedLoseNothingAndDeliverNothingTwice) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
+  const std::vector<std::string> argv = {YILIAN_BUS_NODE, "owner", "--service", "registry", "--dir",
+                                         dir.Sub("registry"), "--bootstrap", broker->bootstrap(),
+                                         "--events", "100000", "--aggregates", "500"};
+  std::string feed;
+  {
+    Subprocess owner(argv);
+    ASSERT_TRUE(ReadUntil(owner, "feed", 0, &feed));
+    referral->SetFeed("registry", feed);
+    ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+    ASSERT_TRUE(ReadUntil(owner, "head", 30'000));
+    owner.Signal(SIGKILL);
+    EXPECT_EQ(owner.ExitCode(), -SIGKILL);
+  }
+  Subprocess owner(argv);
+  ASSERT_TRUE(ReadUntil(owner, "feed", 0, &feed));
+  referral->SetFeed("registry", feed);
+  ASSERT_TRUE(ReadUntil(owner, "published", 100'000));
+  ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 100'000; }, 180s)) << referral->Applied();
+  referral->StopConsumer();
+  owner.Signal(SIGTERM);
+  EXPECT_EQ(owner.ExitCode(), 0);
+
+  ASSERT_OK_AND_ASSIGN(auto store, eventstore::Store::Open({.path = dir.Sub("registry")}));
+  ASSERT_OK_AND_ASSIGN(auto journal, eventstore::Journal::Open(store.get(), {.source_service = "registry"}));
+  EXPECT_EQ(journal->head().sequence, 100'000);
+  EXPECT_OK(testing::CheckExactlyOnce(referral->store(), {journal.get()}));
+}
+
+}  // namespace
+}  // namespace yilian::bus

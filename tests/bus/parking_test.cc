@@ -1,0 +1,138 @@
+// Poison on the bus: corrupt messages and events the projector refuses are parked, listed
+// through the BusAdmin RPC, and do not stop the other aggregates.
+
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+
+#include "bus_fixture.h"
+#include "yilian/bus/admin_service.h"
+#include "yilian/bus/embedded_broker.h"
+#include "yilian/bus/kafka_settings.h"
+#include "yilian/bus/wire.h"
+#include "yilian/common/sha256.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/temp_dir.h"
+#include "yilian/testing/wait.h"
+#include "yilian/testing/v1/testing.pb.h"
+
+namespace yilian::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ConsumerNode;
+using testing::OwnerNode;
+using testing::WaitFor;
+
+// Produces raw messages straight to a topic, as a broken or hostile client would.
+void ProduceRaw(const std::string& bootstrap, const std::string& topic, int32_t partition, const std::string& value,
+                rd_kafka_headers_t* hdrs) {
+  auto conf = NewKafkaConf({bootstrap, "vandal", {}}, {{"acks", "all"}});
+  ASSERT_OK(conf.status());
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  rd_kafka_resp_err_t e =
+      hdrs ? rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END)
+           : rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(rd_kafka_flush(rk, 60'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(rk);
+}
+
+TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
+  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
+  ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
+  referral->SetFeed("registry", registry->feed_address());
+  ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+
+  auto auth = host::Authenticator::FromTokens({{"ops", {"ops", "", common::Role::ROLE_CONSORTIUM_ADMIN}},
+                                               {"doc", {"dr.li", "h1", common::Role::ROLE_CLINICIAN}}});
+  BusAdminService admin(referral->consumer(), auth.RequireRoles({common::Role::ROLE_CONSORTIUM_ADMIN}));
+  ASSERT_OK_AND_ASSIGN(auto host, host::ServiceHost::Start({.service_name = "referral"}, auth, {&admin}));
+  auto stub = v1::BusAdmin::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
+
+  ASSERT_OK(registry->Append(0, 1'000, 10));
+  // Two corrupt messages in partition 0: one without headers, one whose value fails its hash.
+  const std::string topic = TopicFor("registry");
+  ProduceRaw(broker->bootstrap(), topic, 0, "garbage", nullptr);
+  ProduceRaw(broker->bootstrap(), topic, 0, "not an envelope",
+             NewHeaders({"testing.CounterIncremented", "registry", 5, 0, common::Sha256("something else")}));
+  // An aggregate whose second event the projector refuses; its third is parked behind it.
+  auto poison = yilian::testing::CounterAppend("registry-poison", eventstore::kNoStream, 3);
+  poison.events[1] = yilian::testing::CounterEvent(1, "poison");
+  ASSERT_OK(registry->journal().Append(poison).status());
+  ASSERT_OK(registry->Append(1'000, 1'000, 10));
+
+  ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 2'001 && testing::ParkedCount(referral->store()) == 4; },
+                      180s))
+      << referral->Applied() << " applied, " << testing::ParkedCount(referral->store()) << " parked";
+  const auto rows = testing::CounterRows(referral->store());
+  for (int i = 0; i < 10; ++i) {
+    yilian::testing::v1::Counter c;
+    c.ParseFromString(rows.at("counter/registry-" + std::to_string(i)));
+    EXPECT_EQ(c.events(), 200) << "aggregate " << i;
+  }
+
+  // Listed page by page, without their bytes, only to an authorised caller.
+  std::vector<v1::ParkedEvent> listed;
+  std::string token;
+  do {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer ops");
+    v1::ListParkedRequest req;
+    req.set_page_size(3);
+    req.set_page_token(token);
+    v1::ListParkedResponse resp;
+    ASSERT_TRUE(stub->ListParked(&ctx, req, &resp).ok());
+    for (const auto& p : resp.parked()) listed.push_back(p);
+    token = resp.next_page_token();
+  } while (!token.empty());
+  ASSERT_EQ(listed.size(), 4u);
+  int unreadable = 0, refused = 0, blocked = 0;
+  for (const auto& p : listed) {
+    EXPECT_TRUE(p.value().empty());
+    EXPECT_EQ(p.topic(), topic);
+    unreadable += p.reason().find("unreadable message") != std::string::npos;
+    if (p.reason().find("projector refused") != std::string::npos) {
+      ++refused;
+      EXPECT_EQ(p.aggregate_id(), "registry-poison");
+      EXPECT_EQ(p.aggregate_version(), 2);
+    }
+    if (p.reason().find("blocked behind") != std::string::npos) {
+      ++blocked;
+      EXPECT_EQ(p.aggregate_version(), 3);
+    }
+  }
+  EXPECT_EQ(unreadable, 2);
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(blocked, 1);
+
+  ASSERT_TRUE(WaitFor([&] { return referral->consumer()->status().parked() >= 4; }, 60s));  // ~100 ms snapshots
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer ops");
+  v1::GetConsumerStatusResponse st;
+  ASSERT_TRUE(stub->GetConsumerStatus(&ctx, {}, &st).ok());
+  EXPECT_EQ(st.group_id(), "referral");
+  EXPECT_EQ(st.partitions_size(), 4);
+  EXPECT_GE(st.parked(), 4);
+
+  grpc::ClientContext doc;
+  doc.AddMetadata("authorization", "Bearer doc");
+  v1::ListParkedResponse denied;
+  EXPECT_EQ(stub->ListParked(&doc, {}, &denied).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext bad;
+  bad.AddMetadata("authorization", "Bearer ops");
+  v1::ListParkedRequest req;
+  req.set_page_token("not-a-token");
+  EXPECT_EQ(stub->ListParked(&bad, req, &denied).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace yilian::bus
