@@ -1,6 +1,7 @@
 #include "yilian/bus/consumer.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 
 #include <map>
 #include <mutex>
@@ -133,7 +134,12 @@ class BusConsumer::Worker {
 };
 
 absl::Status BusConsumer::Worker::Connect() {
-  auto conf = NewKafkaConf(options_.kafka, {{"group.id", options_.group_id},
+  KafkaSettings kafka = options_.kafka;
+  // A fetch returns at once when data is there; when there is none, the broker holds it at
+  // most this long. librdkafka's 500 ms default would be the bus's latency on a quiet topic
+  // with brokers (like the embedded one) that do not answer a waiting fetch early.
+  kafka.properties.emplace("fetch.wait.max.ms", "5");
+  auto conf = NewKafkaConf(kafka, {{"group.id", options_.group_id},
                                             {"enable.auto.commit", "true"},  // informational only: the store is the truth
                                             {"enable.auto.offset.store", "false"},
                                             {"auto.offset.reset", "earliest"},
@@ -380,9 +386,21 @@ absl::Status BusConsumer::Worker::Flush() {
       rd_kafka_topic_partition_list_add(commit, part.topic.c_str(), part.partition)->offset = part.pos.next_offset();
     part.dirty = false;
   }
+  // The batch's index holds each key's final value once; writing those instead of every
+  // intermediate Put (a busy aggregate's row is rewritten per event) spares the memtable.
   absl::Status result;
-  if (wb_.GetWriteBatch()->Count() > 0) {
-    auto s = store_->db()->Write(rocksdb::WriteOptions(), wb_.GetWriteBatch());
+  rocksdb::WriteBatch compact;
+  rocksdb::ColumnFamilyHandle* cf = store_->cf(Family::kConsumed);
+  std::unique_ptr<rocksdb::WBWIIterator> it(wb_.NewIterator(cf));
+  for (it->SeekToFirst(); it->Valid() && result.ok(); it->Next()) {
+    const rocksdb::WriteEntry e = it->Entry();
+    rocksdb::Status s = e.type == rocksdb::kPutRecord      ? compact.Put(cf, e.key, e.value)
+                        : e.type == rocksdb::kDeleteRecord ? compact.Delete(cf, e.key)
+                                                           : rocksdb::Status::NotSupported("unexpected batch entry");
+    if (!s.ok()) result = eventstore::FromRocks(s, "compacting consumed events");
+  }
+  if (result.ok() && compact.Count() > 0) {
+    auto s = store_->db()->Write(rocksdb::WriteOptions(), &compact);
     if (!s.ok()) result = eventstore::FromRocks(s, "writing consumed events");
   }
   wb_.Clear();
@@ -476,7 +494,10 @@ absl::StatusOr<std::unique_ptr<BusConsumer>> BusConsumer::Start(eventstore::Stor
   c->worker_ = std::make_unique<Worker>(store, std::move(options));
   auto s = c->worker_->Connect();
   if (!s.ok()) return s;
-  c->thread_ = std::thread([w = c->worker_.get()] { w->Run(); });
+  c->thread_ = std::thread([w = c->worker_.get()] {
+    pthread_setname_np(pthread_self(), "yl-consumer");
+    w->Run();
+  });
   return c;
 }
 

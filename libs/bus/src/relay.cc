@@ -1,6 +1,7 @@
 #include "yilian/bus/relay.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <deque>
@@ -332,7 +333,10 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
   relay->worker_ = std::make_unique<Worker>(store, journal, std::move(options));
   auto s = relay->worker_->LoadCheckpoint();
   if (!s.ok()) return s;
-  relay->thread_ = std::thread([w = relay->worker_.get()] { w->Run(); });
+  relay->thread_ = std::thread([w = relay->worker_.get()] {
+    pthread_setname_np(pthread_self(), "yl-relay");
+    w->Run();
+  });
   return relay;
 }
 

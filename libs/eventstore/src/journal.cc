@@ -1,5 +1,7 @@
 #include "yilian/eventstore/journal.h"
 
+#include <pthread.h>
+
 #include <future>
 
 #include "absl/container/flat_hash_map.h"
@@ -67,8 +69,14 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(Store* store, JournalOpti
                           j->options_.source_service);
     if (auto s = j->RebuildProjections(); !s.ok()) return s;
   }
-  j->completer_ = std::thread([p = j.get()] { p->CompleterLoop(); });
-  j->writer_ = std::thread([p = j.get()] { p->WriterLoop(); });
+  j->completer_ = std::thread([p = j.get()] {
+    pthread_setname_np(pthread_self(), "yl-journal-done");
+    p->CompleterLoop();
+  });
+  j->writer_ = std::thread([p = j.get()] {
+    pthread_setname_np(pthread_self(), "yl-journal");
+    p->WriterLoop();
+  });
   return j;
 }
 
