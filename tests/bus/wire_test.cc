@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/sha256.h"
 #include "yilian/testing/status_matchers.h"
+#include "yilian/testing/temp_dir.h"
 
 namespace yilian::bus {
 namespace {
@@ -69,6 +71,26 @@ TEST(KafkaSettingsTest, PropertiesParseAndPassThrough) {
   EXPECT_CODE(bad.status(), kInvalidArgument);
   EXPECT_NE(std::string(bad.status().message()).find("no.such.property"), std::string::npos);
   EXPECT_CODE(NewKafkaConf(KafkaSettings{}, {}).status(), kInvalidArgument);
+}
+
+TEST(KafkaSettingsTest, ComeFromConfigWithTheBootstrapFromAFile) {
+  testing::TempDir dir;
+  const std::string file = dir.Sub("bootstrap");
+  std::ofstream(file) << "127.0.0.1:1234,127.0.0.1:5678\n";
+  auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  ASSERT_OK_AND_ASSIGN(auto config, common::Config::Load(KafkaConfigKeys("referral"),
+                                                         {"--kafka.bootstrap=@" + file,
+                                                          "--kafka.properties=security.protocol=SSL"},
+                                                         none));
+  ASSERT_OK_AND_ASSIGN(KafkaSettings s, KafkaSettingsFrom(config));
+  EXPECT_EQ(s.bootstrap, "127.0.0.1:1234,127.0.0.1:5678");
+  EXPECT_EQ(s.client_id, "referral");
+  EXPECT_EQ(s.properties.at("security.protocol"), "SSL");
+
+  ASSERT_OK_AND_ASSIGN(config, common::Config::Load(KafkaConfigKeys("referral"),
+                                                    {"--kafka.bootstrap=@" + dir.Sub("missing")}, none));
+  EXPECT_CODE(KafkaSettingsFrom(config).status(), kInvalidArgument);
+  EXPECT_FALSE(common::Config::Load(KafkaConfigKeys("referral"), {"--kafka.properties=oops"}, none).ok());
 }
 
 }  // namespace

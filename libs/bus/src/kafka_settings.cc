@@ -1,5 +1,8 @@
 #include "yilian/bus/kafka_settings.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -36,6 +39,43 @@ absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
     }
   }
   return conf;
+}
+
+std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service) {
+  return {
+      {.name = "kafka.bootstrap",
+       .default_value = "@.yilian/bootstrap",
+       .help = "Kafka bootstrap servers (host:port,...), or @FILE holding them (the embedded broker writes one)"},
+      {.name = "kafka.client_id", .default_value = service, .help = "Kafka client id"},
+      {.name = "kafka.properties",
+       .default_value = "",
+       .help = "librdkafka properties, k=v;k=v (security.protocol, ssl.ca.location, sasl.*)",
+       .check = [](const std::string& v) {
+         auto p = ParseKafkaProperties(v);
+         return p.ok() ? std::string() : std::string(p.status().message());
+       },
+       .secret = true},
+  };
+}
+
+absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config) {
+  KafkaSettings s;
+  s.bootstrap = config.GetString("kafka.bootstrap");
+  if (!s.bootstrap.empty() && s.bootstrap[0] == '@') {
+    std::ifstream in(s.bootstrap.substr(1));
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string path = s.bootstrap.substr(1);
+    s.bootstrap = std::string(absl::StripAsciiWhitespace(text.str()));
+    if (!in || s.bootstrap.empty())
+      return absl::InvalidArgumentError(absl::StrCat("kafka.bootstrap: cannot read servers from ", path,
+                                                     " (is the embedded broker running?)"));
+  }
+  s.client_id = config.GetString("kafka.client_id");
+  auto props = ParseKafkaProperties(config.GetString("kafka.properties"));
+  if (!props.ok()) return absl::InvalidArgumentError(absl::StrCat("kafka.properties: ", props.status().message()));
+  s.properties = std::move(*props);
+  return s;
 }
 
 }  // namespace yilian::bus

@@ -71,7 +71,8 @@ class OutboxRelay::Worker {
   std::vector<int64_t> produced_tails_;
   std::deque<Flight> in_flight_;
   bool restart_ = false;
-  bool loss_suspected_ = false;  // a delivery came back at an offset below one acknowledged
+  bool loss_suspected_ = false;
+  bool journal_trouble_ = false;  // the journal could not be read: back off before retrying  // a delivery came back at an offset below one acknowledged
   bool discarding_ = false;
   absl::Time next_checkpoint_ = absl::InfinitePast();
   absl::Time next_loss_check_ = absl::InfinitePast();
@@ -178,8 +179,9 @@ bool OutboxRelay::Worker::ProduceSome() {
   bool progress = false;
   auto read = journal_->Read(produced_ + 1, std::min<int64_t>(room, 4096), [&](const eventstore::JournalEntry& e) {
     auto env = eventstore::ParseEnvelope(e.envelope);
-    if (!env.ok()) {  // the journal's own check failed: stop and say so; Verify() will name it
+    if (!env.ok()) {  // the journal's own check failed: stop, say so, retry later; Verify() names it
       Trouble(false, absl::StrCat("journal entry ", e.sequence, ": ", env.status().message()));
+      journal_trouble_ = true;
       return false;
     }
     const int32_t part = PartitionFor(env->aggregate_id(), partitions_);
@@ -202,7 +204,10 @@ bool OutboxRelay::Worker::ProduceSome() {
     progress = true;
     return true;
   });
-  if (!read.ok()) Trouble(false, std::string(read.status().message()));
+  if (!read.ok()) {
+    Trouble(false, std::string(read.status().message()));
+    journal_trouble_ = true;
+  }
   return progress;
 }
 
@@ -313,7 +318,12 @@ void OutboxRelay::Worker::Run() {
     AdvanceAcked();
     Checkpoint(false);
     PublishStatus();
-    if (!produced && in_flight_.empty() && !restart_) journal_->WaitForHead(produced_, absl::Milliseconds(50));
+    if (journal_trouble_) {
+      journal_trouble_ = false;
+      for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));
+    } else if (!produced && in_flight_.empty() && !restart_) {
+      journal_->WaitForHead(produced_, absl::Milliseconds(50));
+    }
   }
   if (rk_ != nullptr) {
     rd_kafka_flush(rk_, 2000);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "yilian/common/config.h"
 
 namespace yilian::bus {
 
@@ -28,5 +29,14 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const st
 // naming the property librdkafka refused. The caller owns the returned config.
 absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
                                                const std::map<std::string, std::string>& fixed);
+
+// The configuration keys every service declares for Kafka:
+//   kafka.bootstrap   bootstrap servers (default: the embedded broker's bootstrap file)
+//   kafka.client_id   client id (default: the service name)
+//   kafka.properties  "k=v;k=v" passed to librdkafka (secret: may hold sasl.password)
+std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service);
+// Settings from a loaded config. `kafka.bootstrap` may name a file ("@path") holding the
+// address, as written by yilian-broker --bootstrap-file. INVALID_ARGUMENT naming the key.
+absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config);
 
 }  // namespace yilian::bus
