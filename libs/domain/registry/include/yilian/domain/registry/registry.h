@@ -1,0 +1,90 @@
+#pragma once
+// The registry's domain core in the decider shape, with no gRPC, Kafka or RocksDB: each
+// command function takes the aggregate's current state (nullopt when it does not exist)
+// and the command, and returns the events it produces or a precise error; Evolve folds an
+// event into state. A command that would change nothing returns no events.
+//
+// Errors: INVALID_ARGUMENT (malformed command: says which field and why), NOT_FOUND (the
+// aggregate or a referenced id does not exist), ALREADY_EXISTS (id taken, member already
+// present), FAILED_PRECONDITION (valid command, wrong state: suspended, cancelled, lead
+// removal, ...). Pure functions; thread-safe.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "yilian/registry/v1/registry.pb.h"
+
+namespace yilian::domain::registry {
+
+namespace rv1 = ::yilian::registry::v1;
+using Events = std::vector<rv1::RegistryEvent>;
+
+// Aggregate types (the journal's aggregate_type) and ids.
+inline constexpr char kInstitution[] = "institution";
+inline constexpr char kConsortium[] = "consortium";
+inline constexpr char kWard[] = "ward";
+inline constexpr char kExpertSession[] = "expert_session";
+inline constexpr char kResident[] = "resident";
+std::string WardAggregateId(const std::string& institution_id, const std::string& ward_id);
+
+// What a command may look up about other aggregates (the service's projection).
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  virtual std::optional<rv1::Institution> FindInstitution(const std::string& id) const = 0;
+  // Consortia the institution is a member of.
+  virtual std::vector<std::string> ConsortiaOf(const std::string& institution_id) const = 0;
+};
+
+// Institutions.
+absl::StatusOr<Events> RegisterInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc);
+absl::StatusOr<Events> UpdateInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc);
+absl::StatusOr<Events> SuspendInstitution(const std::optional<rv1::Institution>& state, const std::string& reason);
+absl::StatusOr<Events> ReactivateInstitution(const std::optional<rv1::Institution>& state);
+
+// Consortia. `desc.member_ids` may list initial members besides the lead.
+absl::StatusOr<Events> FormConsortium(const std::optional<rv1::Consortium>& state, const rv1::Consortium& desc,
+                                      const Directory& dir);
+absl::StatusOr<Events> AddMember(const std::optional<rv1::Consortium>& state, const std::string& institution_id,
+                                 const Directory& dir);
+absl::StatusOr<Events> RemoveMember(const std::optional<rv1::Consortium>& state, const std::string& institution_id);
+
+// Wards.
+absl::StatusOr<Events> DefineWard(const std::optional<rv1::Ward>& state, const rv1::Ward& desc, const Directory& dir);
+absl::StatusOr<Events> ChangeWardCapacity(const std::optional<rv1::Ward>& state, int32_t capacity,
+                                          int32_t emergency_reserved);
+
+// Expert clinic sessions.
+absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSession>& state,
+                                            const rv1::ExpertSession& desc, const Directory& dir);
+absl::StatusOr<Events> CancelExpertSession(const std::optional<rv1::ExpertSession>& state, const std::string& reason);
+
+// Signed residents.
+absl::StatusOr<Events> EnrolResident(const std::optional<rv1::Resident>& state, const rv1::Resident& desc,
+                                     const Directory& dir);
+absl::StatusOr<Events> MoveResident(const std::optional<rv1::Resident>& state, const std::string& to_institution_id,
+                                    const std::string& team, const Directory& dir);
+absl::StatusOr<Events> EndResident(const std::optional<rv1::Resident>& state, const std::string& reason);
+
+// Folding. An event of another aggregate type is INVALID_ARGUMENT; an event that does not
+// fit the state (for example an update before registration) is FAILED_PRECONDITION, which
+// for a journal written by the core means corruption.
+absl::Status Evolve(std::optional<rv1::Institution>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<rv1::Consortium>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<rv1::Ward>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<rv1::ExpertSession>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<rv1::Resident>& state, const rv1::RegistryEvent& e);
+
+// The event's payload message (what an envelope carries) and back.
+const google::protobuf::Message& Payload(const rv1::RegistryEvent& e);
+// INVALID_ARGUMENT when the message is not a registry event.
+absl::StatusOr<rv1::RegistryEvent> FromPayload(const google::protobuf::Message& payload);
+
+// Field checks shared with the service (and importers), exposed for their own messages.
+absl::Status CheckId(const std::string& field, const std::string& value);
+absl::Status CheckPatientRef(const yilian::common::v1::PatientRef& ref);
+bool IsPrimaryCare(const rv1::Institution& institution);
+
+}  // namespace yilian::domain::registry
