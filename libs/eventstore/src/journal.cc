@@ -215,6 +215,39 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
   done_cv_.notify_one();
 }
 
+namespace {
+
+// The answer a retried request gets from its idempotency record, or ALREADY_EXISTS when
+// the key was used for another request.
+absl::StatusOr<AppendResult> ReplayRecord(const storage::v1::IdempotencyRecord& rec, const std::string& key,
+                                          const std::string& request_hash) {
+  if (rec.request_hash() != request_hash)
+    return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key, "\" was already used for a different request on ",
+                                                 rec.aggregate_type(), " ", rec.aggregate_id(),
+                                                 "; use a new key for a new request"));
+  AppendResult r;
+  r.first_sequence = rec.first_sequence();
+  r.last_sequence = rec.last_sequence();
+  r.aggregate_version = rec.aggregate_version();
+  r.response = rec.response();
+  r.duplicate = true;
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<AppendResult>> Journal::FindIdempotent(const std::string& key,
+                                                                    const std::string& request_hash) const {
+  auto v = store_->Get(Family::kIdempotency, key);
+  if (!v.ok()) return v.status();
+  if (!*v) return std::optional<AppendResult>();
+  storage::v1::IdempotencyRecord rec;
+  if (!rec.ParseFromString(**v)) return absl::DataLossError("idempotency record does not parse");
+  auto r = ReplayRecord(rec, key, request_hash);
+  if (!r.ok()) return r.status();
+  return std::optional<AppendResult>(std::move(*r));
+}
+
 absl::StatusOr<AppendResult> Journal::Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
                                             Head& head) {
   AppendRequest& req = p.request;
@@ -240,20 +273,7 @@ absl::StatusOr<AppendResult> Journal::Stage(Pending& p, rocksdb::WriteBatchWithI
         found = true;
       }
     }
-    if (found) {
-      if (rec.request_hash() != req.request_hash)
-        return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", req.idempotency_key,
-                                                     "\" was already used for a different request on ",
-                                                     rec.aggregate_type(), " ", rec.aggregate_id(),
-                                                     "; use a new key for a new request"));
-      AppendResult r;
-      r.first_sequence = rec.first_sequence();
-      r.last_sequence = rec.last_sequence();
-      r.aggregate_version = rec.aggregate_version();
-      r.response = rec.response();
-      r.duplicate = true;
-      return r;
-    }
+    if (found) return ReplayRecord(rec, req.idempotency_key, req.request_hash);
   }
 
   const std::string agg_key = keys::Aggregate(req.aggregate_type, req.aggregate_id);

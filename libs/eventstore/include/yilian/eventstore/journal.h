@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,6 +108,11 @@ class Journal {
   absl::StatusOr<AppendResult> Append(AppendRequest request);
 
   Head head() const;
+  // A request already answered under `idempotency_key`: its first result (duplicate=true),
+  // nullopt if the key is unused, ALREADY_EXISTS if it answered a different request. Lets a
+  // service answer a retry before re-deciding against state that has moved on.
+  absl::StatusOr<std::optional<AppendResult>> FindIdempotent(const std::string& idempotency_key,
+                                                             const std::string& request_hash) const;
   // Blocks until the head sequence is past `after` (or `timeout` passes, or the journal
   // stops) and returns the head sequence then. Lets a relay follow appends without polling.
   int64_t WaitForHead(int64_t after, absl::Duration timeout) const;

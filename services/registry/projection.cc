@@ -1,0 +1,282 @@
+#include "projection.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/common/strings.h"
+
+namespace yilian::registry {
+
+namespace dr = ::yilian::domain::registry;
+using eventstore::Family;
+
+absl::StatusOr<rv1::RegistryEvent> EventOf(const events::v1::Envelope& envelope) {
+  const std::string& url = envelope.payload().type_url();
+  const std::string type = url.substr(url.rfind('/') + 1);
+  rv1::RegistryEvent e;
+  const auto* d = e.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->message_type()->full_name() != type) continue;
+    if (!envelope.payload().UnpackTo(e.GetReflection()->MutableMessage(&e, f)))
+      return absl::InvalidArgumentError(absl::StrCat("payload ", type, " does not parse"));
+    return e;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("payload ", type, " is not a registry event"));
+}
+
+namespace {
+
+// Folds `e` into the row at `key` (a Reply holding State at `field`) and stamps the version.
+template <typename Reply, typename State>
+absl::Status Fold(eventstore::ProjectionBatch& rows, const std::string& key, const rv1::RegistryEvent& e,
+                  int64_t version, State* (Reply::*field)(), std::optional<State>* out = nullptr) {
+  ASSIGN_OR_RETURN(auto row, rows.Get(key));
+  Reply reply;
+  std::optional<State> state;
+  if (row) {
+    if (!reply.ParseFromString(*row)) return absl::DataLossError(absl::StrCat("row ", key, " does not parse"));
+    state = *(reply.*field)();
+  }
+  RETURN_IF_ERROR(dr::Evolve(state, e));
+  *(reply.*field)() = *state;
+  reply.set_version(version);
+  rows.Put(key, reply.SerializeAsString());
+  if (out) *out = std::move(state);
+  return absl::OkStatus();
+}
+
+std::string MemberKey(const std::string& institution, const std::string& consortium) {
+  return absl::StrCat("m/", institution, "/", consortium);
+}
+
+}  // namespace
+
+absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
+  ASSIGN_OR_RETURN(rv1::RegistryEvent e, EventOf(env));
+  const std::string& type = env.aggregate_type();
+  const std::string& id = env.aggregate_id();
+  const int64_t v = env.aggregate_version();
+  if (type == dr::kInstitution)
+    return Fold(rows, "i/" + id, e, v, &rv1::InstitutionReply::mutable_institution);
+  if (type == dr::kWard) return Fold(rows, "w/" + id, e, v, &rv1::WardReply::mutable_ward);
+  if (type == dr::kResident) return Fold(rows, "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
+  if (type == dr::kExpertSession) {
+    std::optional<rv1::ExpertSession> s;
+    RETURN_IF_ERROR(Fold(rows, "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
+    rows.Put(absl::StrCat("sx/", s->institution_id(), "/", s->date(), "/", id), "");
+    return absl::OkStatus();
+  }
+  if (type == dr::kConsortium) {
+    RETURN_IF_ERROR(Fold(rows, "c/" + id, e, v, &rv1::ConsortiumReply::mutable_consortium));
+    if (e.has_consortium_formed())
+      for (const auto& m : e.consortium_formed().consortium().member_ids()) rows.Put(MemberKey(m, id), "");
+    if (e.has_consortium_member_added()) rows.Put(MemberKey(e.consortium_member_added().institution_id(), id), "");
+    if (e.has_consortium_member_removed()) rows.Delete(MemberKey(e.consortium_member_removed().institution_id(), id));
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown registry aggregate type \"", type, "\""));
+}
+
+absl::StatusOr<Page> PageOf(const common::v1::PageRequest& request, const std::string& prefix) {
+  Page page;
+  if (request.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  if (request.page_size() > 0) page.size = std::min(request.page_size(), 500);
+  if (!request.page_token().empty()) {
+    if (!absl::WebSafeBase64Unescape(common::Sv(request.page_token()), &page.after) ||
+        !absl::StartsWith(page.after, prefix))
+      return absl::InvalidArgumentError("page_token does not belong to this listing; start again without it");
+  }
+  return page;
+}
+
+std::string PageToken(const std::string& last_key) { return absl::WebSafeBase64Escape(common::Sv(last_key)); }
+
+template <typename Reply>
+absl::StatusOr<std::optional<Reply>> RegistryView::Row(const std::string& key) const {
+  ASSIGN_OR_RETURN(auto row, store_->Get(Family::kProjection, key));
+  if (!row) return std::optional<Reply>();
+  Reply reply;
+  if (!reply.ParseFromString(*row)) return absl::DataLossError(absl::StrCat("row ", key, " does not parse"));
+  return std::optional<Reply>(std::move(reply));
+}
+
+absl::StatusOr<std::optional<rv1::InstitutionReply>> RegistryView::Institution(const std::string& id) const {
+  return Row<rv1::InstitutionReply>("i/" + id);
+}
+absl::StatusOr<std::optional<rv1::ConsortiumReply>> RegistryView::Consortium(const std::string& id) const {
+  return Row<rv1::ConsortiumReply>("c/" + id);
+}
+absl::StatusOr<std::optional<rv1::WardReply>> RegistryView::Ward(const std::string& institution_id,
+                                                                 const std::string& ward_id) const {
+  return Row<rv1::WardReply>("w/" + dr::WardAggregateId(institution_id, ward_id));
+}
+absl::StatusOr<std::optional<rv1::ExpertSessionReply>> RegistryView::Session(const std::string& id) const {
+  return Row<rv1::ExpertSessionReply>("s/" + id);
+}
+absl::StatusOr<std::optional<rv1::ResidentReply>> RegistryView::Resident(const std::string& token) const {
+  return Row<rv1::ResidentReply>("r/" + token);
+}
+
+std::optional<rv1::Institution> RegistryView::FindInstitution(const std::string& id) const {
+  auto r = Institution(id);
+  if (!r.ok() || !*r) return std::nullopt;
+  return (*r)->institution();
+}
+
+std::vector<std::string> RegistryView::ConsortiaOf(const std::string& institution_id) const {
+  std::vector<std::string> out;
+  const std::string prefix = absl::StrCat("m/", institution_id, "/");
+  auto n = store_->Scan(Family::kProjection, prefix, "", [&](std::string_view key, std::string_view) {
+    out.emplace_back(key.substr(prefix.size()));
+    return true;
+  });
+  if (!n.ok()) out.clear();
+  return out;
+}
+
+absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
+    const rv1::ListInstitutionsRequest& req) const {
+  if (req.tier() < 0 || req.tier() > 3) return absl::InvalidArgumentError(absl::StrCat("tier filter ", req.tier(), " is not 0..3"));
+  if (!rv1::Capability_IsValid(req.capability()))
+    return absl::InvalidArgumentError(absl::StrCat("capability filter ", req.capability(), " is not in the vocabulary"));
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), "i/"));
+  std::vector<std::string> keys;  // candidate rows in key order
+  if (!req.consortium_id().empty()) {
+    ASSIGN_OR_RETURN(auto c, Consortium(req.consortium_id()));
+    if (!c) return absl::NotFoundError(absl::StrCat("consortium \"", req.consortium_id(), "\" does not exist"));
+    for (const auto& m : c->consortium().member_ids()) keys.push_back("i/" + m);
+    std::sort(keys.begin(), keys.end());
+  }
+  rv1::ListInstitutionsResponse out;
+  std::string last;
+  absl::Status failed;
+  auto consider = [&](const std::string& key, std::string_view value) {
+    if (key <= page.after && !page.after.empty()) return true;
+    rv1::InstitutionReply r;
+    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failed = absl::DataLossError(absl::StrCat("row ", key, " does not parse"));
+      return false;
+    }
+    const auto& caps = r.institution().capabilities();
+    if (req.tier() != 0 && r.institution().tier() != req.tier()) return true;
+    if (req.capability() != rv1::CAPABILITY_UNSPECIFIED &&
+        std::find(caps.begin(), caps.end(), req.capability()) == caps.end())
+      return true;
+    if (out.institutions_size() == page.size) {
+      out.mutable_page()->set_next_page_token(PageToken(last));
+      return false;
+    }
+    *out.add_institutions() = std::move(r);
+    last = key;
+    return true;
+  };
+  if (req.consortium_id().empty()) {
+    const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
+    ASSIGN_OR_RETURN(auto n, store_->Scan(Family::kProjection, "i/", start, [&](std::string_view k, std::string_view v) {
+                       return consider(std::string(k), v);
+                     }));
+    (void)n;
+  } else {
+    for (const auto& key : keys) {
+      ASSIGN_OR_RETURN(auto row, store_->Get(Family::kProjection, key));
+      if (row && !consider(key, *row)) break;
+    }
+  }
+  if (!failed.ok()) return failed;
+  return out;
+}
+
+namespace {
+
+// Lists rows under `prefix` into `add` (page by page), parsing each as Reply.
+template <typename Reply, typename Add>
+absl::Status ListRows(const eventstore::Store& store, const std::string& prefix, const Page& page, Add add,
+                      common::v1::PageInfo* info) {
+  const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
+  int32_t n = 0;
+  std::string last;
+  absl::Status failed;
+  auto scanned = store.Scan(Family::kProjection, prefix, start, [&](std::string_view key, std::string_view value) {
+    if (n == page.size) {
+      info->set_next_page_token(PageToken(last));
+      return false;
+    }
+    Reply r;
+    if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failed = absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
+      return false;
+    }
+    add(std::move(r));
+    last = std::string(key);
+    ++n;
+    return true;
+  });
+  if (!scanned.ok()) return scanned.status();
+  return failed;
+}
+
+}  // namespace
+
+absl::StatusOr<rv1::ListConsortiaResponse> RegistryView::ListConsortia(const rv1::ListConsortiaRequest& req) const {
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), "c/"));
+  rv1::ListConsortiaResponse out;
+  RETURN_IF_ERROR(ListRows<rv1::ConsortiumReply>(
+      *store_, "c/", page, [&](rv1::ConsortiumReply r) { *out.add_consortia() = std::move(r); }, out.mutable_page()));
+  return out;
+}
+
+absl::StatusOr<rv1::ListWardsResponse> RegistryView::ListWards(const rv1::ListWardsRequest& req) const {
+  RETURN_IF_ERROR(dr::CheckId("institution_id", req.institution_id()));
+  ASSIGN_OR_RETURN(auto inst, Institution(req.institution_id()));
+  if (!inst) return absl::NotFoundError(absl::StrCat("institution \"", req.institution_id(), "\" is not registered"));
+  const std::string prefix = absl::StrCat("w/", req.institution_id(), "/");
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
+  rv1::ListWardsResponse out;
+  RETURN_IF_ERROR(ListRows<rv1::WardReply>(
+      *store_, prefix, page, [&](rv1::WardReply r) { *out.add_wards() = std::move(r); }, out.mutable_page()));
+  return out;
+}
+
+absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
+    const rv1::ListExpertSessionsRequest& req) const {
+  RETURN_IF_ERROR(dr::CheckId("institution_id", req.institution_id()));
+  for (const std::string* d : {&req.from_date(), &req.to_date()}) {
+    absl::CivilDay day;
+    if (!d->empty() && (!absl::ParseCivilTime(common::Sv(*d), &day) || absl::FormatCivilTime(day) != *d))
+      return absl::InvalidArgumentError(absl::StrCat("date \"", *d, "\" is not a YYYY-MM-DD date"));
+  }
+  const std::string prefix = absl::StrCat("sx/", req.institution_id(), "/");
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
+  std::string start = req.from_date().empty() ? prefix : prefix + req.from_date();
+  if (!page.after.empty()) start = std::max(start, page.after + std::string(1, '\0'));
+  rv1::ListExpertSessionsResponse out;
+  std::string last;
+  absl::Status failed;
+  auto scanned = store_->Scan(Family::kProjection, prefix, start, [&](std::string_view key, std::string_view) {
+    const std::string rest(key.substr(prefix.size()));  // <date>/<session>
+    const std::string date = rest.substr(0, 10);
+    if (!req.to_date().empty() && date > req.to_date()) return false;
+    if (out.sessions_size() == page.size) {
+      out.mutable_page()->set_next_page_token(PageToken(last));
+      return false;
+    }
+    auto s = Session(rest.substr(11));
+    if (!s.ok() || !*s) {
+      failed = s.ok() ? absl::DataLossError(absl::StrCat("index ", rest, " has no session row")) : s.status();
+      return false;
+    }
+    *out.add_sessions() = std::move(**s);
+    last = std::string(key);
+    return true;
+  });
+  if (!scanned.ok()) return scanned.status();
+  if (!failed.ok()) return failed;
+  return out;
+}
+
+}  // namespace yilian::registry
