@@ -4,9 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "google/protobuf/util/time_util.h"
-#include "projection.h"
-#include "registry_service.h"
-#include "yilian/host/service_host.h"
+#include "registry_node.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 
@@ -31,23 +29,12 @@ rv1::Institution Inst(const std::string& id, rv1::InstitutionType type, int tier
 class RegistryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = *eventstore::Store::Open({.path = dir_.Sub("db")});
-    journal_ = *eventstore::Journal::Open(store_.get(), {.source_service = "registry", .projector = &projector_});
-    view_ = std::make_unique<RegistryView>(store_.get());
-    auth_ = std::make_unique<host::Authenticator>(host::Authenticator::FromTokens(
-        {{"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
-         {"doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
-         {"stranger", {"dr.x", "elsewhere", common::Role::ROLE_CLINICIAN}}}));
-    service_ = std::make_unique<RegistryService>(journal_.get(), view_.get(), auth_.get());
-    host_ = *host::ServiceHost::Start({.service_name = "registry"}, *auth_, {service_.get()});
-    stub_ = rv1::Registry::NewStub(grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
+    node_ = std::make_unique<RegistryNode>(dir_.Sub("db"));
+    stub_ = node_->stub.get();
+    journal_ = node_->journal.get();
+    store_ = node_->store.get();
   }
-
-  std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-    return ctx;
-  }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return RegistryNode::As(token); }
   rv1::InstitutionReply Register(const rv1::Institution& i, StatusCode want = StatusCode::OK) {
     rv1::RegisterInstitutionRequest req;
     *req.mutable_institution() = i;
@@ -70,17 +57,13 @@ class RegistryServiceTest : public ::testing::Test {
     rv1::ConsortiumReply c;
     ASSERT_TRUE(stub_->FormConsortium(As("admin").get(), f, &c).ok());
   }
-  int64_t Head() const { return journal_->head().sequence; }
+  int64_t Head() const { return node_->Head(); }
 
   testing::TempDir dir_;
-  RegistryProjector projector_;
-  std::unique_ptr<eventstore::Store> store_;
-  std::unique_ptr<eventstore::Journal> journal_;
-  std::unique_ptr<RegistryView> view_;
-  std::unique_ptr<host::Authenticator> auth_;
-  std::unique_ptr<RegistryService> service_;
-  std::unique_ptr<host::ServiceHost> host_;
-  std::unique_ptr<rv1::Registry::Stub> stub_;
+  std::unique_ptr<RegistryNode> node_;
+  rv1::Registry::Stub* stub_ = nullptr;
+  eventstore::Journal* journal_ = nullptr;
+  eventstore::Store* store_ = nullptr;
 };
 
 TEST_F(RegistryServiceTest, InstitutionsRoundTripAndRetriesGetTheFirstAnswer) {
