@@ -6,8 +6,6 @@
 
 #include <thread>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "bus_fixture.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/testing/status_matchers.h"
@@ -24,21 +22,6 @@ using testing::OwnerNode;
 using testing::Subprocess;
 using testing::WaitFor;
 
-// Reads the child's "name=value" lines until one named `name` has a value >= `at_least`
-// (or, for a non-numeric value, equals it). False at EOF.
-bool ReadUntil(Subprocess& child, const std::string& name, int64_t at_least, std::string* value = nullptr) {
-  while (auto line = child.ReadLine()) {
-    if (!absl::StartsWith(*line, name + "=")) continue;
-    const std::string v = line->substr(name.size() + 1);
-    int64_t n = 0;
-    if (!absl::SimpleAtoi(v, &n) || n >= at_least) {
-      if (value) *value = v;
-      return true;
-    }
-  }
-  return false;
-}
-
 TEST(BusCrashTest, ConsumerKilledAndRestartedAppliesEverythingOnce) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
@@ -54,14 +37,14 @@ TEST(BusCrashTest, ConsumerKilledAndRestartedAppliesEverythingOnce) {
   std::thread w2([&] { EXPECT_OK(green->Append(0, 50'000, 500)); });
   {
     Subprocess consumer(argv);
-    ASSERT_TRUE(ReadUntil(consumer, "applied", 20'000));
+    ASSERT_TRUE(consumer.ReadUntil("applied", 20'000));
     consumer.Signal(SIGKILL);
     EXPECT_EQ(consumer.ExitCode(), -SIGKILL);
   }
   w1.join();
   w2.join();
   Subprocess consumer(argv);
-  ASSERT_TRUE(ReadUntil(consumer, "applied", 100'000));
+  ASSERT_TRUE(consumer.ReadUntil("applied", 100'000));
   consumer.Signal(SIGTERM);
   EXPECT_EQ(consumer.ExitCode(), 0);
   ASSERT_OK_AND_ASSIGN(auto store, eventstore::Store::Open({.path = dir.Sub("referral")}));
@@ -78,17 +61,17 @@ TEST(BusCrashTest, OwnerAndRelayKilledAndRestartedLoseNothingAndDeliverNothingTw
   std::string feed;
   {
     Subprocess owner(argv);
-    ASSERT_TRUE(ReadUntil(owner, "feed", 0, &feed));
+    ASSERT_TRUE(owner.ReadUntil("feed", 0, &feed));
     referral->SetFeed("registry", feed);
     ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
-    ASSERT_TRUE(ReadUntil(owner, "head", 30'000));
+    ASSERT_TRUE(owner.ReadUntil("head", 30'000));
     owner.Signal(SIGKILL);
     EXPECT_EQ(owner.ExitCode(), -SIGKILL);
   }
   Subprocess owner(argv);
-  ASSERT_TRUE(ReadUntil(owner, "feed", 0, &feed));
+  ASSERT_TRUE(owner.ReadUntil("feed", 0, &feed));
   referral->SetFeed("registry", feed);
-  ASSERT_TRUE(ReadUntil(owner, "published", 100'000));
+  ASSERT_TRUE(owner.ReadUntil("published", 100'000));
   ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 100'000; }, 180s)) << referral->Applied();
   referral->StopConsumer();
   owner.Signal(SIGTERM);

@@ -1,5 +1,6 @@
 #include "bus_fixture.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
@@ -75,9 +76,11 @@ absl::Status OwnerNode::Append(int64_t first, int64_t count, int aggregates, siz
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<ConsumerNode>> ConsumerNode::Open(const std::string& group, const std::string& dir) {
+absl::StatusOr<std::unique_ptr<ConsumerNode>> ConsumerNode::Open(const std::string& group, const std::string& dir,
+                                                                 bool any_events) {
   std::unique_ptr<ConsumerNode> n(new ConsumerNode());
   n->group_ = group;
+  n->any_events_ = any_events;
   ASSIGN_OR_RETURN(n->store_, eventstore::Store::Open({.path = dir}));
   return n;
 }
@@ -93,7 +96,7 @@ absl::Status ConsumerNode::StartConsumer(const std::string& bootstrap, std::vect
   options.kafka.properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
   options.group_id = group_;
   options.sources = std::move(sources);
-  options.projector = &projector_;
+  options.projector = any_events_ ? static_cast<eventstore::Projector*>(&versions_) : &projector_;
   options.feed = &feed_;
   ASSIGN_OR_RETURN(consumer_, bus::BusConsumer::Start(store_.get(), options));
   return absl::OkStatus();
@@ -101,12 +104,15 @@ absl::Status ConsumerNode::StartConsumer(const std::string& bootstrap, std::vect
 
 int64_t ConsumerNode::Applied() const {
   int64_t total = 0;
-  auto s = store_->Scan(Family::kConsumed, "counter/", "", [&](std::string_view, std::string_view value) {
-    v1::Counter c;
-    c.ParseFromArray(value.data(), static_cast<int>(value.size()));
-    total += c.events();
-    return true;
-  });
+  auto s = store_->Scan(Family::kConsumed, any_events_ ? "events/" : "counter/", "",
+                        [&](std::string_view, std::string_view value) {
+                          int64_t version = 0;
+                          v1::Counter c;
+                          if (any_events_ && absl::SimpleAtoi(common::Sv(value), &version)) total += version;
+                          if (!any_events_ && c.ParseFromArray(value.data(), static_cast<int>(value.size())))
+                            total += c.events();
+                          return true;
+                        });
   return s.ok() ? total : -1;
 }
 

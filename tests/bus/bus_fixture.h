@@ -68,7 +68,9 @@ class OwnerNode {
 
 class ConsumerNode {
  public:
-  static absl::StatusOr<std::unique_ptr<ConsumerNode>> Open(const std::string& group, const std::string& dir);
+  // `any_events`: record any service's events (AggregateVersionProjector) instead of counters.
+  static absl::StatusOr<std::unique_ptr<ConsumerNode>> Open(const std::string& group, const std::string& dir,
+                                                            bool any_events = false);
   ~ConsumerNode();
   void SetFeed(const std::string& source, const std::string& address) { feed_.Set(source, address); }
   absl::Status StartConsumer(const std::string& bootstrap, std::vector<std::string> sources);
@@ -76,14 +78,17 @@ class ConsumerNode {
 
   bus::BusConsumer* consumer() { return consumer_.get(); }
   eventstore::Store& store() { return *store_; }
-  // Sum of applied versions over every aggregate (events applied exactly once so far).
+  // Events applied so far (exactly once each): counter events, or with any_events the sum
+  // of every aggregate's applied version.
   int64_t Applied() const;
 
  private:
   ConsumerNode() = default;
   std::string group_;
   std::unique_ptr<eventstore::Store> store_;
+  bool any_events_ = false;
   CounterProjector projector_;
+  AggregateVersionProjector versions_;
   SwitchableEventSource feed_;
   std::unique_ptr<bus::BusConsumer> consumer_;
 };

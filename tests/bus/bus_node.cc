@@ -5,7 +5,8 @@
 //     relay has checkpointed everything, and runs until SIGTERM.
 //   bus_node consumer --group G --dir D --bootstrap B --source S=ADDRESS...
 //     consumes the sources' topics into a strict counter projection, printing
-//     "applied=<n>" as it grows, until SIGTERM.
+//     "applied=<n>" as it grows, until SIGTERM. --any-events records any service's events
+//     (last version per aggregate) instead.
 
 #include <atomic>
 #include <iostream>
@@ -55,8 +56,8 @@ int RunOwner(const std::string& service, const std::string& dir, const std::stri
 }
 
 int RunConsumer(const std::string& group, const std::string& dir, const std::string& bootstrap,
-                const std::vector<std::string>& sources) {
-  auto node = ConsumerNode::Open(group, dir);
+                const std::vector<std::string>& sources, bool any_events) {
+  auto node = ConsumerNode::Open(group, dir, any_events);
   if (!node.ok()) return Fail(node.status());
   std::vector<std::string> names;
   for (const auto& s : sources) {
@@ -104,7 +105,9 @@ int main(int argc, char** argv) {
   consumer->add_option("--dir", dir)->required();
   consumer->add_option("--bootstrap", bootstrap)->required();
   consumer->add_option("--source", sources)->required();
+  bool any_events = false;
+  consumer->add_flag("--any-events", any_events, "record any service's events (not only test counters)");
   CLI11_PARSE(app, argc, argv);
   if (owner->parsed()) return RunOwner(service, dir, bootstrap, events, aggregates);
-  return RunConsumer(group, dir, bootstrap, sources);
+  return RunConsumer(group, dir, bootstrap, sources, any_events);
 }

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace yilian::testing {
@@ -23,6 +24,19 @@ absl::Status CounterProjector::Apply(const events::v1::Envelope& event, eventsto
   counter.set_events(counter.events() + 1);
   counter.set_last_sequence(event.source_sequence());
   rows.Put(key, counter.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::Status AggregateVersionProjector::Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) {
+  const std::string key =
+      absl::StrCat("events/", event.source_service(), "/", event.aggregate_type(), "/", event.aggregate_id());
+  auto row = rows.Get(key);
+  if (!row.ok()) return row.status();
+  int64_t last = 0;
+  if (*row && !absl::SimpleAtoi(**row, &last)) return absl::DataLossError("bad version row");
+  if (event.aggregate_version() != last + 1)
+    return absl::FailedPreconditionError(absl::StrCat(key, " got version ", event.aggregate_version(), " after ", last));
+  rows.Put(key, absl::StrCat(event.aggregate_version()));
   return absl::OkStatus();
 }
 

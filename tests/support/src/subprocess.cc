@@ -68,4 +68,19 @@ int Subprocess::ExitCode() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+bool Subprocess::ReadUntil(const std::string& name, int64_t at_least, std::string* value) {
+  while (auto line = ReadLine()) {
+    if (line->rfind(name + "=", 0) != 0) continue;
+    const std::string v = line->substr(name.size() + 1);
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    const bool numeric = !v.empty() && end && *end == '\0';
+    if (!numeric || n >= at_least) {
+      if (value) *value = v;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace yilian::testing

@@ -17,6 +17,13 @@ class CounterProjector : public eventstore::Projector {
   absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
 };
 
+// Any service's events: row "events/<source>/<aggregate type>/<id>" holds the last version
+// applied (decimal). Refuses every version but the next, so duplicates and gaps show.
+class AggregateVersionProjector : public eventstore::Projector {
+ public:
+  absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+};
+
 // An envelope carrying CounterIncremented{amount, note}.
 events::v1::Envelope CounterEvent(int64_t amount, const std::string& note = "");
 // An append of `events` counter events of amount 1 to counter `id`.

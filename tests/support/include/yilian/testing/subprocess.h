@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ class Subprocess {
   pid_t pid() const { return pid_; }
   // The next line of the child's stdout, without the newline; nullopt at EOF.
   std::optional<std::string> ReadLine();
+  // Reads "name=value" lines until one named `name` has a numeric value >= `at_least` (or
+  // a non-numeric value), stores the value in `*value` if given, and returns true; false at EOF.
+  bool ReadUntil(const std::string& name, int64_t at_least, std::string* value = nullptr);
   void Signal(int sig);
   // Waits for exit; returns the raw wait status.
   int Wait();
