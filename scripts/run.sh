@@ -38,18 +38,45 @@ BOOTSTRAP=$(cat "$HOME_DIR/bootstrap")
 echo "    broker up: $BOOTSTRAP (log: $HOME_DIR/logs/broker.log)"
 
 step "3/4 start the services"
+# Development credentials: random bearer tokens, kept only as SHA-256 in the tokens file.
+TOKENS=$HOME_DIR/tokens
+if [ ! -s "$TOKENS" ]; then
+  umask 077
+  admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  service=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$admin" >"$HOME_DIR/admin.token"
+  printf '%s\n' "$service" >"$HOME_DIR/service.token"
+  {
+    echo "# development tokens written by scripts/run.sh (sha256 of $HOME_DIR/*.token)"
+    echo "sha256:$(printf %s "$admin" | sha256sum | cut -d' ' -f1) admin@dev - consortium-admin"
+    echo "sha256:$(printf %s "$service" | sha256sum | cut -d' ' -f1) services@dev - service"
+  } >"$TOKENS"
+  umask 022
+fi
 services=()
 for svc in registry referral greenchannel audit; do
-  [ -x "$BIN/services/$svc/yilian-$svc" ] && services+=("$svc")
+  exe="$BIN/services/$svc/yilian-$svc"
+  [ -x "$exe" ] || continue
+  rm -f "$HOME_DIR/$svc.addr"
+  "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
+    --address.file="$HOME_DIR/$svc.addr" >"$HOME_DIR/logs/$svc.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do [ -s "$HOME_DIR/$svc.addr" ] && break; sleep 0.1; done
+  [ -s "$HOME_DIR/$svc.addr" ] || fail "$svc start" "$HOME_DIR/logs/$svc.log"
+  echo "    $svc serving on $(cat "$HOME_DIR/$svc.addr") (log: $HOME_DIR/logs/$svc.log)"
+  services+=("$svc")
 done
-if [ ${#services[@]} -eq 0 ]; then
-  echo "    no services are built yet (registry, referral, greenchannel and audit are their own issues);"
-  echo "    the foundation they stand on (journal, feed, service host) is covered by scripts/test.sh"
-fi
+[ ${#services[@]} -gt 0 ] || echo "    no services are built yet"
 
 step "4/4 show it working"
 "$BIN/tools/yilian-broker" --check="$BOOTSTRAP" || fail "broker check" "$HOME_DIR/logs/broker.log"
 for t in registry referral greenchannel audit; do echo "    topic yilian.$t.events ready"; done
+if [ -s "$HOME_DIR/registry.addr" ]; then
+  echo "    importing the sample consortia of DOMAIN.md (idempotent: a second run changes nothing)"
+  "$BIN/services/registry/yilian-registry-import" --registry="$(cat "$HOME_DIR/registry.addr")" \
+    --token-file="$HOME_DIR/admin.token" deploy/consortia/sample.yaml | sed 's/^/    /' \
+    || fail "sample import" "$HOME_DIR/logs/registry.log"
+fi
 
 printf '\nYilian is running (data: %s). Press Ctrl-C to stop.\n' "$HOME_DIR"
 while :; do
