@@ -119,153 +119,139 @@ grpc::Status RegistryService::Command(
   return grpc::Status::OK;
 }
 
-// ---- institutions ----
+// ---- one entry per aggregate type ----
+
+grpc::Status RegistryService::OnInstitution(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                            const std::string& id, int64_t expected, const std::string& request_id,
+                                            const Decide<rv1::Institution>& decide, rv1::InstitutionReply* out) {
+  return Command(ctx, req, {dr::kInstitution, id, expected, &request_id, dr::CheckId("institution_id", id)},
+                 view_->Institution(id), &rv1::InstitutionReply::mutable_institution, decide, out);
+}
+
+grpc::Status RegistryService::OnConsortium(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                           const std::string& id, int64_t expected, const std::string& request_id,
+                                           const Decide<rv1::Consortium>& decide, rv1::ConsortiumReply* out) {
+  return Command(ctx, req, {dr::kConsortium, id, expected, &request_id, dr::CheckId("consortium_id", id)},
+                 view_->Consortium(id), &rv1::ConsortiumReply::mutable_consortium, decide, out);
+}
+
+grpc::Status RegistryService::OnWard(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                     const std::string& institution_id, const std::string& ward_id, int64_t expected,
+                                     const std::string& request_id, const Decide<rv1::Ward>& decide,
+                                     rv1::WardReply* out) {
+  absl::Status valid = dr::CheckId("institution_id", institution_id);
+  if (valid.ok()) valid = dr::CheckId("ward_id", ward_id);
+  return Command(ctx, req, {dr::kWard, dr::WardAggregateId(institution_id, ward_id), expected, &request_id, valid},
+                 view_->Ward(institution_id, ward_id), &rv1::WardReply::mutable_ward, decide, out);
+}
+
+grpc::Status RegistryService::OnSession(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                        const std::string& id, int64_t expected, const std::string& request_id,
+                                        const Decide<rv1::ExpertSession>& decide, rv1::ExpertSessionReply* out) {
+  return Command(ctx, req, {dr::kExpertSession, id, expected, &request_id, dr::CheckId("session_id", id)},
+                 view_->Session(id), &rv1::ExpertSessionReply::mutable_session, decide, out);
+}
+
+grpc::Status RegistryService::OnResident(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                         const common::v1::PatientRef& patient, int64_t expected,
+                                         const std::string& request_id, const Decide<rv1::Resident>& decide,
+                                         rv1::ResidentReply* out) {
+  return Command(ctx, req, {dr::kResident, patient.value(), expected, &request_id, dr::CheckPatientRef(patient)},
+                 view_->Resident(patient.value()), &rv1::ResidentReply::mutable_resident, decide, out);
+}
+
+// ---- the write RPCs ----
 
 grpc::Status RegistryService::RegisterInstitution(grpc::ServerContext* ctx, const rv1::RegisterInstitutionRequest* req,
                                                   rv1::InstitutionReply* out) {
   const auto& d = req->institution();
-  return Command<rv1::InstitutionReply, rv1::Institution>(
-      ctx, *req, {dr::kInstitution, d.institution_id(), 0, &req->request_id(), dr::CheckId("institution_id", d.institution_id())},
-      view_->Institution(d.institution_id()), &rv1::InstitutionReply::mutable_institution,
-      [&](const auto& st) { return dr::RegisterInstitution(st, d); }, out);
+  return OnInstitution(ctx, *req, d.institution_id(), 0, req->request_id(),
+                       [&](const auto& st) { return dr::RegisterInstitution(st, d); }, out);
 }
 
 grpc::Status RegistryService::UpdateInstitution(grpc::ServerContext* ctx, const rv1::UpdateInstitutionRequest* req,
                                                 rv1::InstitutionReply* out) {
   const auto& d = req->institution();
-  return Command<rv1::InstitutionReply, rv1::Institution>(
-      ctx, *req,
-      {dr::kInstitution, d.institution_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("institution_id", d.institution_id())},
-      view_->Institution(d.institution_id()), &rv1::InstitutionReply::mutable_institution,
-      [&](const auto& st) { return dr::UpdateInstitution(st, d); }, out);
+  return OnInstitution(ctx, *req, d.institution_id(), req->expected_version(), req->request_id(),
+                       [&](const auto& st) { return dr::UpdateInstitution(st, d); }, out);
 }
 
 grpc::Status RegistryService::SuspendInstitution(grpc::ServerContext* ctx, const rv1::SuspendInstitutionRequest* req,
                                                  rv1::InstitutionReply* out) {
-  return Command<rv1::InstitutionReply, rv1::Institution>(
-      ctx, *req,
-      {dr::kInstitution, req->institution_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("institution_id", req->institution_id())},
-      view_->Institution(req->institution_id()), &rv1::InstitutionReply::mutable_institution,
-      [&](const auto& st) { return dr::SuspendInstitution(st, req->reason()); }, out);
+  return OnInstitution(ctx, *req, req->institution_id(), req->expected_version(), req->request_id(),
+                       [&](const auto& st) { return dr::SuspendInstitution(st, req->reason()); }, out);
 }
 
-grpc::Status RegistryService::ReactivateInstitution(grpc::ServerContext* ctx, const rv1::ReactivateInstitutionRequest* req,
+grpc::Status RegistryService::ReactivateInstitution(grpc::ServerContext* ctx,
+                                                    const rv1::ReactivateInstitutionRequest* req,
                                                     rv1::InstitutionReply* out) {
-  return Command<rv1::InstitutionReply, rv1::Institution>(
-      ctx, *req,
-      {dr::kInstitution, req->institution_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("institution_id", req->institution_id())},
-      view_->Institution(req->institution_id()), &rv1::InstitutionReply::mutable_institution,
-      [&](const auto& st) { return dr::ReactivateInstitution(st); }, out);
+  return OnInstitution(ctx, *req, req->institution_id(), req->expected_version(), req->request_id(),
+                       [&](const auto& st) { return dr::ReactivateInstitution(st); }, out);
 }
-
-// ---- consortia ----
 
 grpc::Status RegistryService::FormConsortium(grpc::ServerContext* ctx, const rv1::FormConsortiumRequest* req,
                                              rv1::ConsortiumReply* out) {
   const auto& d = req->consortium();
-  return Command<rv1::ConsortiumReply, rv1::Consortium>(
-      ctx, *req, {dr::kConsortium, d.consortium_id(), 0, &req->request_id(), dr::CheckId("consortium_id", d.consortium_id())},
-      view_->Consortium(d.consortium_id()), &rv1::ConsortiumReply::mutable_consortium,
-      [&](const auto& st) { return dr::FormConsortium(st, d, *view_); }, out);
+  return OnConsortium(ctx, *req, d.consortium_id(), 0, req->request_id(),
+                      [&](const auto& st) { return dr::FormConsortium(st, d, *view_); }, out);
 }
 
 grpc::Status RegistryService::AddConsortiumMember(grpc::ServerContext* ctx, const rv1::ConsortiumMemberRequest* req,
                                                   rv1::ConsortiumReply* out) {
-  return Command<rv1::ConsortiumReply, rv1::Consortium>(
-      ctx, *req,
-      {dr::kConsortium, req->consortium_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("consortium_id", req->consortium_id())},
-      view_->Consortium(req->consortium_id()), &rv1::ConsortiumReply::mutable_consortium,
-      [&](const auto& st) { return dr::AddMember(st, req->institution_id(), *view_); }, out);
+  return OnConsortium(ctx, *req, req->consortium_id(), req->expected_version(), req->request_id(),
+                      [&](const auto& st) { return dr::AddMember(st, req->institution_id(), *view_); }, out);
 }
 
 grpc::Status RegistryService::RemoveConsortiumMember(grpc::ServerContext* ctx, const rv1::ConsortiumMemberRequest* req,
                                                      rv1::ConsortiumReply* out) {
-  return Command<rv1::ConsortiumReply, rv1::Consortium>(
-      ctx, *req,
-      {dr::kConsortium, req->consortium_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("consortium_id", req->consortium_id())},
-      view_->Consortium(req->consortium_id()), &rv1::ConsortiumReply::mutable_consortium,
-      [&](const auto& st) { return dr::RemoveMember(st, req->institution_id()); }, out);
+  return OnConsortium(ctx, *req, req->consortium_id(), req->expected_version(), req->request_id(),
+                      [&](const auto& st) { return dr::RemoveMember(st, req->institution_id()); }, out);
 }
-
-// ---- wards ----
 
 grpc::Status RegistryService::DefineWard(grpc::ServerContext* ctx, const rv1::DefineWardRequest* req, rv1::WardReply* out) {
   const auto& d = req->ward();
-  absl::Status valid = dr::CheckId("institution_id", d.institution_id());
-  if (valid.ok()) valid = dr::CheckId("ward_id", d.ward_id());
-  return Command<rv1::WardReply, rv1::Ward>(
-      ctx, *req, {dr::kWard, dr::WardAggregateId(d.institution_id(), d.ward_id()), 0, &req->request_id(), valid},
-      view_->Ward(d.institution_id(), d.ward_id()), &rv1::WardReply::mutable_ward,
-      [&](const auto& st) { return dr::DefineWard(st, d, *view_); }, out);
+  return OnWard(ctx, *req, d.institution_id(), d.ward_id(), 0, req->request_id(),
+                [&](const auto& st) { return dr::DefineWard(st, d, *view_); }, out);
 }
 
 grpc::Status RegistryService::ChangeWardCapacity(grpc::ServerContext* ctx, const rv1::ChangeWardCapacityRequest* req,
                                                  rv1::WardReply* out) {
-  absl::Status valid = dr::CheckId("institution_id", req->institution_id());
-  if (valid.ok()) valid = dr::CheckId("ward_id", req->ward_id());
-  return Command<rv1::WardReply, rv1::Ward>(
-      ctx, *req,
-      {dr::kWard, dr::WardAggregateId(req->institution_id(), req->ward_id()), req->expected_version(),
-       &req->request_id(), valid},
-      view_->Ward(req->institution_id(), req->ward_id()), &rv1::WardReply::mutable_ward,
-      [&](const auto& st) { return dr::ChangeWardCapacity(st, req->capacity(), req->emergency_reserved()); }, out);
+  return OnWard(ctx, *req, req->institution_id(), req->ward_id(), req->expected_version(), req->request_id(),
+                [&](const auto& st) { return dr::ChangeWardCapacity(st, req->capacity(), req->emergency_reserved()); },
+                out);
 }
-
-// ---- expert sessions ----
 
 grpc::Status RegistryService::PublishExpertSession(grpc::ServerContext* ctx, const rv1::PublishExpertSessionRequest* req,
                                                    rv1::ExpertSessionReply* out) {
   const auto& d = req->session();
-  return Command<rv1::ExpertSessionReply, rv1::ExpertSession>(
-      ctx, *req, {dr::kExpertSession, d.session_id(), 0, &req->request_id(), dr::CheckId("session_id", d.session_id())},
-      view_->Session(d.session_id()), &rv1::ExpertSessionReply::mutable_session,
-      [&](const auto& st) { return dr::PublishExpertSession(st, d, *view_); }, out);
+  return OnSession(ctx, *req, d.session_id(), 0, req->request_id(),
+                   [&](const auto& st) { return dr::PublishExpertSession(st, d, *view_); }, out);
 }
 
 grpc::Status RegistryService::CancelExpertSession(grpc::ServerContext* ctx, const rv1::CancelExpertSessionRequest* req,
                                                   rv1::ExpertSessionReply* out) {
-  return Command<rv1::ExpertSessionReply, rv1::ExpertSession>(
-      ctx, *req,
-      {dr::kExpertSession, req->session_id(), req->expected_version(), &req->request_id(),
-       dr::CheckId("session_id", req->session_id())},
-      view_->Session(req->session_id()), &rv1::ExpertSessionReply::mutable_session,
-      [&](const auto& st) { return dr::CancelExpertSession(st, req->reason()); }, out);
+  return OnSession(ctx, *req, req->session_id(), req->expected_version(), req->request_id(),
+                   [&](const auto& st) { return dr::CancelExpertSession(st, req->reason()); }, out);
 }
-
-// ---- residents ----
 
 grpc::Status RegistryService::EnrolResident(grpc::ServerContext* ctx, const rv1::EnrolResidentRequest* req,
                                             rv1::ResidentReply* out) {
   const auto& d = req->resident();
-  return Command<rv1::ResidentReply, rv1::Resident>(
-      ctx, *req, {dr::kResident, d.patient().value(), 0, &req->request_id(), dr::CheckPatientRef(d.patient())},
-      view_->Resident(d.patient().value()), &rv1::ResidentReply::mutable_resident,
-      [&](const auto& st) { return dr::EnrolResident(st, d, *view_); }, out);
+  return OnResident(ctx, *req, d.patient(), 0, req->request_id(),
+                    [&](const auto& st) { return dr::EnrolResident(st, d, *view_); }, out);
 }
 
 grpc::Status RegistryService::MoveResident(grpc::ServerContext* ctx, const rv1::MoveResidentRequest* req,
                                            rv1::ResidentReply* out) {
-  return Command<rv1::ResidentReply, rv1::Resident>(
-      ctx, *req,
-      {dr::kResident, req->patient().value(), req->expected_version(), &req->request_id(),
-       dr::CheckPatientRef(req->patient())},
-      view_->Resident(req->patient().value()), &rv1::ResidentReply::mutable_resident,
-      [&](const auto& st) { return dr::MoveResident(st, req->to_institution_id(), req->team(), *view_); }, out);
+  return OnResident(ctx, *req, req->patient(), req->expected_version(), req->request_id(),
+                    [&](const auto& st) { return dr::MoveResident(st, req->to_institution_id(), req->team(), *view_); },
+                    out);
 }
 
 grpc::Status RegistryService::EndResident(grpc::ServerContext* ctx, const rv1::EndResidentRequest* req,
                                           rv1::ResidentReply* out) {
-  return Command<rv1::ResidentReply, rv1::Resident>(
-      ctx, *req,
-      {dr::kResident, req->patient().value(), req->expected_version(), &req->request_id(),
-       dr::CheckPatientRef(req->patient())},
-      view_->Resident(req->patient().value()), &rv1::ResidentReply::mutable_resident,
-      [&](const auto& st) { return dr::EndResident(st, req->reason()); }, out);
+  return OnResident(ctx, *req, req->patient(), req->expected_version(), req->request_id(),
+                    [&](const auto& st) { return dr::EndResident(st, req->reason()); }, out);
 }
 
 }  // namespace yilian::registry

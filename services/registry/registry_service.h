@@ -57,6 +57,24 @@ class RegistryService final : public rv1::Registry::Service {
                        absl::StatusOr<std::optional<Reply>> row, State* (Reply::*field)(),
                        const std::function<absl::StatusOr<domain::registry::Events>(const std::optional<State>&)>& decide,
                        Reply* out);
+  template <typename State>
+  using Decide = std::function<absl::StatusOr<domain::registry::Events>(const std::optional<State>&)>;
+  // One per aggregate type: the row to load and the id checks, then Command.
+  grpc::Status OnInstitution(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
+                             int64_t expected, const std::string& request_id, const Decide<rv1::Institution>& decide,
+                             rv1::InstitutionReply* out);
+  grpc::Status OnConsortium(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
+                            int64_t expected, const std::string& request_id, const Decide<rv1::Consortium>& decide,
+                            rv1::ConsortiumReply* out);
+  grpc::Status OnWard(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& institution_id,
+                      const std::string& ward_id, int64_t expected, const std::string& request_id,
+                      const Decide<rv1::Ward>& decide, rv1::WardReply* out);
+  grpc::Status OnSession(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
+                         int64_t expected, const std::string& request_id, const Decide<rv1::ExpertSession>& decide,
+                         rv1::ExpertSessionReply* out);
+  grpc::Status OnResident(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                          const common::v1::PatientRef& patient, int64_t expected, const std::string& request_id,
+                          const Decide<rv1::Resident>& decide, rv1::ResidentReply* out);
   absl::Status Read(const grpc::ServerContext& ctx) const;
 
   eventstore::Journal* journal_;

@@ -25,10 +25,9 @@ using testing::WaitFor;
 TEST(BusCrashTest, ConsumerKilledAndRestartedAppliesEverythingOnce) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
-  ASSERT_OK_AND_ASSIGN(auto green, OwnerNode::Start("greenchannel", dir.Sub("greenchannel")));
-  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
-  ASSERT_OK(green->StartRelay(broker->bootstrap()));
+  ASSERT_OK_AND_ASSIGN(auto owners, testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
+  auto& registry = owners[0];
+  auto& green = owners[1];
   const std::vector<std::string> argv = {YILIAN_BUS_NODE, "consumer", "--group", "referral", "--dir",
                                          dir.Sub("referral"), "--bootstrap", broker->bootstrap(),
                                          "--source", "registry=" + registry->feed_address(),

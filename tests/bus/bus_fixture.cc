@@ -76,6 +76,18 @@ absl::Status OwnerNode::Append(int64_t first, int64_t count, int aggregates, siz
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::unique_ptr<OwnerNode>>> StartOwners(const std::string& base_dir,
+                                                                    const std::string& bootstrap,
+                                                                    const std::vector<std::string>& services) {
+  std::vector<std::unique_ptr<OwnerNode>> owners;
+  for (const auto& service : services) {
+    ASSIGN_OR_RETURN(auto owner, OwnerNode::Start(service, base_dir + "/" + service));
+    RETURN_IF_ERROR(owner->StartRelay(bootstrap));
+    owners.push_back(std::move(owner));
+  }
+  return owners;
+}
+
 absl::StatusOr<std::unique_ptr<ConsumerNode>> ConsumerNode::Open(const std::string& group, const std::string& dir,
                                                                  bool any_events) {
   std::unique_ptr<ConsumerNode> n(new ConsumerNode());

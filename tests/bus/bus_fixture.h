@@ -66,6 +66,11 @@ class OwnerNode {
   std::unique_ptr<bus::OutboxRelay> relay_;
 };
 
+// Owning services, each on `base_dir/<service>`, with their relays publishing to `bootstrap`.
+absl::StatusOr<std::vector<std::unique_ptr<OwnerNode>>> StartOwners(const std::string& base_dir,
+                                                                    const std::string& bootstrap,
+                                                                    const std::vector<std::string>& services);
+
 class ConsumerNode {
  public:
   // `any_events`: record any service's events (AggregateVersionProjector) instead of counters.

@@ -46,10 +46,9 @@ bool CaughtUp(ConsumerNode& c, int partitions) {
 TEST(DeliveryTest, HundredThousandEventsFromTwoServicesThroughABrokerOutage) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
-  ASSERT_OK_AND_ASSIGN(auto green, OwnerNode::Start("greenchannel", dir.Sub("greenchannel")));
-  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
-  ASSERT_OK(green->StartRelay(broker->bootstrap()));
+  ASSERT_OK_AND_ASSIGN(auto owners, testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
+  auto& registry = owners[0];
+  auto& green = owners[1];
   auto referral = Consumer("referral", dir.Sub("referral"), {registry.get(), green.get()}, broker->bootstrap());
   auto audit = Consumer("audit", dir.Sub("audit"), {registry.get(), green.get()}, broker->bootstrap());
 
