@@ -1,0 +1,63 @@
+#pragma once
+// Where an emergency patient should go: the green channel's placement rules as a pure
+// function (no gRPC, Kafka or RocksDB).
+//
+// Needed: the capability and ward kind of the condition (NeedsOf). Ranked by estimated travel
+// time (straight-line distance at a configured speed) from the patient. Then, as DOMAIN.md
+// asks, escalate rather than refuse:
+//   1. IN_CIRCLE            nearest capable institution with a free bed of the kind, within
+//                           the emergency circle (30 minutes by default);
+//   2. NEXT_BY_TRAVEL_TIME  the same beyond the circle;
+//   3. HIGHER_TIER          no such bed anywhere: the nearest tier-3 hospital with a free acute
+//                           bed (ICU, then general);
+//   4. LEAD_OVERFLOW        nothing free: the nearest consortium lead's emergency overflow.
+// Every institution considered is listed with the reason it was or was not chosen.
+// Pure and thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "yilian/greenchannel/v1/greenchannel.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
+
+namespace yilian::domain::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+namespace rv1 = ::yilian::registry::v1;
+
+struct Needs {
+  rv1::Capability capability;
+  rv1::WardKind ward_kind;
+};
+// INVALID_ARGUMENT for CONDITION_UNSPECIFIED or an unknown value.
+absl::StatusOr<Needs> NeedsOf(gv1::Condition condition);
+
+// Beds a ward can give right now (after holds and occupancy).
+struct WardBeds {
+  std::string ward_id;
+  rv1::WardKind kind = rv1::WARD_KIND_UNSPECIFIED;
+  int32_t free = 0;            // free beds outside the emergency reserve
+  int32_t free_reserve = 0;    // free beds of the emergency reserve
+};
+
+struct Site {
+  rv1::Institution institution;  // suspended institutions are skipped (and listed as such)
+  std::vector<WardBeds> wards;
+  bool leads_a_consortium = false;
+};
+
+struct PlacementOptions {
+  double speed_kmh = 40;          // ambulance average, straight line
+  double circle_minutes = 30;     // the emergency circle
+};
+
+// Great-circle distance in km.
+double DistanceKm(const rv1::Location& a, const rv1::Location& b);
+
+// INVALID_ARGUMENT for a bad condition, location or options; FAILED_PRECONDITION only when
+// there is no site at all that could take the patient (no lead hospital to overflow to).
+absl::StatusOr<gv1::Placement> Place(gv1::Condition condition, const rv1::Location& patient,
+                                     const std::vector<Site>& sites, const PlacementOptions& options = {});
+
+}  // namespace yilian::domain::greenchannel
