@@ -116,6 +116,40 @@ TEST_F(JournalTest, IdempotentRetryReturnsTheFirstResultAndAnotherRequestIsRefus
   EXPECT_EQ(after_restart.response, "created a at v1");
 }
 
+TEST_F(JournalTest, TransactionsWriteSeveralAggregatesAllOrNothing) {
+  ASSERT_OK_AND_ASSIGN(auto both, journal_->AppendTransaction({CounterAppend("case-1", kNoStream),
+                                                               CounterAppend("ward-1", kNoStream, 2)}));
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].last_sequence, 1);
+  EXPECT_EQ(both[1].first_sequence, 2);
+  EXPECT_EQ(both[1].aggregate_version, 2);
+
+  // The second part conflicts: nothing of the transaction is written, and an append queued
+  // right behind it in the same group commit sees the versions as they really are.
+  std::promise<absl::StatusOr<std::vector<AppendResult>>> failed;
+  std::promise<absl::StatusOr<AppendResult>> after;
+  journal_->AppendTransactionAsync({CounterAppend("case-2", kNoStream), CounterAppend("ward-1", 1)},
+                                   [&](absl::StatusOr<std::vector<AppendResult>> r) { failed.set_value(std::move(r)); });
+  journal_->AppendAsync(CounterAppend("case-2", kNoStream),
+                        [&](absl::StatusOr<AppendResult> r) { after.set_value(std::move(r)); });
+  EXPECT_CODE(failed.get_future().get().status(), kAborted);
+  ASSERT_OK_AND_ASSIGN(auto plain, after.get_future().get());
+  EXPECT_EQ(plain.aggregate_version, 1);
+  EXPECT_EQ(journal_->head().sequence, 4);
+  EXPECT_EQ(CounterRow("ward-1").events(), 2);
+
+  // A keyed transaction retried gets its first part's result back, writing nothing.
+  std::vector<AppendRequest> keyed = {CounterAppend("case-3", kNoStream), CounterAppend("ward-1", 2)};
+  keyed[0].idempotency_key = "open-case-3";
+  keyed[0].request_hash = "h";
+  ASSERT_OK(journal_->AppendTransaction(keyed).status());
+  ASSERT_OK_AND_ASSIGN(auto again, journal_->AppendTransaction(keyed));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].duplicate);
+  EXPECT_EQ(journal_->head().sequence, 6);
+  EXPECT_CODE(journal_->AppendTransaction({}).status(), kInvalidArgument);
+}
+
 TEST_F(JournalTest, MalformedRequestsAreRejected) {
   EXPECT_CODE(journal_->Append(CounterAppend("", kNoStream)), kInvalidArgument);
   EXPECT_CODE(journal_->Append(CounterAppend("a", kNoStream, 0)), kInvalidArgument);

@@ -58,6 +58,20 @@ absl::StatusOr<events::v1::Envelope> ReadMessage(const rd_kafka_message_t* m, st
   return env;
 }
 
+// Trouble that says nothing about the event (retry it) rather than a refusal (park it).
+bool IsTransient(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kCancelled: return true;
+    default: return false;
+  }
+}
+
 // Version row: 8 bytes (applied version) + "B" when the aggregate is blocked behind a
 // parked event.
 struct Applied {
@@ -71,6 +85,9 @@ class BusConsumer::Worker {
  public:
   Worker(eventstore::Store* store, ConsumerOptions options) : store_(store), options_(std::move(options)) {
     for (const auto& s : options_.sources) topic_source_[TopicFor(s)] = s;
+  }
+  ~Worker() {
+    if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only when Start failed before Run
   }
   absl::Status Connect();
   void Run();
@@ -123,7 +140,6 @@ class BusConsumer::Worker {
   // Owned by the consumer thread.
   rd_kafka_t* rk_ = nullptr;
   std::map<std::pair<std::string, int32_t>, Part> parts_;
-  std::map<std::string, int32_t> partition_counts_;
   rocksdb::WriteBatchWithIndex wb_{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
   std::string last_error_;
   int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0;
@@ -143,7 +159,9 @@ absl::Status BusConsumer::Worker::Connect() {
                                             {"enable.auto.commit", "true"},  // informational only: the store is the truth
                                             {"enable.auto.offset.store", "false"},
                                             {"auto.offset.reset", "earliest"},
-                                            {"enable.partition.eof", "false"}});
+                                            {"enable.partition.eof", "false"},
+                                            // the rebalance callback uses eager assign/unassign
+                                            {"partition.assignment.strategy", "range,roundrobin"}});
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, &Worker::OnRebalance);
   rd_kafka_conf_set_opaque(*conf, this);
@@ -185,11 +203,12 @@ void BusConsumer::Worker::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_part
   }
   common::Logger().info("consumer {}: assigned {} partitions", options_.group_id, list->cnt);
   rd_kafka_assign(rk_, list);
+  rd_kafka_resume_partitions(rk_, list);  // librdkafka keeps an application pause across reassignment
 }
 
 int32_t BusConsumer::Worker::PartitionCount(const std::string& topic) {
-  auto it = partition_counts_.find(topic);
-  if (it != partition_counts_.end()) return it->second;
+  // Read afresh for every fill (fills are rare): a repartitioned topic must not be filtered
+  // with the old count.
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   int32_t count = 0;
@@ -198,7 +217,6 @@ int32_t BusConsumer::Worker::PartitionCount(const std::string& topic) {
     count = md->topics[0].partition_cnt;
   if (md) rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(rkt);
-  if (count > 0) partition_counts_[topic] = count;
   return count;
 }
 
@@ -239,10 +257,14 @@ void BusConsumer::Worker::ResumeDue() {
     rd_kafka_topic_partition_list_add(l, part.topic.c_str(), part.partition)->offset =
         part.pos.next_offset() > 0 ? part.pos.next_offset() : RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, l, 5000);
-    if (e) {
-      common::Logger().warn("consumer {}: seek {}[{}]: {}", options_.group_id, part.topic, part.partition,
-                            rd_kafka_error_string(e));
-      rd_kafka_error_destroy(e);
+    const std::string failed = e ? rd_kafka_error_string(e) : l->elems[0].err ? rd_kafka_err2str(l->elems[0].err) : "";
+    if (e) rd_kafka_error_destroy(e);
+    if (!failed.empty()) {  // resuming now would skip what arrived while paused
+      common::Logger().warn("consumer {}: seek {}[{}]: {}; retrying", options_.group_id, part.topic, part.partition,
+                            failed);
+      part.resume_at = now + options_.retry_backoff;
+      rd_kafka_topic_partition_list_destroy(l);
+      continue;
     }
     rd_kafka_resume_partitions(rk_, l);
     rd_kafka_topic_partition_list_destroy(l);
@@ -254,6 +276,10 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
                                            const Origin& origin, ProjectionBatch& rows) {
   wb_.SetSavePoint();
   absl::Status s = options_.projector->Apply(env, rows);
+  if (IsTransient(s)) {  // disk or store trouble, not the event's fault: retry later
+    wb_.RollbackToSavePoint().PermitUncheckedError();
+    return s;
+  }
   Applied next{env.aggregate_version(), false};
   if (s.ok()) {
     wb_.PopSavePoint().PermitUncheckedError();
@@ -304,17 +330,22 @@ absl::Status BusConsumer::Worker::Apply(const std::string& source, const events:
   }
   if (v > applied.version + 1) {  // this aggregate missed versions: fetch them first
     if (options_.feed == nullptr) return absl::UnavailableError("aggregate gap and no catch-up feed configured");
-    const Origin from_feed{origin.part, -1, 0};
+    int64_t reached = applied.version;
     absl::Status s = options_.feed->ReadAggregate(
         source, env.aggregate_type(), env.aggregate_id(), applied.version + 1, v - 1,
         [&](int64_t seq, std::string_view hash, std::string_view bytes) -> absl::Status {
           if (common::Sha256(bytes) != hash) return absl::DataLossError(absl::StrCat("feed entry ", seq, " fails its hash"));
           auto missing = eventstore::ParseEnvelope(bytes);
           if (!missing.ok()) return missing.status();
+          if (missing->aggregate_version() != reached + 1)
+            return absl::DataLossError(absl::StrCat("the feed skipped version ", reached + 1));
+          reached = missing->aggregate_version();
           ++filled_;
-          return ApplyOne(source, *missing, Origin{from_feed.part, -1, bytes.size()}, rows);
+          return ApplyOne(source, *missing, Origin{origin.part, -1, bytes.size()}, rows);
         });
     if (!s.ok()) return s;
+    if (reached < v - 1)
+      return absl::UnavailableError(absl::StrCat("the feed ended at version ", reached, " of ", env.aggregate_id()));
   }
   return ApplyOne(source, env, origin, rows);
 }
@@ -325,9 +356,13 @@ absl::Status BusConsumer::Worker::FillPartition(Part& part, int64_t to, Projecti
   if (count <= 0) return absl::UnavailableError(absl::StrCat("no metadata for ", part.topic));
   common::Logger().info("consumer {}: {}[{}] missed sequences {}..{}: reading them from the {} feed",
                         options_.group_id, part.topic, part.partition, part.pos.watermark() + 1, to, part.source);
-  return options_.feed->ReadJournal(
+  int64_t reached = part.pos.watermark();
+  absl::Status read = options_.feed->ReadJournal(
       part.source, part.pos.watermark() + 1, to,
       [&](int64_t seq, std::string_view hash, std::string_view bytes) -> absl::Status {
+        if (seq != reached + 1)
+          return absl::DataLossError(absl::StrCat("the feed skipped from ", reached, " to ", seq));
+        reached = seq;
         if (common::Sha256(bytes) != hash) return absl::DataLossError(absl::StrCat("feed entry ", seq, " fails its hash"));
         auto env = eventstore::ParseEnvelope(bytes);
         if (!env.ok()) return env.status();
@@ -341,6 +376,9 @@ absl::Status BusConsumer::Worker::FillPartition(Part& part, int64_t to, Projecti
         if (wb_.GetWriteBatch()->Count() > kFlushOps) return Flush();
         return absl::OkStatus();
       });
+  if (read.ok() && reached < to)
+    return absl::UnavailableError(absl::StrCat("the ", part.source, " feed ended at ", reached, ", before ", to));
+  return read;
 }
 
 void BusConsumer::Worker::Handle(const rd_kafka_message_t* m, ProjectionBatch& rows) {
@@ -384,7 +422,6 @@ absl::Status BusConsumer::Worker::Flush() {
     wb_.Put(store_->cf(Family::kConsumed), PositionKey(part.topic, part.partition), part.pos.SerializeAsString());
     if (part.pos.next_offset() > 0)
       rd_kafka_topic_partition_list_add(commit, part.topic.c_str(), part.partition)->offset = part.pos.next_offset();
-    part.dirty = false;
   }
   // The batch's index holds each key's final value once; writing those instead of every
   // intermediate Put (a busy aggregate's row is rewritten per event) spares the memtable.
@@ -406,6 +443,21 @@ absl::Status BusConsumer::Worker::Flush() {
   wb_.Clear();
   if (result.ok() && commit->cnt > 0) rd_kafka_offsets_store(rk_, commit);
   rd_kafka_topic_partition_list_destroy(commit);
+  if (result.ok()) {
+    for (auto& [key, part] : parts_) part.dirty = false;
+  } else {
+    // What was applied in memory is gone: every partition goes back to its stored position
+    // and waits a little, so nothing is skipped.
+    common::Logger().error("consumer {}: {}; re-reading from the stored positions", options_.group_id,
+                           result.ToString());
+    for (auto& [key, part] : parts_) {
+      auto row = store_->Get(Family::kConsumed, PositionKey(part.topic, part.partition));
+      part.pos.Clear();
+      if (row.ok() && *row) part.pos.ParseFromString(**row);
+      part.dirty = false;
+      if (!part.paused) Pause(part, result);
+    }
+  }
   return result;
 }
 
@@ -422,17 +474,7 @@ void BusConsumer::Worker::Process(std::vector<rd_kafka_message_t*>& batch) {
     rd_kafka_message_destroy(m);
   }
   batch.clear();
-  auto s = Flush();
-  if (!s.ok()) {
-    // The batch is lost from memory but not applied: read it again from the positions.
-    common::Logger().error("consumer {}: {}; re-reading from the stored positions", options_.group_id, s.ToString());
-    for (auto& [key, part] : parts_) {
-      auto row = store_->Get(Family::kConsumed, PositionKey(part.topic, part.partition));
-      part.pos.Clear();
-      if (row.ok() && *row) part.pos.ParseFromString(**row);
-      if (!part.paused) Pause(part, s);
-    }
-  }
+  Flush().IgnoreError();  // a failure already put every partition back (see Flush)
 }
 
 void BusConsumer::Worker::PublishStatus(bool force) {

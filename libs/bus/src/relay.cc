@@ -71,8 +71,8 @@ class OutboxRelay::Worker {
   std::vector<int64_t> produced_tails_;
   std::deque<Flight> in_flight_;
   bool restart_ = false;
-  bool loss_suspected_ = false;
-  bool journal_trouble_ = false;  // the journal could not be read: back off before retrying  // a delivery came back at an offset below one acknowledged
+  bool loss_suspected_ = false;  // a delivery came back at an offset below one acknowledged
+  bool backoff_ = false;         // the journal or the broker refused us: wait a second before retrying
   bool discarding_ = false;
   absl::Time next_checkpoint_ = absl::InfinitePast();
   absl::Time next_loss_check_ = absl::InfinitePast();
@@ -94,7 +94,10 @@ absl::Status OutboxRelay::Worker::LoadCheckpoint() {
 void OutboxRelay::Worker::Trouble(bool fatal, const std::string& what) {
   if (what != last_error_) common::Logger().warn("relay {}: Kafka: {}{}", options_.topic, what, fatal ? " (fatal)" : "");
   last_error_ = what;
-  if (fatal) restart_ = true;
+  if (fatal) {
+    restart_ = true;
+    backoff_ = true;  // a message the broker keeps refusing must not spin the relay
+  }
 }
 
 bool OutboxRelay::Worker::Connect() {
@@ -181,7 +184,7 @@ bool OutboxRelay::Worker::ProduceSome() {
     auto env = eventstore::ParseEnvelope(e.envelope);
     if (!env.ok()) {  // the journal's own check failed: stop, say so, retry later; Verify() names it
       Trouble(false, absl::StrCat("journal entry ", e.sequence, ": ", env.status().message()));
-      journal_trouble_ = true;
+      backoff_ = true;
       return false;
     }
     const int32_t part = PartitionFor(env->aggregate_id(), partitions_);
@@ -195,7 +198,11 @@ bool OutboxRelay::Worker::ProduceSome() {
         RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(e.sequence))), RD_KAFKA_V_END);
     if (err) {
       rd_kafka_headers_destroy(hdrs);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) Trouble(true, absl::StrCat("produce: ", rd_kafka_err2str(err)));
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // e.g. an entry above message.max.bytes: alert, retry later
+        Trouble(rd_kafka_fatal_error(rk_, nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR,
+                absl::StrCat("produce of sequence ", e.sequence, ": ", rd_kafka_err2str(err)));
+        backoff_ = true;
+      }
       return false;
     }
     in_flight_.push_back(Flight{e.sequence, part, false});
@@ -206,7 +213,7 @@ bool OutboxRelay::Worker::ProduceSome() {
   });
   if (!read.ok()) {
     Trouble(false, std::string(read.status().message()));
-    journal_trouble_ = true;
+    backoff_ = true;
   }
   return progress;
 }
@@ -271,7 +278,7 @@ void OutboxRelay::Worker::CheckLoss() {
   }
   for (int32_t p = 0; p < partitions_; ++p) {
     int64_t lo = 0, hi = 0;
-    if (rd_kafka_query_watermark_offsets(rk_, options_.topic.c_str(), p, &lo, &hi, 1000)) continue;  // unknown now
+    if (rd_kafka_query_watermark_offsets(rk_, options_.topic.c_str(), p, &lo, &hi, 500)) continue;  // unknown now
     high[p] = hi;
     if (hi < acked_end_[p]) {
       lost = true;
@@ -303,6 +310,10 @@ void OutboxRelay::Worker::PublishStatus() {
 
 void OutboxRelay::Worker::Run() {
   while (!stop_) {
+    if (backoff_) {
+      backoff_ = false;
+      for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));
+    }
     if (rk_ == nullptr || restart_) {
       Disconnect();
       if (!Connect()) {
@@ -318,12 +329,7 @@ void OutboxRelay::Worker::Run() {
     AdvanceAcked();
     Checkpoint(false);
     PublishStatus();
-    if (journal_trouble_) {
-      journal_trouble_ = false;
-      for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));
-    } else if (!produced && in_flight_.empty() && !restart_) {
-      journal_->WaitForHead(produced_, absl::Milliseconds(50));
-    }
+    if (!backoff_ && !produced && in_flight_.empty() && !restart_) journal_->WaitForHead(produced_, absl::Milliseconds(50));
   }
   if (rk_ != nullptr) {
     rd_kafka_flush(rk_, 2000);

@@ -111,15 +111,49 @@ void Journal::CompleterLoop() {
 }
 
 void Journal::AppendAsync(AppendRequest request, AppendCallback done) {
+  Pending p;
+  p.request = std::move(request);
+  p.done = std::move(done);
+  Enqueue(std::move(p));
+}
+
+void Journal::Enqueue(Pending p) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.push_back(Pending{std::move(request), std::move(done)});
+      queue_.push_back(std::move(p));
       if (queue_.size() == 1) cv_.notify_one();
       return;
     }
   }
-  std::move(done)(absl::UnavailableError("journal is shutting down"));
+  std::move(p.done)(absl::UnavailableError("journal is shutting down"));
+}
+
+void Journal::AppendTransactionAsync(std::vector<AppendRequest> requests, TransactionCallback done) {
+  if (requests.empty()) {
+    std::move(done)(absl::InvalidArgumentError("a transaction needs at least one append"));
+    return;
+  }
+  Pending p;
+  p.request = std::move(requests.front());
+  p.more.assign(std::make_move_iterator(requests.begin() + 1), std::make_move_iterator(requests.end()));
+  p.extras = std::make_shared<std::vector<AppendResult>>();
+  p.done = [extras = p.extras, done = std::move(done)](absl::StatusOr<AppendResult> first) mutable {
+    if (!first.ok()) return std::move(done)(first.status());
+    std::vector<AppendResult> all{std::move(*first)};
+    for (auto& r : *extras) all.push_back(std::move(r));
+    std::move(done)(std::move(all));
+  };
+  Enqueue(std::move(p));
+}
+
+absl::StatusOr<std::vector<AppendResult>> Journal::AppendTransaction(std::vector<AppendRequest> requests) {
+  std::promise<absl::StatusOr<std::vector<AppendResult>>> promise;
+  auto future = promise.get_future();
+  AppendTransactionAsync(std::move(requests), [&promise](absl::StatusOr<std::vector<AppendResult>> r) {
+    promise.set_value(std::move(r));
+  });
+  return future.get();
 }
 
 absl::StatusOr<AppendResult> Journal::Append(AppendRequest request) {
@@ -175,12 +209,23 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
   for (auto& p : batch) {
     wb.SetSavePoint();
     Head before = head;
-    auto r = Stage(p, wb, overlay, head);
+    std::optional<Overlay> saved;  // a transaction may fail after staging some of its parts
+    if (!p.more.empty()) saved = overlay;
+    auto r = Stage(p.request, wb, overlay, head);
+    std::vector<AppendResult> extras;
+    for (auto& more : p.more) {
+      if (!r.ok() || r->duplicate) break;  // a retried transaction is answered by its first part
+      auto m = Stage(more, wb, overlay, head);
+      if (!m.ok()) r = m.status();
+      else extras.push_back(std::move(*m));
+    }
     if (r.ok()) {
       wb.PopSavePoint().PermitUncheckedError();
+      if (p.extras) *p.extras = std::move(extras);
     } else {
       wb.RollbackToSavePoint().PermitUncheckedError();
       head = std::move(before);
+      if (saved) overlay = std::move(*saved);
     }
     results.push_back(std::move(r));
   }
@@ -248,9 +293,8 @@ absl::StatusOr<std::optional<AppendResult>> Journal::FindIdempotent(const std::s
   return std::optional<AppendResult>(std::move(*r));
 }
 
-absl::StatusOr<AppendResult> Journal::Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
+absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
                                             Head& head) {
-  AppendRequest& req = p.request;
   if (req.aggregate_type.empty() || req.aggregate_id.empty())
     return absl::InvalidArgumentError("append needs an aggregate type and id");
   if (req.aggregate_type.find('\0') != std::string::npos || req.aggregate_id.find('\0') != std::string::npos)

@@ -107,6 +107,14 @@ class Journal {
   // UNAVAILABLE (disk trouble or shutting down).
   absl::StatusOr<AppendResult> Append(AppendRequest request);
 
+  // Appends to several aggregates atomically: every request is written in the same batch,
+  // or none is (the first error is returned; each request keeps its own expected_version).
+  // Results come in request order. An idempotency key belongs to the first request: a retry
+  // is answered with that request's first result only (duplicate=true).
+  using TransactionCallback = absl::AnyInvocable<void(absl::StatusOr<std::vector<AppendResult>>) &&>;
+  void AppendTransactionAsync(std::vector<AppendRequest> requests, TransactionCallback done);
+  absl::StatusOr<std::vector<AppendResult>> AppendTransaction(std::vector<AppendRequest> requests);
+
   Head head() const;
   // A request already answered under `idempotency_key`: its first result (duplicate=true),
   // nullopt if the key is unused, ALREADY_EXISTS if it answered a different request. Lets a
@@ -139,13 +147,16 @@ class Journal {
   struct Pending {
     AppendRequest request;
     AppendCallback done;
+    std::vector<AppendRequest> more;                     // the rest of a transaction
+    std::shared_ptr<std::vector<AppendResult>> extras;   // their results, filled on success
   };
   struct Overlay;
   Journal(Store* store, JournalOptions options) : store_(store), options_(std::move(options)) {}
   void WriterLoop();
   void CompleterLoop();
   void CommitBatch(std::vector<Pending>& batch);
-  absl::StatusOr<AppendResult> Stage(Pending& p, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
+  void Enqueue(Pending p);
+  absl::StatusOr<AppendResult> Stage(AppendRequest& req, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
                                      Head& head);
 
   Store* store_;
