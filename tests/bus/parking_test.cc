@@ -6,6 +6,8 @@
 
 #include "bus_fixture.h"
 #include "yilian/bus/admin_service.h"
+#include "yilian/bus/consumer.h"
+#include "yilian/bus/event_source.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/bus/wire.h"
@@ -132,6 +134,46 @@ TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
   v1::ListParkedRequest req;
   req.set_page_token("not-a-token");
   EXPECT_EQ(stub->ListParked(&bad, req, &denied).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Refuses with UNAVAILABLE (store trouble, not the event's fault) a few times, then works.
+class FlakyProjector : public eventstore::Projector {
+ public:
+  absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override {
+    if (failures_left > 0) {
+      --failures_left;
+      return absl::UnavailableError("disk hiccup");
+    }
+    return inner_.Apply(event, rows);
+  }
+  std::atomic<int> failures_left{3};
+
+ private:
+  yilian::testing::CounterProjector inner_;
+};
+
+TEST(ParkingTest, TransientProjectorErrorsAreRetriedNotParked) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
+  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
+  ASSERT_OK(registry->Append(0, 500, 10));
+  ASSERT_OK_AND_ASSIGN(auto store, eventstore::Store::Open({.path = dir.Sub("referral")}));
+  GrpcEventSource feed({{"registry", {registry->feed_address(), yilian::testing::kFeedToken, ""}}});
+  FlakyProjector projector;
+  ConsumerOptions options;
+  options.kafka = {broker->bootstrap(), "referral", {{"session.timeout.ms", "6000"}}};
+  options.group_id = "referral";
+  options.sources = {"registry"};
+  options.projector = &projector;
+  options.feed = &feed;
+  options.retry_backoff = absl::Milliseconds(100);
+  ASSERT_OK_AND_ASSIGN(auto consumer, BusConsumer::Start(store.get(), options));
+  ASSERT_TRUE(WaitFor([&] { return consumer->status().applied() == 500; }, 180s)) << consumer->status().DebugString();
+  consumer.reset();
+  EXPECT_EQ(projector.failures_left, 0);
+  EXPECT_EQ(testing::ParkedCount(*store), 0);
+  EXPECT_OK(testing::CheckExactlyOnce(*store, {&registry->journal()}));
 }
 
 }  // namespace
