@@ -1,0 +1,40 @@
+#pragma once
+// An emergency case's life as pure decide/evolve functions: opened with a placement and a
+// bed hold, possibly redirected (the hold lapsed or the hospital could not take the
+// patient), milestones recorded (arrival = door time, imaging, needle, balloon, admission),
+// closed with an outcome. The clocks DOMAIN.md asks for (stroke door-to-needle ≤ 60 min,
+// STEMI door-to-balloon ≤ 90 min) come from the recorded milestones.
+//
+// Errors: INVALID_ARGUMENT (malformed; a milestone before first contact or before the door
+// time; BALLOON for anything but STEMI), ALREADY_EXISTS (case id taken, milestone recorded
+// twice), NOT_FOUND (no such case), FAILED_PRECONDITION (closed; redirecting a patient who
+// has arrived; a treatment milestone before ARRIVAL). Pure; thread-safe.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "yilian/greenchannel/v1/greenchannel.pb.h"
+
+namespace yilian::domain::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+using CaseEvents = std::vector<gv1::CaseEvent>;
+
+// `desc` holds the dispatch facts (id, condition, severity, location, first contact, centre)
+// and the placement; `hold_id` is the bed hold placed with it ("" for LEAD_OVERFLOW).
+absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& desc,
+                                    const std::string& hold_id);
+absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>& state, const gv1::Placement& placement,
+                                        const std::string& hold_id, const std::string& reason);
+absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCase>& state, gv1::Milestone milestone,
+                                           int64_t at_ms);
+absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
+                                     int64_t at_ms);
+
+absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEvent& event);
+
+gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c);
+
+}  // namespace yilian::domain::greenchannel

@@ -1,0 +1,152 @@
+#include "yilian/domain/greenchannel/emergency_case.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "yilian/domain/greenchannel/placement.h"
+
+namespace yilian::domain::greenchannel {
+
+namespace {
+
+template <typename M>
+gv1::CaseEvent Make(M* (gv1::CaseEvent::*field)(), const M& m) {
+  gv1::CaseEvent e;
+  *(e.*field)() = m;
+  return e;
+}
+
+const gv1::MilestoneAt* Find(const gv1::EmergencyCase& c, gv1::Milestone m) {
+  for (const auto& x : c.milestones())
+    if (x.milestone() == m) return &x;
+  return nullptr;
+}
+
+absl::Status Open(const std::optional<gv1::EmergencyCase>& state) {
+  if (!state) return absl::NotFoundError("no such emergency case");
+  if (state->status() == gv1::CLOSED)
+    return absl::FailedPreconditionError(absl::StrCat("case ", state->case_id(), " is closed"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& d,
+                                    const std::string& hold_id) {
+  if (d.case_id().empty() || d.case_id().size() > 128) return absl::InvalidArgumentError("case_id must be 1..128 characters");
+  if (auto needs = NeedsOf(d.condition()); !needs.ok()) return needs.status();
+  if (d.severity() < 1 || d.severity() > 5)
+    return absl::InvalidArgumentError(absl::StrCat("severity ", d.severity(), " is not 1 (most severe) .. 5"));
+  const auto& l = d.location();
+  if (!d.has_location() || !std::isfinite(l.latitude()) || std::abs(l.latitude()) > 90 || !std::isfinite(l.longitude()) ||
+      std::abs(l.longitude()) > 180)
+    return absl::InvalidArgumentError("location is required, with latitude -90..90 and longitude -180..180");
+  if (d.first_medical_contact_ms() <= 0) return absl::InvalidArgumentError("first_medical_contact is required");
+  if (d.dispatch_centre().empty()) return absl::InvalidArgumentError("dispatch_centre is required");
+  if (d.placement().institution_id().empty()) return absl::InvalidArgumentError("a case opens with a placement");
+  if (hold_id.empty() && d.placement().step() != gv1::LEAD_OVERFLOW)
+    return absl::InvalidArgumentError("a placement with a bed needs its hold id");
+  if (d.status() != gv1::CASE_STATUS_UNSPECIFIED || d.milestones_size() > 0 || !d.outcome().empty())
+    return absl::InvalidArgumentError("status, milestones and outcome are recorded later, not at opening");
+  if (state) return absl::AlreadyExistsError(absl::StrCat("case ", d.case_id(), " is already open"));
+  gv1::CaseOpened e;
+  *e.mutable_emergency_case() = d;
+  e.mutable_emergency_case()->set_hold_id(hold_id);
+  e.mutable_emergency_case()->set_status(gv1::EN_ROUTE);
+  return CaseEvents{Make(&gv1::CaseEvent::mutable_opened, e)};
+}
+
+absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>& state, const gv1::Placement& placement,
+                                        const std::string& hold_id, const std::string& reason) {
+  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (placement.institution_id().empty()) return absl::InvalidArgumentError("a redirect needs a placement");
+  if (hold_id.empty() && placement.step() != gv1::LEAD_OVERFLOW)
+    return absl::InvalidArgumentError("a placement with a bed needs its hold id");
+  if (auto s = Open(state); !s.ok()) return s;
+  if (state->status() != gv1::EN_ROUTE)
+    return absl::FailedPreconditionError(absl::StrCat("case ", state->case_id(), ": the patient has arrived"));
+  gv1::CaseRedirected e;
+  *e.mutable_placement() = placement;
+  e.set_hold_id(hold_id);
+  e.set_reason(reason);
+  return CaseEvents{Make(&gv1::CaseEvent::mutable_redirected, e)};
+}
+
+absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCase>& state, gv1::Milestone m,
+                                           int64_t at_ms) {
+  if (m == gv1::MILESTONE_UNSPECIFIED || !gv1::Milestone_IsValid(m))
+    return absl::InvalidArgumentError("milestone must be ARRIVAL, IMAGING, NEEDLE, BALLOON or ADMISSION");
+  if (auto s = Open(state); !s.ok()) return s;
+  if (at_ms < state->first_medical_contact_ms())
+    return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
+  if (Find(*state, m))
+    return absl::AlreadyExistsError(absl::StrCat(gv1::Milestone_Name(m), " is already recorded for ", state->case_id()));
+  if (m == gv1::BALLOON && state->condition() != gv1::STEMI)
+    return absl::InvalidArgumentError("BALLOON (PCI) is recorded for STEMI cases only");
+  if (m != gv1::ARRIVAL) {
+    const auto* door = Find(*state, gv1::ARRIVAL);
+    if (!door) return absl::FailedPreconditionError(absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
+    if (at_ms < door->at_ms())
+      return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
+  }
+  gv1::MilestoneRecorded e;
+  e.mutable_milestone()->set_milestone(m);
+  e.mutable_milestone()->set_at_ms(at_ms);
+  return CaseEvents{Make(&gv1::CaseEvent::mutable_milestone, e)};
+}
+
+absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
+                                     int64_t at_ms) {
+  if (outcome.empty()) return absl::InvalidArgumentError("outcome is required");
+  if (auto s = Open(state); !s.ok()) return s;
+  gv1::CaseClosed e;
+  e.set_outcome(outcome);
+  e.set_at_ms(at_ms);
+  return CaseEvents{Make(&gv1::CaseEvent::mutable_closed, e)};
+}
+
+absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEvent& e) {
+  if (e.has_opened()) {
+    if (state) return absl::FailedPreconditionError("case opened twice");
+    state = e.opened().emergency_case();
+    return absl::OkStatus();
+  }
+  if (!state) return absl::FailedPreconditionError("case event before the case was opened");
+  switch (e.kind_case()) {
+    case gv1::CaseEvent::kRedirected:
+      *state->mutable_placement() = e.redirected().placement();
+      state->set_hold_id(e.redirected().hold_id());
+      return absl::OkStatus();
+    case gv1::CaseEvent::kMilestone:
+      *state->add_milestones() = e.milestone().milestone();
+      if (e.milestone().milestone().milestone() == gv1::ARRIVAL) state->set_status(gv1::ARRIVED);
+      if (e.milestone().milestone().milestone() == gv1::ADMISSION) state->set_status(gv1::ADMITTED);
+      return absl::OkStatus();
+    case gv1::CaseEvent::kClosed:
+      state->set_status(gv1::CLOSED);
+      state->set_outcome(e.closed().outcome());
+      return absl::OkStatus();
+    default: return absl::InvalidArgumentError("empty case event");
+  }
+}
+
+gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c) {
+  gv1::CaseClocks k;
+  const auto* door = Find(c, gv1::ARRIVAL);
+  auto minutes = [&](gv1::Milestone m) -> int64_t {
+    const auto* x = Find(c, m);
+    return door && x ? (x->at_ms() - door->at_ms()) / 60000 : -1;
+  };
+  k.set_door_to_needle_min(minutes(gv1::NEEDLE));
+  k.set_door_to_balloon_min(minutes(gv1::BALLOON));
+  if (c.condition() == gv1::STROKE) {
+    k.set_target_min(60);
+    k.set_target_met(k.door_to_needle_min() >= 0 && k.door_to_needle_min() <= 60);
+  } else if (c.condition() == gv1::STEMI) {
+    k.set_target_min(90);
+    k.set_target_met(k.door_to_balloon_min() >= 0 && k.door_to_balloon_min() <= 90);
+  }
+  return k;
+}
+
+}  // namespace yilian::domain::greenchannel

@@ -1,0 +1,103 @@
+// An emergency case's life: opening, redirect, milestones in order, closing, and the
+// door-to-needle / door-to-balloon clocks against their targets.
+#include <gtest/gtest.h>
+
+#include "yilian/domain/greenchannel/emergency_case.h"
+#include "yilian/testing/status_matchers.h"
+
+namespace yilian::domain::greenchannel {
+namespace {
+
+constexpr int64_t kMinute = 60'000;
+constexpr int64_t kContact = 1'790'000'000'000;  // first medical contact
+
+void Apply(std::optional<gv1::EmergencyCase>& c, const absl::StatusOr<CaseEvents>& events) {
+  ASSERT_OK(events.status());
+  for (const auto& e : *events) ASSERT_OK(Evolve(c, e));
+}
+
+gv1::EmergencyCase Dispatch(gv1::Condition condition) {
+  gv1::EmergencyCase d;
+  d.set_case_id("120-2026-0001");
+  d.set_condition(condition);
+  d.set_severity(1);
+  d.mutable_location()->set_latitude(27.69);
+  d.mutable_location()->set_longitude(111.66);
+  d.set_first_medical_contact_ms(kContact);
+  d.set_dispatch_centre("loudi-120");
+  d.mutable_placement()->set_step(gv1::IN_CIRCLE);
+  d.mutable_placement()->set_institution_id("loudi-1st");
+  d.mutable_placement()->set_ward_id("stroke-1");
+  return d;
+}
+
+TEST(EmergencyCaseTest, StrokeCaseFromDispatchToNeedleMeetsTheSixtyMinuteTarget) {
+  std::optional<gv1::EmergencyCase> c;
+  Apply(c, OpenCase(c, Dispatch(gv1::STROKE), "hold-1"));
+  EXPECT_EQ(c->status(), gv1::EN_ROUTE);
+  EXPECT_EQ(c->hold_id(), "hold-1");
+  EXPECT_CODE(OpenCase(c, Dispatch(gv1::STROKE), "hold-1").status(), kAlreadyExists);
+  EXPECT_CODE(RecordMilestone(c, gv1::NEEDLE, kContact + 30 * kMinute).status(), kFailedPrecondition);
+  Apply(c, RecordMilestone(c, gv1::ARRIVAL, kContact + 25 * kMinute));
+  EXPECT_EQ(c->status(), gv1::ARRIVED);
+  EXPECT_CODE(RedirectCase(c, c->placement(), "hold-2", "too late").status(), kFailedPrecondition);
+  Apply(c, RecordMilestone(c, gv1::IMAGING, kContact + 40 * kMinute));
+  EXPECT_FALSE(ClocksOf(*c).target_met()) << "no needle yet";
+  Apply(c, RecordMilestone(c, gv1::NEEDLE, kContact + 73 * kMinute));
+  EXPECT_CODE(RecordMilestone(c, gv1::NEEDLE, kContact + 74 * kMinute).status(), kAlreadyExists);
+  EXPECT_CODE(RecordMilestone(c, gv1::BALLOON, kContact + 80 * kMinute).status(), kInvalidArgument);
+  const auto clocks = ClocksOf(*c);
+  EXPECT_EQ(clocks.door_to_needle_min(), 48);
+  EXPECT_EQ(clocks.door_to_balloon_min(), -1);
+  EXPECT_EQ(clocks.target_min(), 60);
+  EXPECT_TRUE(clocks.target_met());
+  Apply(c, RecordMilestone(c, gv1::ADMISSION, kContact + 90 * kMinute));
+  EXPECT_EQ(c->status(), gv1::ADMITTED);
+  EXPECT_CODE(CloseCase(c, "", kContact).status(), kInvalidArgument);
+  Apply(c, CloseCase(c, "admitted to the stroke unit", kContact + 91 * kMinute));
+  EXPECT_EQ(c->status(), gv1::CLOSED);
+  EXPECT_CODE(RecordMilestone(c, gv1::IMAGING, kContact + 95 * kMinute).status(), kFailedPrecondition);
+  EXPECT_CODE(CloseCase(c, "again", kContact).status(), kFailedPrecondition);
+}
+
+TEST(EmergencyCaseTest, StemiDoorToBalloonOverNinetyMinutesMissesItsTarget) {
+  std::optional<gv1::EmergencyCase> c;
+  Apply(c, OpenCase(c, Dispatch(gv1::STEMI), "hold-1"));
+  Apply(c, RecordMilestone(c, gv1::ARRIVAL, kContact + 20 * kMinute));
+  Apply(c, RecordMilestone(c, gv1::BALLOON, kContact + 115 * kMinute));
+  EXPECT_EQ(ClocksOf(*c).door_to_balloon_min(), 95);
+  EXPECT_EQ(ClocksOf(*c).target_min(), 90);
+  EXPECT_FALSE(ClocksOf(*c).target_met());
+}
+
+TEST(EmergencyCaseTest, RedirectBeforeArrivalAndMalformedCommands) {
+  std::optional<gv1::EmergencyCase> c;
+  EXPECT_CODE(RecordMilestone(c, gv1::ARRIVAL, kContact).status(), kNotFound);
+  auto bad = Dispatch(gv1::STROKE);
+  bad.set_severity(9);
+  EXPECT_CODE(OpenCase(c, bad, "h").status(), kInvalidArgument);
+  bad = Dispatch(gv1::CONDITION_UNSPECIFIED);
+  EXPECT_CODE(OpenCase(c, bad, "h").status(), kInvalidArgument);
+  bad = Dispatch(gv1::STROKE);
+  bad.clear_location();
+  EXPECT_CODE(OpenCase(c, bad, "h").status(), kInvalidArgument);
+  EXPECT_CODE(OpenCase(c, Dispatch(gv1::STROKE), "").status(), kInvalidArgument);  // a bed needs its hold
+  bad = Dispatch(gv1::STROKE);
+  bad.set_status(gv1::CLOSED);
+  EXPECT_CODE(OpenCase(c, bad, "h").status(), kInvalidArgument);
+
+  Apply(c, OpenCase(c, Dispatch(gv1::STROKE), "hold-1"));
+  gv1::Placement overflow;
+  overflow.set_step(gv1::LEAD_OVERFLOW);
+  overflow.set_institution_id("xiangya-3rd");
+  overflow.set_ward_id("emergency-overflow");
+  EXPECT_CODE(RedirectCase(c, overflow, "", "").status(), kInvalidArgument);
+  Apply(c, RedirectCase(c, overflow, "", "hold expired before arrival"));
+  EXPECT_EQ(c->placement().institution_id(), "xiangya-3rd");
+  EXPECT_EQ(c->hold_id(), "");
+  EXPECT_CODE(RecordMilestone(c, gv1::ARRIVAL, kContact - 1).status(), kInvalidArgument);
+  EXPECT_CODE(RecordMilestone(c, gv1::MILESTONE_UNSPECIFIED, kContact).status(), kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace yilian::domain::greenchannel
