@@ -3,7 +3,6 @@
 #include <fstream>
 
 #include "config.h"
-#include "projection.h"
 #include "registry_service.h"
 #include "yilian/bus/relay.h"
 #include "yilian/common/logging.h"

@@ -6,12 +6,16 @@
 //
 // Thread-safe (sync gRPC service over a thread-safe journal and view). Borrows all parts.
 
-#include "projection.h"
+#include "yilian/registry_model/registry_model.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/authenticator.h"
 #include "yilian/registry/v1/registry.grpc.pb.h"
 
 namespace yilian::registry {
+
+namespace rv1 = ::yilian::registry::v1;
+using registry_model::RegistryProjector;
+using registry_model::RegistryView;
 
 class RegistryService final : public rv1::Registry::Service {
  public:

@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 
-#include "projection.h"
 #include "registry_service.h"
 #include "yilian/host/service_host.h"
 

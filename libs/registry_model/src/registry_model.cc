@@ -1,4 +1,4 @@
-#include "projection.h"
+#include "yilian/registry_model/registry_model.h"
 
 #include <algorithm>
 
@@ -9,7 +9,7 @@
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
 
-namespace yilian::registry {
+namespace yilian::registry_model {
 
 namespace dr = ::yilian::domain::registry;
 using eventstore::Family;
@@ -50,8 +50,8 @@ absl::Status Fold(eventstore::ProjectionBatch& rows, const std::string& key, con
   return absl::OkStatus();
 }
 
-std::string MemberKey(const std::string& institution, const std::string& consortium) {
-  return absl::StrCat("m/", institution, "/", consortium);
+std::string MemberKey(const std::string& prefix, const std::string& institution, const std::string& consortium) {
+  return absl::StrCat(prefix, "m/", institution, "/", consortium);
 }
 
 }  // namespace
@@ -62,21 +62,21 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
   const std::string& id = env.aggregate_id();
   const int64_t v = env.aggregate_version();
   if (type == dr::kInstitution)
-    return Fold(rows, "i/" + id, e, v, &rv1::InstitutionReply::mutable_institution);
-  if (type == dr::kWard) return Fold(rows, "w/" + id, e, v, &rv1::WardReply::mutable_ward);
-  if (type == dr::kResident) return Fold(rows, "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
+    return Fold(rows, prefix_ + "i/" + id, e, v, &rv1::InstitutionReply::mutable_institution);
+  if (type == dr::kWard) return Fold(rows, prefix_ + "w/" + id, e, v, &rv1::WardReply::mutable_ward);
+  if (type == dr::kResident) return Fold(rows, prefix_ + "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
   if (type == dr::kExpertSession) {
     std::optional<rv1::ExpertSession> s;
-    RETURN_IF_ERROR(Fold(rows, "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
-    rows.Put(absl::StrCat("sx/", s->institution_id(), "/", s->date(), "/", id), "");
+    RETURN_IF_ERROR(Fold(rows, prefix_ + "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
+    rows.Put(absl::StrCat(prefix_, "sx/", s->institution_id(), "/", s->date(), "/", id), "");
     return absl::OkStatus();
   }
   if (type == dr::kConsortium) {
-    RETURN_IF_ERROR(Fold(rows, "c/" + id, e, v, &rv1::ConsortiumReply::mutable_consortium));
+    RETURN_IF_ERROR(Fold(rows, prefix_ + "c/" + id, e, v, &rv1::ConsortiumReply::mutable_consortium));
     if (e.has_consortium_formed())
-      for (const auto& m : e.consortium_formed().consortium().member_ids()) rows.Put(MemberKey(m, id), "");
-    if (e.has_consortium_member_added()) rows.Put(MemberKey(e.consortium_member_added().institution_id(), id), "");
-    if (e.has_consortium_member_removed()) rows.Delete(MemberKey(e.consortium_member_removed().institution_id(), id));
+      for (const auto& m : e.consortium_formed().consortium().member_ids()) rows.Put(MemberKey(prefix_, m, id), "");
+    if (e.has_consortium_member_added()) rows.Put(MemberKey(prefix_, e.consortium_member_added().institution_id(), id), "");
+    if (e.has_consortium_member_removed()) rows.Delete(MemberKey(prefix_, e.consortium_member_removed().institution_id(), id));
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown registry aggregate type \"", type, "\""));
@@ -98,7 +98,7 @@ std::string PageToken(const std::string& last_key) { return absl::WebSafeBase64E
 
 template <typename Reply>
 absl::StatusOr<std::optional<Reply>> RegistryView::Row(const std::string& key) const {
-  ASSIGN_OR_RETURN(auto row, store_->Get(Family::kProjection, key));
+  ASSIGN_OR_RETURN(auto row, store_->Get(family_, key));
   if (!row) return std::optional<Reply>();
   Reply reply;
   if (!reply.ParseFromString(*row)) return absl::DataLossError(absl::StrCat("row ", key, " does not parse"));
@@ -106,20 +106,20 @@ absl::StatusOr<std::optional<Reply>> RegistryView::Row(const std::string& key) c
 }
 
 absl::StatusOr<std::optional<rv1::InstitutionReply>> RegistryView::Institution(const std::string& id) const {
-  return Row<rv1::InstitutionReply>("i/" + id);
+  return Row<rv1::InstitutionReply>(Key("i/" + id));
 }
 absl::StatusOr<std::optional<rv1::ConsortiumReply>> RegistryView::Consortium(const std::string& id) const {
-  return Row<rv1::ConsortiumReply>("c/" + id);
+  return Row<rv1::ConsortiumReply>(Key("c/" + id));
 }
 absl::StatusOr<std::optional<rv1::WardReply>> RegistryView::Ward(const std::string& institution_id,
                                                                  const std::string& ward_id) const {
-  return Row<rv1::WardReply>("w/" + dr::WardAggregateId(institution_id, ward_id));
+  return Row<rv1::WardReply>(Key("w/" + dr::WardAggregateId(institution_id, ward_id)));
 }
 absl::StatusOr<std::optional<rv1::ExpertSessionReply>> RegistryView::Session(const std::string& id) const {
-  return Row<rv1::ExpertSessionReply>("s/" + id);
+  return Row<rv1::ExpertSessionReply>(Key("s/" + id));
 }
 absl::StatusOr<std::optional<rv1::ResidentReply>> RegistryView::Resident(const std::string& token) const {
-  return Row<rv1::ResidentReply>("r/" + token);
+  return Row<rv1::ResidentReply>(Key("r/" + token));
 }
 
 std::optional<rv1::Institution> RegistryView::FindInstitution(const std::string& id) const {
@@ -130,8 +130,8 @@ std::optional<rv1::Institution> RegistryView::FindInstitution(const std::string&
 
 std::vector<std::string> RegistryView::ConsortiaOf(const std::string& institution_id) const {
   std::vector<std::string> out;
-  const std::string prefix = absl::StrCat("m/", institution_id, "/");
-  auto n = store_->Scan(Family::kProjection, prefix, "", [&](std::string_view key, std::string_view) {
+  const std::string prefix = Key(absl::StrCat("m/", institution_id, "/"));
+  auto n = store_->Scan(family_, prefix, "", [&](std::string_view key, std::string_view) {
     out.emplace_back(key.substr(prefix.size()));
     return true;
   });
@@ -144,12 +144,12 @@ absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
   if (req.tier() < 0 || req.tier() > 3) return absl::InvalidArgumentError(absl::StrCat("tier filter ", req.tier(), " is not 0..3"));
   if (!rv1::Capability_IsValid(req.capability()))
     return absl::InvalidArgumentError(absl::StrCat("capability filter ", req.capability(), " is not in the vocabulary"));
-  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), "i/"));
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), Key("i/")));
   std::vector<std::string> keys;  // candidate rows in key order
   if (!req.consortium_id().empty()) {
     ASSIGN_OR_RETURN(auto c, Consortium(req.consortium_id()));
     if (!c) return absl::NotFoundError(absl::StrCat("consortium \"", req.consortium_id(), "\" does not exist"));
-    for (const auto& m : c->consortium().member_ids()) keys.push_back("i/" + m);
+    for (const auto& m : c->consortium().member_ids()) keys.push_back(Key("i/" + m));
     std::sort(keys.begin(), keys.end());
   }
   rv1::ListInstitutionsResponse out;
@@ -177,13 +177,13 @@ absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
   };
   if (req.consortium_id().empty()) {
     const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
-    ASSIGN_OR_RETURN(auto n, store_->Scan(Family::kProjection, "i/", start, [&](std::string_view k, std::string_view v) {
+    ASSIGN_OR_RETURN(auto n, store_->Scan(family_, Key("i/"), start, [&](std::string_view k, std::string_view v) {
                        return consider(std::string(k), v);
                      }));
     (void)n;
   } else {
     for (const auto& key : keys) {
-      ASSIGN_OR_RETURN(auto row, store_->Get(Family::kProjection, key));
+      ASSIGN_OR_RETURN(auto row, store_->Get(family_, key));
       if (row && !consider(key, *row)) break;
     }
   }
@@ -195,13 +195,13 @@ namespace {
 
 // Lists rows under `prefix` into `add` (page by page), parsing each as Reply.
 template <typename Reply, typename Add>
-absl::Status ListRows(const eventstore::Store& store, const std::string& prefix, const Page& page, Add add,
-                      common::v1::PageInfo* info) {
+absl::Status ListRows(const eventstore::Store& store, Family family, const std::string& prefix, const Page& page,
+                      Add add, common::v1::PageInfo* info) {
   const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
   int32_t n = 0;
   std::string last;
   absl::Status failed;
-  auto scanned = store.Scan(Family::kProjection, prefix, start, [&](std::string_view key, std::string_view value) {
+  auto scanned = store.Scan(family, prefix, start, [&](std::string_view key, std::string_view value) {
     if (n == page.size) {
       info->set_next_page_token(PageToken(last));
       return false;
@@ -223,10 +223,10 @@ absl::Status ListRows(const eventstore::Store& store, const std::string& prefix,
 }  // namespace
 
 absl::StatusOr<rv1::ListConsortiaResponse> RegistryView::ListConsortia(const rv1::ListConsortiaRequest& req) const {
-  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), "c/"));
+  ASSIGN_OR_RETURN(Page page, PageOf(req.page(), Key("c/")));
   rv1::ListConsortiaResponse out;
   RETURN_IF_ERROR(ListRows<rv1::ConsortiumReply>(
-      *store_, "c/", page, [&](rv1::ConsortiumReply r) { *out.add_consortia() = std::move(r); }, out.mutable_page()));
+      *store_, family_, Key("c/"), page, [&](rv1::ConsortiumReply r) { *out.add_consortia() = std::move(r); }, out.mutable_page()));
   return out;
 }
 
@@ -234,11 +234,11 @@ absl::StatusOr<rv1::ListWardsResponse> RegistryView::ListWards(const rv1::ListWa
   RETURN_IF_ERROR(dr::CheckId("institution_id", req.institution_id()));
   ASSIGN_OR_RETURN(auto inst, Institution(req.institution_id()));
   if (!inst) return absl::NotFoundError(absl::StrCat("institution \"", req.institution_id(), "\" is not registered"));
-  const std::string prefix = absl::StrCat("w/", req.institution_id(), "/");
+  const std::string prefix = Key(absl::StrCat("w/", req.institution_id(), "/"));
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
   rv1::ListWardsResponse out;
   RETURN_IF_ERROR(ListRows<rv1::WardReply>(
-      *store_, prefix, page, [&](rv1::WardReply r) { *out.add_wards() = std::move(r); }, out.mutable_page()));
+      *store_, family_, prefix, page, [&](rv1::WardReply r) { *out.add_wards() = std::move(r); }, out.mutable_page()));
   return out;
 }
 
@@ -250,14 +250,14 @@ absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
     if (!d->empty() && (!absl::ParseCivilTime(common::Sv(*d), &day) || absl::FormatCivilTime(day) != *d))
       return absl::InvalidArgumentError(absl::StrCat("date \"", *d, "\" is not a YYYY-MM-DD date"));
   }
-  const std::string prefix = absl::StrCat("sx/", req.institution_id(), "/");
+  const std::string prefix = Key(absl::StrCat("sx/", req.institution_id(), "/"));
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
   std::string start = req.from_date().empty() ? prefix : prefix + req.from_date();
   if (!page.after.empty()) start = std::max(start, page.after + std::string(1, '\0'));
   rv1::ListExpertSessionsResponse out;
   std::string last;
   absl::Status failed;
-  auto scanned = store_->Scan(Family::kProjection, prefix, start, [&](std::string_view key, std::string_view) {
+  auto scanned = store_->Scan(family_, prefix, start, [&](std::string_view key, std::string_view) {
     const std::string rest(key.substr(prefix.size()));  // <date>/<session>
     const std::string date = rest.substr(0, 10);
     if (!req.to_date().empty() && date > req.to_date()) return false;
@@ -279,4 +279,4 @@ absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
   return out;
 }
 
-}  // namespace yilian::registry
+}  // namespace yilian::registry_model

@@ -1,6 +1,9 @@
 #pragma once
 // The registry's read model: one row per aggregate (its state and version) plus indexes,
-// folded from events by the domain core's Evolve, and the queries the API serves.
+// folded from registry events by the domain core's Evolve, and the queries the API serves.
+// The registry keeps it in its `projection` family; a service that follows the registry
+// (green channel, referral) keeps the same rows in its `consumed` family under a prefix,
+// fed by a BusConsumer, and reads them through the same RegistryView. Keys (after the prefix):
 //
 //   i/<institution>                 InstitutionReply
 //   c/<consortium>                  ConsortiumReply
@@ -10,8 +13,8 @@
 //   sx/<institution>/<date>/<session>  session index by host and date
 //   r/<patient token>               ResidentReply
 //
-// RegistryProjector is called by the journal (append and rebuild). RegistryView reads
-// committed rows; thread-safe. Both borrow the store.
+// RegistryProjector is called by the journal (append and rebuild) or a BusConsumer.
+// RegistryView reads committed rows; thread-safe. Both borrow the store.
 
 #include <optional>
 #include <string>
@@ -21,7 +24,7 @@
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
 
-namespace yilian::registry {
+namespace yilian::registry_model {
 
 namespace rv1 = ::yilian::registry::v1;
 
@@ -30,7 +33,12 @@ absl::StatusOr<rv1::RegistryEvent> EventOf(const events::v1::Envelope& envelope)
 
 class RegistryProjector : public eventstore::Projector {
  public:
+  // `prefix` goes before every key ("" in the registry itself, e.g. "registry/" elsewhere).
+  explicit RegistryProjector(std::string prefix = "") : prefix_(std::move(prefix)) {}
   absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+
+ private:
+  std::string prefix_;
 };
 
 struct Page {
@@ -43,7 +51,9 @@ std::string PageToken(const std::string& last_key);
 
 class RegistryView : public domain::registry::Directory {
  public:
-  explicit RegistryView(const eventstore::Store* store) : store_(store) {}
+  explicit RegistryView(const eventstore::Store* store, eventstore::Family family = eventstore::Family::kProjection,
+                        std::string prefix = "")
+      : store_(store), family_(family), prefix_(std::move(prefix)) {}
 
   // Row + version; nullopt when absent.
   absl::StatusOr<std::optional<rv1::InstitutionReply>> Institution(const std::string& id) const;
@@ -64,7 +74,10 @@ class RegistryView : public domain::registry::Directory {
  private:
   template <typename Reply>
   absl::StatusOr<std::optional<Reply>> Row(const std::string& key) const;
+  std::string Key(const std::string& rest) const { return prefix_ + rest; }
   const eventstore::Store* store_;
+  eventstore::Family family_;
+  std::string prefix_;
 };
 
-}  // namespace yilian::registry
+}  // namespace yilian::registry_model
