@@ -5,6 +5,7 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "yilian/domain/registry/registry.h"
+#include "yilian/testing/registry_data.h"
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::registry {
@@ -12,18 +13,7 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-rv1::Institution Inst(const std::string& id, rv1::InstitutionType type, int tier,
-                      std::vector<rv1::Capability> caps = {}) {
-  rv1::Institution i;
-  i.set_institution_id(id);
-  i.set_name("Institution " + id);
-  i.set_type(type);
-  i.set_tier(tier);
-  i.mutable_location()->set_latitude(27.7);
-  i.mutable_location()->set_longitude(111.99);
-  for (auto c : caps) i.add_capabilities(c);
-  return i;
-}
+using yilian::testing::Inst;
 
 // A directory over in-memory state, folded from events by the same core.
 class FakeDirectory : public Directory {

@@ -96,6 +96,12 @@ absl::StatusOr<Page> PageOf(const common::v1::PageRequest& request, const std::s
 
 std::string PageToken(const std::string& last_key) { return absl::WebSafeBase64Escape(common::Sv(last_key)); }
 
+bool Page::Room(common::v1::PageInfo* info) const {
+  if (taken < size) return true;
+  info->set_next_page_token(PageToken(last));
+  return false;
+}
+
 template <typename Reply>
 absl::StatusOr<std::optional<Reply>> RegistryView::Row(const std::string& key) const {
   ASSIGN_OR_RETURN(auto row, store_->Get(family_, key));
@@ -153,7 +159,6 @@ absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
     std::sort(keys.begin(), keys.end());
   }
   rv1::ListInstitutionsResponse out;
-  std::string last;
   absl::Status failed;
   auto consider = [&](const std::string& key, std::string_view value) {
     if (key <= page.after && !page.after.empty()) return true;
@@ -167,17 +172,13 @@ absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
     if (req.capability() != rv1::CAPABILITY_UNSPECIFIED &&
         std::find(caps.begin(), caps.end(), req.capability()) == caps.end())
       return true;
-    if (out.institutions_size() == page.size) {
-      out.mutable_page()->set_next_page_token(PageToken(last));
-      return false;
-    }
+    if (!page.Room(out.mutable_page())) return false;
     *out.add_institutions() = std::move(r);
-    last = key;
+    page.Take(key);
     return true;
   };
   if (req.consortium_id().empty()) {
-    const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
-    ASSIGN_OR_RETURN(auto n, store_->Scan(family_, Key("i/"), start, [&](std::string_view k, std::string_view v) {
+    ASSIGN_OR_RETURN(auto n, store_->Scan(family_, Key("i/"), page.ScanStart(), [&](std::string_view k, std::string_view v) {
                        return consider(std::string(k), v);
                      }));
     (void)n;
@@ -195,25 +196,18 @@ namespace {
 
 // Lists rows under `prefix` into `add` (page by page), parsing each as Reply.
 template <typename Reply, typename Add>
-absl::Status ListRows(const eventstore::Store& store, Family family, const std::string& prefix, const Page& page,
-                      Add add, common::v1::PageInfo* info) {
-  const std::string start = page.after.empty() ? "" : page.after + std::string(1, '\0');
-  int32_t n = 0;
-  std::string last;
+absl::Status ListRows(const eventstore::Store& store, Family family, const std::string& prefix, Page page, Add add,
+                      common::v1::PageInfo* info) {
   absl::Status failed;
-  auto scanned = store.Scan(family, prefix, start, [&](std::string_view key, std::string_view value) {
-    if (n == page.size) {
-      info->set_next_page_token(PageToken(last));
-      return false;
-    }
+  auto scanned = store.Scan(family, prefix, page.ScanStart(), [&](std::string_view key, std::string_view value) {
+    if (!page.Room(info)) return false;
     Reply r;
     if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       failed = absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
       return false;
     }
     add(std::move(r));
-    last = std::string(key);
-    ++n;
+    page.Take(key);
     return true;
   });
   if (!scanned.ok()) return scanned.status();
@@ -252,26 +246,21 @@ absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
   }
   const std::string prefix = Key(absl::StrCat("sx/", req.institution_id(), "/"));
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
-  std::string start = req.from_date().empty() ? prefix : prefix + req.from_date();
-  if (!page.after.empty()) start = std::max(start, page.after + std::string(1, '\0'));
+  const std::string start = std::max(req.from_date().empty() ? prefix : prefix + req.from_date(), page.ScanStart());
   rv1::ListExpertSessionsResponse out;
-  std::string last;
   absl::Status failed;
   auto scanned = store_->Scan(family_, prefix, start, [&](std::string_view key, std::string_view) {
     const std::string rest(key.substr(prefix.size()));  // <date>/<session>
     const std::string date = rest.substr(0, 10);
     if (!req.to_date().empty() && date > req.to_date()) return false;
-    if (out.sessions_size() == page.size) {
-      out.mutable_page()->set_next_page_token(PageToken(last));
-      return false;
-    }
+    if (!page.Room(out.mutable_page())) return false;
     auto s = Session(rest.substr(11));
     if (!s.ok() || !*s) {
       failed = s.ok() ? absl::DataLossError(absl::StrCat("index ", rest, " has no session row")) : s.status();
       return false;
     }
     *out.add_sessions() = std::move(**s);
-    last = std::string(key);
+    page.Take(key);
     return true;
   });
   if (!scanned.ok()) return scanned.status();

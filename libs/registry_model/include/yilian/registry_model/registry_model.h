@@ -41,9 +41,20 @@ class RegistryProjector : public eventstore::Projector {
   std::string prefix_;
 };
 
+// One page of a listing: where it resumes and how full it is.
 struct Page {
   int32_t size = 50;
   std::string after;  // the last key of the previous page (decoded token)
+  std::string last;   // the last key taken into this page
+  int32_t taken = 0;
+  // Where a scan resumes: just after `after` ("" = from the start of the prefix).
+  std::string ScanStart() const { return after.empty() ? "" : after + std::string(1, '\0'); }
+  // False when the page is full; `info` then gets the token of the next page.
+  bool Room(common::v1::PageInfo* info) const;
+  void Take(std::string_view key) {
+    last = std::string(key);
+    ++taken;
+  }
 };
 // PageRequest -> Page: default 50, at most 500; INVALID_ARGUMENT for a foreign token.
 absl::StatusOr<Page> PageOf(const common::v1::PageRequest& request, const std::string& prefix);
