@@ -1,11 +1,11 @@
 #include "registry_service.h"
 
-#include "yilian/common/uuid.h"
 #include "yilian/host/grpc_status.h"
 
 namespace yilian::registry {
 
 namespace dr = ::yilian::domain::registry;
+using host::CorrelationId;
 using host::ToGrpcStatus;
 
 namespace {
@@ -25,12 +25,6 @@ std::vector<std::string> InstitutionsOf(const rv1::ExpertSession& s) {
 void IndexPatient(const rv1::Resident& s, events::v1::Envelope& env) { *env.mutable_patient() = s.patient(); }
 template <typename State>
 void IndexPatient(const State&, events::v1::Envelope&) {}
-
-std::string CorrelationId(const grpc::ServerContext& ctx) {
-  auto it = ctx.client_metadata().find("x-correlation-id");
-  if (it != ctx.client_metadata().end() && it->second.size() <= 128) return std::string(it->second.data(), it->second.size());
-  return common::NewUuid();
-}
 
 }  // namespace
 

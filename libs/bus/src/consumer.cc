@@ -445,6 +445,7 @@ absl::Status BusConsumer::Worker::Flush() {
   rd_kafka_topic_partition_list_destroy(commit);
   if (result.ok()) {
     for (auto& [key, part] : parts_) part.dirty = false;
+    if (options_.on_commit && compact.Count() > 0) options_.on_commit();
   } else {
     // What was applied in memory is gone: every partition goes back to its stored position
     // and waits a little, so nothing is skipped.

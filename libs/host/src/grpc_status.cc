@@ -1,5 +1,7 @@
 #include "yilian/host/grpc_status.h"
 
+#include "yilian/common/uuid.h"
+
 namespace yilian::host {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -10,6 +12,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+std::string CorrelationId(const grpc::ServerContextBase& ctx) {
+  auto it = ctx.client_metadata().find("x-correlation-id");
+  if (it != ctx.client_metadata().end() && !it->second.empty() && it->second.size() <= 128)
+    return std::string(it->second.data(), it->second.size());
+  return common::NewUuid();
 }
 
 }  // namespace yilian::host

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
 
@@ -15,18 +16,7 @@ namespace dr = ::yilian::domain::registry;
 using eventstore::Family;
 
 absl::StatusOr<rv1::RegistryEvent> EventOf(const events::v1::Envelope& envelope) {
-  const std::string& url = envelope.payload().type_url();
-  const std::string type = url.substr(url.rfind('/') + 1);
-  rv1::RegistryEvent e;
-  const auto* d = e.GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const auto* f = d->field(i);
-    if (f->message_type()->full_name() != type) continue;
-    if (!envelope.payload().UnpackTo(e.GetReflection()->MutableMessage(&e, f)))
-      return absl::InvalidArgumentError(absl::StrCat("payload ", type, " does not parse"));
-    return e;
-  }
-  return absl::InvalidArgumentError(absl::StrCat("payload ", type, " is not a registry event"));
+  return common::UnpackEvent<rv1::RegistryEvent>(envelope);
 }
 
 namespace {

@@ -1,5 +1,6 @@
 // Folding registry events into aggregate state, and payload <-> RegistryEvent.
 #include "checks.h"
+#include "yilian/common/oneof_event.h"
 
 namespace yilian::domain::registry {
 
@@ -130,23 +131,12 @@ absl::Status Evolve(std::optional<rv1::Resident>& state, const rv1::RegistryEven
   }
 }
 
-const google::protobuf::Message& Payload(const rv1::RegistryEvent& e) {
-  const auto* oneof = e.GetDescriptor()->FindOneofByName("kind");
-  const auto* field = e.GetReflection()->GetOneofFieldDescriptor(e, oneof);
-  if (field == nullptr) return e;  // empty: the wrapper itself
-  return e.GetReflection()->GetMessage(e, field);
-}
+const google::protobuf::Message& Payload(const rv1::RegistryEvent& e) { return common::OneofPayload(e); }
 
 absl::StatusOr<rv1::RegistryEvent> FromPayload(const google::protobuf::Message& payload) {
   rv1::RegistryEvent e;
-  const auto* d = e.GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const auto* f = d->field(i);
-    if (f->message_type() != payload.GetDescriptor()) continue;
-    e.GetReflection()->MutableMessage(&e, f)->CopyFrom(payload);
-    return e;
-  }
-  return absl::InvalidArgumentError(absl::StrCat(payload.GetDescriptor()->full_name(), " is not a registry event"));
+  if (auto s = common::SetOneofPayload(payload, &e); !s.ok()) return s;
+  return e;
 }
 
 }  // namespace yilian::domain::registry

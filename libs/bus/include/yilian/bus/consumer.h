@@ -23,6 +23,7 @@
 // use them. One background thread. Thread-safe. Borrows store, projector and feed.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -48,6 +49,9 @@ struct ConsumerOptions {
   int max_batch = 4096;               // messages per WriteBatch
   absl::Duration retry_backoff = absl::Seconds(1);  // a paused partition retries after this
   common::Clock* clock = &common::Clock::Real();
+  // Runs on the consumer thread after each batch of projector rows is durable (keep it
+  // short): lets a service act on what it just recorded, e.g. drain an inbox.
+  std::function<void()> on_commit;
 };
 
 class BusConsumer {

@@ -2,12 +2,19 @@
 // absl::Status <-> grpc::Status at the gRPC edge. The codes are numerically identical;
 // the message is kept. Services convert only in their *_service.cc adapters.
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 
 namespace yilian::host {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The caller's `x-correlation-id` metadata (at most 128 bytes), or a new UUID: it follows one
+// business flow across services in every envelope.
+std::string CorrelationId(const grpc::ServerContextBase& ctx);
 
 }  // namespace yilian::host

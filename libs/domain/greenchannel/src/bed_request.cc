@@ -1,0 +1,81 @@
+#include "yilian/domain/greenchannel/bed_request.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace yilian::domain::greenchannel {
+
+namespace {
+
+absl::Status Reserved(const std::optional<gv1::BedRequest>& state) {
+  if (!state) return absl::NotFoundError("no such bed request");
+  if (state->status() != gv1::RESERVED)
+    return absl::FailedPreconditionError(absl::StrCat("bed request ", state->request_id(), " is ",
+                                                      gv1::BedRequestStatus_Name(state->status()), ", not RESERVED"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedRequest>& state, const gv1::BedRequest& a) {
+  if (a.request_id().empty() || a.request_id().size() > 128)
+    return absl::InvalidArgumentError("request_id must be 1..128 characters");
+  if (a.referral_id().empty()) return absl::InvalidArgumentError("referral_id is required");
+  if (a.institution_id().empty()) return absl::InvalidArgumentError("institution_id is required");
+  if (state) return absl::AlreadyExistsError(absl::StrCat("bed request ", a.request_id(), " was answered already"));
+  gv1::BedRequestEvent e;
+  if (!a.hold_id().empty()) {
+    if (a.ward_id().empty() || a.expires_at_ms() <= 0)
+      return absl::InvalidArgumentError("a reservation names its ward and expiry");
+    auto* r = e.mutable_reserved()->mutable_request();
+    *r = a;
+    r->set_status(gv1::RESERVED);
+    r->clear_reason();
+  } else {
+    if (a.reason().empty()) return absl::InvalidArgumentError("a declined request says why");
+    auto* r = e.mutable_declined()->mutable_request();
+    *r = a;
+    r->set_status(gv1::DECLINED);
+  }
+  return RequestEvents{e};
+}
+
+absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequest>& state, const std::string& reason) {
+  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (auto s = Reserved(state); !s.ok()) return s;
+  gv1::BedRequestEvent e;
+  e.mutable_released()->set_reason(reason);
+  return RequestEvents{e};
+}
+
+absl::StatusOr<RequestEvents> TakeUpBedRequest(const std::optional<gv1::BedRequest>& state,
+                                               const std::string& admission_id) {
+  if (admission_id.empty()) return absl::InvalidArgumentError("admission_id is required");
+  if (auto s = Reserved(state); !s.ok()) return s;
+  gv1::BedRequestEvent e;
+  e.mutable_taken_up()->set_admission_id(admission_id);
+  return RequestEvents{e};
+}
+
+absl::Status Evolve(std::optional<gv1::BedRequest>& state, const gv1::BedRequestEvent& e) {
+  switch (e.kind_case()) {
+    case gv1::BedRequestEvent::kReserved:
+    case gv1::BedRequestEvent::kDeclined:
+      if (state) return absl::FailedPreconditionError("bed request answered twice");
+      state = e.has_reserved() ? e.reserved().request() : e.declined().request();
+      return absl::OkStatus();
+    case gv1::BedRequestEvent::kReleased:
+    case gv1::BedRequestEvent::kTakenUp:
+      if (!state || state->status() != gv1::RESERVED)
+        return absl::FailedPreconditionError("bed request released or taken up while not reserved");
+      if (e.has_released()) {
+        state->set_status(gv1::RELEASED);
+        state->set_reason(e.released().reason());
+      } else {
+        state->set_status(gv1::TAKEN_UP);
+      }
+      return absl::OkStatus();
+    default: return absl::InvalidArgumentError("empty bed request event");
+  }
+}
+
+}  // namespace yilian::domain::greenchannel

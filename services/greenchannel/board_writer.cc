@@ -1,0 +1,415 @@
+#include "board_writer.h"
+
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "yilian/common/oneof_event.h"
+#include "yilian/common/sha256.h"
+#include "yilian/domain/greenchannel/bed_board.h"
+#include "yilian/domain/greenchannel/emergency_case.h"
+
+namespace yilian::greenchannel {
+
+namespace dg = ::yilian::domain::greenchannel;
+
+namespace {
+
+// Locks one ward, or two in a deadlock-free order (one when they share a stripe).
+class WardGuard {
+ public:
+  WardGuard(std::mutex* a, std::mutex* b) {
+    if (b == nullptr || a == b) {
+      a->lock();
+      held_ = {a, nullptr};
+    } else {
+      std::lock(*a, *b);
+      held_ = {a, b};
+    }
+  }
+  ~WardGuard() {
+    held_.first->unlock();
+    if (held_.second) held_.second->unlock();
+  }
+  WardGuard(const WardGuard&) = delete;
+  WardGuard& operator=(const WardGuard&) = delete;
+
+ private:
+  std::pair<std::mutex*, std::mutex*> held_;
+};
+
+std::optional<gv1::WardBoard> BoardOf(const std::optional<gv1::WardStatus>& row) {
+  if (!row) return std::nullopt;
+  return row->board();
+}
+
+std::string WardKeyOf(const gv1::Placement& p) {
+  return p.ward_id().empty() || p.step() == gv1::LEAD_OVERFLOW ? "" : WardKey(p.institution_id(), p.ward_id());
+}
+
+const gv1::BedHold* FindHold(const std::optional<gv1::WardBoard>& w, const std::string& id) {
+  if (!w) return nullptr;
+  for (const auto& h : w->holds())
+    if (h.hold_id() == id) return &h;
+  return nullptr;
+}
+
+template <typename Events, typename State>
+absl::Status Fold(std::optional<State>& state, const Events& events) {
+  for (const auto& e : events)
+    if (auto s = dg::Evolve(state, e); !s.ok()) return absl::InternalError(s.ToString());
+  return absl::OkStatus();
+}
+
+bool Retry(const absl::Status& s) { return absl::IsAborted(s); }
+
+}  // namespace
+
+std::mutex& BoardWriter::LockOf(const std::string& ward_key) const {
+  return locks_[std::hash<std::string>{}(ward_key) % locks_.size()];
+}
+
+absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Commit(const Call& call, std::vector<Part> parts,
+                                                                          const std::string& response) {
+  std::vector<eventstore::AppendRequest> reqs;
+  for (auto& p : parts) {
+    if (p.events.empty()) continue;
+    eventstore::AppendRequest r;
+    r.aggregate_type = p.type;
+    r.aggregate_id = std::move(p.id);
+    r.expected_version = p.version == 0 ? eventstore::kNoStream : p.version;
+    r.actor = call.actor;
+    r.correlation_id = call.correlation_id;
+    r.causation_id = call.causation_id;
+    r.events = std::move(p.events);
+    if (reqs.empty()) {
+      r.idempotency_key = call.idempotency_key;
+      r.request_hash = call.request_hash;
+      r.response = response;
+    }
+    reqs.push_back(std::move(r));
+  }
+  if (reqs.empty()) return std::vector<eventstore::AppendResult>{};
+  return journal_->AppendTransaction(std::move(reqs));
+}
+
+absl::StatusOr<bool> BoardWriter::Answered(const Call& call, google::protobuf::Message* out) const {
+  if (call.idempotency_key.empty()) return false;
+  auto prior = journal_->FindIdempotent(call.idempotency_key, call.request_hash);
+  if (!prior.ok()) return prior.status();
+  if (!*prior) return false;
+  if (!out->ParseFromString((*prior)->response)) return absl::DataLossError("stored answer does not parse");
+  return true;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::LoadCase(const std::string& case_id, int64_t expected_version) const {
+  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
+  if (expected_version < 0) return absl::InvalidArgumentError("expected_version must not be negative");
+  auto row = view_->Case(case_id);
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
+  if (expected_version > 0 && (*row)->version() != expected_version)
+    return absl::AbortedError(absl::StrCat("case \"", case_id, "\" is at version ", (*row)->version(), ", not ",
+                                           expected_version, "; re-read and retry"));
+  return **row;
+}
+
+gv1::CaseReply BoardWriter::ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const {
+  gv1::CaseReply r;
+  *r.mutable_emergency_case() = c;
+  r.set_version(version);
+  r.set_hold_expires_at_ms(hold_expires_at_ms);
+  *r.mutable_clocks() = dg::ClocksOf(c);
+  return r;
+}
+
+// ---- emergency cases ----
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1::OpenCaseRequest& req) {
+  if (call.idempotency_key.empty()) return absl::InvalidArgumentError("request_id is required to open a case");
+  gv1::CaseReply answered;
+  auto seen = Answered(call, &answered);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return answered;
+
+  gv1::EmergencyCase desc;
+  desc.set_case_id("case-" + common::Sha256Hex(call.idempotency_key).substr(0, 20));
+  desc.set_condition(req.condition());
+  desc.set_severity(req.severity());
+  *desc.mutable_location() = req.location();
+  desc.set_first_medical_contact_ms(req.first_medical_contact_ms());
+  desc.set_dispatch_centre(req.dispatch_centre());
+  desc.set_consortium_id(req.consortium_id());
+  const std::vector<std::string> actor_inst{call.actor.institution_id};
+  absl::Status last = absl::AbortedError("the bed board kept changing");
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    const int64_t now = NowMs();
+    auto sites = sites_->Sites(req.consortium_id());
+    if (!sites.ok()) return sites.status();
+    auto placement = dg::Place(req.condition(), req.location(), *sites, options_.placement);
+    if (!placement.ok()) return placement.status();
+    *desc.mutable_placement() = *placement;
+    const std::string ward_key = WardKeyOf(*placement);
+    if (ward_key.empty()) {  // lead overflow: no bed to hold
+      auto events = dg::OpenCase(std::nullopt, desc, "");
+      if (!events.ok()) return events.status();
+      std::optional<gv1::EmergencyCase> next;
+      if (auto s = Fold(next, *events); !s.ok()) return s;
+      const auto reply = ReplyOf(*next, 1, 0);
+      Part part{kCase, desc.case_id(), 0, {}};
+      Add(part, *events, {placement->institution_id()});
+      auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
+      if (!r.ok()) return r.status();
+      gv1::CaseReply out;
+      out.ParseFromString(r->front().response);
+      return out;
+    }
+    WardGuard guard(&LockOf(ward_key), nullptr);
+    auto row = view_->Ward(ward_key);
+    if (!row.ok()) return row.status();
+    gv1::BedHold hold;
+    hold.set_hold_id(desc.case_id() + "#1");
+    hold.set_purpose(gv1::EMERGENCY);
+    hold.set_subject_id(desc.case_id());
+    hold.set_placed_at_ms(now);
+    hold.set_expires_at_ms(now + absl::ToInt64Milliseconds(options_.emergency_hold));
+    auto board_events = dg::PlaceHold(BoardOf(*row), hold);
+    if (absl::IsFailedPrecondition(board_events.status())) {  // the bed went meanwhile: place again
+      last = board_events.status();
+      continue;
+    }
+    if (!board_events.ok()) return board_events.status();
+    auto events = dg::OpenCase(std::nullopt, desc, hold.hold_id());
+    if (!events.ok()) return events.status();
+    std::optional<gv1::EmergencyCase> next;
+    if (auto s = Fold(next, *events); !s.ok()) return s;
+    const auto reply = ReplyOf(*next, 1, hold.expires_at_ms());
+    Part c{kCase, desc.case_id(), 0, {}};
+    Add(c, *events, {placement->institution_id()});
+    Part w{kWard, ward_key, (*row)->version(), {}};
+    Add(w, *board_events, {placement->institution_id()});
+    auto r = Commit(call, {std::move(c), std::move(w)}, reply.SerializeAsString());
+    if (Retry(r.status())) {
+      last = r.status();
+      continue;
+    }
+    if (!r.ok()) return r.status();
+    gv1::CaseReply out;
+    out.ParseFromString(r->front().response);
+    return out;
+  }
+  return last;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const std::string& case_id,
+                                                         int64_t expected_version, const std::string& reason,
+                                                         bool hold_expired) {
+  gv1::CaseReply answered;
+  auto seen = Answered(call, &answered);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return answered;
+  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  absl::Status last = absl::AbortedError("the bed board kept changing");
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    auto row = LoadCase(case_id, expected_version);
+    if (!row.ok()) return row.status();
+    const gv1::EmergencyCase& c = row->emergency_case();
+    if (c.status() != gv1::EN_ROUTE)  // the core says it precisely; avoid placing for nothing
+      return dg::RedirectCase(c, c.placement(), c.hold_id(), reason).status();
+    std::set<std::string> exclude;
+    if (!hold_expired) exclude.insert(c.placement().institution_id());
+    auto sites = sites_->Sites(c.consortium_id(), exclude);
+    if (!sites.ok()) return sites.status();
+    auto placement = dg::Place(c.condition(), c.location(), *sites, options_.placement);
+    if (!placement.ok()) return placement.status();
+    const std::string old_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
+    const std::string new_key = WardKeyOf(*placement);
+    std::mutex* a = old_key.empty() ? nullptr : &LockOf(old_key);
+    std::mutex* b = new_key.empty() ? nullptr : &LockOf(new_key);
+    std::optional<WardGuard> guard;
+    if (a || b) guard.emplace(a ? a : b, a ? b : nullptr);
+    // Fresh state under the locks.
+    auto fresh = LoadCase(case_id, 0);
+    if (!fresh.ok()) return fresh.status();
+    if (fresh->version() != row->version()) continue;
+    const int64_t now = NowMs();
+    std::vector<Part> parts;
+    parts.push_back({kCase, case_id, row->version(), {}});
+    std::optional<gv1::WardBoard> old_board;
+    int64_t old_version = 0;
+    if (!old_key.empty()) {
+      auto w = view_->Ward(old_key);
+      if (!w.ok()) return w.status();
+      old_board = BoardOf(*w);
+      old_version = *w ? (*w)->version() : 0;
+      if (FindHold(old_board, c.hold_id())) {
+        dg::BoardEvents ev;
+        if (hold_expired) {
+          gv1::BoardEvent e;
+          e.mutable_hold_expired()->set_hold_id(c.hold_id());
+          ev.push_back(e);
+        } else {
+          auto rel = dg::ReleaseHold(old_board, c.hold_id(), absl::StrCat("redirected: ", reason));
+          if (!rel.ok()) return rel.status();
+          ev = *rel;
+        }
+        if (auto s = Fold(old_board, ev); !s.ok()) return s;
+        parts.push_back({kWard, old_key, old_version, {}});
+        Add(parts.back(), ev, {c.placement().institution_id()});
+      }
+    }
+    std::string hold_id;
+    int64_t expires = 0;
+    if (!new_key.empty()) {
+      std::optional<gv1::WardBoard> board;
+      int64_t version = 0;
+      if (new_key == old_key) {
+        board = old_board;
+        version = old_version;
+      } else {
+        auto w = view_->Ward(new_key);
+        if (!w.ok()) return w.status();
+        board = BoardOf(*w);
+        version = *w ? (*w)->version() : 0;
+      }
+      gv1::BedHold hold;
+      hold.set_hold_id(absl::StrCat(case_id, "#", row->version() + 1));
+      hold.set_purpose(gv1::EMERGENCY);
+      hold.set_subject_id(case_id);
+      hold.set_placed_at_ms(now);
+      hold.set_expires_at_ms(now + absl::ToInt64Milliseconds(options_.emergency_hold));
+      auto held = dg::PlaceHold(board, hold);
+      if (absl::IsFailedPrecondition(held.status())) {
+        last = held.status();
+        continue;
+      }
+      if (!held.ok()) return held.status();
+      hold_id = hold.hold_id();
+      expires = hold.expires_at_ms();
+      if (new_key == old_key && parts.size() == 2) {
+        Add(parts.back(), *held, {placement->institution_id()});
+      } else {
+        parts.push_back({kWard, new_key, version, {}});
+        Add(parts.back(), *held, {placement->institution_id()});
+      }
+    }
+    auto events = dg::RedirectCase(c, *placement, hold_id, reason);
+    if (!events.ok()) return events.status();
+    std::optional<gv1::EmergencyCase> next = c;
+    if (auto s = Fold(next, *events); !s.ok()) return s;
+    const auto reply = ReplyOf(*next, row->version() + 1, expires);
+    Add(parts.front(), *events, {placement->institution_id(), c.placement().institution_id()});
+    auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+    if (Retry(r.status()) && expected_version == 0) {
+      last = r.status();
+      continue;
+    }
+    if (!r.ok()) return r.status();
+    gv1::CaseReply out;
+    out.ParseFromString(r->front().response);
+    return out;
+  }
+  return last;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, const gv1::RecordMilestoneRequest& req) {
+  gv1::CaseReply answered;
+  auto seen = Answered(call, &answered);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return answered;
+  auto row = LoadCase(req.case_id(), req.expected_version());
+  if (!row.ok()) return row.status();
+  const gv1::EmergencyCase& c = row->emergency_case();
+  auto events = dg::RecordMilestone(c, req.milestone(), req.at_ms());
+  if (!events.ok()) return events.status();
+  std::optional<gv1::EmergencyCase> next = c;
+  if (auto s = Fold(next, *events); !s.ok()) return s;
+  std::vector<Part> parts;
+  parts.push_back({kCase, c.case_id(), row->version(), {}});
+  Add(parts.front(), *events, {c.placement().institution_id()});
+  const std::string ward_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
+  std::optional<WardGuard> guard;
+  if (req.milestone() == gv1::ARRIVAL && !ward_key.empty()) {
+    guard.emplace(&LockOf(ward_key), nullptr);
+    auto w = view_->Ward(ward_key);
+    if (!w.ok()) return w.status();
+    if (FindHold(BoardOf(*w), c.hold_id())) {  // the held bed becomes the admission
+      auto occupied = dg::Admit(BoardOf(*w), c.hold_id(), c.case_id());
+      if (!occupied.ok()) return occupied.status();
+      parts.push_back({kWard, ward_key, (*w)->version(), {}});
+      Add(parts.back(), *occupied, {c.placement().institution_id()});
+    }
+  }
+  const auto reply = ReplyOf(*next, row->version() + 1, 0);
+  auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+  if (!r.ok()) return r.status();
+  gv1::CaseReply out;
+  out.ParseFromString(r->front().response);
+  if (out.hold_expires_at_ms() == 0 && req.milestone() != gv1::ARRIVAL)
+    out.set_hold_expires_at_ms(view_->HoldExpiry(out.emergency_case()));
+  return out;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv1::CloseCaseRequest& req) {
+  gv1::CaseReply answered;
+  auto seen = Answered(call, &answered);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return answered;
+  auto row = LoadCase(req.case_id(), req.expected_version());
+  if (!row.ok()) return row.status();
+  const gv1::EmergencyCase& c = row->emergency_case();
+  const int64_t at = req.at_ms() > 0 ? req.at_ms() : NowMs();
+  auto events = dg::CloseCase(c, req.outcome(), at);
+  if (!events.ok()) return events.status();
+  std::optional<gv1::EmergencyCase> next = c;
+  if (auto s = Fold(next, *events); !s.ok()) return s;
+  std::vector<Part> parts;
+  parts.push_back({kCase, c.case_id(), row->version(), {}});
+  Add(parts.front(), *events, {c.placement().institution_id()});
+  const std::string ward_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
+  std::optional<WardGuard> guard;
+  if (c.status() == gv1::EN_ROUTE && !ward_key.empty()) {  // nobody will come for the held bed
+    guard.emplace(&LockOf(ward_key), nullptr);
+    auto w = view_->Ward(ward_key);
+    if (!w.ok()) return w.status();
+    if (FindHold(BoardOf(*w), c.hold_id())) {
+      auto released = dg::ReleaseHold(BoardOf(*w), c.hold_id(), absl::StrCat("case closed: ", req.outcome()));
+      if (!released.ok()) return released.status();
+      parts.push_back({kWard, ward_key, (*w)->version(), {}});
+      Add(parts.back(), *released, {c.placement().institution_id()});
+    }
+  }
+  const auto reply = ReplyOf(*next, row->version() + 1, 0);
+  auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+  if (!r.ok()) return r.status();
+  gv1::CaseReply out;
+  out.ParseFromString(r->front().response);
+  return out;
+}
+
+absl::StatusOr<gv1::WardStatus> BoardWriter::Discharge(const Call& call, const gv1::DischargeRequest& req) {
+  gv1::WardStatus answered;
+  auto seen = Answered(call, &answered);
+  if (!seen.ok()) return seen.status();
+  if (*seen) return answered;
+  if (req.institution_id().empty() || req.ward_id().empty())
+    return absl::InvalidArgumentError("institution_id and ward_id are required");
+  const std::string key = WardKey(req.institution_id(), req.ward_id());
+  WardGuard guard(&LockOf(key), nullptr);
+  auto w = view_->Ward(key);
+  if (!w.ok()) return w.status();
+  if (!*w) return absl::NotFoundError(absl::StrCat("ward ", key, " is not on the bed board"));
+  auto events = dg::Vacate(BoardOf(*w), req.admission_id(), req.reason());
+  if (!events.ok()) return events.status();
+  auto board = BoardOf(*w);
+  if (auto s = Fold(board, *events); !s.ok()) return s;
+  const auto reply = StatusOf(*board, (*w)->version() + 1);
+  Part part{kWard, key, (*w)->version(), {}};
+  Add(part, *events, {req.institution_id()});
+  auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
+  if (!r.ok()) return r.status();
+  gv1::WardStatus out;
+  out.ParseFromString(r->front().response);
+  return out;
+}
+
+}  // namespace yilian::greenchannel

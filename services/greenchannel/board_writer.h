@@ -1,0 +1,120 @@
+#pragma once
+// The green channel's one write path: every change to a ward's beds, an emergency case or a
+// referral bed request is decided by the domain cores on fresh state and appended to the
+// journal in one atomic transaction (case + ward(s), or bed request + ward), so no bed is
+// ever promised twice and no hold is left without its owner.
+//
+// A ward's decision and append run under that ward's lock (striped), so concurrent callers
+// that target the same ward queue instead of conflicting, while different wards still share
+// group commits. The journal's expected versions guard everything else (ABORTED, retried
+// here where a fresh decision is safe).
+//
+// Thread-safe. Borrows the journal, views, sites and clock.
+
+#include <array>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "board_model.h"
+#include "sites.h"
+#include "yilian/common/clock.h"
+#include "yilian/common/oneof_event.h"
+#include "yilian/common/principal.h"
+#include "yilian/eventstore/journal.h"
+#include "yilian/referral/v1/beds.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
+
+namespace yilian::greenchannel {
+
+struct WriterOptions {
+  domain::greenchannel::PlacementOptions placement;
+  absl::Duration emergency_hold = absl::Minutes(60);  // until the patient should have arrived
+  absl::Duration referral_hold = absl::Hours(24);     // when a bed request names no admission time
+  int max_attempts = 16;                              // re-placements when the board moved meanwhile
+};
+
+// Who asks, and the idempotency of the asking.
+struct Call {
+  common::Principal actor;
+  std::string correlation_id;
+  std::string idempotency_key;  // "" = none
+  std::string request_hash;     // with a key
+  std::string causation_id;
+};
+
+class BoardWriter {
+ public:
+  BoardWriter(eventstore::Journal* journal, const BoardView* view, const SiteDirectory* sites, common::Clock* clock,
+              WriterOptions options)
+      : journal_(journal), view_(view), sites_(sites), clock_(clock), options_(options) {}
+
+  // ---- emergency cases (the API) ----
+  // The case id derives from the call's idempotency key, which is required.
+  absl::StatusOr<gv1::CaseReply> OpenCase(const Call& call, const gv1::OpenCaseRequest& req);
+  // Re-places a case that is still on its way. With `hold_expired` the old hold is recorded
+  // as expired (the timer) rather than released, and the same hospital may be chosen again.
+  absl::StatusOr<gv1::CaseReply> RedirectCase(const Call& call, const std::string& case_id, int64_t expected_version,
+                                              const std::string& reason, bool hold_expired = false);
+  // ARRIVAL turns the case's hold into an admission.
+  absl::StatusOr<gv1::CaseReply> RecordMilestone(const Call& call, const gv1::RecordMilestoneRequest& req);
+  // Releases a hold still waiting for the patient.
+  absl::StatusOr<gv1::CaseReply> CloseCase(const Call& call, const gv1::CloseCaseRequest& req);
+  absl::StatusOr<gv1::WardStatus> Discharge(const Call& call, const gv1::DischargeRequest& req);
+
+  // ---- what the bus brings ----
+  absl::Status SetCapacity(const Call& call, const registry::v1::Ward& ward);
+  absl::Status AnswerBedRequest(const Call& call, const referral::v1::BedRequested& req);
+  absl::Status CancelBedRequest(const Call& call, const referral::v1::BedRequestCancelled& req);
+  absl::Status AdmitReferral(const Call& call, const referral::v1::ReferredPatientAdmitted& req);
+
+  // ---- the expiry timer ----
+  // Expires one hold if it is still there and due: an emergency case is re-placed, a
+  // referral's request is released.
+  absl::Status ExpireHold(const DueHold& due);
+
+  int64_t NowMs() const { return absl::ToUnixMillis(clock_->Now()); }
+  const common::Principal& system() const { return system_; }
+
+ private:
+  // One aggregate's share of a transaction.
+  struct Part {
+    const char* type;
+    std::string id;
+    int64_t version = 0;  // current version (0 = new)
+    std::vector<events::v1::Envelope> events;
+  };
+  template <typename Wrapper>
+  static void Add(Part& part, const std::vector<Wrapper>& events, const std::vector<std::string>& institutions);
+  // Appends the parts atomically; the first carries the call's idempotency and `response`.
+  absl::StatusOr<std::vector<eventstore::AppendResult>> Commit(const Call& call, std::vector<Part> parts,
+                                                               const std::string& response);
+  // The first answer to this call's key, parsed into `out`; false when the key is unused.
+  absl::StatusOr<bool> Answered(const Call& call, google::protobuf::Message* out) const;
+  std::mutex& LockOf(const std::string& ward_key) const;
+  absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
+  gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;
+  absl::Status ReleaseRequestHold(const Call& call, const gv1::BedRequestReply& request, const std::string& reason,
+                                  bool expired);
+
+  eventstore::Journal* journal_;
+  const BoardView* view_;
+  const SiteDirectory* sites_;
+  common::Clock* clock_;
+  WriterOptions options_;
+  common::Principal system_{"greenchannel", "", common::Role::ROLE_SERVICE};
+  mutable std::array<std::mutex, 64> locks_;
+};
+
+template <typename Wrapper>
+void BoardWriter::Add(Part& part, const std::vector<Wrapper>& events, const std::vector<std::string>& institutions) {
+  for (const auto& e : events) {
+    auto env = common::EnvelopeOf(e);
+    for (const auto& i : institutions)
+      if (!i.empty()) env.add_institution_ids(i);
+    part.events.push_back(std::move(env));
+  }
+}
+
+}  // namespace yilian::greenchannel

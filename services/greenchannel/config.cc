@@ -1,0 +1,56 @@
+#include "config.h"
+
+#include "absl/strings/str_cat.h"
+#include "yilian/bus/kafka_settings.h"
+
+namespace yilian::greenchannel {
+
+std::vector<common::ConfigKey> ConfigSchema() {
+  using common::ConfigType;
+  std::vector<common::ConfigKey> keys = {
+      {.name = "data.dir", .default_value = ".yilian/greenchannel", .help = "RocksDB directory (journal, projections, consumed)"},
+      {.name = "listen", .default_value = "127.0.0.1:0", .help = "gRPC address; port 0 picks a free port"},
+      {.name = "address.file", .default_value = "", .help = "write the bound host:port here once serving"},
+      {.name = "tokens.file", .default_value = ".yilian/tokens", .help = "bearer tokens (sha256:<hex> subject institution role)"},
+      {.name = "tls.cert", .default_value = "", .help = "server certificate (PEM); enables mutual TLS"},
+      {.name = "tls.key", .default_value = "", .help = "server private key (PEM)", .secret = true},
+      {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
+      {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
+      {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
+      {.name = "rebuild", .type = ConfigType::kBool, .default_value = "false",
+       .help = "rebuild the projections from the journal at start"},
+      {.name = "feed.registry", .default_value = "", .help = "registry's catch-up feed host:port, or @file holding it"},
+      {.name = "feed.referral", .default_value = "", .help = "referral's catch-up feed host:port, or @file holding it"},
+      {.name = "feed.token.file", .default_value = "", .help = "file with the SERVICE bearer token for the feeds", .secret = true},
+      {.name = "placement.speed_kmh", .type = ConfigType::kInt, .default_value = "40",
+       .help = "ambulance speed for travel-time ranking (straight line), 5..200"},
+      {.name = "placement.circle_minutes", .type = ConfigType::kInt, .default_value = "30",
+       .help = "the emergency circle, 1..240 minutes"},
+      {.name = "hold.emergency", .type = ConfigType::kDuration, .default_value = "60m",
+       .help = "how long an emergency bed is held for a patient on the way"},
+      {.name = "hold.referral", .type = ConfigType::kDuration, .default_value = "24h",
+       .help = "referral bed hold when the request names no admission time"},
+      {.name = "expiry.poll", .type = ConfigType::kDuration, .default_value = "200ms",
+       .help = "how often the hold expiry timer looks for due holds"},
+  };
+  for (auto& k : bus::KafkaConfigKeys("greenchannel")) keys.push_back(std::move(k));
+  return keys;
+}
+
+absl::StatusOr<WriterOptions> WriterOptionsFrom(const common::Config& config) {
+  WriterOptions o;
+  const int64_t speed = config.GetInt("placement.speed_kmh");
+  const int64_t circle = config.GetInt("placement.circle_minutes");
+  if (speed < 5 || speed > 200) return absl::InvalidArgumentError(absl::StrCat("placement.speed_kmh ", speed, " is not 5..200"));
+  if (circle < 1 || circle > 240)
+    return absl::InvalidArgumentError(absl::StrCat("placement.circle_minutes ", circle, " is not 1..240"));
+  o.placement.speed_kmh = static_cast<double>(speed);
+  o.placement.circle_minutes = static_cast<double>(circle);
+  o.emergency_hold = config.GetDuration("hold.emergency");
+  o.referral_hold = config.GetDuration("hold.referral");
+  if (o.emergency_hold < absl::Minutes(1) || o.referral_hold < absl::Minutes(1))
+    return absl::InvalidArgumentError("hold.emergency and hold.referral must be at least 1m");
+  return o;
+}
+
+}  // namespace yilian::greenchannel

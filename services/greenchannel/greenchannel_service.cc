@@ -1,0 +1,291 @@
+#include "greenchannel_service.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "yilian/common/oneof_event.h"
+#include "yilian/host/grpc_status.h"
+
+namespace yilian::greenchannel {
+
+using common::Role;
+using host::ToGrpcStatus;
+
+namespace {
+
+bool ActsForHospital(const common::Principal& who, const std::string& institution_id) {
+  return (who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE) && !who.institution_id.empty() &&
+         who.institution_id == institution_id;
+}
+
+absl::Status Denied(const common::Principal& who, const std::string& what) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("\"", who.subject, "\" (", common::RoleName(who.role), ") may not ", what));
+}
+
+template <typename Reply>
+grpc::Status Answer(absl::StatusOr<Reply> r, Reply* out) {
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  *out = std::move(*r);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
+                                                 const std::string& request_id) const {
+  auto who = auth_->Authenticate(ctx);
+  if (!who.ok()) return who.status();
+  if (request_id.size() > 128) return absl::InvalidArgumentError("request_id is longer than 128");
+  Call call;
+  call.actor = *who;
+  call.correlation_id = host::CorrelationId(ctx);
+  if (!request_id.empty()) {
+    call.idempotency_key = absl::StrCat("gc/", who->subject, "/", request_id);
+    call.request_hash = eventstore::RequestFingerprint(req);
+  }
+  return call;
+}
+
+absl::StatusOr<gv1::CaseReply> GreenChannelService::CaseFor(const common::Principal& who, const std::string& case_id,
+                                                            bool read) const {
+  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
+  const bool any = who.role == Role::ROLE_DISPATCH || (read && who.role == Role::ROLE_AUDITOR);
+  if (!any && who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
+    return Denied(who, read ? "read emergency cases" : "act on emergency cases");
+  auto row = view_->Case(case_id);
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
+  if (!any && !ActsForHospital(who, (*row)->emergency_case().placement().institution_id()))
+    return Denied(who, "see a case bound for another hospital");
+  return **row;
+}
+
+grpc::Status GreenChannelService::OpenCase(grpc::ServerContext* ctx, const gv1::OpenCaseRequest* req,
+                                           gv1::CaseReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (call->actor.role != Role::ROLE_DISPATCH) return ToGrpcStatus(Denied(call->actor, "open emergency cases (DISPATCH only)"));
+  return Answer(writer_->OpenCase(*call, *req), out);
+}
+
+grpc::Status GreenChannelService::RedirectCase(grpc::ServerContext* ctx, const gv1::RedirectCaseRequest* req,
+                                               gv1::CaseReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
+  return Answer(writer_->RedirectCase(*call, req->case_id(), req->expected_version(), req->reason()), out);
+}
+
+grpc::Status GreenChannelService::RecordMilestone(grpc::ServerContext* ctx, const gv1::RecordMilestoneRequest* req,
+                                                  gv1::CaseReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
+  return Answer(writer_->RecordMilestone(*call, *req), out);
+}
+
+grpc::Status GreenChannelService::CloseCase(grpc::ServerContext* ctx, const gv1::CloseCaseRequest* req,
+                                            gv1::CaseReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
+  return Answer(writer_->CloseCase(*call, *req), out);
+}
+
+grpc::Status GreenChannelService::GetCase(grpc::ServerContext* ctx, const gv1::GetCaseRequest* req,
+                                          gv1::CaseDetail* out) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  auto c = CaseFor(*who, req->case_id(), true);
+  if (!c.ok()) return ToGrpcStatus(c.status());
+  *out->mutable_current() = *c;
+  out->mutable_current()->set_hold_expires_at_ms(view_->HoldExpiry(c->emergency_case()));
+  absl::Status bad;
+  auto n = journal_->ReadAggregate(kCase, req->case_id(), 1, [&](const eventstore::JournalEntry& entry) {
+    auto env = eventstore::ParseEnvelope(entry.envelope);
+    if (!env.ok()) {
+      bad = env.status();
+      return false;
+    }
+    auto* t = out->add_timeline();
+    t->set_aggregate_version(env->aggregate_version());
+    t->set_event_type(env->event_type());
+    t->set_recorded_at_ms(env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1000000);
+    t->set_actor(env->actor().subject());
+    if (auto s = common::UnpackOneof(*env, t->mutable_event()); !s.ok()) bad = s;
+    return bad.ok();
+  });
+  if (!n.ok()) return ToGrpcStatus(n.status());
+  return ToGrpcStatus(bad);
+}
+
+grpc::Status GreenChannelService::ListOpenCases(grpc::ServerContext* ctx, const gv1::ListOpenCasesRequest* req,
+                                                gv1::ListCasesResponse* out) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (who->role != Role::ROLE_DISPATCH && who->role != Role::ROLE_AUDITOR)
+    return ToGrpcStatus(Denied(*who, "list open cases (DISPATCH or AUDITOR)"));
+  if (req->dispatch_centre().empty()) return ToGrpcStatus(absl::InvalidArgumentError("dispatch_centre is required"));
+  const std::string listing = absl::StrCat("open/", req->dispatch_centre(), "/");  // tokens name the last case
+  auto page = registry_model::PageOf(req->page(), listing);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  const std::string after = page->after.empty() ? "" : page->after.substr(listing.size());
+  auto s = view_->ForEachOpenCase(req->dispatch_centre(), after, [&](const gv1::CaseReply& c) {
+    if (!page->Room(out->mutable_page())) return false;
+    auto* r = out->add_cases();
+    *r = c;
+    r->set_hold_expires_at_ms(view_->HoldExpiry(c.emergency_case()));
+    page->Take(listing + c.emergency_case().case_id());
+    return true;
+  });
+  return ToGrpcStatus(s);
+}
+
+grpc::Status GreenChannelService::Discharge(grpc::ServerContext* ctx, const gv1::DischargeRequest* req,
+                                            gv1::WardStatus* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (call->actor.role != Role::ROLE_SERVICE && !ActsForHospital(call->actor, req->institution_id()))
+    return ToGrpcStatus(Denied(call->actor, absl::StrCat("discharge patients of ", req->institution_id())));
+  return Answer(writer_->Discharge(*call, *req), out);
+}
+
+absl::StatusOr<std::function<bool(const gv1::WardStatus&)>> GreenChannelService::BoardFilter(
+    const gv1::BedBoardRequest& req) const {
+  std::set<std::string> members;
+  if (!req.consortium_id().empty()) {
+    auto c = registry_->Consortium(req.consortium_id());
+    if (!c.ok()) return c.status();
+    if (!*c) return absl::NotFoundError(absl::StrCat("no consortium \"", req.consortium_id(), "\""));
+    members.insert((*c)->consortium().member_ids().begin(), (*c)->consortium().member_ids().end());
+  }
+  if (req.ward_kind() != registry::v1::WARD_KIND_UNSPECIFIED && !registry::v1::WardKind_IsValid(req.ward_kind()))
+    return absl::InvalidArgumentError(absl::StrCat("unknown ward_kind ", req.ward_kind()));
+  const bool by_consortium = !req.consortium_id().empty();
+  return std::function<bool(const gv1::WardStatus&)>(
+      [members = std::move(members), by_consortium, inst = req.institution_id(), kind = req.ward_kind()](
+          const gv1::WardStatus& w) {
+        if (by_consortium && !members.count(w.board().institution_id())) return false;
+        if (!inst.empty() && w.board().institution_id() != inst) return false;
+        return kind == registry::v1::WARD_KIND_UNSPECIFIED || w.board().kind() == kind;
+      });
+}
+
+grpc::Status GreenChannelService::GetBedBoard(grpc::ServerContext* ctx, const gv1::BedBoardRequest* req,
+                                              gv1::BedBoard* out) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  auto keep = BoardFilter(*req);
+  if (!keep.ok()) return ToGrpcStatus(keep.status());
+  out->set_as_of_sequence(journal_->head().sequence);
+  return ToGrpcStatus(view_->ForEachWard(req->institution_id(), [&](const gv1::WardStatus& w) {
+    if ((*keep)(w)) *out->add_wards() = w;
+    return true;
+  }));
+}
+
+grpc::Status GreenChannelService::WatchBedBoard(grpc::ServerContext* ctx, const gv1::BedBoardRequest* req,
+                                                grpc::ServerWriter<gv1::WardStatus>* writer) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  auto keep = BoardFilter(*req);
+  if (!keep.ok()) return ToGrpcStatus(keep.status());
+  // The head is taken before the snapshot: a change in between is sent twice, never missed.
+  int64_t after = journal_->head().sequence;
+  bool open = true;
+  auto s = view_->ForEachWard(req->institution_id(), [&](const gv1::WardStatus& w) {
+    if ((*keep)(w)) open = writer->Write(w);
+    return open;
+  });
+  if (!s.ok()) return ToGrpcStatus(s);
+  while (open && !ctx->IsCancelled() && !stopping_) {
+    const int64_t head = journal_->WaitForHead(after, absl::Milliseconds(500));
+    if (head <= after) continue;
+    std::set<std::string> changed;
+    auto n = journal_->Read(after + 1, head - after, [&](const eventstore::JournalEntry& e) {
+      auto env = eventstore::ParseEnvelope(e.envelope);
+      if (env.ok() && env->aggregate_type() == kWard) changed.insert(env->aggregate_id());
+      return true;
+    });
+    if (!n.ok()) return ToGrpcStatus(n.status());
+    after = head;
+    for (const auto& key : changed) {
+      auto w = view_->Ward(key);
+      if (!w.ok()) return ToGrpcStatus(w.status());
+      if (*w && (*keep)(**w) && !(open = writer->Write(**w))) break;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GreenChannelService::GetBedRequest(grpc::ServerContext* ctx, const gv1::GetBedRequestRequest* req,
+                                                gv1::BedRequestReply* out) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (req->request_id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("request_id is required"));
+  const bool any = who->role == Role::ROLE_SERVICE || who->role == Role::ROLE_AUDITOR;
+  if (!any && who->role != Role::ROLE_CLINICIAN && who->role != Role::ROLE_REFERRAL_OFFICE)
+    return ToGrpcStatus(Denied(*who, "read bed requests"));
+  auto row = view_->Request(req->request_id());
+  if (!row.ok()) return ToGrpcStatus(row.status());
+  if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no bed request \"", req->request_id(), "\"")));
+  if (!any && !ActsForHospital(*who, (*row)->request().institution_id()))
+    return ToGrpcStatus(Denied(*who, "read another hospital's bed requests"));
+  *out = **row;
+  return grpc::Status::OK;
+}
+
+grpc::Status GreenChannelService::GetDoorToTreatment(grpc::ServerContext* ctx, const gv1::DoorToTreatmentRequest* req,
+                                                     gv1::DoorToTreatmentReport* out) {
+  auto who = auth_->Authenticate(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  std::string only = req->institution_id();
+  switch (who->role) {
+    case Role::ROLE_CONSORTIUM_ADMIN:
+    case Role::ROLE_AUDITOR:
+    case Role::ROLE_DISPATCH: break;
+    case Role::ROLE_CLINICIAN:
+    case Role::ROLE_REFERRAL_OFFICE:
+      if (!only.empty() && only != who->institution_id)
+        return ToGrpcStatus(Denied(*who, "read another hospital's treatment clocks"));
+      only = who->institution_id;
+      break;
+    default: return ToGrpcStatus(Denied(*who, "read treatment clocks"));
+  }
+  if (req->to_ms() != 0 && req->to_ms() <= req->from_ms())
+    return ToGrpcStatus(absl::InvalidArgumentError("to_ms must be after from_ms"));
+  std::map<std::pair<std::string, int>, std::vector<int64_t>> minutes;
+  std::map<std::pair<std::string, int>, int32_t> met;
+  auto s = view_->ForEachCase([&](const gv1::CaseReply& r) {
+    const auto& c = r.emergency_case();
+    const std::string& inst = c.placement().institution_id();
+    if (!only.empty() && inst != only) return true;
+    if (c.first_medical_contact_ms() < req->from_ms() || (req->to_ms() != 0 && c.first_medical_contact_ms() >= req->to_ms()))
+      return true;
+    const int64_t m = c.condition() == gv1::STROKE  ? r.clocks().door_to_needle_min()
+                      : c.condition() == gv1::STEMI ? r.clocks().door_to_balloon_min()
+                                                    : -1;
+    if (m < 0) return true;
+    const auto key = std::make_pair(inst, static_cast<int>(c.condition()));
+    minutes[key].push_back(m);
+    met[key] += r.clocks().target_met() ? 1 : 0;
+    return true;
+  });
+  if (!s.ok()) return ToGrpcStatus(s);
+  for (auto& [key, v] : minutes) {
+    std::sort(v.begin(), v.end());
+    auto* row = out->add_rows();
+    row->set_institution_id(key.first);
+    row->set_condition(static_cast<gv1::Condition>(key.second));
+    row->set_cases(static_cast<int32_t>(v.size()));
+    row->set_target_met(met[key]);
+    row->set_median_min(v[v.size() / 2]);
+    row->set_worst_min(v.back());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace yilian::greenchannel
