@@ -74,6 +74,10 @@ class BoardWriter {
   // referral's request is released.
   absl::Status ExpireHold(const DueHold& due);
 
+  // The first answer to this call's key, parsed into `out`; false when the key is unused.
+  // ALREADY_EXISTS when the key answered a different request.
+  absl::StatusOr<bool> Answered(const Call& call, google::protobuf::Message* out) const;
+
   int64_t NowMs() const { return absl::ToUnixMillis(clock_->Now()); }
   const common::Principal& system() const { return system_; }
 
@@ -90,8 +94,6 @@ class BoardWriter {
   // Appends the parts atomically; the first carries the call's idempotency and `response`.
   absl::StatusOr<std::vector<eventstore::AppendResult>> Commit(const Call& call, std::vector<Part> parts,
                                                                const std::string& response);
-  // The first answer to this call's key, parsed into `out`; false when the key is unused.
-  absl::StatusOr<bool> Answered(const Call& call, google::protobuf::Message* out) const;
   std::mutex& LockOf(const std::string& ward_key) const;
   absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
   gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;

@@ -75,6 +75,9 @@ grpc::Status GreenChannelService::RedirectCase(grpc::ServerContext* ctx, const g
                                                gv1::CaseReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
+  // A retry is answered first: the case may have moved out of the caller's reach since.
+  auto seen = writer_->Answered(*call, out);
+  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
   if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
   return Answer(writer_->RedirectCase(*call, req->case_id(), req->expected_version(), req->reason()), out);
 }
@@ -83,6 +86,9 @@ grpc::Status GreenChannelService::RecordMilestone(grpc::ServerContext* ctx, cons
                                                   gv1::CaseReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
+  // A retry is answered first: the case may have moved out of the caller's reach since.
+  auto seen = writer_->Answered(*call, out);
+  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
   if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
   return Answer(writer_->RecordMilestone(*call, *req), out);
 }
@@ -91,6 +97,9 @@ grpc::Status GreenChannelService::CloseCase(grpc::ServerContext* ctx, const gv1:
                                             gv1::CaseReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
+  // A retry is answered first: the case may have moved out of the caller's reach since.
+  auto seen = writer_->Answered(*call, out);
+  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
   if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
   return Answer(writer_->CloseCase(*call, *req), out);
 }

@@ -1,0 +1,71 @@
+#pragma once
+// The whole green channel in one object, in start order: store -> journal (+ board
+// projection) -> relay -> registry mirror, sites, writer, intake -> bus consumer -> expiry
+// timer -> gRPC (API, catch-up feed, bus admin). main.cc builds one from the config; tests
+// build one on temp dirs, with or without Kafka. Destruction stops in reverse order.
+
+#include <memory>
+#include <string>
+
+#include "board_writer.h"
+#include "expiry.h"
+#include "greenchannel_service.h"
+#include "intake.h"
+#include "yilian/bus/admin_service.h"
+#include "yilian/bus/consumer.h"
+#include "yilian/bus/event_source.h"
+#include "yilian/bus/relay.h"
+#include "yilian/eventstore/feed_service.h"
+#include "yilian/host/service_host.h"
+
+namespace yilian::greenchannel {
+
+struct StackOptions {
+  std::string data_dir;
+  bool rebuild = false;                   // rebuild the projections from the journal first
+  bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
+  bus::KafkaSettings kafka;
+  bus::EventSource* feed = nullptr;       // catch-up for the consumer (may be null)
+  WriterOptions writer;
+  absl::Duration expiry_poll = absl::Milliseconds(200);
+  common::Clock* clock = &common::Clock::Real();
+  host::HostOptions host;
+  const host::Authenticator* auth = nullptr;  // required; borrowed
+};
+
+class GreenChannelStack {
+ public:
+  static absl::StatusOr<std::unique_ptr<GreenChannelStack>> Start(const StackOptions& options);
+  ~GreenChannelStack();
+
+  std::string address() const { return server_->address(); }
+  eventstore::Store& store() { return *store_; }
+  eventstore::Journal& journal() { return *journal_; }
+  const BoardView& view() const { return *view_; }
+  BoardWriter& writer() { return *writer_; }
+  Intake& intake() { return *intake_; }
+  IntakeProjector& intake_projector() { return intake_projector_; }
+  bus::BusConsumer* consumer() { return consumer_.get(); }
+  ExpiryTimer& expiry() { return *expiry_; }
+
+ private:
+  GreenChannelStack() = default;
+  BoardProjector projector_;
+  IntakeProjector intake_projector_;
+  std::unique_ptr<eventstore::Store> store_;
+  std::unique_ptr<eventstore::Journal> journal_;
+  std::unique_ptr<bus::OutboxRelay> relay_;
+  std::unique_ptr<registry_model::RegistryView> registry_;
+  std::unique_ptr<BoardView> view_;
+  std::unique_ptr<SiteDirectory> sites_;
+  std::unique_ptr<BoardWriter> writer_;
+  std::unique_ptr<Intake> intake_;
+  std::unique_ptr<bus::BusConsumer> consumer_;
+  std::unique_ptr<ExpiryTimer> expiry_;
+  std::unique_ptr<GreenChannelService> api_;
+  std::unique_ptr<eventstore::FeedService> feed_;
+  std::unique_ptr<bus::BusAdminService> admin_;
+  std::unique_ptr<host::ServiceHost> server_;
+};
+
+}  // namespace yilian::greenchannel

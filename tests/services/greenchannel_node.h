@@ -1,0 +1,139 @@
+#pragma once
+// An in-process green channel for tests: the whole stack (real store, journal, projection,
+// intake, expiry timer, gRPC server on port 0) on a manual clock, next to an in-process
+// registry. Without Kafka, what the bus consumer would do is done by hand: Sync() folds the
+// registry's new events into the green channel's consumed family through the same
+// IntakeProjector, SendReferral() does the same for a referral event, and both wait until
+// the intake has acted. Callers (bearer tokens): "dispatch" (DISPATCH), "loudi-doc"
+// (clinician at loudi-1st), "xiangya-doc" (clinician at xiangya-3rd), "auditor", "service",
+// "admin" (CONSORTIUM_ADMIN).
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+
+#include "import.h"
+#include "registry_node.h"
+#include "stack.h"
+#include "yilian/common/uuid.h"
+#include "yilian/testing/wait.h"
+
+namespace yilian::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+
+class GreenChannelNode {
+ public:
+  explicit GreenChannelNode(const std::string& dir, WriterOptions writer = {})
+      : registry(Made(dir) + "/registry"), dir_(dir), writer_(writer) {
+    auth_ = std::make_unique<host::Authenticator>(host::Authenticator::FromTokens({
+        {"dispatch", {"dispatcher@120-loudi", "", common::Role::ROLE_DISPATCH}},
+        {"loudi-doc", {"dr.zhang", "loudi-1st", common::Role::ROLE_CLINICIAN}},
+        {"xiangya-doc", {"dr.chen", "xiangya-3rd", common::Role::ROLE_CLINICIAN}},
+        {"auditor", {"auditor@province", "", common::Role::ROLE_AUDITOR}},
+        {"service", {"referral", "", common::Role::ROLE_SERVICE}},
+        {"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
+    }));
+    Start(false);
+  }
+  ~GreenChannelNode() { Stop(); }
+
+  void Start(bool rebuild) {
+    StackOptions o{.data_dir = dir_ + "/greenchannel", .rebuild = rebuild, .use_bus = false, .writer = writer_,
+                   .expiry_poll = absl::Milliseconds(10), .clock = &clock, .host = {.service_name = "greenchannel"},
+                   .auth = auth_.get()};
+    auto s = GreenChannelStack::Start(o);
+    if (!s.ok()) throw std::runtime_error(s.status().ToString());
+    stack = std::move(*s);
+    stub = gv1::GreenChannel::NewStub(grpc::CreateChannel(stack->address(), grpc::InsecureChannelCredentials()));
+  }
+  void Stop() {
+    stub.reset();
+    stack.reset();
+  }
+
+  // The sample consortia of deploy/, imported into the registry and synced.
+  void ImportSample(const std::string& file) {
+    auto plan = registry::ParseImportFile(file);
+    if (!plan.ok()) throw std::runtime_error(plan.status().ToString());
+    auto r = registry::Import(*registry.stub, "admin", *plan);
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    Sync();
+  }
+  // Changes a ward's capacity in the registry and syncs.
+  void SetCapacity(const std::string& institution, const std::string& ward, int capacity, int reserved) {
+    registry::v1::ChangeWardCapacityRequest req;
+    req.set_institution_id(institution);
+    req.set_ward_id(ward);
+    req.set_capacity(capacity);
+    req.set_emergency_reserved(reserved);
+    registry::v1::WardReply out;
+    auto s = registry.stub->ChangeWardCapacity(registry::RegistryNode::As("admin").get(), req, &out);
+    if (!s.ok()) throw std::runtime_error(s.error_message());
+    Sync();
+  }
+
+  // Hands the registry's new events to the intake and waits until it has acted on them.
+  void Sync() {
+    std::vector<events::v1::Envelope> envs;
+    auto n = registry.journal->Read(synced_ + 1, 0, [&](const eventstore::JournalEntry& e) {
+      envs.push_back(*eventstore::ParseEnvelope(e.envelope));
+      return true;
+    });
+    if (!n.ok()) throw std::runtime_error(n.status().ToString());
+    for (auto& env : envs) {
+      if (auto s = Deliver(env); !s.ok()) throw std::runtime_error(s.ToString());
+      synced_ = env.source_sequence();
+    }
+    Drain();
+  }
+  // A referral event (BedRequested, BedRequestCancelled, ReferredPatientAdmitted) as the
+  // referral service would publish it; returns what the intake projector said.
+  absl::Status SendReferral(const google::protobuf::Message& payload, const std::string& referral_id) {
+    events::v1::Envelope env;
+    env.set_event_id(common::NewUuid());
+    env.set_event_type(payload.GetDescriptor()->full_name());
+    env.set_source_service("referral");
+    env.set_source_sequence(++referral_sequence_);
+    env.set_aggregate_type("referral");
+    env.set_aggregate_id(referral_id);
+    env.mutable_payload()->PackFrom(payload);
+    auto s = Deliver(env);
+    Drain();
+    return s;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return registry::RegistryNode::As(token); }
+
+  common::ManualClock clock{absl::FromUnixSeconds(1'790'000'000)};
+  registry::RegistryNode registry;
+  std::unique_ptr<GreenChannelStack> stack;
+  std::unique_ptr<gv1::GreenChannel::Stub> stub;
+
+ private:
+  static std::string Made(const std::string& dir) {
+    std::filesystem::create_directories(dir);
+    return dir;
+  }
+  absl::Status Deliver(const events::v1::Envelope& env) {
+    rocksdb::WriteBatchWithIndex wb;
+    eventstore::ProjectionBatch rows(stack->store(), &wb, eventstore::Family::kConsumed);
+    if (auto s = stack->intake_projector().Apply(env, rows); !s.ok()) return s;
+    auto w = stack->store().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
+    if (!w.ok()) return absl::InternalError(w.ToString());
+    return absl::OkStatus();
+  }
+  void Drain() {
+    stack->intake().Notify();
+    if (!testing::WaitFor([&] { return stack->intake().Pending() == 0; }, std::chrono::seconds(60)))
+      throw std::runtime_error("the intake did not drain");
+  }
+
+  std::string dir_;
+  WriterOptions writer_;
+  std::unique_ptr<host::Authenticator> auth_;
+  int64_t synced_ = 0;
+  int64_t referral_sequence_ = 0;
+};
+
+}  // namespace yilian::greenchannel
