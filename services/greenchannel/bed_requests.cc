@@ -29,8 +29,8 @@ bool HasHold(const std::optional<gv1::WardBoard>& w, const std::string& id) {
 
 absl::Status BoardWriter::SetCapacity(const Call& call, const registry::v1::Ward& ward) {
   const std::string key = WardKey(ward.institution_id(), ward.ward_id());
-  std::lock_guard guard(LockOf(key));
-  auto row = view_->Ward(key);
+  std::unique_lock guard(LockOf(key));
+  auto row = LoadWard(key);
   if (!row.ok()) return row.status();
   gv1::WardCapacitySet cmd;
   cmd.set_institution_id(ward.institution_id());
@@ -42,7 +42,7 @@ absl::Status BoardWriter::SetCapacity(const Call& call, const registry::v1::Ward
   if (!events.ok()) return events.status();
   Part part{kWard, key, *row ? (*row)->version() : 0, {}};
   Add(part, *events, {ward.institution_id()});
-  return Commit(call, {std::move(part)}, "").status();
+  return Commit(call, {std::move(part)}, "", [&] { guard.unlock(); }).status();
 }
 
 absl::Status BoardWriter::AnswerBedRequest(const Call& call, const rfv1::BedRequested& req) {
@@ -85,8 +85,8 @@ absl::Status BoardWriter::AnswerBedRequest(const Call& call, const rfv1::BedRequ
   std::string why;
   for (const auto& candidate : wards) {
     const std::string key = WardKey(req.institution_id(), candidate.board().ward_id());
-    std::lock_guard guard(LockOf(key));
-    auto row = view_->Ward(key);
+    std::unique_lock guard(LockOf(key));
+    auto row = LoadWard(key);
     if (!row.ok()) return row.status();
     gv1::BedHold hold;
     hold.set_hold_id("bed:" + req.request_id());
@@ -109,7 +109,7 @@ absl::Status BoardWriter::AnswerBedRequest(const Call& call, const rfv1::BedRequ
     Add(r, *events, {req.institution_id()});
     Part w{kWard, key, (*row)->version(), {}};
     Add(w, *held, {req.institution_id()});
-    auto done = Commit(call, {std::move(r), std::move(w)}, "");
+    auto done = Commit(call, {std::move(r), std::move(w)}, "", [&] { guard.unlock(); });
     if (absl::IsAlreadyExists(done.status())) return absl::OkStatus();
     return done.status();  // ABORTED goes back to the inbox, which retries
   }
@@ -120,7 +120,7 @@ absl::Status BoardWriter::ReleaseRequestHold(const Call& call, const gv1::BedReq
                                              const std::string& reason, bool expired) {
   const auto& q = request.request();
   const std::string key = WardKey(q.institution_id(), q.ward_id());
-  std::lock_guard guard(LockOf(key));
+  std::unique_lock guard(LockOf(key));
   auto fresh = view_->Request(q.request_id());
   if (!fresh.ok()) return fresh.status();
   if (!*fresh || (*fresh)->request().status() != gv1::RESERVED) return absl::OkStatus();
@@ -129,7 +129,7 @@ absl::Status BoardWriter::ReleaseRequestHold(const Call& call, const gv1::BedReq
   std::vector<Part> parts;
   parts.push_back({kBedRequest, q.request_id(), (*fresh)->version(), {}});
   Add(parts.front(), *events, {q.institution_id()});
-  auto row = view_->Ward(key);
+  auto row = LoadWard(key);
   if (!row.ok()) return row.status();
   if (HasHold(BoardOf(*row), q.hold_id())) {
     dg::BoardEvents ev;
@@ -145,7 +145,7 @@ absl::Status BoardWriter::ReleaseRequestHold(const Call& call, const gv1::BedReq
     parts.push_back({kWard, key, (*row)->version(), {}});
     Add(parts.back(), ev, {q.institution_id()});
   }
-  return Commit(call, std::move(parts), "").status();
+  return Commit(call, std::move(parts), "", [&] { guard.unlock(); }).status();
 }
 
 absl::Status BoardWriter::CancelBedRequest(const Call& call, const rfv1::BedRequestCancelled& req) {
@@ -162,8 +162,8 @@ absl::Status BoardWriter::AdmitReferral(const Call& call, const rfv1::ReferredPa
   if (!*row || (*row)->request().status() != gv1::RESERVED) return absl::OkStatus();
   const auto& q = (*row)->request();
   const std::string key = WardKey(q.institution_id(), q.ward_id());
-  std::lock_guard guard(LockOf(key));
-  auto w = view_->Ward(key);
+  std::unique_lock guard(LockOf(key));
+  auto w = LoadWard(key);
   if (!w.ok()) return w.status();
   auto fresh = view_->Request(q.request_id());
   if (!fresh.ok()) return fresh.status();
@@ -176,7 +176,7 @@ absl::Status BoardWriter::AdmitReferral(const Call& call, const rfv1::ReferredPa
   Add(r, *taken, {q.institution_id()});
   Part b{kWard, key, (*w)->version(), {}};
   Add(b, *occupied, {q.institution_id()});
-  return Commit(call, {std::move(r), std::move(b)}, "").status();
+  return Commit(call, {std::move(r), std::move(b)}, "", [&] { guard.unlock(); }).status();
 }
 
 absl::Status BoardWriter::ExpireHold(const DueHold& due) {
@@ -184,7 +184,7 @@ absl::Status BoardWriter::ExpireHold(const DueHold& due) {
   gv1::BedHold hold;
   {
     std::lock_guard guard(LockOf(due.ward_key));
-    auto row = view_->Ward(due.ward_key);
+    auto row = LoadWard(due.ward_key);
     if (!row.ok()) return row.status();
     bool found = false;
     if (*row)
@@ -212,15 +212,15 @@ absl::Status BoardWriter::ExpireHold(const DueHold& due) {
     }
   }
   // A hold nobody owns any more: expire it alone.
-  std::lock_guard guard(LockOf(due.ward_key));
-  auto row = view_->Ward(due.ward_key);
+  std::unique_lock guard(LockOf(due.ward_key));
+  auto row = LoadWard(due.ward_key);
   if (!row.ok()) return row.status();
   if (!HasHold(BoardOf(*row), due.hold_id)) return absl::OkStatus();
   gv1::BoardEvent e;
   e.mutable_hold_expired()->set_hold_id(due.hold_id);
   Part part{kWard, due.ward_key, (*row)->version(), {}};
   Add(part, dg::BoardEvents{e}, {(*row)->board().institution_id()});
-  return Commit(call, {std::move(part)}, "").status();
+  return Commit(call, {std::move(part)}, "", [&] { guard.unlock(); }).status();
 }
 
 }  // namespace yilian::greenchannel

@@ -156,10 +156,12 @@ absl::Status BoardView::ForEachWard(const std::string& institution_id,
 
 absl::StatusOr<std::vector<DueHold>> BoardView::DueHolds(int64_t now_ms, size_t max) const {
   std::vector<DueHold> out;
-  const std::string limit = eventstore::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, now_ms)));
-  auto n = store_->Scan(Family::kProjection, "x/", "", [&](std::string_view key, std::string_view) {
+  // Only keys due by now: holds not yet due, and the many deleted index rows of released
+  // ones (their deadlines are in the future), are never stepped over.
+  const std::string end = "x/" + eventstore::EncodeU64(static_cast<uint64_t>(std::max<int64_t>(0, now_ms)) + 1);
+  auto n = store_->ScanRange(Family::kProjection, "x/", end, [&](std::string_view key, std::string_view) {
     std::string_view rest = key.substr(2);
-    if (rest.size() < 8 || rest.substr(0, 8) > limit || out.size() >= max) return false;
+    if (rest.size() < 8 || out.size() >= max) return false;
     const size_t sep = rest.find(kSep, 8);
     if (sep == std::string_view::npos) return true;
     out.push_back({std::string(rest.substr(8, sep - 8)), std::string(rest.substr(sep + 1)),

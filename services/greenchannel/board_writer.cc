@@ -68,11 +68,69 @@ std::mutex& BoardWriter::LockOf(const std::string& ward_key) const {
   return locks_[std::hash<std::string>{}(ward_key) % locks_.size()];
 }
 
-absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Commit(const Call& call, std::vector<Part> parts,
-                                                                          const std::string& response) {
+absl::Status BoardWriter::LoadBoard() const {
+  if (loaded_) return absl::OkStatus();
+  auto s = view_->ForEachWard("", [&](const gv1::WardStatus& w) {
+    overlay_[WardKey(w.board().institution_id(), w.board().ward_id())] = w;
+    return true;
+  });
+  if (!s.ok()) {
+    overlay_.clear();
+    return s;
+  }
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<gv1::WardStatus>> BoardWriter::LoadWard(const std::string& key) const {
+  std::lock_guard lock(overlay_mu_);
+  if (auto s = LoadBoard(); !s.ok()) return s;
+  auto it = overlay_.find(key);
+  if (it == overlay_.end()) return std::optional<gv1::WardStatus>();
+  return std::optional<gv1::WardStatus>(it->second);
+}
+
+absl::StatusOr<std::vector<dg::Site>> BoardWriter::SitesFor(const std::string& consortium_id,
+                                                            const std::set<std::string>& exclude) const {
+  auto sites = sites_->Sites(consortium_id, exclude);
+  if (!sites.ok()) return sites;
+  std::map<std::string, dg::Site*> at;
+  for (auto& site : *sites) at[site.institution.institution_id()] = &site;
+  std::lock_guard lock(overlay_mu_);
+  if (auto s = LoadBoard(); !s.ok()) return s;
+  for (const auto& [key, w] : overlay_) {
+    auto it = at.find(w.board().institution_id());
+    if (it == at.end()) continue;
+    dg::WardBeds beds;
+    beds.ward_id = w.board().ward_id();
+    beds.kind = w.board().kind();
+    beds.free = w.free_general();
+    beds.free_reserve = w.free_reserve();
+    it->second->wards.push_back(std::move(beds));
+  }
+  return sites;
+}
+
+absl::StatusOr<BoardWriter::Queued> BoardWriter::Enqueue(const Call& call, std::vector<Part> parts,
+                                                         const std::string& response) {
+  Queued q;
+  q.done = std::make_shared<std::promise<absl::StatusOr<std::vector<eventstore::AppendResult>>>>();
+  std::vector<std::pair<std::string, gv1::WardStatus>> after;
   std::vector<eventstore::AppendRequest> reqs;
   for (auto& p : parts) {
     if (p.events.empty()) continue;
+    if (std::string(p.type) == kWard) {  // the ward as this append leaves it
+      auto row = LoadWard(p.id);
+      if (!row.ok()) return row.status();
+      std::optional<gv1::WardBoard> board = BoardOf(*row);
+      for (const auto& env : p.events) {
+        auto e = common::UnpackEvent<gv1::BoardEvent>(env);
+        if (!e.ok()) return e.status();
+        if (auto s = dg::Evolve(board, *e); !s.ok()) return absl::InternalError(s.ToString());
+      }
+      after.emplace_back(p.id, StatusOf(*board, p.version + static_cast<int64_t>(p.events.size())));
+      q.wards.push_back(p.id);
+    }
     eventstore::AppendRequest r;
     r.aggregate_type = p.type;
     r.aggregate_id = std::move(p.id);
@@ -88,8 +146,54 @@ absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Commit(const 
     }
     reqs.push_back(std::move(r));
   }
-  if (reqs.empty()) return std::vector<eventstore::AppendResult>{};
-  return journal_->AppendTransaction(std::move(reqs));
+  if (reqs.empty()) {
+    q.done->set_value(std::vector<eventstore::AppendResult>{});
+    return q;
+  }
+  {
+    std::lock_guard lock(overlay_mu_);
+    for (auto& [key, status] : after) overlay_[key] = std::move(status);
+  }
+  journal_->AppendTransactionAsync(std::move(reqs), [done = q.done](auto result) mutable {
+    done->set_value(std::move(result));
+  });
+  return q;
+}
+
+absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Await(Queued q, bool locked) {
+  auto result = q.done->get_future().get();
+  if (!result.ok() && !q.wards.empty()) {
+    // What was decided on top of this append is void: later appends on these wards fail
+    // their expected version and are decided again from the projection.
+    auto drop = [&] {
+      for (const auto& key : q.wards) {
+        auto row = view_->Ward(key);
+        std::lock_guard lock(overlay_mu_);
+        if (row.ok() && *row)
+          overlay_[key] = **row;
+        else if (row.ok())
+          overlay_.erase(key);
+        else
+          loaded_ = false, overlay_.clear();  // reload everything at the next decision
+      }
+    };
+    if (locked) {
+      drop();
+    } else {
+      WardGuard guard(&LockOf(q.wards.front()), q.wards.size() > 1 ? &LockOf(q.wards[1]) : nullptr);
+      drop();
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Commit(const Call& call, std::vector<Part> parts,
+                                                                          const std::string& response,
+                                                                          const std::function<void()>& unlock) {
+  auto q = Enqueue(call, std::move(parts), response);
+  if (!q.ok()) return q.status();
+  if (unlock) unlock();
+  return Await(std::move(*q), !unlock);
 }
 
 absl::StatusOr<bool> BoardWriter::Answered(const Call& call, google::protobuf::Message* out) const {
@@ -143,7 +247,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
   absl::Status last = absl::AbortedError("the bed board kept changing");
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     const int64_t now = NowMs();
-    auto sites = sites_->Sites(req.consortium_id());
+    auto sites = SitesFor(req.consortium_id());
     if (!sites.ok()) return sites.status();
     auto placement = dg::Place(req.condition(), req.location(), *sites, options_.placement);
     if (!placement.ok()) return placement.status();
@@ -163,8 +267,9 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       out.ParseFromString(r->front().response);
       return out;
     }
-    WardGuard guard(&LockOf(ward_key), nullptr);
-    auto row = view_->Ward(ward_key);
+    std::optional<WardGuard> guard;
+    guard.emplace(&LockOf(ward_key), nullptr);
+    auto row = LoadWard(ward_key);
     if (!row.ok()) return row.status();
     gv1::BedHold hold;
     hold.set_hold_id(desc.case_id() + "#1");
@@ -187,7 +292,10 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
     Add(c, *events, {placement->institution_id()});
     Part w{kWard, ward_key, (*row)->version(), {}};
     Add(w, *board_events, {placement->institution_id()});
-    auto r = Commit(call, {std::move(c), std::move(w)}, reply.SerializeAsString());
+    auto queued = Enqueue(call, {std::move(c), std::move(w)}, reply.SerializeAsString());
+    if (!queued.ok()) return queued.status();
+    guard.reset();  // the next decision on this ward sees this hold already; only the reply waits
+    auto r = Await(std::move(*queued), false);
     if (Retry(r.status())) {
       last = r.status();
       continue;
@@ -217,7 +325,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
       return dg::RedirectCase(c, c.placement(), c.hold_id(), reason).status();
     std::set<std::string> exclude;
     if (!hold_expired) exclude.insert(c.placement().institution_id());
-    auto sites = sites_->Sites(c.consortium_id(), exclude);
+    auto sites = SitesFor(c.consortium_id(), exclude);
     if (!sites.ok()) return sites.status();
     auto placement = dg::Place(c.condition(), c.location(), *sites, options_.placement);
     if (!placement.ok()) return placement.status();
@@ -237,7 +345,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
     std::optional<gv1::WardBoard> old_board;
     int64_t old_version = 0;
     if (!old_key.empty()) {
-      auto w = view_->Ward(old_key);
+      auto w = LoadWard(old_key);
       if (!w.ok()) return w.status();
       old_board = BoardOf(*w);
       old_version = *w ? (*w)->version() : 0;
@@ -266,7 +374,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
         board = old_board;
         version = old_version;
       } else {
-        auto w = view_->Ward(new_key);
+        auto w = LoadWard(new_key);
         if (!w.ok()) return w.status();
         board = BoardOf(*w);
         version = *w ? (*w)->version() : 0;
@@ -298,7 +406,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
     if (auto s = Fold(next, *events); !s.ok()) return s;
     const auto reply = ReplyOf(*next, row->version() + 1, expires);
     Add(parts.front(), *events, {placement->institution_id(), c.placement().institution_id()});
-    auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+    auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
     if (Retry(r.status()) && expected_version == 0) {
       last = r.status();
       continue;
@@ -330,7 +438,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, co
   std::optional<WardGuard> guard;
   if (req.milestone() == gv1::ARRIVAL && !ward_key.empty()) {
     guard.emplace(&LockOf(ward_key), nullptr);
-    auto w = view_->Ward(ward_key);
+    auto w = LoadWard(ward_key);
     if (!w.ok()) return w.status();
     if (FindHold(BoardOf(*w), c.hold_id())) {  // the held bed becomes the admission
       auto occupied = dg::Admit(BoardOf(*w), c.hold_id(), c.case_id());
@@ -340,7 +448,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, co
     }
   }
   const auto reply = ReplyOf(*next, row->version() + 1, 0);
-  auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+  auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
   if (!r.ok()) return r.status();
   gv1::CaseReply out;
   out.ParseFromString(r->front().response);
@@ -369,7 +477,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv
   std::optional<WardGuard> guard;
   if (c.status() == gv1::EN_ROUTE && !ward_key.empty()) {  // nobody will come for the held bed
     guard.emplace(&LockOf(ward_key), nullptr);
-    auto w = view_->Ward(ward_key);
+    auto w = LoadWard(ward_key);
     if (!w.ok()) return w.status();
     if (FindHold(BoardOf(*w), c.hold_id())) {
       auto released = dg::ReleaseHold(BoardOf(*w), c.hold_id(), absl::StrCat("case closed: ", req.outcome()));
@@ -379,7 +487,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv
     }
   }
   const auto reply = ReplyOf(*next, row->version() + 1, 0);
-  auto r = Commit(call, std::move(parts), reply.SerializeAsString());
+  auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
   if (!r.ok()) return r.status();
   gv1::CaseReply out;
   out.ParseFromString(r->front().response);
@@ -394,8 +502,9 @@ absl::StatusOr<gv1::WardStatus> BoardWriter::Discharge(const Call& call, const g
   if (req.institution_id().empty() || req.ward_id().empty())
     return absl::InvalidArgumentError("institution_id and ward_id are required");
   const std::string key = WardKey(req.institution_id(), req.ward_id());
-  WardGuard guard(&LockOf(key), nullptr);
-  auto w = view_->Ward(key);
+  std::optional<WardGuard> guard;
+  guard.emplace(&LockOf(key), nullptr);
+  auto w = LoadWard(key);
   if (!w.ok()) return w.status();
   if (!*w) return absl::NotFoundError(absl::StrCat("ward ", key, " is not on the bed board"));
   auto events = dg::Vacate(BoardOf(*w), req.admission_id(), req.reason());
@@ -405,7 +514,7 @@ absl::StatusOr<gv1::WardStatus> BoardWriter::Discharge(const Call& call, const g
   const auto reply = StatusOf(*board, (*w)->version() + 1);
   Part part{kWard, key, (*w)->version(), {}};
   Add(part, *events, {req.institution_id()});
-  auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
+  auto r = Commit(call, {std::move(part)}, reply.SerializeAsString(), [&] { guard.reset(); });
   if (!r.ok()) return r.status();
   gv1::WardStatus out;
   out.ParseFromString(r->front().response);

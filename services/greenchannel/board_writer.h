@@ -4,14 +4,22 @@
 // journal in one atomic transaction (case + ward(s), or bed request + ward), so no bed is
 // ever promised twice and no hold is left without its owner.
 //
-// A ward's decision and append run under that ward's lock (striped), so concurrent callers
-// that target the same ward queue instead of conflicting, while different wards still share
-// group commits. The journal's expected versions guard everything else (ABORTED, retried
-// here where a fresh decision is safe).
+// A ward's decision runs under that ward's lock (striped), on the ward's latest state: the
+// live board, kept in memory (loaded from the projection once, then moved forward by every
+// append as it is queued), which placement also reads its free beds from.
+// A case open releases the lock as soon as its append is queued, so opens on one ward are
+// pipelined into shared group commits instead of waiting one fsync each; its reply still
+// waits until the append is durable. If an append fails, the overlay is dropped and the
+// appends queued behind it fail on their expected version (ABORTED) and are decided again.
 //
 // Thread-safe. Borrows the journal, views, sites and clock.
 
 #include <array>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -91,9 +99,28 @@ class BoardWriter {
   };
   template <typename Wrapper>
   static void Add(Part& part, const std::vector<Wrapper>& events, const std::vector<std::string>& institutions);
-  // Appends the parts atomically; the first carries the call's idempotency and `response`.
+  // An append on its way: the wards it changes and its result when durable.
+  struct Queued {
+    std::vector<std::string> wards;
+    std::shared_ptr<std::promise<absl::StatusOr<std::vector<eventstore::AppendResult>>>> done;
+  };
+  // Queues the parts as one atomic append (the first carries the call's idempotency and
+  // `response`) and moves the overlay of every ward part forward. The caller holds the
+  // locks of those wards.
+  absl::StatusOr<Queued> Enqueue(const Call& call, std::vector<Part> parts, const std::string& response);
+  // Waits for a queued append; on failure reloads its wards from the projection (taking their
+  // locks unless `locked`).
+  absl::StatusOr<std::vector<eventstore::AppendResult>> Await(Queued queued, bool locked);
+  // Enqueue, then `unlock` (the caller's ward locks: the next decision on those wards already
+  // sees this append), then Await. Without `unlock` the locks are held throughout.
   absl::StatusOr<std::vector<eventstore::AppendResult>> Commit(const Call& call, std::vector<Part> parts,
-                                                               const std::string& response);
+                                                               const std::string& response,
+                                                               const std::function<void()>& unlock = nullptr);
+  // Sites for placement, with their wards' free beds from the live board.
+  absl::StatusOr<std::vector<domain::greenchannel::Site>> SitesFor(const std::string& consortium_id,
+                                                                   const std::set<std::string>& exclude = {}) const;
+  // The ward as decisions must see it (the live board). Caller holds its lock.
+  absl::StatusOr<std::optional<gv1::WardStatus>> LoadWard(const std::string& key) const;
   std::mutex& LockOf(const std::string& ward_key) const;
   absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
   gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;
@@ -107,6 +134,11 @@ class BoardWriter {
   WriterOptions options_;
   common::Principal system_{"greenchannel", "", common::Role::ROLE_SERVICE};
   mutable std::array<std::mutex, 64> locks_;
+  // The live board: every ward as the appends queued so far leave it.
+  absl::Status LoadBoard() const;  // once, with overlay_mu_ held
+  mutable std::mutex overlay_mu_;
+  mutable bool loaded_ = false;                              // guarded by overlay_mu_
+  mutable std::map<std::string, gv1::WardStatus> overlay_;  // guarded by overlay_mu_; an entry changes only under its ward's lock
 };
 
 template <typename Wrapper>

@@ -59,25 +59,9 @@ absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Sites(const std::string& co
     }
     sites = cached.sites;
   }
-  std::map<std::string, size_t> at;
   std::vector<dg::Site> kept;
-  for (auto& s : sites) {
-    if (exclude.count(s.institution.institution_id())) continue;
-    at[s.institution.institution_id()] = kept.size();
-    kept.push_back(std::move(s));
-  }
-  auto status = board_->ForEachWard("", [&](const gv1::WardStatus& w) {
-    auto it = at.find(w.board().institution_id());
-    if (it == at.end()) return true;
-    dg::WardBeds beds;
-    beds.ward_id = w.board().ward_id();
-    beds.kind = w.board().kind();
-    beds.free = w.free_general();
-    beds.free_reserve = w.free_reserve();
-    kept[it->second].wards.push_back(std::move(beds));
-    return true;
-  });
-  if (!status.ok()) return status;
+  for (auto& s : sites)
+    if (!exclude.count(s.institution.institution_id())) kept.push_back(std::move(s));
   return kept;
 }
 

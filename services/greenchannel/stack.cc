@@ -23,7 +23,7 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   }
   s->registry_ = std::make_unique<registry_model::RegistryView>(s->store_.get(), eventstore::Family::kConsumed, "registry/");
   s->view_ = std::make_unique<BoardView>(s->store_.get());
-  s->sites_ = std::make_unique<SiteDirectory>(s->registry_.get(), s->view_.get());
+  s->sites_ = std::make_unique<SiteDirectory>(s->registry_.get());
   s->writer_ = std::make_unique<BoardWriter>(s->journal_.get(), s->view_.get(), s->sites_.get(), o.clock, o.writer);
   s->intake_ = std::make_unique<Intake>(s->store_.get(), s->journal_.get(), s->writer_.get(), s->registry_.get(),
                                         s->sites_.get());

@@ -75,14 +75,34 @@ absl::StatusOr<std::optional<std::string>> Store::Get(Family f, std::string_view
   return value;
 }
 
+namespace {
+
+// The first key after every key starting with `prefix` ("" when there is none).
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> Store::Scan(Family f, std::string_view prefix, std::string_view start,
                                     absl::FunctionRef<bool(std::string_view, std::string_view)> fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(f)));
-  std::string_view from = start.empty() ? prefix : start;
+  return ScanRange(f, start.empty() ? prefix : start, PrefixEnd(prefix), fn);
+}
+
+absl::StatusOr<int64_t> Store::ScanRange(Family f, std::string_view begin, std::string_view end,
+                                         absl::FunctionRef<bool(std::string_view, std::string_view)> fn) const {
+  // The upper bound lets RocksDB stop at `end` instead of stepping over every deleted key
+  // beyond it (index rows are deleted often).
+  const rocksdb::Slice bound(end.data(), end.size());
+  rocksdb::ReadOptions options;
+  if (!end.empty()) options.iterate_upper_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(f)));
   int64_t n = 0;
-  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
     std::string_view k(it->key().data(), it->key().size());
-    if (k.substr(0, prefix.size()) != prefix) break;
     ++n;
     if (!fn(k, std::string_view(it->value().data(), it->value().size()))) break;
   }

@@ -137,10 +137,16 @@ absl::StatusOr<gv1::Placement> Place(gv1::Condition condition, const rv1::Locati
   }
   if (out.institution_id().empty())
     return absl::FailedPreconditionError("no institution can take the patient: no free bed and no consortium lead");
+  // The nearest `max_listed` and the chosen one explain the choice; the rest are counted.
+  int listed = 0;
   for (auto& r : ranked) {
+    const bool chosen = r.c.institution_id() == out.institution_id();
+    if (options.max_listed > 0 && listed >= options.max_listed && !chosen) continue;
     if (r.c.reason().empty()) r.c.set_reason("not needed: a nearer one was chosen");
     *out.add_considered() = std::move(r.c);
+    ++listed;
   }
+  out.set_considered_total(static_cast<int32_t>(ranked.size()));
   return out;
 }
 

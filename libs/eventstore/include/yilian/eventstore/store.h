@@ -46,6 +46,10 @@ class Store {
   // `fn` returns false. Returns the number visited.
   absl::StatusOr<int64_t> Scan(Family f, std::string_view prefix, std::string_view start,
                                absl::FunctionRef<bool(std::string_view key, std::string_view value)> fn) const;
+  // Visits keys in [begin, end) in order ("" end: to the end of the family) until `fn`
+  // returns false. Deleted keys at or after `end` cost nothing.
+  absl::StatusOr<int64_t> ScanRange(Family f, std::string_view begin, std::string_view end,
+                                    absl::FunctionRef<bool(std::string_view key, std::string_view value)> fn) const;
   // Empties a family (drop and recreate). The caller must ensure nothing writes it meanwhile.
   absl::Status Reset(Family f);
   // Every key/value of a family, for comparisons in tests and tools.

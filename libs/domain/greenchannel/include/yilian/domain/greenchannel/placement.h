@@ -11,7 +11,8 @@
 //   3. HIGHER_TIER          no such bed anywhere: the nearest tier-3 hospital with a free acute
 //                           bed (ICU, then general);
 //   4. LEAD_OVERFLOW        nothing free: the nearest consortium lead's emergency overflow.
-// Every institution considered is listed with the reason it was or was not chosen.
+// The nearest institutions considered (and the chosen one) are listed with the reason each
+// was or was not chosen; considered_total counts them all.
 // Pure and thread-safe.
 
 #include <string>
@@ -50,6 +51,10 @@ struct Site {
 struct PlacementOptions {
   double speed_kmh = 40;          // ambulance average, straight line
   double circle_minutes = 30;     // the emergency circle
+  // Candidates listed in the answer: the nearest this many, plus the chosen one wherever it
+  // ranks (0 = all). Every case event carries its placement, so a province-wide list of
+  // hundreds would weigh on every write.
+  int max_listed = 10;
 };
 
 // Great-circle distance in km.
