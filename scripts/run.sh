@@ -40,26 +40,30 @@ echo "    broker up: $BOOTSTRAP (log: $HOME_DIR/logs/broker.log)"
 step "3/4 start the services"
 # Development credentials: random bearer tokens, kept only as SHA-256 in the tokens file.
 TOKENS=$HOME_DIR/tokens
-if [ ! -s "$TOKENS" ]; then
-  umask 077
-  admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  service=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  printf '%s\n' "$admin" >"$HOME_DIR/admin.token"
-  printf '%s\n' "$service" >"$HOME_DIR/service.token"
-  {
-    echo "# development tokens written by scripts/run.sh (sha256 of $HOME_DIR/*.token)"
-    echo "sha256:$(printf %s "$admin" | sha256sum | cut -d' ' -f1) admin@dev - consortium-admin"
-    echo "sha256:$(printf %s "$service" | sha256sum | cut -d' ' -f1) services@dev - service"
-  } >"$TOKENS"
-  umask 022
-fi
+umask 077
+for who in admin service dispatch; do
+  [ -s "$HOME_DIR/$who.token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOME_DIR/$who.token"
+done
+hash() { printf %s "$(cat "$HOME_DIR/$1.token")" | sha256sum | cut -d' ' -f1; }
+{
+  echo "# development tokens written by scripts/run.sh (sha256 of $HOME_DIR/*.token)"
+  echo "sha256:$(hash admin) admin@dev - consortium-admin"
+  echo "sha256:$(hash service) services@dev - service"
+  echo "sha256:$(hash dispatch) dispatch@dev - dispatch"
+} >"$TOKENS"
+umask 022
 services=()
 for svc in registry referral greenchannel audit; do
   exe="$BIN/services/$svc/yilian-$svc"
   [ -x "$exe" ] || continue
   rm -f "$HOME_DIR/$svc.addr"
+  extra=()  # consumers reach the owners' catch-up feeds through their address files
+  case $svc in
+    greenchannel) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
+                         --feed.token.file="$HOME_DIR/service.token") ;;
+  esac
   "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
-    --address.file="$HOME_DIR/$svc.addr" >"$HOME_DIR/logs/$svc.log" 2>&1 &
+    --address.file="$HOME_DIR/$svc.addr" "${extra[@]}" >"$HOME_DIR/logs/$svc.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do [ -s "$HOME_DIR/$svc.addr" ] && break; sleep 0.1; done
   [ -s "$HOME_DIR/$svc.addr" ] || fail "$svc start" "$HOME_DIR/logs/$svc.log"
