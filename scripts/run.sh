@@ -74,7 +74,7 @@ done
 
 step "4/4 show it working"
 "$BIN/tools/yilian-broker" --check="$BOOTSTRAP" || fail "broker check" "$HOME_DIR/logs/broker.log"
-for t in registry referral greenchannel audit; do echo "    topic yilian.$t.events ready"; done
+for t in registry referral greenchannel audit; do echo "    topic yilian.$t.events created"; done
 if [ -s "$HOME_DIR/registry.addr" ]; then
   echo "    importing the sample consortia of DOMAIN.md (idempotent: a second run changes nothing)"
   "$BIN/services/registry/yilian-registry-import" --registry="$(cat "$HOME_DIR/registry.addr")" \

@@ -26,11 +26,12 @@ int main(int argc, char** argv) {
   app.add_option("--partitions", options.partitions, "partitions per topic")->check(CLI::Range(1, 64));
   app.add_option("--bootstrap-file", bootstrap_file, "write the bootstrap servers to this file");
   app.add_flag("--self-check", self_check, "round-trip one message per topic, then exit");
-  app.add_option("--check", check_servers, "round-trip a message per topic through these running servers, then exit");
+  app.add_option("--check", check_servers,
+                 "round-trip a message through these running servers (on the yilian.check topic), then exit");
   CLI11_PARSE(app, argc, argv);
   if (!check_servers.empty()) {
-    auto s = bus::RoundTrip(check_servers, bus::YilianTopics());
-    std::printf("check %s: %s\n", check_servers.c_str(), s.ok() ? "every topic round-tripped a message" : s.ToString().c_str());
+    auto s = bus::RoundTrip(check_servers, {bus::kCheckTopic});
+    std::printf("check %s: %s\n", check_servers.c_str(), s.ok() ? "a message round-tripped" : s.ToString().c_str());
     return s.ok() ? 0 : 1;
   }
 

@@ -25,12 +25,19 @@ namespace yilian::bus {
 // The topics of the four owning services: yilian.<service>.events.
 std::vector<std::string> YilianTopics();
 std::string TopicFor(const std::string& service);
+// A topic no service reads, for checking a running broker without putting foreign messages
+// into the services' topics (their consumers would park them).
+inline constexpr char kCheckTopic[] = "yilian.check";
+inline std::vector<std::string> WithCheckTopic(std::vector<std::string> topics) {
+  topics.push_back(kCheckTopic);
+  return topics;
+}
 
 struct EmbeddedBrokerOptions {
   int brokers = 3;
   int partitions = 4;
   int replication = 3;
-  std::vector<std::string> topics = YilianTopics();
+  std::vector<std::string> topics = WithCheckTopic(YilianTopics());
 };
 
 class EmbeddedBroker {
