@@ -21,8 +21,12 @@ mkdir -p "$HOME_DIR/logs"
 pids=()
 cleanup() {
   step "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Reverse start order: the services first (their Kafka clients say goodbye to a live
+  # broker), the broker last.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   echo "stopped; data kept in $HOME_DIR"
 }
 trap cleanup EXIT
@@ -30,7 +34,9 @@ trap 'exit 0' INT TERM
 
 step "2/4 start the embedded broker (librdkafka mock cluster, 3 brokers)"
 rm -f "$HOME_DIR/bootstrap"
-"$BIN/tools/yilian-broker" --bootstrap-file="$HOME_DIR/bootstrap" >"$HOME_DIR/logs/broker.log" 2>&1 &
+# Its own session: Ctrl-C reaches the services at once but not the broker, which cleanup
+# stops last, after the services have said goodbye to it.
+setsid "$BIN/tools/yilian-broker" --bootstrap-file="$HOME_DIR/bootstrap" >"$HOME_DIR/logs/broker.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do [ -s "$HOME_DIR/bootstrap" ] && break; sleep 0.1; done
 [ -s "$HOME_DIR/bootstrap" ] || fail "broker start" "$HOME_DIR/logs/broker.log"

@@ -1,6 +1,8 @@
 #include "yilian/bus/consumer.h"
 
 #include <librdkafka/rdkafka.h>
+
+#include "worker_thread.h"
 #include <pthread.h>
 
 #include <map>
@@ -522,8 +524,23 @@ void BusConsumer::Worker::Run() {
     PublishStatus(false);
   }
   PublishStatus(true);
-  rd_kafka_consumer_close(rk_);
-  rd_kafka_destroy(rk_);
+  // Leave the group, but never wait on an absent broker: positions are already durable in
+  // RocksDB, so a close cut short loses nothing (the group only rebalances later).
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(rk_, q); e != nullptr) {
+    rd_kafka_error_destroy(e);
+  } else {
+    const absl::Time deadline = absl::Now() + absl::Seconds(3);
+    while (!rd_kafka_consumer_closed(rk_) && absl::Now() < deadline) {
+      rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 100);
+      if (ev == nullptr) continue;
+      // The close waits for the application to give up its partitions.
+      if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) rd_kafka_assign(rk_, nullptr);
+      rd_kafka_event_destroy(ev);
+    }
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
   rk_ = nullptr;
 }
 
@@ -537,16 +554,16 @@ absl::StatusOr<std::unique_ptr<BusConsumer>> BusConsumer::Start(eventstore::Stor
   c->worker_ = std::make_unique<Worker>(store, std::move(options));
   auto s = c->worker_->Connect();
   if (!s.ok()) return s;
-  c->thread_ = std::thread([w = c->worker_.get()] {
-    pthread_setname_np(pthread_self(), "yl-consumer");
-    w->Run();
-  });
+  c->thread_ = std::make_unique<WorkerThread>();
+  c->thread_->Start("yl-consumer", [w = c->worker_.get()] { w->Run(); });
   return c;
 }
 
 BusConsumer::~BusConsumer() {
   if (worker_) worker_->Stop();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_ || thread_->Join(absl::Seconds(6))) return;
+  common::Logger().error("consumer: the Kafka client did not stop within 6 s (broker unreachable?); leaving it");
+  (void)worker_.release();  // still used by the detached thread
 }
 
 v1::GetConsumerStatusResponse BusConsumer::status() const { return worker_->status(); }

@@ -1,5 +1,7 @@
 #include "yilian/bus/relay.h"
 
+#include "worker_thread.h"
+
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
 
@@ -349,16 +351,16 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
   relay->worker_ = std::make_unique<Worker>(store, journal, std::move(options));
   auto s = relay->worker_->LoadCheckpoint();
   if (!s.ok()) return s;
-  relay->thread_ = std::thread([w = relay->worker_.get()] {
-    pthread_setname_np(pthread_self(), "yl-relay");
-    w->Run();
-  });
+  relay->thread_ = std::make_unique<WorkerThread>();
+  relay->thread_->Start("yl-relay", [w = relay->worker_.get()] { w->Run(); });
   return relay;
 }
 
 OutboxRelay::~OutboxRelay() {
   if (worker_) worker_->Stop();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_ || thread_->Join(absl::Seconds(6))) return;
+  common::Logger().error("relay: the Kafka client did not stop within 6 s (broker unreachable?); leaving it");
+  (void)worker_.release();  // still used by the detached thread; the journal has every event
 }
 
 RelayStatus OutboxRelay::status() const { return worker_->status(); }

@@ -40,6 +40,8 @@
 
 namespace yilian::bus {
 
+class WorkerThread;
+
 struct ConsumerOptions {
   KafkaSettings kafka;
   std::string group_id;               // the consuming service, e.g. "referral"
@@ -70,7 +72,7 @@ class BusConsumer {
   BusConsumer() = default;
   eventstore::Store* store_ = nullptr;
   std::unique_ptr<Worker> worker_;
-  std::thread thread_;
+  std::unique_ptr<WorkerThread> thread_;
 };
 
 }  // namespace yilian::bus

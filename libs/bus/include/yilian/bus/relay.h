@@ -27,6 +27,8 @@
 
 namespace yilian::bus {
 
+class WorkerThread;
+
 struct RelayOptions {
   KafkaSettings kafka;
   std::string topic;                // default: yilian.<journal source service>.events
@@ -62,7 +64,7 @@ class OutboxRelay {
   class Worker;
   OutboxRelay() = default;
   std::unique_ptr<Worker> worker_;
-  std::thread thread_;
+  std::unique_ptr<WorkerThread> thread_;
 };
 
 }  // namespace yilian::bus
