@@ -205,7 +205,9 @@ absl::Status BoardWriter::ExpireHold(const DueHold& due) {
     if (!c.ok()) return c.status();
     if (*c && (*c)->emergency_case().hold_id() == hold.hold_id() && (*c)->emergency_case().status() == gv1::EN_ROUTE) {
       call.correlation_id = hold.subject_id();
-      auto r = RedirectCase(call, hold.subject_id(), 0, "the bed hold expired before arrival", true);
+      // At the version just read: if a dispatcher moved the case meanwhile, this is ABORTED
+      // and the next round sees the new hold, which is not due.
+      auto r = RedirectCase(call, hold.subject_id(), (*c)->version(), "the bed hold expired before arrival", true);
       if (r.ok() || absl::IsAborted(r.status()) || absl::IsUnavailable(r.status())) return r.status();
       common::Logger().warn("green channel: re-placing case {} after its hold expired: {}", hold.subject_id(),
                             r.status().ToString());

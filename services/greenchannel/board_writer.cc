@@ -71,7 +71,7 @@ std::mutex& BoardWriter::LockOf(const std::string& ward_key) const {
 absl::Status BoardWriter::LoadBoard() const {
   if (loaded_) return absl::OkStatus();
   auto s = view_->ForEachWard("", [&](const gv1::WardStatus& w) {
-    overlay_[WardKey(w.board().institution_id(), w.board().ward_id())] = w;
+    overlay_[WardKey(w.board().institution_id(), w.board().ward_id())].status = w;
     return true;
   });
   if (!s.ok()) {
@@ -83,11 +83,24 @@ absl::Status BoardWriter::LoadBoard() const {
 }
 
 absl::StatusOr<std::optional<gv1::WardStatus>> BoardWriter::LoadWard(const std::string& key) const {
-  std::lock_guard lock(overlay_mu_);
+  std::unique_lock lock(overlay_mu_);
   if (auto s = LoadBoard(); !s.ok()) return s;
   auto it = overlay_.find(key);
   if (it == overlay_.end()) return std::optional<gv1::WardStatus>();
-  return std::optional<gv1::WardStatus>(it->second);
+  if (it->second.stale) {
+    // The caller holds the ward's lock, so nothing new is queued for it: once what is in
+    // flight is answered, the projection has every durable change.
+    overlay_cv_.wait(lock, [&] { return it->second.in_flight == 0; });
+    auto row = view_->Ward(key);
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      overlay_.erase(it);
+      return std::optional<gv1::WardStatus>();
+    }
+    it->second.status = **row;
+    it->second.stale = false;
+  }
+  return std::optional<gv1::WardStatus>(it->second.status);
 }
 
 absl::StatusOr<std::vector<dg::Site>> BoardWriter::SitesFor(const std::string& consortium_id,
@@ -98,7 +111,15 @@ absl::StatusOr<std::vector<dg::Site>> BoardWriter::SitesFor(const std::string& c
   for (auto& site : *sites) at[site.institution.institution_id()] = &site;
   std::lock_guard lock(overlay_mu_);
   if (auto s = LoadBoard(); !s.ok()) return s;
-  for (const auto& [key, w] : overlay_) {
+  for (const auto& [key, live] : overlay_) {
+    // A stale ward's counts may include a hold that was never written: read the projection
+    // (the decision itself, under the ward's lock, waits for the exact state).
+    std::optional<gv1::WardStatus> fresh;
+    if (live.stale) {
+      auto row = view_->Ward(key);
+      if (row.ok() && *row) fresh = **row;
+    }
+    const auto& w = fresh ? *fresh : live.status;
     auto it = at.find(w.board().institution_id());
     if (it == at.end()) continue;
     dg::WardBeds beds;
@@ -152,7 +173,11 @@ absl::StatusOr<BoardWriter::Queued> BoardWriter::Enqueue(const Call& call, std::
   }
   {
     std::lock_guard lock(overlay_mu_);
-    for (auto& [key, status] : after) overlay_[key] = std::move(status);
+    for (auto& [key, status] : after) {
+      auto& live = overlay_[key];
+      live.status = std::move(status);
+      ++live.in_flight;
+    }
   }
   journal_->AppendTransactionAsync(std::move(reqs), [done = q.done](auto result) mutable {
     done->set_value(std::move(result));
@@ -160,30 +185,21 @@ absl::StatusOr<BoardWriter::Queued> BoardWriter::Enqueue(const Call& call, std::
   return q;
 }
 
-absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Await(Queued q, bool locked) {
+absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Await(Queued q) {
   auto result = q.done->get_future().get();
-  if (!result.ok() && !q.wards.empty()) {
-    // What was decided on top of this append is void: later appends on these wards fail
-    // their expected version and are decided again from the projection.
-    auto drop = [&] {
-      for (const auto& key : q.wards) {
-        auto row = view_->Ward(key);
-        std::lock_guard lock(overlay_mu_);
-        if (row.ok() && *row)
-          overlay_[key] = **row;
-        else if (row.ok())
-          overlay_.erase(key);
-        else
-          loaded_ = false, overlay_.clear();  // reload everything at the next decision
-      }
-    };
-    if (locked) {
-      drop();
-    } else {
-      WardGuard guard(&LockOf(q.wards.front()), q.wards.size() > 1 ? &LockOf(q.wards[1]) : nullptr);
-      drop();
+  if (q.wards.empty()) return result;
+  // A duplicate was answered from the first append of that key: this one's ward changes
+  // were not written either.
+  const bool written = result.ok() && !(!result->empty() && result->front().duplicate);
+  {
+    std::lock_guard lock(overlay_mu_);
+    for (const auto& key : q.wards) {
+      auto& live = overlay_[key];
+      --live.in_flight;
+      if (!written) live.stale = true;
     }
   }
+  overlay_cv_.notify_all();
   return result;
 }
 
@@ -193,7 +209,7 @@ absl::StatusOr<std::vector<eventstore::AppendResult>> BoardWriter::Commit(const 
   auto q = Enqueue(call, std::move(parts), response);
   if (!q.ok()) return q.status();
   if (unlock) unlock();
-  return Await(std::move(*q), !unlock);
+  return Await(std::move(*q));
 }
 
 absl::StatusOr<bool> BoardWriter::Answered(const Call& call, google::protobuf::Message* out) const {
@@ -203,6 +219,19 @@ absl::StatusOr<bool> BoardWriter::Answered(const Call& call, google::protobuf::M
   if (!*prior) return false;
   if (!out->ParseFromString((*prior)->response)) return absl::DataLossError("stored answer does not parse");
   return true;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::AwaitAnswer(const Call& call) const {
+  const absl::Time until = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < until) {
+    const int64_t head = journal_->head().sequence;
+    gv1::CaseReply out;
+    auto seen = Answered(call, &out);
+    if (!seen.ok()) return seen.status();
+    if (*seen) return out;
+    journal_->WaitForHead(head, absl::Milliseconds(100));  // wakes at the next commit
+  }
+  return absl::UnavailableError("the same request is still being processed; retry");
 }
 
 absl::StatusOr<gv1::CaseReply> BoardWriter::LoadCase(const std::string& case_id, int64_t expected_version) const {
@@ -249,6 +278,8 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
     const int64_t now = NowMs();
     auto sites = SitesFor(req.consortium_id());
     if (!sites.ok()) return sites.status();
+    if (attempt + 1 == options_.max_attempts)  // the board kept moving: never refuse, overflow
+      for (auto& site : *sites) site.wards.clear();
     auto placement = dg::Place(req.condition(), req.location(), *sites, options_.placement);
     if (!placement.ok()) return placement.status();
     *desc.mutable_placement() = *placement;
@@ -282,6 +313,11 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       last = board_events.status();
       continue;
     }
+    if (absl::IsAlreadyExists(board_events.status())) {
+      // This very call is in flight (a client's concurrent retry): answer as it is answered.
+      guard.reset();
+      return AwaitAnswer(call);
+    }
     if (!board_events.ok()) return board_events.status();
     auto events = dg::OpenCase(std::nullopt, desc, hold.hold_id());
     if (!events.ok()) return events.status();
@@ -295,7 +331,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
     auto queued = Enqueue(call, {std::move(c), std::move(w)}, reply.SerializeAsString());
     if (!queued.ok()) return queued.status();
     guard.reset();  // the next decision on this ward sees this hold already; only the reply waits
-    auto r = Await(std::move(*queued), false);
+    auto r = Await(std::move(*queued));
     if (Retry(r.status())) {
       last = r.status();
       continue;
@@ -420,6 +456,14 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
 }
 
 absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, const gv1::RecordMilestoneRequest& req) {
+  // A conflict on the ward (its version moved under a failed append) is decided again; a
+  // conflict with the caller's expected_version stays ABORTED (LoadCase reports it).
+  auto r = RecordMilestoneOnce(call, req);
+  for (int i = 1; i < options_.max_attempts && absl::IsAborted(r.status()); ++i) r = RecordMilestoneOnce(call, req);
+  return r;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestoneOnce(const Call& call, const gv1::RecordMilestoneRequest& req) {
   gv1::CaseReply answered;
   auto seen = Answered(call, &answered);
   if (!seen.ok()) return seen.status();
@@ -458,6 +502,14 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, co
 }
 
 absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv1::CloseCaseRequest& req) {
+  // A conflict on the ward (its version moved under a failed append) is decided again; a
+  // conflict with the caller's expected_version stays ABORTED (LoadCase reports it).
+  auto r = CloseCaseOnce(call, req);
+  for (int i = 1; i < options_.max_attempts && absl::IsAborted(r.status()); ++i) r = CloseCaseOnce(call, req);
+  return r;
+}
+
+absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCaseOnce(const Call& call, const gv1::CloseCaseRequest& req) {
   gv1::CaseReply answered;
   auto seen = Answered(call, &answered);
   if (!seen.ok()) return seen.status();
@@ -495,6 +547,14 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv
 }
 
 absl::StatusOr<gv1::WardStatus> BoardWriter::Discharge(const Call& call, const gv1::DischargeRequest& req) {
+  // A conflict on the ward (its version moved under a failed append) is decided again; a
+  // conflict with the caller's expected_version stays ABORTED (LoadCase reports it).
+  auto r = DischargeOnce(call, req);
+  for (int i = 1; i < options_.max_attempts && absl::IsAborted(r.status()); ++i) r = DischargeOnce(call, req);
+  return r;
+}
+
+absl::StatusOr<gv1::WardStatus> BoardWriter::DischargeOnce(const Call& call, const gv1::DischargeRequest& req) {
   gv1::WardStatus answered;
   auto seen = Answered(call, &answered);
   if (!seen.ok()) return seen.status();

@@ -15,6 +15,7 @@
 // Thread-safe. Borrows the journal, views, sites and clock.
 
 #include <array>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <map>
@@ -108,9 +109,10 @@ class BoardWriter {
   // `response`) and moves the overlay of every ward part forward. The caller holds the
   // locks of those wards.
   absl::StatusOr<Queued> Enqueue(const Call& call, std::vector<Part> parts, const std::string& response);
-  // Waits for a queued append; on failure reloads its wards from the projection (taking their
-  // locks unless `locked`).
-  absl::StatusOr<std::vector<eventstore::AppendResult>> Await(Queued queued, bool locked);
+  // Waits for a queued append. If it failed (or was answered as a duplicate, so its ward
+  // changes were not written) its wards are marked stale: the next decision on them waits
+  // until nothing is in flight for them and reloads them from the projection.
+  absl::StatusOr<std::vector<eventstore::AppendResult>> Await(Queued queued);
   // Enqueue, then `unlock` (the caller's ward locks: the next decision on those wards already
   // sees this append), then Await. Without `unlock` the locks are held throughout.
   absl::StatusOr<std::vector<eventstore::AppendResult>> Commit(const Call& call, std::vector<Part> parts,
@@ -122,6 +124,11 @@ class BoardWriter {
   // The ward as decisions must see it (the live board). Caller holds its lock.
   absl::StatusOr<std::optional<gv1::WardStatus>> LoadWard(const std::string& key) const;
   std::mutex& LockOf(const std::string& ward_key) const;
+  // The answer a concurrent copy of this call is about to get (waits for its commit).
+  absl::StatusOr<gv1::CaseReply> AwaitAnswer(const Call& call) const;
+  absl::StatusOr<gv1::CaseReply> RecordMilestoneOnce(const Call& call, const gv1::RecordMilestoneRequest& req);
+  absl::StatusOr<gv1::CaseReply> CloseCaseOnce(const Call& call, const gv1::CloseCaseRequest& req);
+  absl::StatusOr<gv1::WardStatus> DischargeOnce(const Call& call, const gv1::DischargeRequest& req);
   absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
   gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;
   absl::Status ReleaseRequestHold(const Call& call, const gv1::BedRequestReply& request, const std::string& reason,
@@ -135,10 +142,16 @@ class BoardWriter {
   common::Principal system_{"greenchannel", "", common::Role::ROLE_SERVICE};
   mutable std::array<std::mutex, 64> locks_;
   // The live board: every ward as the appends queued so far leave it.
+  struct LiveWard {
+    gv1::WardStatus status;
+    int in_flight = 0;   // appends queued and not yet answered
+    bool stale = false;  // an append failed: reload once nothing is in flight
+  };
   absl::Status LoadBoard() const;  // once, with overlay_mu_ held
   mutable std::mutex overlay_mu_;
-  mutable bool loaded_ = false;                              // guarded by overlay_mu_
-  mutable std::map<std::string, gv1::WardStatus> overlay_;  // guarded by overlay_mu_; an entry changes only under its ward's lock
+  mutable std::condition_variable overlay_cv_;  // an in-flight append was answered
+  mutable bool loaded_ = false;                          // guarded by overlay_mu_
+  mutable std::map<std::string, LiveWard> overlay_;     // guarded by overlay_mu_; status changes only under the ward's lock
 };
 
 template <typename Wrapper>

@@ -43,7 +43,8 @@ absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx,
   call.actor = *who;
   call.correlation_id = host::CorrelationId(ctx);
   if (!request_id.empty()) {
-    call.idempotency_key = absl::StrCat("gc/", who->subject, "/", request_id);
+    // NUL cannot occur in a subject, so two callers' keys never collide.
+    call.idempotency_key = absl::StrCat("gc/", who->subject, std::string(1, '\0'), request_id);
     call.request_hash = eventstore::RequestFingerprint(req);
   }
   return call;

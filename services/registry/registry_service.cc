@@ -57,7 +57,7 @@ grpc::Status RegistryService::Command(
   std::string key, fingerprint;
   if (!target.request_id->empty()) {
     if (target.request_id->size() > 128) return ToGrpcStatus(absl::InvalidArgumentError("request_id is longer than 128"));
-    key = absl::StrCat("registry/", who->subject, "/", *target.request_id);
+    key = absl::StrCat("registry/", who->subject, std::string(1, '\0'), *target.request_id);  // NUL: no collisions
     fingerprint = eventstore::RequestFingerprint(request);
     auto prior = journal_->FindIdempotent(key, fingerprint);
     if (!prior.ok()) return ToGrpcStatus(prior.status());

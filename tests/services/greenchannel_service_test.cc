@@ -4,6 +4,8 @@
 // and its watch stream, permissions, idempotency, restart and rebuild.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "greenchannel_node.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -120,6 +122,27 @@ TEST_F(GreenChannelServiceTest, OpenCaseHoldsABedInTheNearestCapableHospitalAndE
   other.set_severity(3);
   Open(other, StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Ward("loudi-1st", "stroke-1").held(), 1);
+}
+
+TEST_F(GreenChannelServiceTest, ConcurrentRetriesOfOneCallHoldOneBedAndLeaveNoPhantomHold) {
+  node_->SetCapacity("loudi-1st", "stroke-1", 1, 0);
+  node_->SetCapacity("loudi-1st", "icu-1", 1, 0);
+  std::vector<gv1::CaseReply> replies(8);
+  std::vector<grpc::Status> codes(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] { codes[i] = node_->stub->OpenCase(As("dispatch").get(), Request(gv1::STROKE, "same-call"), &replies[i]); });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(codes[i].ok()) << codes[i].error_message();
+    EXPECT_EQ(replies[i].SerializeAsString(), replies[0].SerializeAsString());
+  }
+  EXPECT_EQ(Ward("loudi-1st", "stroke-1").held(), 1);
+  EXPECT_EQ(Ward("loudi-1st", "icu-1").held(), 0);
+  // A retry placed elsewhere while the first was in flight must not leave a hold in memory:
+  // the next case still gets the ICU bed.
+  auto other = Open(gv1::STROKE, "other-call");
+  EXPECT_EQ(other.emergency_case().placement().ward_id(), "icu-1");
 }
 
 TEST_F(GreenChannelServiceTest, OnlyDispatchOpensCasesAndBadRequestsWriteNothing) {

@@ -23,19 +23,9 @@ absl::StatusOr<Needs> NeedsOf(gv1::Condition condition) {
   }
 }
 
-double DistanceKm(const rv1::Location& a, const rv1::Location& b) {
-  constexpr double kEarthKm = 6371.0088, kRad = M_PI / 180;
-  const double dlat = (b.latitude() - a.latitude()) * kRad, dlon = (b.longitude() - a.longitude()) * kRad;
-  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(a.latitude() * kRad) * std::cos(b.latitude() * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(h)));
-}
-
 namespace {
 
-bool Has(const rv1::Institution& i, rv1::Capability c) {
-  return std::find(i.capabilities().begin(), i.capabilities().end(), c) != i.capabilities().end();
-}
+bool Has(const rv1::Institution& i, rv1::Capability c) { return registry::HasCapability(i, c); }
 
 // The ward of `kind` with the most usable beds (emergencies may use the reserve).
 const WardBeds* BestWard(const Site& s, rv1::WardKind kind) {

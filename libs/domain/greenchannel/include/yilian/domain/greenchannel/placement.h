@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "yilian/domain/registry/registry.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 #include "yilian/registry/v1/registry.pb.h"
 
@@ -58,7 +59,7 @@ struct PlacementOptions {
 };
 
 // Great-circle distance in km.
-double DistanceKm(const rv1::Location& a, const rv1::Location& b);
+using registry::DistanceKm;
 
 // INVALID_ARGUMENT for a bad condition, location or options; FAILED_PRECONDITION only when
 // there is no site at all that could take the patient (no lead hospital to overflow to).

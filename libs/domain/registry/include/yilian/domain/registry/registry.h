@@ -86,5 +86,8 @@ absl::StatusOr<rv1::RegistryEvent> FromPayload(const google::protobuf::Message& 
 absl::Status CheckId(const std::string& field, const std::string& value);
 absl::Status CheckPatientRef(const yilian::common::v1::PatientRef& ref);
 bool IsPrimaryCare(const rv1::Institution& institution);
+bool HasCapability(const rv1::Institution& institution, rv1::Capability capability);
+// Great-circle distance in km (travel-time ranking and routing).
+double DistanceKm(const rv1::Location& a, const rv1::Location& b);
 
 }  // namespace yilian::domain::registry

@@ -1,0 +1,54 @@
+#pragma once
+// Shared helpers of the referral core.
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "yilian/domain/referral/referral.h"
+
+namespace yilian::domain::referral::internal {
+
+inline int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
+
+template <typename M>
+fv1::ReferralEvent Make(M* (fv1::ReferralEvent::*field)(), const M& m) {
+  fv1::ReferralEvent e;
+  *(e.*field)() = m;
+  return e;
+}
+
+inline std::string StatusName(fv1::Status s) {
+  std::string n = fv1::Status_Name(s);
+  for (auto& c : n) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return n;
+}
+
+// FAILED_PRECONDITION naming the state and what it allows.
+inline absl::Status WrongState(const fv1::Referral& r, const char* action) {
+  const auto allowed = AllowedActions(r.status());
+  return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " referral ", r.referral_id(), ": it is ",
+                                                    StatusName(r.status()), "; allowed now: ",
+                                                    allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", ")));
+}
+
+inline absl::Status Exists(const std::optional<fv1::Referral>& state) {
+  if (!state) return absl::NotFoundError("no such referral");
+  return absl::OkStatus();
+}
+
+inline const char* SideName(Side s) {
+  switch (s) {
+    case Side::kSender: return "the sender";
+    case Side::kReceiver: return "the receiver";
+    case Side::kLead: return "the consortium lead";
+    case Side::kSystem: return "the service";
+  }
+  return "?";
+}
+
+inline absl::Status OnlySide(Side side, std::initializer_list<Side> allowed, const char* action) {
+  for (Side a : allowed)
+    if (a == side) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(SideName(side), " may not ", action, " this referral"));
+}
+
+}  // namespace yilian::domain::referral::internal

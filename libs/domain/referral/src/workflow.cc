@@ -1,0 +1,230 @@
+// The receiver's and sender's actions on a referral, and the bed saga.
+#include "internal.h"
+
+namespace yilian::domain::referral {
+
+using internal::Exists;
+using internal::Make;
+using internal::Ms;
+using internal::OnlySide;
+using internal::WrongState;
+using F = fv1::ReferralEvent;
+
+namespace {
+
+fv1::ReferralEvent Received(absl::Time now) {
+  fv1::ReferralReceived e;
+  e.set_at_ms(Ms(now));
+  return Make(&F::mutable_received, e);
+}
+
+// A bed asked for and not declined: cancelling or failing the referral releases it.
+void ReleaseBed(const fv1::Referral& r, const std::string& reason, Events& out) {
+  if (r.schedule().bed_request_id().empty()) return;
+  fv1::BedRequestCancelled e;
+  e.set_request_id(r.schedule().bed_request_id());
+  e.set_referral_id(r.referral_id());
+  e.set_reason(reason);
+  out.push_back(Make(&F::mutable_bed_request_cancelled, e));
+}
+
+}  // namespace
+
+absl::StatusOr<Events> Acknowledge(const std::optional<fv1::Referral>& s, Side side, absl::Time now) {
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "acknowledge"); !st.ok()) return st;
+  if (s->status() != fv1::REQUESTED) return WrongState(*s, "acknowledge");
+  return Events{Received(now)};
+}
+
+absl::StatusOr<Events> Accept(const std::optional<fv1::Referral>& s, Side side, absl::Time now) {
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "accept"); !st.ok()) return st;
+  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) return WrongState(*s, "accept");
+  Events out;
+  if (s->status() == fv1::REQUESTED) out.push_back(Received(now));  // accepting implies receipt
+  fv1::ReferralAccepted e;
+  e.set_at_ms(Ms(now));
+  out.push_back(Make(&F::mutable_accepted, e));
+  return out;
+}
+
+absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, const std::string& reason_code,
+                              const std::string& advice, absl::Time now) {
+  if (reason_code.empty() || reason_code.size() > 64) return absl::InvalidArgumentError("reason_code is 1..64 characters");
+  if (advice.size() > 4000) return absl::InvalidArgumentError("advice is longer than 4000");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "reject"); !st.ok()) return st;
+  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED && s->status() != fv1::ON_HOLD)
+    return WrongState(*s, "reject");
+  fv1::ReferralRejected e;
+  e.set_reason_code(reason_code);
+  e.set_advice(advice);
+  e.set_at_ms(Ms(now));
+  return Events{Make(&F::mutable_rejected, e)};
+}
+
+absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s, Side side,
+                                          const std::string& question, absl::Time now) {
+  if (question.empty() || question.size() > 4000) return absl::InvalidArgumentError("question is 1..4000 characters");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "ask more information on"); !st.ok()) return st;
+  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) return WrongState(*s, "put on hold");
+  Events out;
+  if (s->status() == fv1::REQUESTED) out.push_back(Received(now));
+  fv1::InformationRequested e;
+  e.set_question(question);
+  e.set_at_ms(Ms(now));
+  out.push_back(Make(&F::mutable_information_requested, e));
+  return out;
+}
+
+absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, Side side, const std::string& answer,
+                                         const std::vector<fv1::ExamResultRef>& results, absl::Time now) {
+  if (answer.empty() || answer.size() > 4000) return absl::InvalidArgumentError("answer is 1..4000 characters");
+  for (const auto& r : results)
+    if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.result_id().empty() || r.performing_institution_id().empty() ||
+        r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
+      return absl::InvalidArgumentError("each exam result needs kind, result_id, performing institution and a past date");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kSender}, "supply information for"); !st.ok()) return st;
+  if (s->status() != fv1::ON_HOLD) return WrongState(*s, "supply information for");
+  fv1::InformationSupplied e;
+  e.set_answer(answer);
+  for (const auto& r : results) *e.add_exam_results() = r;
+  e.set_at_ms(Ms(now));
+  return Events{Make(&F::mutable_information_supplied, e)};
+}
+
+absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s, Side side,
+                                           const fv1::Schedule& schedule, absl::Time now) {
+  if (schedule.kind() == fv1::INPATIENT_BED) return absl::InvalidArgumentError("an inpatient bed is asked with RequestBed");
+  if (schedule.kind() == fv1::SERVICE_KIND_UNSPECIFIED || !fv1::ServiceKind_IsValid(schedule.kind()))
+    return absl::InvalidArgumentError("schedule.kind is required");
+  if (schedule.kind() == fv1::EXPERT_OUTPATIENT && schedule.session_id().empty())
+    return absl::InvalidArgumentError("an expert appointment names its session");
+  if (schedule.at_ms() <= 0) return absl::InvalidArgumentError("schedule.at is required");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "schedule"); !st.ok()) return st;
+  if (s->status() != fv1::ACCEPTED) return WrongState(*s, "schedule");
+  if (!s->schedule().bed_request_id().empty())
+    return absl::FailedPreconditionError("a bed request is pending; wait for the bed board's answer or cancel");
+  fv1::ReferralScheduled e;
+  *e.mutable_schedule() = schedule;
+  e.mutable_schedule()->clear_bed_request_id();
+  e.mutable_schedule()->clear_bed_reserved();
+  e.set_at_ms(Ms(now));
+  return Events{Make(&F::mutable_scheduled, e)};
+}
+
+absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& s, Side side, rv1::WardKind ward_kind,
+                                  absl::Time planned_admission, absl::Time now) {
+  if (ward_kind == rv1::WARD_KIND_UNSPECIFIED || !rv1::WardKind_IsValid(ward_kind))
+    return absl::InvalidArgumentError("ward_kind is required");
+  if (planned_admission <= now) return absl::InvalidArgumentError("the planned admission must be in the future");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "request a bed for"); !st.ok()) return st;
+  if (s->status() != fv1::ACCEPTED) return WrongState(*s, "request a bed for");
+  if (!s->schedule().bed_request_id().empty())
+    return absl::FailedPreconditionError(absl::StrCat("bed request ", s->schedule().bed_request_id(), " is pending"));
+  fv1::BedRequested e;
+  e.set_request_id(absl::StrCat(s->referral_id(), "/bed@", Ms(now)));
+  e.set_referral_id(s->referral_id());
+  e.set_institution_id(s->receiver_institution_id());
+  e.set_ward_kind(ward_kind);
+  e.set_hold_until_ms(Ms(planned_admission));
+  return Events{Make(&F::mutable_bed_requested, e)};
+}
+
+absl::StatusOr<Events> AnswerBed(const std::optional<fv1::Referral>& s, Side side, const std::string& request_id,
+                                 bool reserved, const std::string& reason, absl::Time now) {
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kSystem}, "answer a bed request of"); !st.ok()) return st;
+  // An answer to a request this referral no longer waits for (cancelled, redirected, or an
+  // older request) changes nothing: the bed board releases what it held on cancellation.
+  if (s->status() != fv1::ACCEPTED || s->schedule().bed_request_id() != request_id) return Events{};
+  fv1::BedRequestAnswered e;
+  e.set_reserved(reserved);
+  e.set_reason(reason);
+  e.set_at_ms(Ms(now));
+  return Events{Make(&F::mutable_bed_answered, e)};
+}
+
+absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side side, absl::Time now) {
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "record the arrival for"); !st.ok()) return st;
+  if (s->status() != fv1::SCHEDULED) return WrongState(*s, "record the arrival for");
+  fv1::PatientArrived e;
+  e.set_at_ms(Ms(now));
+  Events out{Make(&F::mutable_arrived, e)};
+  if (s->schedule().bed_reserved()) {  // the held bed becomes the admission
+    fv1::ReferredPatientAdmitted a;
+    a.set_request_id(s->schedule().bed_request_id());
+    a.set_referral_id(s->referral_id());
+    out.push_back(Make(&F::mutable_patient_admitted, a));
+  }
+  return out;
+}
+
+absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& s, Side side, const std::string& summary,
+                                const std::string& downward_referral_id, absl::Time now) {
+  if (summary.empty() || summary.size() > 8000) return absl::InvalidArgumentError("outcome_summary is 1..8000 characters");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "complete"); !st.ok()) return st;
+  if (s->status() != fv1::IN_PROGRESS) return WrongState(*s, "complete");
+  fv1::ReferralCompleted e;
+  e.set_outcome_summary(summary);
+  e.set_downward_referral_id(downward_referral_id);
+  e.set_at_ms(Ms(now));
+  return Events{Make(&F::mutable_completed, e)};
+}
+
+absl::StatusOr<Events> Cancel(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
+                              absl::Time now) {
+  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kSender}, "cancel"); !st.ok()) return st;
+  if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "cancel");
+  fv1::ReferralCancelled e;
+  e.set_reason(reason);
+  e.set_at_ms(Ms(now));
+  Events out{Make(&F::mutable_cancelled, e)};
+  ReleaseBed(*s, "referral cancelled: " + reason, out);
+  return out;
+}
+
+absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
+                            absl::Time now) {
+  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver, Side::kSystem}, "fail"); !st.ok()) return st;
+  if (IsTerminal(s->status())) return WrongState(*s, "fail");
+  fv1::ReferralFailed e;
+  e.set_reason(reason);
+  e.set_at_ms(Ms(now));
+  Events out{Make(&F::mutable_failed, e)};
+  ReleaseBed(*s, "referral failed: " + reason, out);
+  return out;
+}
+
+absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side, const std::string& to_referral_id,
+                                const std::string& to_institution_id, const std::string& reason, absl::Time now) {
+  if (auto st = registry::CheckId("to_referral_id", to_referral_id); !st.ok()) return st;
+  if (to_institution_id.empty()) return absl::InvalidArgumentError("to_institution_id is required");
+  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kSender, Side::kReceiver, Side::kLead}, "redirect"); !st.ok()) return st;
+  if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "redirect");
+  if (to_institution_id == s->receiver_institution_id())
+    return absl::InvalidArgumentError("a redirect goes to another receiver");
+  fv1::ReferralRedirected e;
+  e.set_to_referral_id(to_referral_id);
+  e.set_to_institution_id(to_institution_id);
+  e.set_reason(reason);
+  e.set_at_ms(Ms(now));
+  Events out{Make(&F::mutable_redirected, e)};
+  ReleaseBed(*s, "referral redirected: " + reason, out);
+  return out;
+}
+
+}  // namespace yilian::domain::referral

@@ -1,0 +1,349 @@
+// The referral core: submission rules (direction, tier, consortium, capability), routing by
+// capability, every transition and who may make it, the bed saga, the deadline timers and
+// mutual recognition of exam results.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "yilian/domain/referral/referral.h"
+#include "yilian/testing/registry_data.h"
+#include "yilian/testing/status_matchers.h"
+
+namespace yilian::domain::referral {
+namespace {
+
+using testing::Inst;
+
+class FakeDirectory : public Directory {
+ public:
+  FakeDirectory() {
+    Add(Inst("loudi-1st", rv1::TERTIARY_HOSPITAL, 3, {rv1::STROKE_CENTRE, rv1::NEUROLOGY, rv1::CARDIOLOGY}), 27.7286,
+        111.9948);
+    Add(Inst("lianyuan-county", rv1::COUNTY_HOSPITAL, 2, {rv1::NEUROLOGY, rv1::GENERAL_SURGERY}), 27.69, 111.66);
+    Add(Inst("qiaotouhe-thc", rv1::TOWNSHIP_HEALTH_CENTRE, 1, {rv1::GENERAL_MEDICINE}), 27.692, 111.655);
+    Add(Inst("dutoutang-thc", rv1::TOWNSHIP_HEALTH_CENTRE, 1, {rv1::GENERAL_MEDICINE, rv1::REHABILITATION}), 27.625,
+        111.804);
+    Add(Inst("xiangya-3rd", rv1::TERTIARY_HOSPITAL, 3, {rv1::STROKE_CENTRE, rv1::NEUROLOGY}), 28.2085, 112.9457);
+    auto closed = Inst("closed-county", rv1::COUNTY_HOSPITAL, 2, {rv1::NEUROLOGY});
+    closed.set_suspended(true);
+    Add(closed, 27.7, 111.7);
+    Consortium("loudi-alliance", "loudi-1st", {"lianyuan-county", "qiaotouhe-thc", "dutoutang-thc", "closed-county"});
+    Consortium("loudi-xiangya-link", "xiangya-3rd", {"loudi-1st"});
+  }
+  std::optional<rv1::Institution> FindInstitution(const std::string& id) const override {
+    auto it = institutions_.find(id);
+    if (it == institutions_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<std::string> ConsortiaOf(const std::string& id) const override {
+    std::vector<std::string> out;
+    for (const auto& [cid, c] : consortia_) {
+      if (c.lead_institution_id() == id) out.push_back(cid);
+      for (const auto& m : c.member_ids())
+        if (m == id) out.push_back(cid);
+    }
+    return out;
+  }
+  std::optional<rv1::Consortium> FindConsortium(const std::string& id) const override {
+    auto it = consortia_.find(id);
+    if (it == consortia_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  void Add(rv1::Institution i, double lat, double lon) {
+    i.mutable_location()->set_latitude(lat);
+    i.mutable_location()->set_longitude(lon);
+    institutions_[i.institution_id()] = i;
+  }
+  void Consortium(const std::string& id, const std::string& lead, std::vector<std::string> members) {
+    rv1::Consortium c;
+    c.set_consortium_id(id);
+    c.set_lead_institution_id(lead);
+    for (auto& m : members) c.add_member_ids(m);
+    consortia_[id] = c;
+  }
+  std::map<std::string, rv1::Institution> institutions_;
+  std::map<std::string, rv1::Consortium> consortia_;
+};
+
+const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+
+fv1::Referral Draft(const std::string& from = "qiaotouhe-thc", const std::string& to = "loudi-1st",
+                    fv1::Direction dir = fv1::UPWARD) {
+  fv1::Referral d;
+  d.set_referral_id("ref-1");
+  d.set_direction(dir);
+  d.set_sender_institution_id(from);
+  d.set_sender_clinician("dr.li");
+  d.set_receiver_institution_id(to);
+  d.mutable_patient()->set_value("pt-9f2c4a");
+  d.set_reason("suspected TIA, needs neurology work-up");
+  d.add_diagnosis_codes("G45.9");
+  d.set_priority(fv1::URGENT);
+  d.set_requested_service(fv1::EXPERT_OUTPATIENT);
+  return d;
+}
+
+std::optional<fv1::Referral> Fold(const Events& events, std::optional<fv1::Referral> s = std::nullopt) {
+  for (const auto& e : events) EXPECT_OK(Evolve(s, e));
+  return s;
+}
+
+class ReferralCoreTest : public ::testing::Test {
+ protected:
+  std::optional<fv1::Referral> Submitted(fv1::Referral d = Draft()) {
+    auto e = Submit(std::nullopt, d, dir_, kNow);
+    EXPECT_OK(e.status());
+    return e.ok() ? Fold(*e) : std::nullopt;
+  }
+  // Applies a command's events to `s`; the command must succeed.
+  void Do(std::optional<fv1::Referral>& s, absl::StatusOr<Events> events) {
+    ASSERT_OK(events.status());
+    s = Fold(*events, s);
+  }
+  FakeDirectory dir_;
+};
+
+TEST_F(ReferralCoreTest, AnUpwardReferralIsRequestedWithItsPriorityDeadlines) {
+  auto s = Submitted();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status(), fv1::REQUESTED);
+  EXPECT_EQ(s->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(24)));
+  EXPECT_EQ(s->schedule_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(72)));
+  auto stat = Draft();
+  stat.set_priority(fv1::STAT);
+  auto e = Submit(std::nullopt, stat, dir_, kNow);
+  ASSERT_OK(e.status());
+  EXPECT_EQ(Fold(*e)->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Minutes(15)));
+  EXPECT_CODE(Submit(s, Draft(), dir_, kNow), kAlreadyExists);
+}
+
+TEST_F(ReferralCoreTest, DirectionTierConsortiumAndCapabilityRules) {
+  EXPECT_CODE(Submit(std::nullopt, Draft("loudi-1st", "lianyuan-county"), dir_, kNow), kFailedPrecondition);  // up to lower
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "dutoutang-thc"), dir_, kNow), kFailedPrecondition);  // same tier
+  auto rehab = Draft("qiaotouhe-thc", "dutoutang-thc");
+  rehab.mutable_routing()->set_capability(rv1::REHABILITATION);  // same tier, a capability the sender lacks
+  EXPECT_OK(Submit(std::nullopt, rehab, dir_, kNow).status());
+  EXPECT_OK(Submit(std::nullopt, Draft("loudi-1st", "dutoutang-thc", fv1::DOWNWARD), dir_, kNow).status());
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "loudi-1st", fv1::DOWNWARD), dir_, kNow), kFailedPrecondition);
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "xiangya-3rd"), dir_, kNow), kFailedPrecondition);
+  auto cross = Draft("qiaotouhe-thc", "xiangya-3rd");
+  cross.set_cross_consortium(true);
+  EXPECT_OK(Submit(std::nullopt, cross, dir_, kNow).status());
+  auto incapable = Draft("qiaotouhe-thc", "lianyuan-county");
+  incapable.mutable_routing()->set_capability(rv1::STROKE_CENTRE);
+  EXPECT_CODE(Submit(std::nullopt, incapable, dir_, kNow), kFailedPrecondition);
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "closed-county"), dir_, kNow), kFailedPrecondition);
+  EXPECT_CODE(Submit(std::nullopt, Draft("nowhere", "loudi-1st"), dir_, kNow), kNotFound);
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "nowhere"), dir_, kNow), kNotFound);
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "qiaotouhe-thc"), dir_, kNow), kInvalidArgument);
+}
+
+TEST_F(ReferralCoreTest, MalformedSubmissionsAreRefused) {
+  auto d = Draft();
+  d.mutable_patient()->set_value("13800138000");  // a phone number is not a pseudonymous reference
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.clear_reason();
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.set_priority(fv1::PRIORITY_UNSPECIFIED);
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.set_requested_service(static_cast<fv1::ServiceKind>(99));
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.set_direction(fv1::DIRECTION_UNSPECIFIED);
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.clear_receiver_institution_id();  // neither receiver nor capability
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  auto* x = d.add_exam_results();
+  x->set_kind(fv1::CT);
+  x->set_result_id("ct-1");
+  x->set_performing_institution_id("loudi-1st");
+  x->set_performed_at_ms(absl::ToUnixMillis(kNow + absl::Hours(1)));  // in the future
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  d.set_status(fv1::ACCEPTED);
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+}
+
+TEST_F(ReferralCoreTest, RoutingByCapabilityPrefersTheLeadForSpecialistCentresElseTheNearest) {
+  auto d = Draft();
+  d.clear_receiver_institution_id();
+  d.mutable_routing()->set_capability(rv1::STROKE_CENTRE);
+  auto s = Submitted(d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->receiver_institution_id(), "loudi-1st");
+  EXPECT_NE(s->routing().reason().find("lead"), std::string::npos) << s->routing().reason();
+  d.mutable_routing()->set_capability(rv1::NEUROLOGY);
+  s = Submitted(d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->receiver_institution_id(), "lianyuan-county");  // nearer than the lead; the closed one is skipped
+  EXPECT_NE(s->routing().reason().find("nearest"), std::string::npos) << s->routing().reason();
+  d.mutable_routing()->set_capability(rv1::TRAUMA_CENTRE);
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kFailedPrecondition);
+}
+
+TEST_F(ReferralCoreTest, TheReceiverWorksItThroughToCompletion) {
+  auto s = Submitted();
+  EXPECT_CODE(Accept(s, Side::kSender, kNow), kPermissionDenied);
+  Do(s, Acknowledge(s, Side::kReceiver, kNow));
+  EXPECT_EQ(s->status(), fv1::RECEIVED);
+  EXPECT_CODE(Acknowledge(s, Side::kReceiver, kNow), kFailedPrecondition);
+  Do(s, Accept(s, Side::kReceiver, kNow));
+  EXPECT_EQ(s->status(), fv1::ACCEPTED);
+  auto wrong = RecordArrival(s, Side::kReceiver, kNow);
+  ASSERT_EQ(wrong.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(wrong.status().message().find("it is accepted; allowed now: schedule, request-bed"), std::string::npos)
+      << wrong.status().message();
+  fv1::Schedule slot;
+  slot.set_kind(fv1::EXPERT_OUTPATIENT);
+  slot.set_session_id("loudi-1st/neuro/2026-11-25/am");
+  slot.set_reserved_slot(true);
+  slot.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(48)));
+  EXPECT_CODE(ScheduleAppointment(s, Side::kSender, slot, kNow), kPermissionDenied);
+  Do(s, ScheduleAppointment(s, Side::kReceiver, slot, kNow));
+  EXPECT_EQ(s->status(), fv1::SCHEDULED);
+  EXPECT_TRUE(s->schedule().reserved_slot());
+  Do(s, RecordArrival(s, Side::kReceiver, kNow + absl::Hours(48)));
+  EXPECT_EQ(s->status(), fv1::IN_PROGRESS);
+  EXPECT_CODE(Cancel(s, Side::kSender, "changed mind", kNow), kFailedPrecondition);
+  EXPECT_CODE(Complete(s, Side::kReceiver, "", "", kNow), kInvalidArgument);
+  Do(s, Complete(s, Side::kReceiver, "TIA ruled out; follow-up in community", "ref-2", kNow + absl::Hours(50)));
+  EXPECT_EQ(s->status(), fv1::COMPLETED);
+  EXPECT_EQ(s->linked_to(), "ref-2");
+  EXPECT_TRUE(AllowedActions(s->status()).empty());
+  EXPECT_CODE(Fail(s, Side::kReceiver, "x", kNow), kFailedPrecondition);
+}
+
+TEST_F(ReferralCoreTest, OnHoldRejectionAndRedirect) {
+  auto s = Submitted();
+  Do(s, RequestInformation(s, Side::kReceiver, "latest CT?", kNow));  // implies receipt
+  EXPECT_EQ(s->status(), fv1::ON_HOLD);
+  EXPECT_EQ(s->status_reason(), "latest CT?");
+  fv1::ExamResultRef ct;
+  ct.set_kind(fv1::CT);
+  ct.set_result_id("ct-7");
+  ct.set_performing_institution_id("lianyuan-county");
+  ct.set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(24)));
+  EXPECT_CODE(SupplyInformation(s, Side::kReceiver, "here", {ct}, kNow), kPermissionDenied);
+  Do(s, SupplyInformation(s, Side::kSender, "attached", {ct}, kNow));
+  EXPECT_EQ(s->status(), fv1::RECEIVED);
+  EXPECT_EQ(s->exam_results_size(), 1);
+  EXPECT_CODE(Reject(s, Side::kReceiver, "", "", kNow), kInvalidArgument);
+  auto rejected = s;
+  Do(rejected, Reject(s, Side::kReceiver, "not-indicated", "manage in primary care with aspirin", kNow));
+  EXPECT_EQ(rejected->status(), fv1::REJECTED);
+  EXPECT_EQ(rejected->advice(), "manage in primary care with aspirin");
+
+  EXPECT_CODE(Redirect(s, Side::kReceiver, "ref-1b", "loudi-1st", "x", kNow), kInvalidArgument);
+  EXPECT_CODE(Redirect(s, Side::kSystem, "ref-1b", "lianyuan-county", "x", kNow), kPermissionDenied);
+  Do(s, Redirect(s, Side::kLead, "ref-1b", "lianyuan-county", "neurology clinic closer to home", kNow));
+  EXPECT_EQ(s->status(), fv1::REDIRECTED);
+  EXPECT_EQ(s->linked_to(), "ref-1b");
+}
+
+TEST_F(ReferralCoreTest, TheBedSagaAsksReservesAdmitsAndReleases) {
+  auto d = Draft();
+  d.set_requested_service(fv1::INPATIENT_BED);
+  auto s = Submitted(d);
+  Do(s, Accept(s, Side::kReceiver, kNow));
+  EXPECT_CODE(RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow - absl::Hours(1), kNow), kInvalidArgument);
+  auto asked = RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow);
+  ASSERT_OK(asked.status());
+  ASSERT_EQ(asked->size(), 1u);
+  const auto& req = (*asked)[0].bed_requested();
+  EXPECT_EQ(req.institution_id(), "loudi-1st");
+  EXPECT_EQ(req.ward_kind(), rv1::WARD_GENERAL);
+  EXPECT_EQ(req.hold_until_ms(), absl::ToUnixMillis(kNow + absl::Hours(24)));
+  s = Fold(*asked, s);
+  EXPECT_EQ(s->status(), fv1::ACCEPTED);
+  EXPECT_CODE(RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow), kFailedPrecondition);
+  EXPECT_CODE(AnswerBed(s, Side::kReceiver, req.request_id(), true, "", kNow), kPermissionDenied);
+  // Declined: back to accepted with the reason; ask again; reserved: scheduled.
+  Do(s, AnswerBed(s, Side::kSystem, req.request_id(), false, "no free bed", kNow));
+  EXPECT_EQ(s->status(), fv1::ACCEPTED);
+  EXPECT_EQ(s->status_reason(), "bed declined: no free bed");
+  auto again = RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), kNow + absl::Minutes(1));
+  ASSERT_OK(again.status());
+  s = Fold(*again, s);
+  const std::string second = (*again)[0].bed_requested().request_id();
+  ASSERT_OK_AND_ASSIGN(auto stale, AnswerBed(s, Side::kSystem, req.request_id(), true, "", kNow));
+  EXPECT_TRUE(stale.empty());  // an answer to the old request changes nothing
+  Do(s, AnswerBed(s, Side::kSystem, second, true, "", kNow));
+  EXPECT_EQ(s->status(), fv1::SCHEDULED);
+  EXPECT_TRUE(s->schedule().bed_reserved());
+
+  auto cancelled = Cancel(s, Side::kSender, "patient moved", kNow);
+  ASSERT_OK(cancelled.status());
+  ASSERT_EQ(cancelled->size(), 2u);
+  EXPECT_EQ((*cancelled)[1].bed_request_cancelled().request_id(), second);
+
+  ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(s, Side::kReceiver, kNow + absl::Hours(30)));
+  ASSERT_EQ(arrived.size(), 2u);
+  EXPECT_TRUE(arrived[0].has_arrived());
+  EXPECT_EQ(arrived[1].patient_admitted().request_id(), second);
+}
+
+TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndFailUnscheduledOnes) {
+  auto d = Draft();
+  d.set_priority(fv1::STAT);  // answer within 15 min, schedule within 1 h
+  auto s = Submitted(d);
+  const absl::Time respond_by = absl::FromUnixMillis(s->respond_by_ms());
+  EXPECT_EQ(NextTimer(*s), respond_by);
+  EXPECT_TRUE(DueTimers(s, respond_by - absl::Milliseconds(1)).empty());
+  auto first = DueTimers(s, respond_by);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].escalated().level(), 1);
+  s = Fold(first, s);
+  EXPECT_EQ(NextTimer(*s), respond_by + absl::Minutes(15));
+  auto second = DueTimers(s, respond_by + absl::Minutes(15));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].escalated().level(), 2);
+  EXPECT_EQ(second[0].escalated().to(), "consortium lead hospital");
+  s = Fold(second, s);
+  EXPECT_EQ(NextTimer(*s), absl::FromUnixMillis(s->schedule_by_ms()));
+  Do(s, Accept(s, Side::kReceiver, respond_by + absl::Minutes(20)));
+  auto failed = DueTimers(s, absl::FromUnixMillis(s->schedule_by_ms()));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].failed().reason(), "not scheduled by its deadline");
+  s = Fold(failed, s);
+  EXPECT_EQ(s->status(), fv1::FAILED);
+  EXPECT_TRUE(DueTimers(s, absl::InfiniteFuture()).empty());
+  EXPECT_EQ(NextTimer(*s), absl::InfiniteFuture());
+
+  // A late check catches up on both escalation levels at once.
+  auto late = Submitted(d);
+  EXPECT_EQ(DueTimers(late, respond_by + absl::Minutes(16)).size(), 2u);
+}
+
+TEST_F(ReferralCoreTest, ExamResultsAreRecognisedInsideTheConsortiumWithinTheirValidity) {
+  auto d = Draft("qiaotouhe-thc", "lianyuan-county");
+  auto add = [&](fv1::ExamKind kind, const std::string& where, absl::Duration ago) {
+    auto* x = d.add_exam_results();
+    x->set_kind(kind);
+    x->set_result_id(absl::StrCat(fv1::ExamKind_Name(kind), "-", where));
+    x->set_performing_institution_id(where);
+    x->set_performed_at_ms(absl::ToUnixMillis(kNow - ago));
+  };
+  add(fv1::CT, "loudi-1st", absl::Hours(10 * 24));
+  add(fv1::LAB_ROUTINE, "loudi-1st", absl::Hours(10 * 24));
+  add(fv1::MRI, "xiangya-3rd", absl::Hours(24));
+  auto s = Submitted(d);
+  ASSERT_TRUE(s);
+  auto r = RecogniseExams(*s, dir_, kNow);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE(r[0].recognised()) << r[0].reason();
+  EXPECT_FALSE(r[1].recognised());
+  EXPECT_NE(r[1].reason().find("expired"), std::string::npos);
+  EXPECT_FALSE(r[2].recognised());
+  EXPECT_NE(r[2].reason().find("outside"), std::string::npos);
+  EXPECT_EQ(ValidityOf(fv1::CT), absl::Hours(90 * 24));
+}
+
+}  // namespace
+}  // namespace yilian::domain::referral
