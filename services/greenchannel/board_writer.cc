@@ -455,95 +455,77 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
   return last;
 }
 
-absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, const gv1::RecordMilestoneRequest& req) {
+absl::StatusOr<gv1::CaseReply> BoardWriter::CaseChange(const Call& call, const std::string& case_id,
+                                                       int64_t expected_version, const DecideCase& decide,
+                                                       const DecideHeldBed& held_bed) {
   // A conflict on the ward (its version moved under a failed append) is decided again; a
   // conflict with the caller's expected_version stays ABORTED (LoadCase reports it).
-  auto r = RecordMilestoneOnce(call, req);
-  for (int i = 1; i < options_.max_attempts && absl::IsAborted(r.status()); ++i) r = RecordMilestoneOnce(call, req);
-  return r;
+  absl::StatusOr<gv1::CaseReply> result = absl::AbortedError("not tried");
+  for (int attempt = 0; attempt < options_.max_attempts && absl::IsAborted(result.status()); ++attempt) {
+    gv1::CaseReply answered;
+    auto seen = Answered(call, &answered);
+    if (!seen.ok()) return seen.status();
+    if (*seen) return answered;
+    auto row = LoadCase(case_id, expected_version);
+    if (!row.ok()) return row.status();
+    const gv1::EmergencyCase& c = row->emergency_case();
+    auto events = decide(c);
+    if (!events.ok()) return events.status();
+    std::optional<gv1::EmergencyCase> next = c;
+    if (auto s = Fold(next, *events); !s.ok()) return s;
+    std::vector<Part> parts;
+    parts.push_back({kCase, c.case_id(), row->version(), {}});
+    Add(parts.front(), *events, {c.placement().institution_id()});
+    const std::string ward_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
+    std::optional<WardGuard> guard;
+    if (held_bed && !ward_key.empty()) {
+      guard.emplace(&LockOf(ward_key), nullptr);
+      auto w = LoadWard(ward_key);
+      if (!w.ok()) return w.status();
+      if (FindHold(BoardOf(*w), c.hold_id())) {  // the hold is still there: what becomes of it
+        auto bed = held_bed(BoardOf(*w), c);
+        if (!bed.ok()) return bed.status();
+        if (!bed->empty()) {
+          parts.push_back({kWard, ward_key, (*w)->version(), {}});
+          Add(parts.back(), *bed, {c.placement().institution_id()});
+        }
+      }
+    }
+    const auto reply = ReplyOf(*next, row->version() + 1, 0);
+    auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
+    if (!r.ok()) {
+      result = r.status();
+      continue;
+    }
+    gv1::CaseReply out;
+    out.ParseFromString(r->front().response);
+    return out;
+  }
+  return result;
 }
 
-absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestoneOnce(const Call& call, const gv1::RecordMilestoneRequest& req) {
-  gv1::CaseReply answered;
-  auto seen = Answered(call, &answered);
-  if (!seen.ok()) return seen.status();
-  if (*seen) return answered;
-  auto row = LoadCase(req.case_id(), req.expected_version());
-  if (!row.ok()) return row.status();
-  const gv1::EmergencyCase& c = row->emergency_case();
-  auto events = dg::RecordMilestone(c, req.milestone(), req.at_ms());
-  if (!events.ok()) return events.status();
-  std::optional<gv1::EmergencyCase> next = c;
-  if (auto s = Fold(next, *events); !s.ok()) return s;
-  std::vector<Part> parts;
-  parts.push_back({kCase, c.case_id(), row->version(), {}});
-  Add(parts.front(), *events, {c.placement().institution_id()});
-  const std::string ward_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
-  std::optional<WardGuard> guard;
-  if (req.milestone() == gv1::ARRIVAL && !ward_key.empty()) {
-    guard.emplace(&LockOf(ward_key), nullptr);
-    auto w = LoadWard(ward_key);
-    if (!w.ok()) return w.status();
-    if (FindHold(BoardOf(*w), c.hold_id())) {  // the held bed becomes the admission
-      auto occupied = dg::Admit(BoardOf(*w), c.hold_id(), c.case_id());
-      if (!occupied.ok()) return occupied.status();
-      parts.push_back({kWard, ward_key, (*w)->version(), {}});
-      Add(parts.back(), *occupied, {c.placement().institution_id()});
-    }
-  }
-  const auto reply = ReplyOf(*next, row->version() + 1, 0);
-  auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
-  if (!r.ok()) return r.status();
-  gv1::CaseReply out;
-  out.ParseFromString(r->front().response);
-  if (out.hold_expires_at_ms() == 0 && req.milestone() != gv1::ARRIVAL)
-    out.set_hold_expires_at_ms(view_->HoldExpiry(out.emergency_case()));
+absl::StatusOr<gv1::CaseReply> BoardWriter::RecordMilestone(const Call& call, const gv1::RecordMilestoneRequest& req) {
+  DecideHeldBed admit;  // ARRIVAL: the held bed becomes the admission
+  if (req.milestone() == gv1::ARRIVAL)
+    admit = [](const std::optional<gv1::WardBoard>& board, const gv1::EmergencyCase& c) {
+      return dg::Admit(board, c.hold_id(), c.case_id());
+    };
+  auto out = CaseChange(
+      call, req.case_id(), req.expected_version(),
+      [&](const gv1::EmergencyCase& c) { return dg::RecordMilestone(c, req.milestone(), req.at_ms()); }, admit);
+  if (out.ok() && req.milestone() != gv1::ARRIVAL) out->set_hold_expires_at_ms(view_->HoldExpiry(out->emergency_case()));
   return out;
 }
 
 absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCase(const Call& call, const gv1::CloseCaseRequest& req) {
-  // A conflict on the ward (its version moved under a failed append) is decided again; a
-  // conflict with the caller's expected_version stays ABORTED (LoadCase reports it).
-  auto r = CloseCaseOnce(call, req);
-  for (int i = 1; i < options_.max_attempts && absl::IsAborted(r.status()); ++i) r = CloseCaseOnce(call, req);
-  return r;
-}
-
-absl::StatusOr<gv1::CaseReply> BoardWriter::CloseCaseOnce(const Call& call, const gv1::CloseCaseRequest& req) {
-  gv1::CaseReply answered;
-  auto seen = Answered(call, &answered);
-  if (!seen.ok()) return seen.status();
-  if (*seen) return answered;
-  auto row = LoadCase(req.case_id(), req.expected_version());
-  if (!row.ok()) return row.status();
-  const gv1::EmergencyCase& c = row->emergency_case();
   const int64_t at = req.at_ms() > 0 ? req.at_ms() : NowMs();
-  auto events = dg::CloseCase(c, req.outcome(), at);
-  if (!events.ok()) return events.status();
-  std::optional<gv1::EmergencyCase> next = c;
-  if (auto s = Fold(next, *events); !s.ok()) return s;
-  std::vector<Part> parts;
-  parts.push_back({kCase, c.case_id(), row->version(), {}});
-  Add(parts.front(), *events, {c.placement().institution_id()});
-  const std::string ward_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
-  std::optional<WardGuard> guard;
-  if (c.status() == gv1::EN_ROUTE && !ward_key.empty()) {  // nobody will come for the held bed
-    guard.emplace(&LockOf(ward_key), nullptr);
-    auto w = LoadWard(ward_key);
-    if (!w.ok()) return w.status();
-    if (FindHold(BoardOf(*w), c.hold_id())) {
-      auto released = dg::ReleaseHold(BoardOf(*w), c.hold_id(), absl::StrCat("case closed: ", req.outcome()));
-      if (!released.ok()) return released.status();
-      parts.push_back({kWard, ward_key, (*w)->version(), {}});
-      Add(parts.back(), *released, {c.placement().institution_id()});
-    }
-  }
-  const auto reply = ReplyOf(*next, row->version() + 1, 0);
-  auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
-  if (!r.ok()) return r.status();
-  gv1::CaseReply out;
-  out.ParseFromString(r->front().response);
-  return out;
+  return CaseChange(
+      call, req.case_id(), req.expected_version(),
+      [&](const gv1::EmergencyCase& c) { return dg::CloseCase(c, req.outcome(), at); },
+      [&](const std::optional<gv1::WardBoard>& board, const gv1::EmergencyCase& c) -> absl::StatusOr<dg::BoardEvents> {
+        if (c.status() != gv1::EN_ROUTE) return dg::BoardEvents{};  // admitted: discharge frees the bed
+        return dg::ReleaseHold(board, c.hold_id(), absl::StrCat("case closed: ", req.outcome()));  // nobody will come
+      });
 }
 
 absl::StatusOr<gv1::WardStatus> BoardWriter::Discharge(const Call& call, const gv1::DischargeRequest& req) {

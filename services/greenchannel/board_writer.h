@@ -30,6 +30,8 @@
 #include "sites.h"
 #include "yilian/common/clock.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/domain/greenchannel/bed_board.h"
+#include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/common/principal.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/referral/v1/beds.pb.h"
@@ -126,8 +128,13 @@ class BoardWriter {
   std::mutex& LockOf(const std::string& ward_key) const;
   // The answer a concurrent copy of this call is about to get (waits for its commit).
   absl::StatusOr<gv1::CaseReply> AwaitAnswer(const Call& call) const;
-  absl::StatusOr<gv1::CaseReply> RecordMilestoneOnce(const Call& call, const gv1::RecordMilestoneRequest& req);
-  absl::StatusOr<gv1::CaseReply> CloseCaseOnce(const Call& call, const gv1::CloseCaseRequest& req);
+  // A change to one case, and to its held bed when the hold is still on its ward (null
+  // `held_bed`: the bed is not touched). Ward conflicts are decided again.
+  using DecideCase = std::function<absl::StatusOr<domain::greenchannel::CaseEvents>(const gv1::EmergencyCase&)>;
+  using DecideHeldBed = std::function<absl::StatusOr<domain::greenchannel::BoardEvents>(
+      const std::optional<gv1::WardBoard>&, const gv1::EmergencyCase&)>;
+  absl::StatusOr<gv1::CaseReply> CaseChange(const Call& call, const std::string& case_id, int64_t expected_version,
+                                            const DecideCase& decide, const DecideHeldBed& held_bed);
   absl::StatusOr<gv1::WardStatus> DischargeOnce(const Call& call, const gv1::DischargeRequest& req);
   absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
   gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;

@@ -2,23 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/bus/kafka_settings.h"
+#include "yilian/host/service_config.h"
 
 namespace yilian::greenchannel {
 
 std::vector<common::ConfigKey> ConfigSchema() {
   using common::ConfigType;
-  std::vector<common::ConfigKey> keys = {
-      {.name = "data.dir", .default_value = ".yilian/greenchannel", .help = "RocksDB directory (journal, projections, consumed)"},
-      {.name = "listen", .default_value = "127.0.0.1:0", .help = "gRPC address; port 0 picks a free port"},
-      {.name = "address.file", .default_value = "", .help = "write the bound host:port here once serving"},
-      {.name = "tokens.file", .default_value = ".yilian/tokens", .help = "bearer tokens (sha256:<hex> subject institution role)"},
-      {.name = "tls.cert", .default_value = "", .help = "server certificate (PEM); enables mutual TLS"},
-      {.name = "tls.key", .default_value = "", .help = "server private key (PEM)", .secret = true},
-      {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
-      {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
-      {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
-      {.name = "rebuild", .type = ConfigType::kBool, .default_value = "false",
-       .help = "rebuild the projections from the journal at start"},
+  std::vector<common::ConfigKey> keys = host::ServiceConfigKeys("greenchannel");
+  std::vector<common::ConfigKey> own = {
       {.name = "feed.registry", .default_value = "", .help = "registry's catch-up feed host:port, or @file holding it"},
       {.name = "feed.referral", .default_value = "", .help = "referral's catch-up feed host:port, or @file holding it"},
       {.name = "feed.token.file", .default_value = "", .help = "file with the SERVICE bearer token for the feeds", .secret = true},
@@ -33,6 +24,7 @@ std::vector<common::ConfigKey> ConfigSchema() {
       {.name = "expiry.poll", .type = ConfigType::kDuration, .default_value = "200ms",
        .help = "how often the hold expiry timer looks for due holds"},
   };
+  for (auto& k : own) keys.push_back(std::move(k));
   for (auto& k : bus::KafkaConfigKeys("greenchannel")) keys.push_back(std::move(k));
   return keys;
 }

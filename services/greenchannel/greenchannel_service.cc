@@ -72,37 +72,36 @@ grpc::Status GreenChannelService::OpenCase(grpc::ServerContext* ctx, const gv1::
   return Answer(writer_->OpenCase(*call, *req), out);
 }
 
-grpc::Status GreenChannelService::RedirectCase(grpc::ServerContext* ctx, const gv1::RedirectCaseRequest* req,
-                                               gv1::CaseReply* out) {
-  auto call = CallOf(*ctx, *req, req->request_id());
+grpc::Status GreenChannelService::CaseCommand(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                              const std::string& request_id, const std::string& case_id,
+                                              gv1::CaseReply* out,
+                                              const std::function<absl::StatusOr<gv1::CaseReply>(const Call&)>& run) {
+  auto call = CallOf(*ctx, req, request_id);
   if (!call.ok()) return ToGrpcStatus(call.status());
   // A retry is answered first: the case may have moved out of the caller's reach since.
   auto seen = writer_->Answered(*call, out);
   if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
-  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
-  return Answer(writer_->RedirectCase(*call, req->case_id(), req->expected_version(), req->reason()), out);
+  if (auto c = CaseFor(call->actor, case_id, false); !c.ok()) return ToGrpcStatus(c.status());
+  return Answer(run(*call), out);
+}
+
+grpc::Status GreenChannelService::RedirectCase(grpc::ServerContext* ctx, const gv1::RedirectCaseRequest* req,
+                                               gv1::CaseReply* out) {
+  return CaseCommand(ctx, *req, req->request_id(), req->case_id(), out, [&](const Call& call) {
+    return writer_->RedirectCase(call, req->case_id(), req->expected_version(), req->reason());
+  });
 }
 
 grpc::Status GreenChannelService::RecordMilestone(grpc::ServerContext* ctx, const gv1::RecordMilestoneRequest* req,
                                                   gv1::CaseReply* out) {
-  auto call = CallOf(*ctx, *req, req->request_id());
-  if (!call.ok()) return ToGrpcStatus(call.status());
-  // A retry is answered first: the case may have moved out of the caller's reach since.
-  auto seen = writer_->Answered(*call, out);
-  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
-  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
-  return Answer(writer_->RecordMilestone(*call, *req), out);
+  return CaseCommand(ctx, *req, req->request_id(), req->case_id(), out,
+                     [&](const Call& call) { return writer_->RecordMilestone(call, *req); });
 }
 
 grpc::Status GreenChannelService::CloseCase(grpc::ServerContext* ctx, const gv1::CloseCaseRequest* req,
                                             gv1::CaseReply* out) {
-  auto call = CallOf(*ctx, *req, req->request_id());
-  if (!call.ok()) return ToGrpcStatus(call.status());
-  // A retry is answered first: the case may have moved out of the caller's reach since.
-  auto seen = writer_->Answered(*call, out);
-  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
-  if (auto c = CaseFor(call->actor, req->case_id(), false); !c.ok()) return ToGrpcStatus(c.status());
-  return Answer(writer_->CloseCase(*call, *req), out);
+  return CaseCommand(ctx, *req, req->request_id(), req->case_id(), out,
+                     [&](const Call& call) { return writer_->CloseCase(call, *req); });
 }
 
 grpc::Status GreenChannelService::GetCase(grpc::ServerContext* ctx, const gv1::GetCaseRequest* req,

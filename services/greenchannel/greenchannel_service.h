@@ -18,6 +18,7 @@
 // Thread-safe. Borrows all parts.
 
 #include <atomic>
+#include <functional>
 
 #include "board_writer.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
@@ -51,6 +52,11 @@ class GreenChannelService final : public gv1::GreenChannel::Service {
   // The caller and its Call (idempotency scoped by subject) for a command.
   absl::StatusOr<Call> CallOf(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
                               const std::string& request_id) const;
+  // Redirect, milestone, close: authenticate, answer a retry, check the caller may act on
+  // the case, then `run`.
+  grpc::Status CaseCommand(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& request_id,
+                           const std::string& case_id, gv1::CaseReply* out,
+                           const std::function<absl::StatusOr<gv1::CaseReply>(const Call&)>& run);
   // May `who` act on (or read) this case? PERMISSION_DENIED, or NOT_FOUND for others.
   absl::StatusOr<gv1::CaseReply> CaseFor(const common::Principal& who, const std::string& case_id, bool read) const;
   // The wards a board request selects, as a filter.

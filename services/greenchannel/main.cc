@@ -8,6 +8,7 @@
 #include "config.h"
 #include "stack.h"
 #include "yilian/common/logging.h"
+#include "yilian/host/service_config.h"
 
 using namespace yilian;
 
@@ -46,13 +47,8 @@ int main(int argc, char** argv) {
   auto writer_options = greenchannel::WriterOptionsFrom(*config);
   if (!writer_options.ok()) return Fail(writer_options.status());
 
-  host::HostOptions host_options{.service_name = "greenchannel",
-                                 .listen_address = config->GetString("listen"),
-                                 .tokens_file = config->GetString("tokens.file"),
-                                 .tls = {config->GetString("tls.cert"), config->GetString("tls.key"),
-                                         config->GetString("tls.client_ca")}};
-  auto auth = host_options.tls.enabled() ? host::Authenticator::FromClientCertificates()
-                                         : host::Authenticator::FromTokensFile(host_options.tokens_file);
+  const host::HostOptions host_options = host::HostOptionsFrom(*config, "greenchannel");
+  auto auth = host::AuthenticatorFor(host_options);
   if (!auth.ok()) return Fail(auth.status());
 
   std::string feed_token;
@@ -82,10 +78,7 @@ int main(int argc, char** argv) {
   auto stack = greenchannel::GreenChannelStack::Start(options);
   if (!stack.ok()) return Fail(stack.status());
   const std::string address = (*stack)->address();
-  if (const std::string file = config->GetString("address.file"); !file.empty()) {
-    std::ofstream(file + ".tmp") << address << "\n";
-    std::rename((file + ".tmp").c_str(), file.c_str());
-  }
+  host::WriteAddressFile(config->GetString("address.file"), address);
   std::printf("listening=%s\n", address.c_str());
   std::fflush(stdout);
 

@@ -1,12 +1,12 @@
 // yilian-registry: wiring only. Config -> store -> journal -> relay -> gRPC (API + feed).
 #include <cstdio>
-#include <fstream>
 
 #include "config.h"
 #include "registry_service.h"
 #include "yilian/bus/relay.h"
 #include "yilian/common/logging.h"
 #include "yilian/eventstore/feed_service.h"
+#include "yilian/host/service_config.h"
 #include "yilian/host/service_host.h"
 
 using namespace yilian;
@@ -46,23 +46,15 @@ int main(int argc, char** argv) {
   auto relay = bus::OutboxRelay::Start(store->get(), journal->get(), {.kafka = *kafka});
   if (!relay.ok()) return Fail(relay.status());
 
-  host::HostOptions options{.service_name = "registry",
-                            .listen_address = config->GetString("listen"),
-                            .tokens_file = config->GetString("tokens.file"),
-                            .tls = {config->GetString("tls.cert"), config->GetString("tls.key"),
-                                    config->GetString("tls.client_ca")}};
-  auto auth = options.tls.enabled() ? host::Authenticator::FromClientCertificates()
-                                    : host::Authenticator::FromTokensFile(options.tokens_file);
+  const host::HostOptions options = host::HostOptionsFrom(*config, "registry");
+  auto auth = host::AuthenticatorFor(options);
   if (!auth.ok()) return Fail(auth.status());
   registry::RegistryView view(store->get());
   registry::RegistryService api(journal->get(), &view, &*auth);
   eventstore::FeedService feed(journal->get(), auth->RequireRoles({common::Role::ROLE_SERVICE, common::Role::ROLE_AUDITOR}));
   auto server = host::ServiceHost::Start(options, *auth, {&api, &feed});
   if (!server.ok()) return Fail(server.status());
-  if (const std::string file = config->GetString("address.file"); !file.empty()) {
-    std::ofstream(file + ".tmp") << (*server)->address() << "\n";
-    std::rename((file + ".tmp").c_str(), file.c_str());
-  }
+  host::WriteAddressFile(config->GetString("address.file"), (*server)->address());
   std::printf("listening=%s\n", (*server)->address().c_str());
   std::fflush(stdout);
 

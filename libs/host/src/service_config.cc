@@ -1,0 +1,42 @@
+#include "yilian/host/service_config.h"
+
+#include <cstdio>
+#include <fstream>
+
+namespace yilian::host {
+
+std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
+  return {
+      {.name = "data.dir", .default_value = ".yilian/" + service, .help = "RocksDB directory (journal and projections)"},
+      {.name = "listen", .default_value = "127.0.0.1:0", .help = "gRPC address; port 0 picks a free port"},
+      {.name = "address.file", .default_value = "", .help = "write the bound host:port here once serving"},
+      {.name = "tokens.file", .default_value = ".yilian/tokens", .help = "bearer tokens (sha256:<hex> subject institution role)"},
+      {.name = "tls.cert", .default_value = "", .help = "server certificate (PEM); enables mutual TLS"},
+      {.name = "tls.key", .default_value = "", .help = "server private key (PEM)", .secret = true},
+      {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
+      {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
+      {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
+      {.name = "rebuild", .type = common::ConfigType::kBool, .default_value = "false",
+       .help = "rebuild the projections from the journal at start"},
+  };
+}
+
+HostOptions HostOptionsFrom(const common::Config& config, const std::string& service) {
+  return {.service_name = service,
+          .listen_address = config.GetString("listen"),
+          .tokens_file = config.GetString("tokens.file"),
+          .tls = {config.GetString("tls.cert"), config.GetString("tls.key"), config.GetString("tls.client_ca")}};
+}
+
+absl::StatusOr<Authenticator> AuthenticatorFor(const HostOptions& options) {
+  return options.tls.enabled() ? Authenticator::FromClientCertificates()
+                               : Authenticator::FromTokensFile(options.tokens_file);
+}
+
+void WriteAddressFile(const std::string& file, const std::string& address) {
+  if (file.empty()) return;
+  std::ofstream(file + ".tmp") << address << "\n";
+  std::rename((file + ".tmp").c_str(), file.c_str());
+}
+
+}  // namespace yilian::host
