@@ -5,6 +5,7 @@
 #include "yilian/common/logging.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
+#include "yilian/domain/greenchannel/emergency_case.h"
 
 namespace yilian::greenchannel {
 
@@ -213,16 +214,34 @@ absl::Status BoardWriter::ExpireHold(const DueHold& due) {
                             r.status().ToString());
     }
   }
-  // A hold nobody owns any more: expire it alone.
+  // A hold nobody owns any more, or a case that could not be re-placed: expire the hold. The
+  // case (if it still points at this hold) keeps its destination as overflow, with no bed
+  // counted for it, so its arrival does not look for a hold that is gone.
   std::unique_lock guard(LockOf(due.ward_key));
   auto row = LoadWard(due.ward_key);
   if (!row.ok()) return row.status();
   if (!HasHold(BoardOf(*row), due.hold_id)) return absl::OkStatus();
   gv1::BoardEvent e;
   e.mutable_hold_expired()->set_hold_id(due.hold_id);
-  Part part{kWard, due.ward_key, (*row)->version(), {}};
-  Add(part, dg::BoardEvents{e}, {(*row)->board().institution_id()});
-  return Commit(call, {std::move(part)}, "", [&] { guard.unlock(); }).status();
+  std::vector<Part> parts;
+  if (hold.purpose() == gv1::EMERGENCY) {
+    auto c = view_->Case(hold.subject_id());
+    if (!c.ok()) return c.status();
+    if (*c && (*c)->emergency_case().hold_id() == hold.hold_id() && (*c)->emergency_case().status() == gv1::EN_ROUTE) {
+      gv1::Placement overflow;
+      overflow.set_step(gv1::LEAD_OVERFLOW);
+      overflow.set_institution_id((*c)->emergency_case().placement().institution_id());
+      overflow.set_ward_id("emergency-overflow");
+      auto redirected = dg::RedirectCase((*c)->emergency_case(), overflow, "",
+                                         "the bed hold expired before arrival and no bed could be found again");
+      if (!redirected.ok()) return redirected.status();
+      parts.push_back({kCase, hold.subject_id(), (*c)->version(), {}});
+      Add(parts.back(), *redirected, {overflow.institution_id()});
+    }
+  }
+  parts.push_back({kWard, due.ward_key, (*row)->version(), {}});
+  Add(parts.back(), dg::BoardEvents{e}, {(*row)->board().institution_id()});
+  return Commit(call, std::move(parts), "", [&] { guard.unlock(); }).status();
 }
 
 }  // namespace yilian::greenchannel

@@ -320,6 +320,33 @@ TEST_F(GreenChannelServiceTest, AnExpiredEmergencyHoldIsReplacedAndAReferralHold
   EXPECT_EQ(Ward("loudi-1st", "general-1").held(), 0);
 }
 
+TEST_F(GreenChannelServiceTest, AnExpiredHoldThatCannotBeReplacedLeavesTheCaseInOverflowNotWaitingForABed) {
+  auto req = Request(gv1::STROKE, "zhanghe-call", "zhanghe");
+  req.mutable_location()->set_latitude(31.0);
+  req.mutable_location()->set_longitude(112.1);
+  auto c = Open(req);
+  ASSERT_EQ(c.emergency_case().placement().institution_id(), "zhanghe-city-1st");
+  for (const char* id : {"zhanghe-city-1st", "zhanghe-thc"}) {  // nowhere left to place anyone
+    registry::v1::SuspendInstitutionRequest s;
+    s.set_institution_id(id);
+    s.set_reason("drill");
+    registry::v1::InstitutionReply out;
+    ASSERT_TRUE(node_->registry.stub->SuspendInstitution(As("admin").get(), s, &out).ok());
+  }
+  node_->Sync();
+  node_->clock.Advance(absl::Minutes(61));
+  ASSERT_TRUE(WaitFor([&] { return Get(c.emergency_case().case_id()).current().version() == 2; }));
+  auto now = Get(c.emergency_case().case_id()).current();
+  EXPECT_EQ(now.emergency_case().placement().step(), gv1::LEAD_OVERFLOW);
+  EXPECT_EQ(now.emergency_case().placement().institution_id(), "zhanghe-city-1st");
+  EXPECT_TRUE(now.emergency_case().hold_id().empty());
+  EXPECT_EQ(Ward("zhanghe-city-1st", "stroke-1").held(), 0);
+  gv1::CaseReply arrived;  // arrival looks for no hold
+  ASSERT_EQ(Milestone(now, gv1::ARRIVAL, Now(), "dispatch", &arrived), StatusCode::OK);
+  EXPECT_EQ(arrived.emergency_case().status(), gv1::ARRIVED);
+  EXPECT_EQ(Ward("zhanghe-city-1st", "stroke-1").occupied(), 0);
+}
+
 TEST_F(GreenChannelServiceTest, ReferralBedRequestsTakeGeneralBedsOnlyAndFollowTheReferral) {
   node_->SetCapacity("loudi-1st", "general-1", 3, 1);
   ASSERT_OK(node_->SendReferral(Requested("q1"), "ref-q1"));
