@@ -62,6 +62,14 @@ absl::Status Fold(std::optional<State>& state, const Events& events) {
 
 bool Retry(const absl::Status& s) { return absl::IsAborted(s); }
 
+// The reply stored with an append (the first answer, on a retry).
+template <typename Reply>
+Reply FirstReply(const std::vector<eventstore::AppendResult>& results) {
+  Reply out;
+  out.ParseFromString(results.front().response);
+  return out;
+}
+
 }  // namespace
 
 std::mutex& BoardWriter::LockOf(const std::string& ward_key) const {
@@ -246,6 +254,16 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::LoadCase(const std::string& case_id,
   return **row;
 }
 
+gv1::BedHold BoardWriter::EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms) const {
+  gv1::BedHold hold;
+  hold.set_hold_id(absl::StrCat(case_id, "#", n));
+  hold.set_purpose(gv1::EMERGENCY);
+  hold.set_subject_id(case_id);
+  hold.set_placed_at_ms(now_ms);
+  hold.set_expires_at_ms(now_ms + absl::ToInt64Milliseconds(options_.emergency_hold));
+  return hold;
+}
+
 gv1::CaseReply BoardWriter::ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const {
   gv1::CaseReply r;
   *r.mutable_emergency_case() = c;
@@ -294,20 +312,13 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       Add(part, *events, {placement->institution_id()});
       auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
       if (!r.ok()) return r.status();
-      gv1::CaseReply out;
-      out.ParseFromString(r->front().response);
-      return out;
+      return FirstReply<gv1::CaseReply>(*r);
     }
     std::optional<WardGuard> guard;
     guard.emplace(&LockOf(ward_key), nullptr);
     auto row = LoadWard(ward_key);
     if (!row.ok()) return row.status();
-    gv1::BedHold hold;
-    hold.set_hold_id(desc.case_id() + "#1");
-    hold.set_purpose(gv1::EMERGENCY);
-    hold.set_subject_id(desc.case_id());
-    hold.set_placed_at_ms(now);
-    hold.set_expires_at_ms(now + absl::ToInt64Milliseconds(options_.emergency_hold));
+    const gv1::BedHold hold = EmergencyHold(desc.case_id(), 1, now);
     auto board_events = dg::PlaceHold(BoardOf(*row), hold);
     if (absl::IsFailedPrecondition(board_events.status())) {  // the bed went meanwhile: place again
       last = board_events.status();
@@ -337,9 +348,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       continue;
     }
     if (!r.ok()) return r.status();
-    gv1::CaseReply out;
-    out.ParseFromString(r->front().response);
-    return out;
+    return FirstReply<gv1::CaseReply>(*r);
   }
   return last;
 }
@@ -415,12 +424,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
         board = BoardOf(*w);
         version = *w ? (*w)->version() : 0;
       }
-      gv1::BedHold hold;
-      hold.set_hold_id(absl::StrCat(case_id, "#", row->version() + 1));
-      hold.set_purpose(gv1::EMERGENCY);
-      hold.set_subject_id(case_id);
-      hold.set_placed_at_ms(now);
-      hold.set_expires_at_ms(now + absl::ToInt64Milliseconds(options_.emergency_hold));
+      const gv1::BedHold hold = EmergencyHold(case_id, row->version() + 1, now);
       auto held = dg::PlaceHold(board, hold);
       if (absl::IsFailedPrecondition(held.status())) {
         last = held.status();
@@ -448,9 +452,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
       continue;
     }
     if (!r.ok()) return r.status();
-    gv1::CaseReply out;
-    out.ParseFromString(r->front().response);
-    return out;
+    return FirstReply<gv1::CaseReply>(*r);
   }
   return last;
 }
@@ -497,9 +499,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::CaseChange(const Call& call, const s
       result = r.status();
       continue;
     }
-    gv1::CaseReply out;
-    out.ParseFromString(r->front().response);
-    return out;
+    return FirstReply<gv1::CaseReply>(*r);
   }
   return result;
 }
@@ -558,9 +558,7 @@ absl::StatusOr<gv1::WardStatus> BoardWriter::DischargeOnce(const Call& call, con
   Add(part, *events, {req.institution_id()});
   auto r = Commit(call, {std::move(part)}, reply.SerializeAsString(), [&] { guard.reset(); });
   if (!r.ok()) return r.status();
-  gv1::WardStatus out;
-  out.ParseFromString(r->front().response);
-  return out;
+  return FirstReply<gv1::WardStatus>(*r);
 }
 
 }  // namespace yilian::greenchannel

@@ -137,6 +137,8 @@ class BoardWriter {
                                             const DecideCase& decide, const DecideHeldBed& held_bed);
   absl::StatusOr<gv1::WardStatus> DischargeOnce(const Call& call, const gv1::DischargeRequest& req);
   absl::StatusOr<gv1::CaseReply> LoadCase(const std::string& case_id, int64_t expected_version) const;
+  // The bed held for a case's n-th placement ("<case>#<n>"), for the configured time.
+  gv1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms) const;
   gv1::CaseReply ReplyOf(const gv1::EmergencyCase& c, int64_t version, int64_t hold_expires_at_ms) const;
   absl::Status ReleaseRequestHold(const Call& call, const gv1::BedRequestReply& request, const std::string& reason,
                                   bool expired);

@@ -18,6 +18,11 @@ fv1::ReferralEvent Received(absl::Time now) {
   return Make(&F::mutable_received, e);
 }
 
+absl::Status CheckReason(const std::string& reason) {
+  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  return absl::OkStatus();
+}
+
 // A bed asked for and not declined: cancelling or failing the referral releases it.
 void ReleaseBed(const fv1::Referral& r, const std::string& reason, Events& out) {
   if (r.schedule().bed_request_id().empty()) return;
@@ -26,6 +31,14 @@ void ReleaseBed(const fv1::Referral& r, const std::string& reason, Events& out) 
   e.set_referral_id(r.referral_id());
   e.set_reason(reason);
   out.push_back(Make(&F::mutable_bed_request_cancelled, e));
+}
+
+// Ends the referral with `ended` and releases a bed asked for.
+template <typename M>
+Events Ending(const fv1::Referral& r, M* (F::*field)(), const M& ended, const std::string& why) {
+  Events out{Make(field, ended)};
+  ReleaseBed(r, why, out);
+  return out;
 }
 
 }  // namespace
@@ -181,37 +194,33 @@ absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& s, Side side
 
 absl::StatusOr<Events> Cancel(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
                               absl::Time now) {
-  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender}, "cancel"); !st.ok()) return st;
   if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "cancel");
   fv1::ReferralCancelled e;
   e.set_reason(reason);
   e.set_at_ms(Ms(now));
-  Events out{Make(&F::mutable_cancelled, e)};
-  ReleaseBed(*s, "referral cancelled: " + reason, out);
-  return out;
+  return Ending(*s, &F::mutable_cancelled, e, "referral cancelled: " + reason);
 }
 
 absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
                             absl::Time now) {
-  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver, Side::kSystem}, "fail"); !st.ok()) return st;
   if (IsTerminal(s->status())) return WrongState(*s, "fail");
   fv1::ReferralFailed e;
   e.set_reason(reason);
   e.set_at_ms(Ms(now));
-  Events out{Make(&F::mutable_failed, e)};
-  ReleaseBed(*s, "referral failed: " + reason, out);
-  return out;
+  return Ending(*s, &F::mutable_failed, e, "referral failed: " + reason);
 }
 
 absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side, const std::string& to_referral_id,
                                 const std::string& to_institution_id, const std::string& reason, absl::Time now) {
   if (auto st = registry::CheckId("to_referral_id", to_referral_id); !st.ok()) return st;
   if (to_institution_id.empty()) return absl::InvalidArgumentError("to_institution_id is required");
-  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
+  if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender, Side::kReceiver, Side::kLead}, "redirect"); !st.ok()) return st;
   if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "redirect");
@@ -222,9 +231,7 @@ absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side
   e.set_to_institution_id(to_institution_id);
   e.set_reason(reason);
   e.set_at_ms(Ms(now));
-  Events out{Make(&F::mutable_redirected, e)};
-  ReleaseBed(*s, "referral redirected: " + reason, out);
-  return out;
+  return Ending(*s, &F::mutable_redirected, e, "referral redirected: " + reason);
 }
 
 }  // namespace yilian::domain::referral
