@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "absl/strings/str_cat.h"
+#include "yilian/bus/event_source.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/host/service_config.h"
 
@@ -10,9 +11,6 @@ std::vector<common::ConfigKey> ConfigSchema() {
   using common::ConfigType;
   std::vector<common::ConfigKey> keys = host::ServiceConfigKeys("greenchannel");
   std::vector<common::ConfigKey> own = {
-      {.name = "feed.registry", .default_value = "", .help = "registry's catch-up feed host:port, or @file holding it"},
-      {.name = "feed.referral", .default_value = "", .help = "referral's catch-up feed host:port, or @file holding it"},
-      {.name = "feed.token.file", .default_value = "", .help = "file with the SERVICE bearer token for the feeds", .secret = true},
       {.name = "placement.speed_kmh", .type = ConfigType::kInt, .default_value = "40",
        .help = "ambulance speed for travel-time ranking (straight line), 5..200"},
       {.name = "placement.circle_minutes", .type = ConfigType::kInt, .default_value = "30",
@@ -25,6 +23,7 @@ std::vector<common::ConfigKey> ConfigSchema() {
        .help = "how often the hold expiry timer looks for due holds"},
   };
   for (auto& k : own) keys.push_back(std::move(k));
+  for (auto& k : bus::FeedConfigKeys({"registry", "referral"})) keys.push_back(std::move(k));
   for (auto& k : bus::KafkaConfigKeys("greenchannel")) keys.push_back(std::move(k));
   return keys;
 }

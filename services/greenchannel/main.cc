@@ -1,10 +1,7 @@
 // yilian-greenchannel: wiring only. Config -> authenticator, catch-up feeds -> the stack
 // (stack.h) -> serve until SIGTERM/SIGINT.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "config.h"
 #include "stack.h"
 #include "yilian/common/logging.h"
@@ -17,15 +14,6 @@ namespace {
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "yilian-greenchannel: %s\n", s.ToString().c_str());
   return 1;
-}
-
-// "host:port", or "@file" holding it ("" when the file is not there yet).
-std::string Resolve(const std::string& value) {
-  if (value.empty() || value[0] != '@') return value;
-  std::ifstream in(value.substr(1));
-  std::stringstream text;
-  text << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(text.str()));
 }
 
 }  // namespace
@@ -51,21 +39,9 @@ int main(int argc, char** argv) {
   auto auth = host::AuthenticatorFor(host_options);
   if (!auth.ok()) return Fail(auth.status());
 
-  std::string feed_token;
-  if (const std::string f = config->GetString("feed.token.file"); !f.empty()) {
-    std::ifstream in(f);
-    std::getline(in, feed_token);
-    if (!in) return Fail(absl::InvalidArgumentError("feed.token.file: cannot read " + f));
-  }
-  std::map<std::string, bus::FeedEndpoint> feeds;
-  for (const char* source : {"registry", "referral"}) {
-    const std::string address = Resolve(config->GetString(std::string("feed.") + source));
-    if (!address.empty())
-      feeds[source] = {address, feed_token, ""};
-    else
-      common::Logger().warn("greenchannel: no catch-up feed for {}; a gap in its events waits for Kafka", source);
-  }
-  bus::GrpcEventSource feed_source(feeds);
+  auto feeds = bus::FeedEndpointsFrom(*config, {"registry", "referral"});
+  if (!feeds.ok()) return Fail(feeds.status());
+  bus::GrpcEventSource feed_source(*feeds);
 
   greenchannel::StackOptions options{.data_dir = config->GetString("data.dir"),
                                      .rebuild = config->GetBool("rebuild"),

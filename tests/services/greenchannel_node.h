@@ -12,6 +12,7 @@
 
 #include <filesystem>
 
+#include "hand_feed.h"
 #include "import.h"
 #include "registry_node.h"
 #include "stack.h"
@@ -74,19 +75,7 @@ class GreenChannelNode {
   }
 
   // Hands the registry's new events to the intake and waits until it has acted on them.
-  void Sync() {
-    std::vector<events::v1::Envelope> envs;
-    auto n = registry.journal->Read(synced_ + 1, 0, [&](const eventstore::JournalEntry& e) {
-      envs.push_back(*eventstore::ParseEnvelope(e.envelope));
-      return true;
-    });
-    if (!n.ok()) throw std::runtime_error(n.status().ToString());
-    for (auto& env : envs) {
-      if (auto s = Deliver(env); !s.ok()) throw std::runtime_error(s.ToString());
-      synced_ = env.source_sequence();
-    }
-    Drain();
-  }
+  void Sync() { feed_.Follow(*registry.journal, synced_); }
   // A referral event (BedRequested, BedRequestCancelled, ReferredPatientAdmitted) as the
   // referral service would publish it; returns what the intake projector said.
   absl::Status SendReferral(const google::protobuf::Message& payload, const std::string& referral_id) {
@@ -98,8 +87,8 @@ class GreenChannelNode {
     env.set_aggregate_type("referral");
     env.set_aggregate_id(referral_id);
     env.mutable_payload()->PackFrom(payload);
-    auto s = Deliver(env);
-    Drain();
+    auto s = feed_.Deliver(env);
+    feed_.Drain();
     return s;
   }
 
@@ -115,23 +104,12 @@ class GreenChannelNode {
     std::filesystem::create_directories(dir);
     return dir;
   }
-  absl::Status Deliver(const events::v1::Envelope& env) {
-    rocksdb::WriteBatchWithIndex wb;
-    eventstore::ProjectionBatch rows(stack->store(), &wb, eventstore::Family::kConsumed);
-    if (auto s = stack->intake_projector().Apply(env, rows); !s.ok()) return s;
-    auto w = stack->store().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
-    if (!w.ok()) return absl::InternalError(w.ToString());
-    return absl::OkStatus();
-  }
-  void Drain() {
-    stack->intake().Notify();
-    if (!testing::WaitFor([&] { return stack->intake().Pending() == 0; }, std::chrono::seconds(60)))
-      throw std::runtime_error("the intake did not drain");
-  }
-
   std::string dir_;
   WriterOptions writer_;
   std::unique_ptr<host::Authenticator> auth_;
+  testing::HandFeed feed_{[this]() -> eventstore::Store& { return stack->store(); },
+                          [this]() -> eventstore::Projector& { return stack->intake_projector(); },
+                          [this] { stack->intake().Notify(); }, [this] { return stack->intake().Pending(); }};
   int64_t synced_ = 0;
   int64_t referral_sequence_ = 0;
 };

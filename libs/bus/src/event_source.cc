@@ -2,26 +2,72 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "yilian/common/logging.h"
 #include "yilian/host/grpc_status.h"
 
 namespace yilian::bus {
 
 GrpcEventSource::GrpcEventSource(std::map<std::string, FeedEndpoint> sources, absl::Duration deadline)
     : deadline_(deadline) {
-  for (auto& [name, ep] : sources) {
-    auto creds = ep.root_certificates.empty()
-                     ? grpc::InsecureChannelCredentials()
-                     : grpc::SslCredentials(grpc::SslCredentialsOptions{ep.root_certificates, "", ""});
-    Feed feed{ep, feed::v1::EventFeed::NewStub(grpc::CreateChannel(ep.address, creds))};
-    feeds_.emplace(name, std::move(feed));
-  }
+  for (auto& [name, ep] : sources) feeds_.emplace(name, Feed{ep, nullptr});
 }
 
 absl::StatusOr<GrpcEventSource::Feed*> GrpcEventSource::FeedFor(const std::string& source) {
+  std::lock_guard lock(mu_);
   auto it = feeds_.find(source);
   if (it == feeds_.end()) return absl::FailedPreconditionError(absl::StrCat("no catch-up feed configured for ", source));
-  return &it->second;
+  Feed& feed = it->second;
+  if (!feed.stub) {
+    std::string address = feed.endpoint.address;
+    if (!address.empty() && address[0] == '@') {  // written by the source when it is up
+      std::ifstream in(address.substr(1));
+      std::stringstream text;
+      text << in.rdbuf();
+      address = std::string(absl::StripAsciiWhitespace(text.str()));
+      if (address.empty())
+        return absl::UnavailableError(absl::StrCat("the ", source, " feed's address file ", feed.endpoint.address.substr(1),
+                                                   " is not written yet"));
+    }
+    auto creds = feed.endpoint.root_certificates.empty()
+                     ? grpc::InsecureChannelCredentials()
+                     : grpc::SslCredentials(grpc::SslCredentialsOptions{feed.endpoint.root_certificates, "", ""});
+    feed.stub = feed::v1::EventFeed::NewStub(grpc::CreateChannel(address, creds));
+  }
+  return &feed;
+}
+
+std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& sources) {
+  std::vector<common::ConfigKey> keys;
+  for (const auto& s : sources)
+    keys.push_back({.name = "feed." + s, .default_value = "",
+                    .help = s + "'s catch-up feed host:port, or @file holding it (read when first needed)"});
+  keys.push_back({.name = "feed.token.file", .default_value = "",
+                  .help = "file with the SERVICE bearer token for the feeds", .secret = true});
+  return keys;
+}
+
+absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const common::Config& config,
+                                                                       const std::vector<std::string>& sources) {
+  std::string token;
+  if (const std::string f = config.GetString("feed.token.file"); !f.empty()) {
+    std::ifstream in(f);
+    std::getline(in, token);
+    if (!in) return absl::InvalidArgumentError("feed.token.file: cannot read " + f);
+  }
+  std::map<std::string, FeedEndpoint> feeds;
+  for (const auto& s : sources) {
+    const std::string address = config.GetString("feed." + s);
+    if (!address.empty())
+      feeds[s] = {address, token, ""};
+    else
+      common::Logger().warn("no catch-up feed for {}; a gap in its events waits for Kafka", s);
+  }
+  return feeds;
 }
 
 void GrpcEventSource::Prepare(const Feed& feed, grpc::ClientContext& ctx) const {

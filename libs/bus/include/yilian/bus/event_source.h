@@ -4,6 +4,8 @@
 // services over gRPC with a bearer token; tests may implement EventSource directly.
 
 #include <map>
+#include <mutex>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "yilian/common/config.h"
 #include "yilian/feed/v1/feed.grpc.pb.h"
 
 namespace yilian::bus {
@@ -31,7 +34,9 @@ class EventSource {
 };
 
 struct FeedEndpoint {
-  std::string address;  // host:port of the source service
+  // host:port of the source service, or "@file": the file the source writes its address to,
+  // read when the feed is first needed (so services may start in any order).
+  std::string address;
   std::string token;    // bearer token (a SERVICE principal), may be empty
   // TLS: PEM root certificates; empty = plaintext (embedded, loopback only).
   std::string root_certificates;
@@ -52,8 +57,17 @@ class GrpcEventSource : public EventSource {
   };
   absl::StatusOr<Feed*> FeedFor(const std::string& source);
   void Prepare(const Feed& feed, grpc::ClientContext& ctx) const;
-  std::map<std::string, Feed> feeds_;
+  std::mutex mu_;
+  std::map<std::string, Feed> feeds_;  // guarded by mu_ (stubs made on first use)
   absl::Duration deadline_;
 };
+
+// Config keys for a consumer of `sources`: feed.<source> (host:port or @file) and
+// feed.token.file (the SERVICE token the feeds are called with).
+std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& sources);
+// The configured endpoints (a source without an address is left out, with a warning).
+// INVALID_ARGUMENT when the token file cannot be read.
+absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const common::Config& config,
+                                                                       const std::vector<std::string>& sources);
 
 }  // namespace yilian::bus

@@ -1,0 +1,73 @@
+#pragma once
+// An inbox: the events a service must act on, queued durably by its BusConsumer and drained
+// by one thread. The consumer's projector (InboxProjector) first folds the event into a
+// mirror (the registry's rows, for example), then, in the same durable batch, queues the
+// events the service has to act on:
+//
+//   <prefix>/<n BE u64>   the envelope, in arrival order      <prefix>-next   next n
+//
+// The InboxWorker hands each item to the service under the idempotency key
+// "inbox/<source>/<sequence>" and deletes it only after, so a crash between the two repeats
+// nothing: an item already acted on (the key is in the journal) is skipped. UNAVAILABLE,
+// ABORTED and INTERNAL are taken as transient (the item is kept and retried); any other error
+// is logged and the item dropped. Thread-safe.
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "yilian/eventstore/journal.h"
+#include "yilian/eventstore/projection.h"
+
+namespace yilian::bus {
+
+class InboxProjector : public eventstore::Projector {
+ public:
+  // Folds an event into the service's mirror (may be empty).
+  using Mirror = std::function<absl::Status(const events::v1::Envelope&, eventstore::ProjectionBatch&)>;
+  // True: queue it. An error refuses the event (the consumer parks it).
+  using Admit = std::function<absl::StatusOr<bool>(const events::v1::Envelope&)>;
+  InboxProjector(std::string prefix, Mirror mirror, Admit admit)
+      : prefix_(std::move(prefix)), mirror_(std::move(mirror)), admit_(std::move(admit)) {}
+  absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  std::string prefix_;
+  Mirror mirror_;
+  Admit admit_;
+};
+
+class InboxWorker {
+ public:
+  // Acts on one item; `idempotency_key` and `request_hash` (the event id) go on its append.
+  using Handler = std::function<absl::Status(const events::v1::Envelope&, const std::string& idempotency_key,
+                                             const std::string& request_hash)>;
+  InboxWorker(eventstore::Store* store, const eventstore::Journal* journal, std::string prefix, std::string name,
+              Handler handler);
+  ~InboxWorker();  // finishes the item in hand, then stops
+  // Items may be waiting (call after each consumed batch).
+  void Notify();
+  // Items waiting (a scan; for tests and status).
+  int64_t Pending() const;
+
+ private:
+  void Loop();
+  absl::Status Handle(const events::v1::Envelope& env);
+
+  eventstore::Store* store_;
+  const eventstore::Journal* journal_;
+  std::string prefix_;  // "<prefix>/"
+  std::string name_;
+  Handler handler_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  bool poked_ = true;  // guarded by mu_; true: look at the inbox at start
+  std::thread thread_;
+};
+
+}  // namespace yilian::bus

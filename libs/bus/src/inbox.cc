@@ -1,0 +1,105 @@
+#include "yilian/bus/inbox.h"
+
+#include <pthread.h>
+
+#include "absl/strings/str_cat.h"
+#include "yilian/common/logging.h"
+#include "yilian/common/status_macros.h"
+
+namespace yilian::bus {
+
+using eventstore::Family;
+
+absl::Status InboxProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
+  if (mirror_) RETURN_IF_ERROR(mirror_(env, rows));
+  ASSIGN_OR_RETURN(bool queue, admit_(env));
+  if (!queue) return absl::OkStatus();
+  const std::string next_key = prefix_ + "-next";
+  ASSIGN_OR_RETURN(auto next, rows.Get(next_key));
+  const uint64_t n = next ? eventstore::DecodeU64(*next) : 1;
+  rows.Put(absl::StrCat(prefix_, "/", eventstore::EncodeU64(n)), env.SerializeAsString());
+  rows.Put(next_key, eventstore::EncodeU64(n + 1));
+  return absl::OkStatus();
+}
+
+InboxWorker::InboxWorker(eventstore::Store* store, const eventstore::Journal* journal, std::string prefix,
+                         std::string name, Handler handler)
+    : store_(store), journal_(journal), prefix_(prefix + "/"), name_(std::move(name)), handler_(std::move(handler)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+InboxWorker::~InboxWorker() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void InboxWorker::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+int64_t InboxWorker::Pending() const {
+  auto n = store_->Scan(Family::kConsumed, prefix_, "", [](std::string_view, std::string_view) { return true; });
+  return n.ok() ? *n : -1;
+}
+
+absl::Status InboxWorker::Handle(const events::v1::Envelope& env) {
+  const std::string key = absl::StrCat("inbox/", env.source_service(), "/", env.source_sequence());
+  ASSIGN_OR_RETURN(auto prior, journal_->FindIdempotent(key, env.event_id()));
+  if (prior) return absl::OkStatus();  // acted on before a crash
+  return handler_(env, key, env.event_id());
+}
+
+void InboxWorker::Loop() {
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  constexpr size_t kChunk = 256;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || poked_; });
+      if (stop_) return;
+      poked_ = false;
+    }
+    std::vector<std::pair<std::string, std::string>> items;
+    auto scanned = store_->Scan(Family::kConsumed, prefix_, "", [&](std::string_view k, std::string_view v) {
+      items.emplace_back(k, v);
+      return items.size() < kChunk;
+    });
+    if (!scanned.ok()) common::Logger().error("{}: {}", name_, scanned.status().ToString());
+    bool again = items.size() == kChunk;
+    for (const auto& [key, value] : items) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;
+      }
+      events::v1::Envelope env;
+      absl::Status s = env.ParseFromString(value) ? Handle(env) : absl::DataLossError("inbox item does not parse");
+      if (absl::IsUnavailable(s) || absl::IsAborted(s) || absl::IsInternal(s)) {
+        // Transient (disk, shutdown, a race on a version): keep the item, try again soon.
+        common::Logger().warn("{}: {} (will retry)", name_, s.ToString());
+        again = true;
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
+        break;
+      }
+      if (!s.ok())
+        common::Logger().warn("{}: {} event {} from {} #{} not acted on: {}", name_, env.event_type(), env.event_id(),
+                              env.source_service(), env.source_sequence(), s.ToString());
+      auto d = store_->db()->Delete(rocksdb::WriteOptions(), store_->cf(Family::kConsumed), key);
+      if (!d.ok()) common::Logger().error("{}: deleting an item: {}", name_, d.ToString());
+    }
+    if (again) {
+      std::lock_guard lock(mu_);
+      poked_ = true;
+    }
+  }
+}
+
+}  // namespace yilian::bus

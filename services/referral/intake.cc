@@ -1,0 +1,90 @@
+#include "intake.h"
+
+#include "absl/strings/str_cat.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/greenchannel/v1/greenchannel.pb.h"
+
+namespace yilian::referral {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+
+namespace {
+
+constexpr char kInbox[] = "ref/inbox";
+constexpr char kBedRequest[] = "bed_request";
+
+// The referral a bed request belongs to: request ids are "<referral>/bed@<ms>".
+std::string ReferralOf(const std::string& request_id) {
+  const size_t at = request_id.rfind("/bed@");
+  return at == std::string::npos ? std::string() : request_id.substr(0, at);
+}
+
+}  // namespace
+
+IntakeProjector::IntakeProjector()
+    : bus::InboxProjector(
+          kInbox,
+          [this](const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
+            return env.source_service() == "registry" ? registry_.Apply(env, rows) : absl::OkStatus();
+          },
+          [](const events::v1::Envelope& env) -> absl::StatusOr<bool> {
+            if (env.source_service() != "greenchannel" || env.aggregate_type() != kBedRequest) return false;
+            const auto& p = env.payload();
+            if (!p.Is<gv1::BedReserved>() && !p.Is<gv1::BedRequestDeclined>() && !p.Is<gv1::BedRequestReleased>())
+              return false;
+            if (ReferralOf(env.aggregate_id()).empty())
+              return absl::InvalidArgumentError(absl::StrCat("bed request id \"", env.aggregate_id(),
+                                                             "\" names no referral"));
+            return true;
+          }) {}
+
+Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer) : writer_(writer) {
+  worker_ = std::make_unique<bus::InboxWorker>(
+      store, journal, kInbox, "yl-ref-intake",
+      [this](const events::v1::Envelope& env, const std::string& key, const std::string& hash) {
+        Call call{.actor = ReferralWriter::System(), .correlation_id = env.correlation_id(), .idempotency_key = key,
+                  .request_hash = hash, .causation_id = env.event_id()};
+        return Handle(env, call);
+      });
+}
+
+absl::Status Intake::Handle(const events::v1::Envelope& env, const Call& call) {
+  const std::string& request_id = env.aggregate_id();
+  const auto& p = env.payload();
+  dr::Side system = dr::Side::kSystem;
+  ReferralWriter::Decide decide;
+  if (p.Is<gv1::BedReserved>() || p.Is<gv1::BedRequestDeclined>()) {
+    const bool reserved = p.Is<gv1::BedReserved>();
+    gv1::BedRequest req;
+    if (reserved) {
+      gv1::BedReserved e;
+      if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedReserved does not parse");
+      req = e.request();
+    } else {
+      gv1::BedRequestDeclined e;
+      if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedRequestDeclined does not parse");
+      req = e.request();
+    }
+    decide = [&, reserved, reason = req.reason()](const std::optional<fv1::Referral>& s) -> absl::StatusOr<Change> {
+      ASSIGN_OR_RETURN(auto events, dr::AnswerBed(s, system, request_id, reserved, reason, writer_->Now()));
+      return Change{.events = std::move(events)};
+    };
+  } else {
+    gv1::BedRequestReleased e;
+    if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedRequestReleased does not parse");
+    if (e.reason() != "expired") return absl::OkStatus();  // released because the referral let it go
+    decide = [&](const std::optional<fv1::Referral>& s) -> absl::StatusOr<Change> {
+      // Only a referral still waiting on this very bed fails; otherwise nothing changes.
+      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return Change{};
+      ASSIGN_OR_RETURN(auto events, dr::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived",
+                                             writer_->Now()));
+      return Change{.events = std::move(events)};
+    };
+  }
+  auto r = writer_->Command(call, ReferralOf(request_id), 0, decide);
+  if (absl::IsNotFound(r.status()))  // an answer for a referral this service never had
+    return absl::NotFoundError(absl::StrCat("bed answer for unknown referral ", ReferralOf(request_id)));
+  return r.status();
+}
+
+}  // namespace yilian::referral

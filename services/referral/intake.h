@@ -1,0 +1,36 @@
+#pragma once
+// What the referral service takes from the bus, over a bus::Inbox: the BusConsumer folds
+// registry events into the registry mirror ("registry/" in the `consumed` family) and queues
+// in "ref/inbox" the bed board's answers to this service's bed requests (BedReserved,
+// BedRequestDeclined, BedRequestReleased on aggregate "bed_request"). The Intake drains them
+// into the referral: reserved -> SCHEDULED, declined -> back to ACCEPTED with the reason, a
+// hold that lapsed before the patient arrived -> FAILED. Thread-safe.
+
+#include <memory>
+
+#include "writer.h"
+#include "yilian/bus/inbox.h"
+
+namespace yilian::referral {
+
+class IntakeProjector : public bus::InboxProjector {
+ public:
+  IntakeProjector();
+
+ private:
+  registry_model::RegistryProjector registry_{"registry/"};
+};
+
+class Intake {
+ public:
+  Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer);
+  void Notify() { worker_->Notify(); }
+  int64_t Pending() const { return worker_->Pending(); }
+
+ private:
+  absl::Status Handle(const events::v1::Envelope& env, const Call& call);
+  ReferralWriter* writer_;
+  std::unique_ptr<bus::InboxWorker> worker_;  // last: stops first
+};
+
+}  // namespace yilian::referral

@@ -1,0 +1,371 @@
+#include "referral_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "timeline.h"
+#include "yilian/common/sha256.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/host/grpc_status.h"
+
+namespace yilian::referral {
+
+using common::Role;
+using host::CorrelationId;
+using host::ToGrpcStatus;
+using Side = dr::Side;
+using State = std::optional<fv1::Referral>;
+
+namespace {
+
+Change Just(dr::Events events) { return Change{.events = std::move(events)}; }
+
+}  // namespace
+
+absl::StatusOr<common::Principal> ReferralService::Caller(const grpc::ServerContext& ctx) const {
+  ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
+  if (who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
+    return absl::PermissionDeniedError(absl::StrCat("referrals are worked by CLINICIAN or REFERRAL_OFFICE principals; \"",
+                                                    who.subject, "\" is ", common::RoleName(who.role)));
+  if (who.institution_id.empty())
+    return absl::PermissionDeniedError(absl::StrCat("\"", who.subject, "\" acts for no institution"));
+  return who;
+}
+
+absl::StatusOr<Call> ReferralService::CallOf(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
+                                             const std::string& request_id) const {
+  ASSIGN_OR_RETURN(auto who, Caller(ctx));
+  if (request_id.empty() || request_id.size() > 128)
+    return absl::InvalidArgumentError("request_id (the idempotency key) is required, 1..128 characters");
+  Call call;
+  call.idempotency_key = absl::StrCat("referral/", who.subject, std::string(1, '\0'), request_id);
+  call.request_hash = eventstore::RequestFingerprint(req);
+  call.actor = std::move(who);
+  call.correlation_id = CorrelationId(ctx);
+  return call;
+}
+
+absl::StatusOr<Side> ReferralService::SideOf(const common::Principal& who, const fv1::Referral& r) const {
+  if (who.institution_id == r.sender_institution_id()) return Side::kSender;
+  if (who.institution_id == r.receiver_institution_id()) return Side::kReceiver;
+  for (const auto& member : {r.sender_institution_id(), r.receiver_institution_id()})
+    for (const auto& cid : directory_->ConsortiaOf(member)) {
+      auto c = directory_->FindConsortium(cid);
+      if (c && c->lead_institution_id() == who.institution_id) return Side::kLead;
+    }
+  return absl::PermissionDeniedError(
+      absl::StrCat(who.institution_id, " is neither sender, receiver nor lead of referral ", r.referral_id()));
+}
+
+void ReferralService::Decorate(fv1::ReferralReply& reply) const {
+  reply.clear_exam_recognition();
+  reply.clear_allowed_actions();
+  for (auto& e : dr::RecogniseExams(reply.referral(), *directory_, writer_->Now()))
+    *reply.add_exam_recognition() = std::move(e);
+  for (auto& a : dr::AllowedActions(reply.referral().status())) reply.add_allowed_actions(std::move(a));
+}
+
+grpc::Status ReferralService::Command(grpc::ServerContext* ctx, const google::protobuf::Message& req,
+                                      const std::string& referral_id, int64_t expected_version,
+                                      const std::string& request_id, const Act& act, fv1::ReferralReply* out) {
+  auto call = CallOf(*ctx, req, request_id);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (referral_id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("referral_id is required"));
+  auto reply = writer_->Command(*call, referral_id, expected_version, [&](const State& s) -> absl::StatusOr<Change> {
+    if (!s) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+    ASSIGN_OR_RETURN(Side side, SideOf(call->actor, *s));
+    return act(s, side);
+  });
+  if (!reply.ok()) return ToGrpcStatus(reply.status());
+  *out = std::move(*reply);
+  Decorate(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralService::Submit(grpc::ServerContext* ctx, const fv1::SubmitReferralRequest* req,
+                                     fv1::ReferralReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id());
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  fv1::Referral draft = req->referral();
+  if (draft.sender_institution_id().empty()) draft.set_sender_institution_id(call->actor.institution_id);
+  if (draft.sender_institution_id() != call->actor.institution_id)
+    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
+        call->actor.subject, " acts for ", call->actor.institution_id, ", not for ", draft.sender_institution_id())));
+  if (draft.sender_clinician().empty()) draft.set_sender_clinician(call->actor.subject);
+  if (draft.referral_id().empty()) draft.set_referral_id("ref-" + common::Sha256Hex(call->idempotency_key).substr(0, 20));
+  auto reply = writer_->Command(*call, draft.referral_id(), 0, [&](const State& s) -> absl::StatusOr<Change> {
+    ASSIGN_OR_RETURN(auto events, dr::Submit(s, draft, *directory_, writer_->Now(), deadlines_));
+    return Just(std::move(events));
+  });
+  if (!reply.ok()) return ToGrpcStatus(reply.status());
+  *out = std::move(*reply);
+  Decorate(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralService::Acknowledge(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
+                                          fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::Acknowledge(s, side, writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+grpc::Status ReferralService::Accept(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
+                                     fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::Accept(s, side, writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+grpc::Status ReferralService::Reject(grpc::ServerContext* ctx, const fv1::RejectReferralRequest* req,
+                                     fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::Reject(s, side, req->reason_code(), req->advice(), writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+grpc::Status ReferralService::RequestInformation(grpc::ServerContext* ctx, const fv1::RequestInformationRequest* req,
+                                                 fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::RequestInformation(s, side, req->question(), writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+grpc::Status ReferralService::SupplyInformation(grpc::ServerContext* ctx, const fv1::SupplyInformationRequest* req,
+                                                fv1::ReferralReply* out) {
+  std::vector<fv1::ExamResultRef> results(req->exam_results().begin(), req->exam_results().end());
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::SupplyInformation(s, side, req->answer(), results, writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+absl::StatusOr<Change> ReferralService::BookSession(const fv1::Referral& r, Side side, const std::string& session_id) {
+  ASSIGN_OR_RETURN(auto session, directory_->view().Session(session_id));
+  if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", session_id));
+  const auto& desc = session->session();
+  fv1::Schedule schedule;
+  schedule.set_kind(fv1::EXPERT_OUTPATIENT);
+  schedule.set_session_id(session_id);
+  schedule.set_at_ms(absl::ToUnixMillis(dr::SessionStart(desc)));
+  const absl::Time now = writer_->Now();
+  ASSIGN_OR_RETURN(auto events, dr::ScheduleAppointment(r, side, schedule, now));  // side and state first
+  Change change;
+  ASSIGN_OR_RETURN(auto bookings, writer_->LockSession(session_id, change));
+  const bool resident = directory_->SignedResident(r.patient().value(), r.sender_institution_id());
+  ASSIGN_OR_RETURN(auto booked, dr::BookSlot(desc, bookings, r, resident, now, slots_));
+  events[0].mutable_scheduled()->mutable_schedule()->set_reserved_slot(booked.booked().booking().reserved());
+  change.events = std::move(events);
+  change.also.push_back(ReferralWriter::SessionAppend(bookings, {booked}));
+  return change;
+}
+
+grpc::Status ReferralService::Schedule(grpc::ServerContext* ctx, const fv1::ScheduleReferralRequest* req,
+                                       fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   const absl::Time now = writer_->Now();
+                   switch (req->what_case()) {
+                     case fv1::ScheduleReferralRequest::kSessionId: return BookSession(*s, side, req->session_id());
+                     case fv1::ScheduleReferralRequest::kBed: {
+                       ASSIGN_OR_RETURN(auto e, dr::RequestBed(s, side, req->bed().ward_kind(),
+                                                               absl::FromUnixMillis(req->bed().planned_admission_ms()),
+                                                               now));
+                       return Just(std::move(e));
+                     }
+                     case fv1::ScheduleReferralRequest::kAppointmentAtMs: {
+                       const auto kind = s->requested_service();
+                       if (kind != fv1::EXAMINATION && kind != fv1::TELE_CONSULTATION)
+                         return absl::InvalidArgumentError(
+                             "an appointment time schedules an examination or tele-consultation; expert "
+                             "outpatient referrals book a session_id, inpatient ones ask a bed");
+                       if (req->appointment_at_ms() <= absl::ToUnixMillis(now))
+                         return absl::InvalidArgumentError("the appointment must be in the future");
+                       fv1::Schedule schedule;
+                       schedule.set_kind(kind);
+                       schedule.set_at_ms(req->appointment_at_ms());
+                       ASSIGN_OR_RETURN(auto e, dr::ScheduleAppointment(s, side, schedule, now));
+                       return Just(std::move(e));
+                     }
+                     default:
+                       return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
+                   }
+                 }, out);
+}
+
+grpc::Status ReferralService::RecordArrival(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
+                                            fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto e, dr::RecordArrival(s, side, writer_->Now()));
+                   return Just(std::move(e));
+                 }, out);
+}
+
+grpc::Status ReferralService::Complete(grpc::ServerContext* ctx, const fv1::CompleteReferralRequest* req,
+                                       fv1::ReferralReply* out) {
+  auto caller = Caller(*ctx);
+  const std::string subject = caller.ok() ? caller->subject : "";
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   const absl::Time now = writer_->Now();
+                   Change change;
+                   std::string down_id;
+                   if (req->has_downward()) {
+                     RETURN_IF_ERROR(dr::Complete(s, side, req->outcome_summary(), "", now).status());  // checks first
+                     fv1::Referral d = req->downward();
+                     down_id = s->referral_id() + ".down";
+                     d.set_referral_id(down_id);
+                     d.set_direction(fv1::DOWNWARD);
+                     d.set_sender_institution_id(s->receiver_institution_id());
+                     d.set_sender_clinician(subject);
+                     *d.mutable_patient() = s->patient();
+                     d.set_linked_from(s->referral_id());
+                     if (d.priority() == fv1::PRIORITY_UNSPECIFIED) d.set_priority(fv1::ROUTINE);
+                     if (d.reason().empty()) d.set_reason(absl::StrCat("continuing care after referral ", s->referral_id()));
+                     if (d.diagnosis_codes().empty()) *d.mutable_diagnosis_codes() = s->diagnosis_codes();
+                     auto events = dr::Submit(std::nullopt, d, *directory_, now, deadlines_);
+                     if (!events.ok())
+                       return absl::Status(events.status().code(),
+                                           absl::StrCat("downward referral: ", events.status().message()));
+                     ReferralWriter::AddReferral(*events, change);
+                   }
+                   ASSIGN_OR_RETURN(change.events, dr::Complete(s, side, req->outcome_summary(), down_id, now));
+                   return change;
+                 }, out);
+}
+
+grpc::Status ReferralService::Cancel(grpc::ServerContext* ctx, const fv1::CancelReferralRequest* req,
+                                     fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+                 [&](const State& s, Side side) -> absl::StatusOr<Change> {
+                   ASSIGN_OR_RETURN(auto events, dr::Cancel(s, side, req->reason(), writer_->Now()));
+                   Change change;
+                   RETURN_IF_ERROR(writer_->ReleaseSlot(*s, "referral cancelled: " + req->reason(), change));
+                   change.events = std::move(events);
+                   return change;
+                 }, out);
+}
+
+grpc::Status ReferralService::Redirect(grpc::ServerContext* ctx, const fv1::RedirectReferralRequest* req,
+                                       fv1::ReferralReply* out) {
+  fv1::ReferralReply ended;
+  auto status = Command(
+      ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
+      [&](const State& s, Side side) -> absl::StatusOr<Change> {
+        const absl::Time now = writer_->Now();
+        if (req->to_institution_id().empty() == (req->to_capability() == registry::v1::CAPABILITY_UNSPECIFIED))
+          return absl::InvalidArgumentError("redirect to one of to_institution_id or to_capability");
+        fv1::Referral d = *s;  // the same request, to another receiver
+        d.clear_status();
+        d.clear_submitted_at_ms();
+        d.clear_respond_by_ms();
+        d.clear_schedule_by_ms();
+        d.clear_escalation_level();
+        d.clear_schedule();
+        d.clear_status_reason();
+        d.clear_advice();
+        d.clear_outcome_summary();
+        d.clear_linked_to();
+        d.clear_routing();
+        d.set_referral_id(s->referral_id() + ".redir");
+        d.set_linked_from(s->referral_id());
+        d.set_receiver_institution_id(req->to_institution_id());
+        if (req->to_capability() != registry::v1::CAPABILITY_UNSPECIFIED)
+          d.mutable_routing()->set_capability(req->to_capability());
+        auto next = dr::Submit(std::nullopt, d, *directory_, now, deadlines_);
+        if (!next.ok())
+          return absl::Status(next.status().code(), absl::StrCat("redirected referral: ", next.status().message()));
+        const std::string to = (*next)[0].submitted().referral().receiver_institution_id();
+        ASSIGN_OR_RETURN(auto events, dr::Redirect(s, side, d.referral_id(), to, req->reason(), now));
+        Change change;
+        RETURN_IF_ERROR(writer_->ReleaseSlot(*s, "referral redirected: " + req->reason(), change));
+        ReferralWriter::AddReferral(*next, change);
+        change.events = std::move(events);
+        return change;
+      },
+      &ended);
+  if (!status.ok()) return status;
+  auto row = view_->Referral(ended.referral().linked_to());
+  if (!row.ok()) return ToGrpcStatus(row.status());
+  if (!*row) return ToGrpcStatus(absl::InternalError("the redirected referral is not in the projection"));
+  *out = std::move(**row);
+  Decorate(*out);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralService::GetReferral(grpc::ServerContext* ctx, const fv1::GetReferralRequest* req,
+                                          fv1::GetReferralResponse* out) {
+  auto who = Caller(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  auto row = view_->Referral(req->referral_id());
+  if (!row.ok()) return ToGrpcStatus(row.status());
+  if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no referral ", req->referral_id())));
+  if (auto side = SideOf(*who, (*row)->referral()); !side.ok()) return ToGrpcStatus(side.status());
+  *out->mutable_referral() = std::move(**row);
+  Decorate(*out->mutable_referral());
+  auto timeline = Timeline(*journal_, req->referral_id());
+  if (!timeline.ok()) return ToGrpcStatus(timeline.status());
+  for (auto& e : *timeline) *out->add_timeline() = std::move(e);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralService::List(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req, const char* list,
+                                   fv1::ListWorklistResponse* out) {
+  auto who = Caller(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  const std::string inst = req->institution_id().empty() ? who->institution_id : req->institution_id();
+  if (inst != who->institution_id)
+    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(who->subject, " may list only ", who->institution_id)));
+  if (!fv1::Status_IsValid(req->status())) return ToGrpcStatus(absl::InvalidArgumentError("unknown status"));
+  auto page = view_->Worklist(list, inst, req->status(), req->page());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  *out = std::move(*page);
+  for (auto& r : *out->mutable_referrals()) Decorate(r);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralService::ListIncoming(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req,
+                                           fv1::ListWorklistResponse* out) {
+  return List(ctx, req, "in", out);
+}
+
+grpc::Status ReferralService::ListOutgoing(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req,
+                                           fv1::ListWorklistResponse* out) {
+  return List(ctx, req, "out", out);
+}
+
+grpc::Status ReferralService::ListAvailableSlots(grpc::ServerContext* ctx, const fv1::ListAvailableSlotsRequest* req,
+                                                 fv1::ListAvailableSlotsResponse* out) {
+  auto who = Caller(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  if (req->host_institution_id().empty())
+    return ToGrpcStatus(absl::InvalidArgumentError("host_institution_id is required"));
+  registry::v1::ListExpertSessionsRequest q;
+  q.set_institution_id(req->host_institution_id());
+  q.set_from_date(req->from_date());
+  q.set_to_date(req->to_date());
+  *q.mutable_page() = req->page();
+  auto sessions = directory_->view().ListSessions(q);
+  if (!sessions.ok()) return ToGrpcStatus(sessions.status());
+  const bool resident = directory_->SignedResident(req->patient().value(), who->institution_id);
+  const absl::Time now = writer_->Now();
+  for (const auto& s : sessions->sessions()) {
+    auto bookings = view_->Bookings(s.session().session_id());
+    if (!bookings.ok()) return ToGrpcStatus(bookings.status());
+    auto* a = out->add_sessions();
+    *a->mutable_session() = s.session();
+    *a->mutable_availability() = dr::Availability(s.session(), *bookings, who->institution_id, resident, now, slots_);
+  }
+  *out->mutable_page() = sessions->page();
+  return grpc::Status::OK;
+}
+
+}  // namespace yilian::referral

@@ -1,0 +1,128 @@
+#include "writer.h"
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "yilian/common/oneof_event.h"
+#include "yilian/common/status_macros.h"
+
+namespace yilian::referral {
+
+events::v1::Envelope ReferralEnvelope(const fv1::ReferralEvent& event, const fv1::Referral& after) {
+  events::v1::Envelope env = common::EnvelopeOf(event);
+  *env.mutable_patient() = after.patient();
+  env.add_institution_ids(after.sender_institution_id());
+  env.add_institution_ids(after.receiver_institution_id());
+  return env;
+}
+
+std::mutex& ReferralWriter::Stripe(std::array<std::mutex, 64>& locks, const std::string& id) {
+  return locks[absl::HashOf(id) % locks.size()];
+}
+
+absl::StatusOr<std::optional<fv1::ReferralReply>> ReferralWriter::Prior(const Call& call) const {
+  if (call.idempotency_key.empty()) return std::nullopt;
+  ASSIGN_OR_RETURN(auto prior, journal_->FindIdempotent(call.idempotency_key, call.request_hash));
+  if (!prior) return std::nullopt;
+  fv1::ReferralReply reply;
+  if (!reply.ParseFromString(prior->response)) return absl::DataLossError("stored reply does not parse");
+  return reply;
+}
+
+absl::StatusOr<fv1::SessionBookings> ReferralWriter::LockSession(const std::string& session_id, Change& change) {
+  change.locks.emplace_back(Stripe(session_locks_, session_id));
+  return view_->Bookings(session_id);
+}
+
+eventstore::AppendRequest ReferralWriter::SessionAppend(const fv1::SessionBookings& bookings,
+                                                        const std::vector<fv1::SessionEvent>& events) {
+  eventstore::AppendRequest req;
+  req.aggregate_type = dr::kExpertSession;
+  req.aggregate_id = bookings.session_id();
+  req.expected_version = bookings.version() == 0 ? eventstore::kNoStream : bookings.version();
+  for (const auto& e : events) {
+    auto env = common::EnvelopeOf(e);
+    const auto& k = e.has_booked() ? e.booked().booking().institution_id() : std::string();
+    if (!k.empty()) env.add_institution_ids(k);
+    req.events.push_back(std::move(env));
+  }
+  return req;
+}
+
+absl::Status ReferralWriter::ReleaseSlot(const fv1::Referral& r, const std::string& reason, Change& change) {
+  if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT || r.schedule().session_id().empty())
+    return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto bookings, LockSession(r.schedule().session_id(), change));
+  auto e = dr::ReleaseSlot(bookings, r.referral_id(), reason, Now());
+  if (e) change.also.push_back(SessionAppend(bookings, {*e}));
+  return absl::OkStatus();
+}
+
+void ReferralWriter::AddReferral(const dr::Events& events, Change& change) {
+  std::optional<fv1::Referral> next;
+  eventstore::AppendRequest req;
+  req.aggregate_type = dr::kReferral;
+  req.expected_version = eventstore::kNoStream;
+  for (const auto& e : events) {
+    if (!dr::Evolve(next, e).ok()) continue;  // the core's own events fold
+    req.aggregate_id = next->referral_id();
+    req.events.push_back(ReferralEnvelope(e, *next));
+  }
+  change.also.push_back(std::move(req));
+}
+
+absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, const std::string& referral_id,
+                                                           int64_t expected_version, const Decide& decide) {
+  if (expected_version < 0) return absl::InvalidArgumentError("expected_version must not be negative");
+  ASSIGN_OR_RETURN(auto prior, Prior(call));
+  if (prior) return *prior;
+  std::unique_lock lock(Stripe(referral_locks_, referral_id));
+  ASSIGN_OR_RETURN(prior, Prior(call));  // a concurrent retry of the same call finished meanwhile
+  if (prior) return *prior;
+  ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
+  std::optional<fv1::Referral> state;
+  int64_t version = 0;
+  if (row) {
+    state = row->referral();
+    version = row->version();
+  }
+  if (expected_version > 0 && expected_version != version)
+    return absl::AbortedError(absl::StrCat("referral ", referral_id, " is at version ", version, ", not ",
+                                           expected_version, "; re-read and retry"));
+  ASSIGN_OR_RETURN(Change change, decide(state));
+  if (change.events.empty() && change.also.empty()) {
+    if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+    return *row;
+  }
+  eventstore::AppendRequest req;
+  req.aggregate_type = dr::kReferral;
+  req.aggregate_id = referral_id;
+  req.expected_version = version == 0 ? eventstore::kNoStream : version;
+  std::optional<fv1::Referral> next = state;
+  for (const auto& e : change.events) {
+    if (auto s = dr::Evolve(next, e); !s.ok()) return absl::InternalError(s.ToString());
+    req.events.push_back(ReferralEnvelope(e, *next));
+  }
+  fv1::ReferralReply reply;
+  if (next) *reply.mutable_referral() = *next;
+  reply.set_version(version + static_cast<int64_t>(change.events.size()));
+  std::vector<eventstore::AppendRequest> requests;
+  requests.push_back(std::move(req));
+  for (auto& more : change.also) requests.push_back(std::move(more));
+  for (auto& r : requests) {
+    r.actor = call.actor;
+    r.correlation_id = call.correlation_id;
+    r.causation_id = call.causation_id;
+  }
+  requests[0].idempotency_key = call.idempotency_key;
+  requests[0].request_hash = call.request_hash;
+  requests[0].response = reply.SerializeAsString();
+  if (requests[0].events.empty()) {  // only other aggregates change (cannot happen with the core's decisions)
+    return absl::InternalError("a referral command changed other aggregates only");
+  }
+  ASSIGN_OR_RETURN(auto results, journal_->AppendTransaction(std::move(requests)));
+  fv1::ReferralReply out;
+  if (!out.ParseFromString(results[0].response)) return absl::DataLossError("stored reply does not parse");
+  return out;
+}
+
+}  // namespace yilian::referral

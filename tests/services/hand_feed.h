@@ -1,0 +1,59 @@
+#pragma once
+// What a BusConsumer does, done by hand for in-process tests without Kafka: envelopes are
+// applied to a service's consumer projector (its `consumed` family) in one write, then the
+// service's inbox is poked and waited on until it has acted on everything.
+
+#include <functional>
+#include <stdexcept>
+
+#include "yilian/eventstore/journal.h"
+#include "yilian/eventstore/projection.h"
+#include "yilian/testing/wait.h"
+
+namespace yilian::testing {
+
+class HandFeed {
+ public:
+  HandFeed(std::function<eventstore::Store&()> store, std::function<eventstore::Projector&()> projector,
+           std::function<void()> notify, std::function<int64_t()> pending)
+      : store_(std::move(store)), projector_(std::move(projector)), notify_(std::move(notify)),
+        pending_(std::move(pending)) {}
+
+  // Applies one envelope; returns what the projector said (a refusal is what would be parked).
+  absl::Status Deliver(const events::v1::Envelope& env) {
+    rocksdb::WriteBatchWithIndex wb;
+    eventstore::ProjectionBatch rows(store_(), &wb, eventstore::Family::kConsumed);
+    if (auto s = projector_().Apply(env, rows); !s.ok()) return s;
+    auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
+    if (!w.ok()) return absl::InternalError(w.ToString());
+    return absl::OkStatus();
+  }
+  // Delivers `source`'s journal entries after the last one delivered, then drains.
+  void Follow(const eventstore::Journal& source, int64_t& delivered) {
+    std::vector<events::v1::Envelope> envs;
+    auto n = source.Read(delivered + 1, 0, [&](const eventstore::JournalEntry& e) {
+      envs.push_back(*eventstore::ParseEnvelope(e.envelope));
+      return true;
+    });
+    if (!n.ok()) throw std::runtime_error(n.status().ToString());
+    for (auto& env : envs) {
+      if (auto s = Deliver(env); !s.ok()) throw std::runtime_error(s.ToString());
+      delivered = env.source_sequence();
+    }
+    Drain();
+  }
+  // Pokes the inbox and waits until it is empty.
+  void Drain() {
+    notify_();
+    if (!WaitFor([&] { return pending_() == 0; }, std::chrono::seconds(60)))
+      throw std::runtime_error("the inbox did not drain");
+  }
+
+ private:
+  std::function<eventstore::Store&()> store_;
+  std::function<eventstore::Projector&()> projector_;
+  std::function<void()> notify_;
+  std::function<int64_t()> pending_;
+};
+
+}  // namespace yilian::testing
