@@ -13,59 +13,20 @@
 #include <cstring>
 #include <thread>
 
+#include "bench_util.h"
 #include "greenchannel_node.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "yilian/common/logging.h"
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
-using SteadyClock = std::chrono::steady_clock;
+using bench::Figures;
+using bench::Percentile;
+using bench::Run;
+using bench::SteadyClock;
 namespace gv1 = ::yilian::greenchannel::v1;
 
 namespace {
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-  return v[i];
-}
-
-struct Figures {
-  double per_second = 0, p50 = 0, p99 = 0, p999 = 0, max = 0;
-  int errors = 0;
-};
-
-// Runs `calls` calls of `one(thread, i)` on `threads` threads, each followed by the untimed
-// `after(thread, i)`; latencies in ms.
-template <typename Fn, typename After>
-Figures Run(int threads, int calls, Fn one, After after) {
-  std::vector<std::vector<double>> lat(threads);
-  std::atomic<int> next{0}, errors{0};
-  const auto start = SteadyClock::now();
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (int i; (i = next.fetch_add(1)) < calls;) {
-        const auto t0 = SteadyClock::now();
-        if (!one(t, i)) errors.fetch_add(1);
-        lat[t].push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
-        after(t, i);
-      }
-    });
-  for (auto& th : pool) th.join();
-  const double secs = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  Figures f;
-  f.per_second = calls / secs;
-  f.errors = errors;
-  f.p50 = Percentile(all, 0.50);
-  f.p99 = Percentile(all, 0.99);
-  f.p999 = Percentile(all, 0.999);
-  f.max = *std::max_element(all.begin(), all.end());
-  return f;
-}
 
 // Patients spread over the four regions of the sample, with conditions that need different
 // ward kinds, so placements land on a dozen wards as they would in a province.

@@ -65,6 +65,8 @@ for svc in registry referral greenchannel audit; do
   rm -f "$HOME_DIR/$svc.addr"
   extra=()  # consumers reach the owners' catch-up feeds through their address files
   case $svc in
+    referral) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.greenchannel="@$HOME_DIR/greenchannel.addr"
+                     --feed.token.file="$HOME_DIR/service.token") ;;
     greenchannel) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac

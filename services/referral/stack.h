@@ -49,6 +49,7 @@ class ReferralStack {
   IntakeProjector& intake_projector() { return intake_projector_; }
   bus::BusConsumer* consumer() { return consumer_.get(); }
   DeadlineTimer& timers() { return *timers_; }
+  const MirrorDirectory& directory() const { return *directory_; }
 
  private:
   ReferralStack() = default;

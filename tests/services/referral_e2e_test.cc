@@ -1,0 +1,160 @@
+// The referral workflow end to end, through the embedded Kafka broker: the registry
+// publishes the sample consortia; the referral service and the green channel's bed board
+// follow it and each other. An upward referral from a township health centre of the Loudi
+// alliance to the lead hospital is accepted, scheduled with an inpatient bed (BedRequested
+// -> the board reserves -> BedReserved -> SCHEDULED), the patient arrives (the hold becomes
+// an admission on the board), and the referral completes with a downward referral to the
+// patient's community centre.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "bus_fixture.h"
+#include "import.h"
+#include "registry_node.h"
+#include "yilian/bus/embedded_broker.h"
+#include "yilian/testing/grpc_matchers.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/temp_dir.h"
+#include "yilian/testing/wait.h"
+
+// Both services' stacks: their headers share the name stack.h, so each comes by its path.
+#include "../../services/greenchannel/stack.h"
+#include "../../services/referral/stack.h"
+
+namespace yilian {
+namespace {
+
+namespace fv1 = ::yilian::referral::v1;
+namespace gv1 = ::yilian::greenchannel::v1;
+namespace rv1 = ::yilian::registry::v1;
+using testing::WaitFor;
+
+std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return registry::RegistryNode::As(token); }
+
+TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, bus::EmbeddedBroker::Start({}));
+  auto kafka = [&](const char* client) {
+    return bus::KafkaSettings{broker->bootstrap(), client, {{"session.timeout.ms", "6000"}}};
+  };
+  std::filesystem::create_directories(dir.Sub("registry"));
+  registry::RegistryNode registry(dir.Sub("registry") + "/db");
+  ASSERT_OK_AND_ASSIGN(auto registry_relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
+                                                                    {.kafka = {broker->bootstrap(), "registry", {}}}));
+  ASSERT_OK_AND_ASSIGN(auto plan, registry::ParseImportFile(YILIAN_SAMPLE_FILE));
+  ASSERT_OK(registry::Import(*registry.stub, "admin", plan).status());
+  rv1::EnrolResidentRequest enrol;  // the patient's family doctor is at the mining community centre
+  enrol.mutable_resident()->mutable_patient()->set_value("pt-e2e-41c7");
+  enrol.mutable_resident()->set_family_doctor_institution_id("qiaotouhe-mining-chc");
+  enrol.mutable_resident()->set_team("team-2");
+  enrol.mutable_resident()->mutable_signed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 86400 * 30);
+  enrol.set_request_id("enrol-e2e");
+  rv1::ResidentReply resident;
+  ASSERT_GRPC(registry.stub->EnrolResident(As("admin").get(), enrol, &resident), OK);
+
+  auto auth = host::Authenticator::FromTokens({
+      {"qiaotouhe-doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
+      {"loudi-doc", {"dr.zhang", "loudi-1st", common::Role::ROLE_CLINICIAN}},
+      {"mining-doc", {"dr.wu", "qiaotouhe-mining-chc", common::Role::ROLE_CLINICIAN}},
+      {"service", {"service", "", common::Role::ROLE_SERVICE}},
+  });
+  testing::SwitchableEventSource feed;
+  ASSERT_OK_AND_ASSIGN(auto gc, greenchannel::GreenChannelStack::Start(
+                                    {.data_dir = dir.Sub("greenchannel"), .kafka = kafka("greenchannel"),
+                                     .feed = &feed, .auth = &auth}));
+  ASSERT_OK_AND_ASSIGN(auto ref, referral::ReferralStack::Start({.data_dir = dir.Sub("referral"),
+                                                                  .kafka = kafka("referral"), .feed = &feed,
+                                                                  .auth = &auth}));
+  feed.Set("greenchannel", gc->address());
+  feed.Set("referral", ref->address());
+  ASSERT_TRUE(WaitFor([&] { return ref->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
+  ASSERT_TRUE(WaitFor([&] { return gc->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
+
+  auto stub = fv1::Referrals::NewStub(grpc::CreateChannel(ref->address(), grpc::InsecureChannelCredentials()));
+  fv1::SubmitReferralRequest submit;
+  auto* draft = submit.mutable_referral();
+  draft->set_direction(fv1::UPWARD);
+  draft->mutable_routing()->set_capability(rv1::STROKE_CENTRE);  // routed: the lead hospital first
+  draft->mutable_patient()->set_value("pt-e2e-41c7");
+  draft->set_reason("left-sided weakness for 2 days; needs stroke unit work-up");
+  draft->add_diagnosis_codes("I63.9");
+  draft->set_priority(fv1::URGENT);
+  draft->set_requested_service(fv1::INPATIENT_BED);
+  submit.set_request_id("e2e-submit");
+  fv1::ReferralReply r;
+  ASSERT_GRPC(stub->Submit(As("qiaotouhe-doc").get(), submit, &r), OK);
+  EXPECT_EQ(r.referral().receiver_institution_id(), "loudi-1st");
+  EXPECT_NE(r.referral().routing().reason().find("lead hospital"), std::string::npos);
+  const std::string id = r.referral().referral_id();
+
+  fv1::ReferralActionRequest accept;
+  accept.set_referral_id(id);
+  accept.set_expected_version(r.version());
+  accept.set_request_id("e2e-accept");
+  ASSERT_GRPC(stub->Accept(As("loudi-doc").get(), accept, &r), OK);
+  fv1::ScheduleReferralRequest bed;
+  bed.set_referral_id(id);
+  bed.set_expected_version(r.version());
+  bed.set_request_id("e2e-bed");
+  bed.mutable_bed()->set_ward_kind(rv1::WARD_STROKE_UNIT);
+  bed.mutable_bed()->set_planned_admission_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(3)));
+  ASSERT_GRPC(stub->Schedule(As("loudi-doc").get(), bed, &r), OK);
+  const std::string request_id = r.referral().schedule().bed_request_id();
+  ASSERT_FALSE(request_id.empty());
+
+  // The board reserves a bed, and its answer comes back over the broker.
+  auto row = [&] { return **ref->view().Referral(id); };
+  ASSERT_TRUE(WaitFor([&] { return row().referral().status() == fv1::SCHEDULED; }, std::chrono::seconds(180)));
+  EXPECT_TRUE(row().referral().schedule().bed_reserved());
+  auto held = [&](gv1::BedRequestStatus want) {
+    auto q = gc->view().Request(request_id);
+    return q.ok() && *q && (*q)->request().status() == want;
+  };
+  ASSERT_TRUE(held(gv1::RESERVED));
+  EXPECT_EQ((**gc->view().Request(request_id)).request().ward_id(), "stroke-1");
+
+  fv1::ReferralActionRequest arrive;
+  arrive.set_referral_id(id);
+  arrive.set_expected_version(row().version());
+  arrive.set_request_id("e2e-arrive");
+  ASSERT_GRPC(stub->RecordArrival(As("loudi-doc").get(), arrive, &r), OK);
+  EXPECT_EQ(r.referral().status(), fv1::IN_PROGRESS);
+  ASSERT_TRUE(WaitFor([&] { return held(gv1::TAKEN_UP); }, std::chrono::seconds(180)));
+
+  fv1::CompleteReferralRequest done;
+  done.set_referral_id(id);
+  done.set_expected_version(r.version());
+  done.set_request_id("e2e-complete");
+  done.set_outcome_summary("ischaemic stroke, thrombolysis not indicated; secondary prevention started");
+  done.mutable_downward()->set_receiver_institution_id("qiaotouhe-mining-chc");
+  done.mutable_downward()->set_requested_service(fv1::TELE_CONSULTATION);
+  done.mutable_downward()->set_notes("follow-up with the family doctor team; rehab exercises");
+  ASSERT_GRPC(stub->Complete(As("loudi-doc").get(), done, &r), OK);
+  EXPECT_EQ(r.referral().status(), fv1::COMPLETED);
+
+  fv1::ListWorklistRequest list;
+  list.set_status(fv1::REQUESTED);
+  fv1::ListWorklistResponse incoming;
+  ASSERT_GRPC(stub->ListIncoming(As("mining-doc").get(), list, &incoming), OK);
+  ASSERT_EQ(incoming.referrals_size(), 1);
+  const auto& down = incoming.referrals(0).referral();
+  EXPECT_EQ(down.referral_id(), id + ".down");
+  EXPECT_EQ(down.direction(), fv1::DOWNWARD);
+  EXPECT_EQ(down.sender_institution_id(), "loudi-1st");
+  EXPECT_EQ(down.linked_from(), id);
+
+  fv1::GetReferralRequest get;
+  get.set_referral_id(id);
+  fv1::GetReferralResponse full;
+  ASSERT_GRPC(stub->GetReferral(As("qiaotouhe-doc").get(), get, &full), OK);
+  std::vector<std::string> types;
+  for (const auto& t : full.timeline()) types.push_back(t.event_type());
+  EXPECT_EQ(types, (std::vector<std::string>{"ReferralSubmitted", "ReferralReceived", "ReferralAccepted", "BedRequested",
+                                             "BedRequestAnswered", "PatientArrived", "ReferredPatientAdmitted",
+                                             "ReferralCompleted"}));
+  EXPECT_EQ(full.timeline(4).actor(), "referral");  // the board's answer, taken in by the service
+}
+
+}  // namespace
+}  // namespace yilian
