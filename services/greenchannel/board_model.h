@@ -17,6 +17,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
@@ -26,9 +27,9 @@ namespace yilian::greenchannel {
 namespace gv1 = ::yilian::greenchannel::v1;
 
 // Aggregate types of the green channel's journal.
-inline constexpr char kWard[] = "ward";
-inline constexpr char kCase[] = "case";
-inline constexpr char kBedRequest[] = "bed_request";
+using domain::greenchannel::kBedRequest;
+using domain::greenchannel::kCase;
+using domain::greenchannel::kWard;
 
 std::string WardKey(const std::string& institution_id, const std::string& ward_id);
 // The status a board row shows: free counts, held, occupied, over capacity.

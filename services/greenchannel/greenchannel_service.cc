@@ -266,34 +266,17 @@ grpc::Status GreenChannelService::GetDoorToTreatment(grpc::ServerContext* ctx, c
   }
   if (req->to_ms() != 0 && req->to_ms() <= req->from_ms())
     return ToGrpcStatus(absl::InvalidArgumentError("to_ms must be after from_ms"));
-  std::map<std::pair<std::string, int>, std::vector<int64_t>> minutes;
-  std::map<std::pair<std::string, int>, int32_t> met;
+  domain::greenchannel::TreatmentClocksTally tally;
   auto s = view_->ForEachCase([&](const gv1::CaseReply& r) {
     const auto& c = r.emergency_case();
-    const std::string& inst = c.placement().institution_id();
-    if (!only.empty() && inst != only) return true;
+    if (!only.empty() && c.placement().institution_id() != only) return true;
     if (c.first_medical_contact_ms() < req->from_ms() || (req->to_ms() != 0 && c.first_medical_contact_ms() >= req->to_ms()))
       return true;
-    const int64_t m = c.condition() == gv1::STROKE  ? r.clocks().door_to_needle_min()
-                      : c.condition() == gv1::STEMI ? r.clocks().door_to_balloon_min()
-                                                    : -1;
-    if (m < 0) return true;
-    const auto key = std::make_pair(inst, static_cast<int>(c.condition()));
-    minutes[key].push_back(m);
-    met[key] += r.clocks().target_met() ? 1 : 0;
+    tally.Add(c);
     return true;
   });
   if (!s.ok()) return ToGrpcStatus(s);
-  for (auto& [key, v] : minutes) {
-    std::sort(v.begin(), v.end());
-    auto* row = out->add_rows();
-    row->set_institution_id(key.first);
-    row->set_condition(static_cast<gv1::Condition>(key.second));
-    row->set_cases(static_cast<int32_t>(v.size()));
-    row->set_target_met(met[key]);
-    row->set_median_min(v[v.size() / 2]);
-    row->set_worst_min(v.back());
-  }
+  for (auto& row : tally.Rows()) *out->add_rows() = std::move(row);
   return grpc::Status::OK;
 }
 

@@ -1,65 +1,39 @@
-// yilian-greenchannel: wiring only. Config -> authenticator, catch-up feeds -> the stack
-// (stack.h) -> serve until SIGTERM/SIGINT.
-#include <cstdio>
-
+// yilian-greenchannel: wiring only. Config -> catch-up feeds -> the stack (stack.h), served by
+// host::ServiceMain until SIGTERM/SIGINT.
 #include "config.h"
 #include "stack.h"
-#include "yilian/common/logging.h"
-#include "yilian/host/service_config.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/host/service_main.h"
 
 using namespace yilian;
 
 namespace {
 
-int Fail(const absl::Status& s) {
-  std::fprintf(stderr, "yilian-greenchannel: %s\n", s.ToString().c_str());
-  return 1;
+struct Running {
+  std::unique_ptr<bus::GrpcEventSource> feeds;
+  std::unique_ptr<greenchannel::GreenChannelStack> stack;  // stops first
+};
+
+absl::StatusOr<host::Started> Start(const common::Config& config, const host::HostOptions& host_options,
+                                    const host::Authenticator& auth) {
+  ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
+  ASSIGN_OR_RETURN(auto writer, greenchannel::WriterOptionsFrom(config));
+  ASSIGN_OR_RETURN(auto endpoints, bus::FeedEndpointsFrom(config, {"registry", "referral"}));
+  auto r = std::make_shared<Running>();
+  r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
+  ASSIGN_OR_RETURN(r->stack, greenchannel::GreenChannelStack::Start({.data_dir = config.GetString("data.dir"),
+                                                                     .rebuild = config.GetBool("rebuild"),
+                                                                     .kafka = kafka,
+                                                                     .feed = r->feeds.get(),
+                                                                     .writer = writer,
+                                                                     .expiry_poll = config.GetDuration("expiry.poll"),
+                                                                     .host = host_options,
+                                                                     .auth = &auth}));
+  return host::Started{r->stack->address(), r};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  host::BlockShutdownSignals();
-  const auto schema = greenchannel::ConfigSchema();
-  auto config = common::Config::Load(schema, argc, argv);
-  if (!config.ok()) {
-    std::fprintf(stderr, "%s\n\n%s", config.status().ToString().c_str(), common::Config::Usage(schema).c_str());
-    return 2;
-  }
-  if (auto s = common::InitLogging({"greenchannel", config->GetString("log.level"), config->GetString("log.file")});
-      !s.ok())
-    return Fail(s);
-  common::Logger().info("greenchannel starting: {}", config->Describe());
-  auto kafka = bus::KafkaSettingsFrom(*config);
-  if (!kafka.ok()) return Fail(kafka.status());
-  auto writer_options = greenchannel::WriterOptionsFrom(*config);
-  if (!writer_options.ok()) return Fail(writer_options.status());
-
-  const host::HostOptions host_options = host::HostOptionsFrom(*config, "greenchannel");
-  auto auth = host::AuthenticatorFor(host_options);
-  if (!auth.ok()) return Fail(auth.status());
-
-  auto feeds = bus::FeedEndpointsFrom(*config, {"registry", "referral"});
-  if (!feeds.ok()) return Fail(feeds.status());
-  bus::GrpcEventSource feed_source(*feeds);
-
-  greenchannel::StackOptions options{.data_dir = config->GetString("data.dir"),
-                                     .rebuild = config->GetBool("rebuild"),
-                                     .kafka = *kafka,
-                                     .feed = &feed_source,
-                                     .writer = *writer_options,
-                                     .expiry_poll = config->GetDuration("expiry.poll"),
-                                     .host = host_options,
-                                     .auth = &*auth};
-  auto stack = greenchannel::GreenChannelStack::Start(options);
-  if (!stack.ok()) return Fail(stack.status());
-  const std::string address = (*stack)->address();
-  host::WriteAddressFile(config->GetString("address.file"), address);
-  std::printf("listening=%s\n", address.c_str());
-  std::fflush(stdout);
-
-  host::WaitForShutdownSignal();
-  common::Logger().info("greenchannel stopping");
-  stack->reset();
-  return 0;
+  return host::ServiceMain(argc, argv, "greenchannel", greenchannel::ConfigSchema(), Start);
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::referral {
@@ -11,7 +12,6 @@ namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 constexpr char kInbox[] = "ref/inbox";
-constexpr char kBedRequest[] = "bed_request";
 
 // The referral a bed request belongs to: request ids are "<referral>/bed@<ms>".
 std::string ReferralOf(const std::string& request_id) {
@@ -28,7 +28,7 @@ IntakeProjector::IntakeProjector()
             return env.source_service() == "registry" ? registry_.Apply(env, rows) : absl::OkStatus();
           },
           [](const events::v1::Envelope& env) -> absl::StatusOr<bool> {
-            if (env.source_service() != "greenchannel" || env.aggregate_type() != kBedRequest) return false;
+            if (env.source_service() != "greenchannel" || env.aggregate_type() != domain::greenchannel::kBedRequest) return false;
             const auto& p = env.payload();
             if (!p.Is<gv1::BedReserved>() && !p.Is<gv1::BedRequestDeclined>() && !p.Is<gv1::BedRequestReleased>())
               return false;

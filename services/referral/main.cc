@@ -1,68 +1,39 @@
-// yilian-referral: wiring only. Config -> authenticator, catch-up feeds -> the stack
-// (stack.h) -> serve until SIGTERM/SIGINT.
-#include <cstdio>
-
+// yilian-referral: wiring only. Config -> catch-up feeds -> the stack (stack.h), served by
+// host::ServiceMain until SIGTERM/SIGINT.
 #include "config.h"
 #include "stack.h"
-#include "yilian/common/logging.h"
-#include "yilian/host/service_config.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/host/service_main.h"
 
 using namespace yilian;
 
 namespace {
 
-int Fail(const absl::Status& s) {
-  std::fprintf(stderr, "yilian-referral: %s\n", s.ToString().c_str());
-  return 1;
+struct Running {
+  std::unique_ptr<bus::GrpcEventSource> feeds;
+  std::unique_ptr<referral::ReferralStack> stack;  // stops first
+};
+
+absl::StatusOr<host::Started> Start(const common::Config& config, const host::HostOptions& host_options,
+                                    const host::Authenticator& auth) {
+  ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
+  ASSIGN_OR_RETURN(auto deadlines, referral::DeadlinesFrom(config));
+  ASSIGN_OR_RETURN(auto slots, referral::SlotPolicyFrom(config));
+  ASSIGN_OR_RETURN(auto endpoints, bus::FeedEndpointsFrom(config, {"registry", "greenchannel"}));
+  auto r = std::make_shared<Running>();
+  r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
+  ASSIGN_OR_RETURN(r->stack, referral::ReferralStack::Start({.data_dir = config.GetString("data.dir"),
+                                                             .rebuild = config.GetBool("rebuild"),
+                                                             .kafka = kafka,
+                                                             .feed = r->feeds.get(),
+                                                             .deadlines = deadlines,
+                                                             .slots = slots,
+                                                             .timer_poll = config.GetDuration("timer.poll"),
+                                                             .host = host_options,
+                                                             .auth = &auth}));
+  return host::Started{r->stack->address(), r};
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  host::BlockShutdownSignals();
-  const auto schema = referral::ConfigSchema();
-  auto config = common::Config::Load(schema, argc, argv);
-  if (!config.ok()) {
-    std::fprintf(stderr, "%s\n\n%s", config.status().ToString().c_str(), common::Config::Usage(schema).c_str());
-    return 2;
-  }
-  if (auto s = common::InitLogging({"referral", config->GetString("log.level"), config->GetString("log.file")});
-      !s.ok())
-    return Fail(s);
-  common::Logger().info("referral starting: {}", config->Describe());
-  auto kafka = bus::KafkaSettingsFrom(*config);
-  if (!kafka.ok()) return Fail(kafka.status());
-  auto deadlines = referral::DeadlinesFrom(*config);
-  if (!deadlines.ok()) return Fail(deadlines.status());
-  auto slots = referral::SlotPolicyFrom(*config);
-  if (!slots.ok()) return Fail(slots.status());
-
-  const host::HostOptions host_options = host::HostOptionsFrom(*config, "referral");
-  auto auth = host::AuthenticatorFor(host_options);
-  if (!auth.ok()) return Fail(auth.status());
-
-  auto feeds = bus::FeedEndpointsFrom(*config, {"registry", "greenchannel"});
-  if (!feeds.ok()) return Fail(feeds.status());
-  bus::GrpcEventSource feed_source(*feeds);
-
-  referral::StackOptions options{.data_dir = config->GetString("data.dir"),
-                                     .rebuild = config->GetBool("rebuild"),
-                                     .kafka = *kafka,
-                                     .feed = &feed_source,
-                                     .deadlines = *deadlines,
-                                     .slots = *slots,
-                                     .timer_poll = config->GetDuration("timer.poll"),
-                                     .host = host_options,
-                                     .auth = &*auth};
-  auto stack = referral::ReferralStack::Start(options);
-  if (!stack.ok()) return Fail(stack.status());
-  const std::string address = (*stack)->address();
-  host::WriteAddressFile(config->GetString("address.file"), address);
-  std::printf("listening=%s\n", address.c_str());
-  std::fflush(stdout);
-
-  host::WaitForShutdownSignal();
-  common::Logger().info("referral stopping");
-  stack->reset();
-  return 0;
-}
+int main(int argc, char** argv) { return host::ServiceMain(argc, argv, "referral", referral::ConfigSchema(), Start); }

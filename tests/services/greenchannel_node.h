@@ -15,7 +15,7 @@
 #include "hand_feed.h"
 #include "import.h"
 #include "registry_node.h"
-#include "stack.h"
+#include "../../services/greenchannel/stack.h"
 #include "yilian/common/uuid.h"
 #include "yilian/testing/wait.h"
 

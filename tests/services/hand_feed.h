@@ -19,25 +19,27 @@ class HandFeed {
       : store_(std::move(store)), projector_(std::move(projector)), notify_(std::move(notify)),
         pending_(std::move(pending)) {}
 
-  // Applies one envelope; returns what the projector said (a refusal is what would be parked).
-  absl::Status Deliver(const events::v1::Envelope& env) {
+  // Applies one envelope (with `stored`, the source's exact bytes, as a consumer does);
+  // returns what the projector said (a refusal is what would be parked).
+  absl::Status Deliver(const events::v1::Envelope& env, std::string_view stored = {}) {
     rocksdb::WriteBatchWithIndex wb;
     eventstore::ProjectionBatch rows(store_(), &wb, eventstore::Family::kConsumed);
-    if (auto s = projector_().Apply(env, rows); !s.ok()) return s;
+    auto s = stored.empty() ? projector_().Apply(env, rows) : projector_().ApplyEntry(env, stored, rows);
+    if (!s.ok()) return s;
     auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
     if (!w.ok()) return absl::InternalError(w.ToString());
     return absl::OkStatus();
   }
   // Delivers `source`'s journal entries after the last one delivered, then drains.
   void Follow(const eventstore::Journal& source, int64_t& delivered) {
-    std::vector<events::v1::Envelope> envs;
+    std::vector<std::pair<events::v1::Envelope, std::string>> entries;
     auto n = source.Read(delivered + 1, 0, [&](const eventstore::JournalEntry& e) {
-      envs.push_back(*eventstore::ParseEnvelope(e.envelope));
+      entries.emplace_back(*eventstore::ParseEnvelope(e.envelope), std::string(e.envelope));
       return true;
     });
     if (!n.ok()) throw std::runtime_error(n.status().ToString());
-    for (auto& env : envs) {
-      if (auto s = Deliver(env); !s.ok()) throw std::runtime_error(s.ToString());
+    for (auto& [env, bytes] : entries) {
+      if (auto s = Deliver(env, bytes); !s.ok()) throw std::runtime_error(s.ToString());
       delivered = env.source_sequence();
     }
     Drain();

@@ -4,10 +4,12 @@
 // alliance to the lead hospital is accepted, scheduled with an inpatient bed (BedRequested
 // -> the board reserves -> BedReserved -> SCHEDULED), the patient arrives (the hold becomes
 // an admission on the board), and the referral completes with a downward referral to the
-// patient's community centre.
+// patient's community centre. The audit service follows all three topics meanwhile: it ends
+// with every entry of every source archived once, byte for byte, in an intact chain.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "bus_fixture.h"
 #include "import.h"
@@ -18,7 +20,9 @@
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/wait.h"
 
-// Both services' stacks: their headers share the name stack.h, so each comes by its path.
+// The services' stacks: their headers share the name stack.h, so each comes by its path.
+#include "../../services/audit/source_check.h"
+#include "../../services/audit/stack.h"
 #include "../../services/greenchannel/stack.h"
 #include "../../services/referral/stack.h"
 
@@ -58,6 +62,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
       {"loudi-doc", {"dr.zhang", "loudi-1st", common::Role::ROLE_CLINICIAN}},
       {"mining-doc", {"dr.wu", "qiaotouhe-mining-chc", common::Role::ROLE_CLINICIAN}},
       {"service", {"service", "", common::Role::ROLE_SERVICE}},
+      {"auditor", {"auditor", "", common::Role::ROLE_AUDITOR}},
   });
   testing::SwitchableEventSource feed;
   ASSERT_OK_AND_ASSIGN(auto gc, greenchannel::GreenChannelStack::Start(
@@ -66,6 +71,8 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   ASSERT_OK_AND_ASSIGN(auto ref, referral::ReferralStack::Start({.data_dir = dir.Sub("referral"),
                                                                   .kafka = kafka("referral"), .feed = &feed,
                                                                   .auth = &auth}));
+  ASSERT_OK_AND_ASSIGN(auto audit, audit::AuditStack::Start({.data_dir = dir.Sub("audit"), .kafka = kafka("audit"),
+                                                            .feed = &feed, .auth = &auth}));
   feed.Set("greenchannel", gc->address());
   feed.Set("referral", ref->address());
   ASSERT_TRUE(WaitFor([&] { return ref->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
@@ -154,6 +161,29 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
                                              "BedRequestAnswered", "PatientArrived", "ReferredPatientAdmitted",
                                              "ReferralCompleted"}));
   EXPECT_EQ(full.timeline(4).actor(), "referral");  // the board's answer, taken in by the service
+
+  // The audit archive holds every entry of the three sources once, in an intact chain.
+  auto archived = [&](const std::string& source) {
+    int64_t n = 0;
+    EXPECT_OK(audit->view().ForEachSourceCopy(source, [&](const audit::SourceCopy&) { return ++n, true; }));
+    return n;
+  };
+  const std::map<std::string, const eventstore::Journal*> sources = {
+      {"registry", registry.journal.get()}, {"referral", &ref->journal()}, {"greenchannel", &gc->journal()}};
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& [name, journal] : sources)
+          if (archived(name) != journal->head().sequence) return false;
+        return audit->archiver().Pending() == 0;
+      },
+      std::chrono::seconds(180)));
+  int64_t total = 0;
+  for (const auto& [name, journal] : sources) total += journal->head().sequence;
+  EXPECT_EQ(audit->journal().head().sequence, total);
+  ASSERT_OK_AND_ASSIGN(auto chain, audit->journal().Verify());
+  EXPECT_TRUE(chain.intact) << chain.problem;
+  ASSERT_OK_AND_ASSIGN(auto reports, audit::CheckSources(audit->view(), &audit->archiver(), nullptr, false));
+  for (const auto& r : reports) EXPECT_EQ(r.problems_size(), 0) << r.DebugString();
 }
 
 }  // namespace

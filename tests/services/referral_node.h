@@ -17,7 +17,7 @@
 #include "hand_feed.h"
 #include "import.h"
 #include "registry_node.h"
-#include "stack.h"
+#include "../../services/referral/stack.h"
 #include "yilian/common/uuid.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
 

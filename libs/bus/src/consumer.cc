@@ -123,10 +123,11 @@ class BusConsumer::Worker {
   void Process(std::vector<rd_kafka_message_t*>& batch);
   void Handle(const rd_kafka_message_t* m, ProjectionBatch& rows);
   absl::Status FillPartition(Part& part, int64_t to, ProjectionBatch& rows);
-  absl::Status Apply(const std::string& source, const events::v1::Envelope& env, const Origin& origin,
-                     ProjectionBatch& rows);
-  absl::Status ApplyOne(const std::string& source, const events::v1::Envelope& env, const Origin& origin,
-                        ProjectionBatch& rows);
+  // `bytes`: the entry as the source stored it.
+  absl::Status Apply(const std::string& source, const events::v1::Envelope& env, std::string_view bytes,
+                     const Origin& origin, ProjectionBatch& rows);
+  absl::Status ApplyOne(const std::string& source, const events::v1::Envelope& env, std::string_view bytes,
+                        const Origin& origin, ProjectionBatch& rows);
   void Park(v1::ParkedEvent parked, const Origin& origin, std::string_view value);
   void Pause(Part& part, const absl::Status& why);
   void ResumeDue();
@@ -275,9 +276,9 @@ void BusConsumer::Worker::ResumeDue() {
 }
 
 absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const events::v1::Envelope& env,
-                                           const Origin& origin, ProjectionBatch& rows) {
+                                           std::string_view bytes, const Origin& origin, ProjectionBatch& rows) {
   wb_.SetSavePoint();
-  absl::Status s = options_.projector->Apply(env, rows);
+  absl::Status s = options_.projector->ApplyEntry(env, bytes, rows);
   if (IsTransient(s)) {  // disk or store trouble, not the event's fault: retry later
     wb_.RollbackToSavePoint().PermitUncheckedError();
     return s;
@@ -296,7 +297,7 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
     p.set_aggregate_version(env.aggregate_version());
     p.set_event_type(env.event_type());
     p.set_reason(absl::StrCat("projector refused the event: ", s.ToString()));
-    Park(std::move(p), origin, env.SerializeAsString());
+    Park(std::move(p), origin, bytes);
     next.blocked = true;
   }
   rows.Put(VersionKey(source, env), EncodeU64(static_cast<uint64_t>(next.version)) + (next.blocked ? "B" : ""));
@@ -304,7 +305,7 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
 }
 
 absl::Status BusConsumer::Worker::Apply(const std::string& source, const events::v1::Envelope& env,
-                                        const Origin& origin, ProjectionBatch& rows) {
+                                        std::string_view bytes, const Origin& origin, ProjectionBatch& rows) {
   auto row = rows.Get(VersionKey(source, env));
   if (!row.ok()) return row.status();
   Applied applied;
@@ -326,7 +327,7 @@ absl::Status BusConsumer::Worker::Apply(const std::string& source, const events:
     p.set_aggregate_version(v);
     p.set_event_type(env.event_type());
     p.set_reason(absl::StrCat("aggregate is blocked behind its parked version ", applied.version));
-    Park(std::move(p), origin, env.SerializeAsString());
+    Park(std::move(p), origin, bytes);
     rows.Put(VersionKey(source, env), EncodeU64(static_cast<uint64_t>(v)) + "B");
     return absl::OkStatus();
   }
@@ -343,13 +344,13 @@ absl::Status BusConsumer::Worker::Apply(const std::string& source, const events:
             return absl::DataLossError(absl::StrCat("the feed skipped version ", reached + 1));
           reached = missing->aggregate_version();
           ++filled_;
-          return ApplyOne(source, *missing, Origin{origin.part, -1, bytes.size()}, rows);
+          return ApplyOne(source, *missing, bytes, Origin{origin.part, -1, bytes.size()}, rows);
         });
     if (!s.ok()) return s;
     if (reached < v - 1)
       return absl::UnavailableError(absl::StrCat("the feed ended at version ", reached, " of ", env.aggregate_id()));
   }
-  return ApplyOne(source, env, origin, rows);
+  return ApplyOne(source, env, bytes, origin, rows);
 }
 
 absl::Status BusConsumer::Worker::FillPartition(Part& part, int64_t to, ProjectionBatch& rows) {
@@ -370,7 +371,7 @@ absl::Status BusConsumer::Worker::FillPartition(Part& part, int64_t to, Projecti
         if (!env.ok()) return env.status();
         if (PartitionFor(env->aggregate_id(), count) == part.partition) {
           ++filled_;
-          auto s = Apply(part.source, *env, Origin{&part, -1, bytes.size()}, rows);
+          auto s = Apply(part.source, *env, bytes, Origin{&part, -1, bytes.size()}, rows);
           if (!s.ok()) return s;
         }
         part.pos.set_watermark(seq);
@@ -411,7 +412,7 @@ void BusConsumer::Worker::Handle(const rd_kafka_message_t* m, ProjectionBatch& r
     auto s = FillPartition(part, hdrs.previous, rows);
     if (!s.ok()) return Pause(part, s);
   }
-  auto s = Apply(part.source, *env, origin, rows);
+  auto s = Apply(part.source, *env, value, origin, rows);
   if (!s.ok()) return Pause(part, s);
   part.pos.set_watermark(hdrs.sequence);
   advance();

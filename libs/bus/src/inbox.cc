@@ -11,13 +11,18 @@ namespace yilian::bus {
 using eventstore::Family;
 
 absl::Status InboxProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
+  return ApplyEntry(env, env.SerializeAsString(), rows);
+}
+
+absl::Status InboxProjector::ApplyEntry(const events::v1::Envelope& env, std::string_view stored,
+                                        eventstore::ProjectionBatch& rows) {
   if (mirror_) RETURN_IF_ERROR(mirror_(env, rows));
   ASSIGN_OR_RETURN(bool queue, admit_(env));
   if (!queue) return absl::OkStatus();
   const std::string next_key = prefix_ + "-next";
   ASSIGN_OR_RETURN(auto next, rows.Get(next_key));
   const uint64_t n = next ? eventstore::DecodeU64(*next) : 1;
-  rows.Put(absl::StrCat(prefix_, "/", eventstore::EncodeU64(n)), env.SerializeAsString());
+  rows.Put(absl::StrCat(prefix_, "/", eventstore::EncodeU64(n)), stored);
   rows.Put(next_key, eventstore::EncodeU64(n + 1));
   return absl::OkStatus();
 }

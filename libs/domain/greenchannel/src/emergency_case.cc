@@ -1,5 +1,6 @@
 #include "yilian/domain/greenchannel/emergency_case.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -147,6 +148,33 @@ gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c) {
     k.set_target_met(k.door_to_balloon_min() >= 0 && k.door_to_balloon_min() <= 90);
   }
   return k;
+}
+
+void TreatmentClocksTally::Add(const gv1::EmergencyCase& c) {
+  const auto k = ClocksOf(c);
+  const int64_t m = c.condition() == gv1::STROKE  ? k.door_to_needle_min()
+                    : c.condition() == gv1::STEMI ? k.door_to_balloon_min()
+                                                  : -1;
+  if (m < 0) return;
+  const auto key = std::make_pair(c.placement().institution_id(), static_cast<int>(c.condition()));
+  minutes_[key].push_back(m);
+  met_[key] += k.target_met() ? 1 : 0;
+}
+
+std::vector<gv1::InstitutionClocks> TreatmentClocksTally::Rows() const {
+  std::vector<gv1::InstitutionClocks> out;
+  for (auto [key, v] : minutes_) {
+    std::sort(v.begin(), v.end());
+    gv1::InstitutionClocks row;
+    row.set_institution_id(key.first);
+    row.set_condition(static_cast<gv1::Condition>(key.second));
+    row.set_cases(static_cast<int32_t>(v.size()));
+    row.set_target_met(met_.at(key));
+    row.set_median_min(v[v.size() / 2]);
+    row.set_worst_min(v.back());
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 }  // namespace yilian::domain::greenchannel

@@ -4,7 +4,9 @@
 // mirror (the registry's rows, for example), then, in the same durable batch, queues the
 // events the service has to act on:
 //
-//   <prefix>/<n BE u64>   the envelope, in arrival order      <prefix>-next   next n
+//   <prefix>/<n BE u64>   the entry as its source stored it (from a consumer; re-serialized
+//                         when applied by hand), in arrival order
+//   <prefix>-next         next n
 //
 // The InboxWorker hands each item to the service under the idempotency key
 // "inbox/<source>/<sequence>" and deletes it only after, so a crash between the two repeats
@@ -33,6 +35,8 @@ class InboxProjector : public eventstore::Projector {
   InboxProjector(std::string prefix, Mirror mirror, Admit admit)
       : prefix_(std::move(prefix)), mirror_(std::move(mirror)), admit_(std::move(admit)) {}
   absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+  absl::Status ApplyEntry(const events::v1::Envelope& event, std::string_view stored,
+                          eventstore::ProjectionBatch& rows) override;
   const std::string& prefix() const { return prefix_; }
 
  private:

@@ -45,6 +45,12 @@ class Projector {
   // Folds `event` into rows. A non-OK status rejects the whole append it belongs to
   // (nothing of it is written) and is returned to that append's caller.
   virtual absl::Status Apply(const events::v1::Envelope& event, ProjectionBatch& rows) = 0;
+  // What a bus consumer calls: `stored` is the entry exactly as its source stored it
+  // (SHA-256(stored) is its hash in the source's chain). By default the parsed event is folded.
+  virtual absl::Status ApplyEntry(const events::v1::Envelope& event, std::string_view stored, ProjectionBatch& rows) {
+    (void)stored;
+    return Apply(event, rows);
+  }
 };
 
 }  // namespace yilian::eventstore

@@ -24,6 +24,11 @@ namespace yilian::domain::greenchannel {
 
 namespace gv1 = ::yilian::greenchannel::v1;
 namespace rv1 = ::yilian::registry::v1;
+
+// The green channel's aggregate types (ward ids are "<institution>/<ward>").
+inline constexpr char kWard[] = "ward";
+inline constexpr char kCase[] = "case";
+inline constexpr char kBedRequest[] = "bed_request";
 using BoardEvents = std::vector<gv1::BoardEvent>;
 
 // Beds a new hold of `purpose` could take now (0 when over capacity).

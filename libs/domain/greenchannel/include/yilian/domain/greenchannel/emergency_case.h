@@ -10,6 +10,7 @@
 // twice), NOT_FOUND (no such case), FAILED_PRECONDITION (closed; redirecting a patient who
 // has arrived; a treatment milestone before ARRIVAL). Pure; thread-safe.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,5 +37,18 @@ absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& st
 absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEvent& event);
 
 gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c);
+
+// Door-to-needle (stroke) and door-to-balloon (STEMI) per destination institution and
+// condition, for reports: cases whose clock has stopped, how many met the target, the median
+// and the worst minutes.
+class TreatmentClocksTally {
+ public:
+  void Add(const gv1::EmergencyCase& c);
+  std::vector<gv1::InstitutionClocks> Rows() const;
+
+ private:
+  std::map<std::pair<std::string, int>, std::vector<int64_t>> minutes_;
+  std::map<std::pair<std::string, int>, int32_t> met_;
+};
 
 }  // namespace yilian::domain::greenchannel

@@ -1,0 +1,39 @@
+#pragma once
+// The audit service's gRPC adapter (yilian.audit.v1.Audit). Every RPC is for AUDITOR
+// principals only (others PERMISSION_DENIED), and every call is recorded in the archive as an
+// AuditCallRecorded event (who, what, when) — durably, before anything is served — so it is
+// replayable like any other event. Thread-safe. Borrows all parts.
+
+#include "archive_model.h"
+#include "archiver.h"
+#include "yilian/audit/v1/audit.grpc.pb.h"
+#include "yilian/bus/event_source.h"
+#include "yilian/host/authenticator.h"
+
+namespace yilian::audit {
+
+class AuditService final : public av1::Audit::Service {
+ public:
+  AuditService(eventstore::Journal* journal, const ArchiveView* view, Archiver* archiver, bus::EventSource* feed,
+               const host::Authenticator* auth)
+      : journal_(journal), view_(view), archiver_(archiver), feed_(feed), auth_(auth) {}
+
+  grpc::Status Replay(grpc::ServerContext*, const av1::ReplayRequest*, grpc::ServerWriter<av1::ReplayBatch>*) override;
+  grpc::Status StateAsOf(grpc::ServerContext*, const av1::StateAsOfRequest*, av1::StateAsOfResponse*) override;
+  grpc::Status Verify(grpc::ServerContext*, const av1::VerifyRequest*, av1::VerifyResponse*) override;
+  grpc::Status Export(grpc::ServerContext*, const av1::ExportRequest*, grpc::ServerWriter<av1::ExportChunk>*) override;
+  grpc::Status GetComplianceReport(grpc::ServerContext*, const av1::ComplianceRequest*, av1::ComplianceReport*) override;
+
+ private:
+  // Authenticates an auditor and records the call; the status to return if either fails.
+  absl::Status Admit(const grpc::ServerContext& ctx, const char* call, const google::protobuf::Message& req,
+                     const std::string& patient = "");
+
+  eventstore::Journal* journal_;
+  const ArchiveView* view_;
+  Archiver* archiver_;
+  bus::EventSource* feed_;
+  const host::Authenticator* auth_;
+};
+
+}  // namespace yilian::audit

@@ -1,0 +1,14 @@
+#pragma once
+// Compliance reports from the archive, folded with the owning services' domain cores:
+// referral response times by priority against their answer deadlines (a response is the
+// receiver's first acknowledgement, acceptance, rejection or question), and emergency
+// door-to-needle (stroke) / door-to-balloon (STEMI) per institution against their targets.
+// Referrals and cases count when submitted / first contacted within the range.
+
+#include "archive_model.h"
+
+namespace yilian::audit {
+
+absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const av1::TimeRange& range);
+
+}  // namespace yilian::audit

@@ -1,0 +1,34 @@
+// yilian-audit: wiring only. Config -> the sources' catch-up feeds -> the stack (stack.h),
+// served by host::ServiceMain until SIGTERM/SIGINT.
+#include "config.h"
+#include "stack.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/host/service_main.h"
+
+using namespace yilian;
+
+namespace {
+
+struct Running {
+  std::unique_ptr<bus::GrpcEventSource> feeds;
+  std::unique_ptr<audit::AuditStack> stack;  // stops first
+};
+
+absl::StatusOr<host::Started> Start(const common::Config& config, const host::HostOptions& host_options,
+                                    const host::Authenticator& auth) {
+  ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
+  ASSIGN_OR_RETURN(auto endpoints, bus::FeedEndpointsFrom(config, audit::kSources));
+  auto r = std::make_shared<Running>();
+  r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
+  ASSIGN_OR_RETURN(r->stack, audit::AuditStack::Start({.data_dir = config.GetString("data.dir"),
+                                                       .rebuild = config.GetBool("rebuild"),
+                                                       .kafka = kafka,
+                                                       .feed = r->feeds.get(),
+                                                       .host = host_options,
+                                                       .auth = &auth}));
+  return host::Started{r->stack->address(), r};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return host::ServiceMain(argc, argv, "audit", audit::ConfigSchema(), Start); }

@@ -1,0 +1,63 @@
+#pragma once
+// The whole audit service in one object, in start order: store -> archive journal (+ index
+// projector) -> archiver -> bus consumer (every yilian.*.events topic) -> gRPC (Audit, the
+// archive's catch-up feed, bus admin). No relay: the archive is read through this API and
+// its feed. main.cc builds one from the config; tests build one on temp dirs, with or
+// without Kafka. Destruction stops in reverse order.
+
+#include <memory>
+#include <string>
+
+#include "archive_model.h"
+#include "archiver.h"
+#include "audit_service.h"
+#include "yilian/bus/admin_service.h"
+#include "yilian/bus/consumer.h"
+#include "yilian/eventstore/feed_service.h"
+#include "yilian/host/service_host.h"
+
+namespace yilian::audit {
+
+// The services whose topics the audit follows.
+inline const std::vector<std::string> kSources = {"registry", "referral", "greenchannel"};
+
+struct StackOptions {
+  std::string data_dir;
+  bool rebuild = false;                   // rebuild the indexes from the archive first
+  bool use_bus = true;                    // consumer; false: feed the archive by hand
+  bus::KafkaSettings kafka;
+  bus::EventSource* feed = nullptr;       // the sources' catch-up feeds (gaps, repairs)
+  common::Clock* clock = &common::Clock::Real();
+  host::HostOptions host;
+  const host::Authenticator* auth = nullptr;  // required; borrowed
+};
+
+class AuditStack {
+ public:
+  static absl::StatusOr<std::unique_ptr<AuditStack>> Start(const StackOptions& options);
+  ~AuditStack();
+
+  std::string address() const { return server_->address(); }
+  eventstore::Store& store() { return *store_; }
+  eventstore::Journal& journal() { return *journal_; }
+  const ArchiveView& view() const { return *view_; }
+  Archiver& archiver() { return *archiver_; }
+  ArchiveProjector& archive_projector() { return archive_projector_; }
+  bus::BusConsumer* consumer() { return consumer_.get(); }
+
+ private:
+  AuditStack() = default;
+  IndexProjector index_;
+  ArchiveProjector archive_projector_;
+  std::unique_ptr<eventstore::Store> store_;
+  std::unique_ptr<eventstore::Journal> journal_;
+  std::unique_ptr<ArchiveView> view_;
+  std::unique_ptr<Archiver> archiver_;
+  std::unique_ptr<bus::BusConsumer> consumer_;
+  std::unique_ptr<AuditService> api_;
+  std::unique_ptr<eventstore::FeedService> feed_;
+  std::unique_ptr<bus::BusAdminService> admin_;
+  std::unique_ptr<host::ServiceHost> server_;
+};
+
+}  // namespace yilian::audit
