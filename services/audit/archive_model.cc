@@ -94,7 +94,7 @@ absl::StatusOr<Unpacked> ArchiveView::At(int64_t position) const {
   return out;
 }
 
-absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(const Unpacked&)>& fn) const {
+absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpacked&)>& fn) const {
   absl::Status failed;
   RETURN_IF_ERROR(journal_->Read(after + 1, 0, [&](const eventstore::JournalEntry& e) {
                             auto u = Unpack(e);
@@ -108,7 +108,7 @@ absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(const 
 }
 
 absl::Status ArchiveView::ForEachIndexed(const std::string& prefix, const std::string& start,
-                                         const std::function<bool(const Unpacked&)>& fn) const {
+                                         const std::function<bool(Unpacked&)>& fn) const {
   absl::Status failed;
   RETURN_IF_ERROR(store_->Scan(Family::kProjection, prefix, start, [&](std::string_view k, std::string_view) {
                             auto u = At(PositionOfIndexKey(k));

@@ -55,11 +55,12 @@ class ArchiveView {
  public:
   ArchiveView(const eventstore::Store* store, const eventstore::Journal* journal) : store_(store), journal_(journal) {}
 
-  // Visits entries in archive order from `after + 1` until `fn` returns false.
-  absl::Status ForEach(int64_t after, const std::function<bool(const Unpacked&)>& fn) const;
+  // Visits entries in archive order from `after + 1` until `fn` returns false (`fn` may take
+  // the entry's parts: each is built for it alone).
+  absl::Status ForEach(int64_t after, const std::function<bool(Unpacked&)>& fn) const;
   // Visits the entries an index prefix lists (positions after `after`), in index order.
   absl::Status ForEachIndexed(const std::string& prefix, const std::string& start,
-                              const std::function<bool(const Unpacked&)>& fn) const;
+                              const std::function<bool(Unpacked&)>& fn) const;
   absl::StatusOr<Unpacked> At(int64_t position) const;
   // A source's archived copies in sequence order.
   absl::Status ForEachSourceCopy(const std::string& source, const std::function<bool(const SourceCopy&)>& fn) const;

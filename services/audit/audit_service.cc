@@ -74,11 +74,11 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
       return ToGrpcStatus(absl::InvalidArgumentError("say what to replay: aggregate, patient, institution_id or time"));
   }
   if (req->batch_size() < 0 || req->batch_size() > 5000)
-    return ToGrpcStatus(absl::InvalidArgumentError("batch_size is 1..5000 (0: 500)"));
+    return ToGrpcStatus(absl::InvalidArgumentError("batch_size is 1..5000 (0: 1000)"));
   if (auto s = Admit(*ctx, "Replay", *req, req->has_patient() ? req->patient().value() : ""); !s.ok())
     return ToGrpcStatus(s);
 
-  const size_t batch_size = req->batch_size() == 0 ? 500 : static_cast<size_t>(req->batch_size());
+  const size_t batch_size = req->batch_size() == 0 ? 1000 : static_cast<size_t>(req->batch_size());
   const std::set<std::string> types(req->event_types().begin(), req->event_types().end());
   auto wanted = [&](const std::string& type) {
     return types.empty() || types.count(type) || types.count(type.substr(type.rfind('.') + 1));
@@ -87,14 +87,13 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
   bool gone = false;
   auto flush = [&] {
     if (batch.entries_size() == 0) return true;
-    if (!writer->Write(batch)) gone = true;
+    if (ctx->IsCancelled() || !writer->Write(batch)) gone = true;  // per batch: IsCancelled is dear
     batch.Clear();
     return !gone;
   };
-  auto take = [&](const Unpacked& u) {
-    if (ctx->IsCancelled()) return false;
+  auto take = [&](Unpacked& u) {
     if (!wanted(u.entry.event_type())) return true;
-    *batch.add_entries() = u.entry;
+    *batch.add_entries() = std::move(u.entry);
     return batch.entries_size() < static_cast<int>(batch_size) || flush();
   };
   absl::Status s;
@@ -109,7 +108,7 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
         if (last.ok() && last->entry.recorded_at_ms() >= t.from_ms())
           start = TimeKey(last->entry.recorded_at_ms(), after + 1);
       }
-      s = view_->ForEachIndexed("tm/", start, [&](const Unpacked& u) {
+      s = view_->ForEachIndexed("tm/", start, [&](Unpacked& u) {
         if (t.to_ms() != 0 && u.entry.recorded_at_ms() >= t.to_ms()) return false;
         return take(u);
       });
