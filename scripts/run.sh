@@ -67,6 +67,8 @@ for svc in registry referral greenchannel audit; do
   case $svc in
     referral) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.greenchannel="@$HOME_DIR/greenchannel.addr"
                      --feed.token.file="$HOME_DIR/service.token") ;;
+    audit) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
+                  --feed.greenchannel="@$HOME_DIR/greenchannel.addr" --feed.token.file="$HOME_DIR/service.token") ;;
     greenchannel) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac

@@ -21,6 +21,7 @@
 #include "yilian/testing/wait.h"
 
 // The services' stacks: their headers share the name stack.h, so each comes by its path.
+#include "../../services/audit/as_of.h"
 #include "../../services/audit/source_check.h"
 #include "../../services/audit/stack.h"
 #include "../../services/greenchannel/stack.h"
@@ -184,6 +185,17 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   EXPECT_TRUE(chain.intact) << chain.problem;
   ASSERT_OK_AND_ASSIGN(auto reports, audit::CheckSources(audit->view(), &audit->archiver(), nullptr, false));
   for (const auto& r : reports) EXPECT_EQ(r.problems_size(), 0) << r.DebugString();
+  // The stroke unit's board rebuilt by the audit from its archive equals the bed board's own.
+  audit::av1::StateAsOfRequest as_of;
+  as_of.mutable_ward()->set_institution_id("loudi-1st");
+  as_of.mutable_ward()->set_ward_id("stroke-1");
+  as_of.set_at_ms(absl::ToUnixMillis(absl::Now()) + 60'000);
+  ASSERT_OK_AND_ASSIGN(auto ward, audit::StateAsOf(audit->view(), as_of));
+  ASSERT_TRUE(ward.existed());
+  ASSERT_OK_AND_ASSIGN(auto board, gc->view().Ward("loudi-1st/stroke-1"));
+  ASSERT_TRUE(board.has_value());
+  EXPECT_EQ(ward.ward().SerializeAsString(), board->board().SerializeAsString());
+  EXPECT_EQ(ward.version(), board->version());
 }
 
 }  // namespace
