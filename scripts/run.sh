@@ -47,7 +47,7 @@ step "3/4 start the services"
 # Development credentials: random bearer tokens, kept only as SHA-256 in the tokens file.
 TOKENS=$HOME_DIR/tokens
 umask 077
-for who in admin service dispatch; do
+for who in admin service dispatch township lead auditor; do
   [ -s "$HOME_DIR/$who.token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOME_DIR/$who.token"
 done
 hash() { printf %s "$(cat "$HOME_DIR/$1.token")" | sha256sum | cut -d' ' -f1; }
@@ -56,6 +56,9 @@ hash() { printf %s "$(cat "$HOME_DIR/$1.token")" | sha256sum | cut -d' ' -f1; }
   echo "sha256:$(hash admin) admin@dev - consortium-admin"
   echo "sha256:$(hash service) services@dev - service"
   echo "sha256:$(hash dispatch) dispatch@dev - dispatch"
+  echo "sha256:$(hash township) dr.li@qiaotouhe-thc qiaotouhe-thc clinician"
+  echo "sha256:$(hash lead) dr.zhang@loudi-1st loudi-1st clinician"
+  echo "sha256:$(hash auditor) auditor@dev - auditor"
 } >"$TOKENS"
 umask 022
 services=()
@@ -90,6 +93,11 @@ if [ -s "$HOME_DIR/registry.addr" ]; then
   "$BIN/services/registry/yilian-registry-import" --registry="$(cat "$HOME_DIR/registry.addr")" \
     --token-file="$HOME_DIR/admin.token" deploy/consortia/sample.yaml | sed 's/^/    /' \
     || fail "sample import" "$HOME_DIR/logs/registry.log"
+fi
+
+if [ -x "$BIN/tools/yilianctl" ] && [ ${#services[@]} -eq 4 ]; then
+  step "the scenario (scripts/demo.sh; yilianctl calls, tokens in $HOME_DIR/*.token)"
+  YILIAN_HOME=$HOME_DIR YILIANCTL=$BIN/tools/yilianctl scripts/demo.sh || fail "the scenario" "$HOME_DIR/logs/referral.log"
 fi
 
 printf '\nYilian is running (data: %s). Press Ctrl-C to stop.\n' "$HOME_DIR"

@@ -38,7 +38,7 @@ JOBS=${YILIAN_JOBS:-2}
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 step "configuring ($BUILD_DIR)"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${YILIAN_BUILD_TYPE:-RelWithDebInfo} "${launcher[@]}" >"$BUILD_DIR.configure.log" 2>&1 \
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${YILIAN_BUILD_TYPE:-RelWithDebInfo}" "${launcher[@]}" >"$BUILD_DIR.configure.log" 2>&1 \
   || { cat "$BUILD_DIR.configure.log"; echo "configure failed: see $BUILD_DIR.configure.log" >&2; exit 1; }
 step "building with -j$JOBS (log: $BUILD_DIR.build.log)"
 # Progress lines only; the whole output goes to the log.

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The short scenario scripts/run.sh shows once the platform is up, through yilianctl:
+#   1. an upward referral from a township health centre of the Loudi alliance to the lead
+#      hospital: accepted, scheduled with a bed (the bed board answers by event), the patient
+#      arrives, completed with a downward referral to the patient's community centre;
+#   2. a stroke case opened by 120 dispatch: a bed hold in the nearest capable hospital, the
+#      arrival and the door-to-needle time;
+#   3. an auditor replays that referral's history and verifies the archive's chain.
+# Every command carries a fixed request id and the times of the first run are kept in
+# $YILIAN_HOME/demo.times, so a second run shows the same results and adds nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+H=${YILIAN_HOME:-$(pwd)/.yilian}
+export YILIAN_HOME=$H
+CTL=${YILIANCTL:-$(pwd)/${YILIAN_BUILD_DIR:-build}/tools/yilianctl}
+as() { local who=$1; shift; "$CTL" --token-file "$H/$who.token" "$@"; }
+say() { printf '    %s\n' "$*"; }
+indent() { sed 's/^/      /'; }
+wait_for() {  # wait_for WHAT COMMAND...: until the command prints something non-empty and not "false"
+  local what=$1; shift
+  for _ in $(seq 1 300); do
+    local v
+    v=$("$@" 2>/dev/null || true)
+    [ -n "$v" ] && [ "$v" != "false" ] && { echo "$v"; return 0; }
+    sleep 0.2
+  done
+  echo "timed out waiting for $what" >&2
+  return 1
+}
+
+# Times of the first run, reused so the requests stay identical.
+if [ ! -s "$H/demo.times" ]; then
+  now=$(($(date +%s) * 1000))
+  echo "NOW=$now" >"$H/demo.times"
+fi
+# shellcheck source=/dev/null
+. "$H/demo.times"
+PATIENT=pt-demo-7f3a9c
+
+echo "  1. two-way referral: Qiaotouhe township health centre -> Loudi First People's Hospital"
+as admin registry enrol-resident --set resident.patient.value=$PATIENT \
+  --set resident.family_doctor_institution_id=qiaotouhe-mining-chc --set resident.team=family-doctors-2 \
+  --set "resident.signed_at=\"2026-01-05T00:00:00Z\"" --set request_id=demo-enrol --get resident.patient.value >/dev/null
+# The referral service learns the registry by event: wait until it knows the patient's centre.
+ID=$(wait_for "the referral service to follow the registry" \
+  as township referral submit --set referral.direction=UPWARD --set referral.receiver_institution_id=loudi-1st \
+  --set referral.patient.value=$PATIENT --set "referral.reason=left-sided weakness for two days" \
+  --set 'referral.diagnosis_codes=["I63.9"]' --set referral.priority=URGENT \
+  --set referral.requested_service=INPATIENT_BED --set request_id=demo-submit --get referral.referral_id)
+say "submitted $ID (upward, urgent, inpatient bed)"
+as lead referral accept --set referral_id="$ID" --set request_id=demo-accept --get referral.status | sed 's/^/    lead hospital: /'
+as lead referral schedule --set referral_id="$ID" --set request_id=demo-bed --set bed.ward_kind=WARD_GENERAL \
+  --set bed.planned_admission_ms=$((NOW + 3 * 3600 * 1000)) --get referral.schedule.bed_request_id |
+  sed 's/^/    bed asked of the bed board: /'
+status=$(wait_for "the bed board's answer" sh -c \
+  "\"$CTL\" --token-file \"$H/lead.token\" referral get-referral --set referral_id=$ID --get referral.referral.status | grep -v -x -e ACCEPTED -e ''")
+say "bed board answered; referral is $status"
+as lead referral record-arrival --set referral_id="$ID" --set request_id=demo-arrive --get referral.status |
+  sed 's/^/    patient arrived: /'
+as lead referral complete --set referral_id="$ID" --set request_id=demo-complete \
+  --set "outcome_summary=ischaemic stroke; secondary prevention started; rehab at home" \
+  --set downward.receiver_institution_id=qiaotouhe-mining-chc --set downward.requested_service=TELE_CONSULTATION \
+  --get referral.linked_to | sed 's/^/    completed; downward referral to the community centre: /'
+echo "    timeline:"
+as township referral get-referral --set referral_id="$ID" | sed -n '/^timeline/,$p' | cut -c1-150 | indent
+
+echo "  2. emergency green channel: a stroke near Qiaotouhe, dispatched by 120"
+CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.69 \
+  --set location.longitude=111.66 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
+  --set dispatch_centre=120-loudi --set request_id=demo-stroke --get emergency_case.case_id)
+say "case $CASE: bed held at $(as dispatch greenchannel get-case --set case_id="$CASE" \
+  --get current.emergency_case.placement.institution_id) ($(as dispatch greenchannel get-case --set case_id="$CASE" \
+  --get current.emergency_case.placement.step))"
+as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=ARRIVAL --set at_ms=$((NOW)) \
+  --set request_id=demo-arrival --get emergency_case.case_id >/dev/null
+as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=NEEDLE --set at_ms=$((NOW + 38 * 60000)) \
+  --set request_id=demo-needle --get emergency_case.case_id >/dev/null
+say "door-to-needle: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.door_to_needle_min) min" \
+  "(target 60, met: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.target_met))"
+
+echo "  3. audit: the referral's history from the archive, and the chain verified"
+wait_for "the audit archive" sh -c "\"$CTL\" --token-file \"$H/auditor.token\" audit replay \
+  --set aggregate.source_service=referral --set aggregate.aggregate_type=referral --set aggregate.aggregate_id=$ID \
+  --set 'event_types=[\"ReferralCompleted\"]' --get entries.0.position" >/dev/null
+as auditor audit replay --set aggregate.source_service=referral --set aggregate.aggregate_type=referral \
+  --set aggregate.aggregate_id="$ID" | cut -c1-150 | indent
+say "verify: $(as auditor audit verify | grep -E '^(intact|checked|head_position|bad_position):' | tr '\n' ' ')"
