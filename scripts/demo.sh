@@ -18,7 +18,7 @@ say() { printf '    %s\n' "$*"; }
 indent() { sed 's/^/      /'; }
 wait_for() {  # wait_for WHAT COMMAND...: until the command prints something non-empty and not "false"
   local what=$1; shift
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do  # up to two minutes: a restarted consumer may wait for its group
     local v
     v=$("$@" 2>/dev/null || true)
     [ -n "$v" ] && [ "$v" != "false" ] && { echo "$v"; return 0; }
