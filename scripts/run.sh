@@ -65,7 +65,7 @@ services=()
 for svc in registry referral greenchannel audit; do
   exe="$BIN/services/$svc/yilian-$svc"
   [ -x "$exe" ] || continue
-  rm -f "$HOME_DIR/$svc.addr"
+  rm -f "$HOME_DIR/$svc.addr" "$HOME_DIR/$svc.addr.metrics"
   extra=()  # consumers reach the owners' catch-up feeds through their address files
   case $svc in
     referral) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.greenchannel="@$HOME_DIR/greenchannel.addr"
@@ -76,11 +76,12 @@ for svc in registry referral greenchannel audit; do
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac
   "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
-    --address.file="$HOME_DIR/$svc.addr" "${extra[@]}" >"$HOME_DIR/logs/$svc.log" 2>&1 &
+    --address.file="$HOME_DIR/$svc.addr" --metrics.listen=127.0.0.1:0 "${extra[@]}" >"$HOME_DIR/logs/$svc.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do [ -s "$HOME_DIR/$svc.addr" ] && break; sleep 0.1; done
   [ -s "$HOME_DIR/$svc.addr" ] || fail "$svc start" "$HOME_DIR/logs/$svc.log"
-  echo "    $svc serving on $(cat "$HOME_DIR/$svc.addr") (log: $HOME_DIR/logs/$svc.log)"
+  echo "    $svc serving on $(cat "$HOME_DIR/$svc.addr") (log: $HOME_DIR/logs/$svc.log," \
+    "metrics: http://$(cat "$HOME_DIR/$svc.addr.metrics" 2>/dev/null)/metrics)"
   services+=("$svc")
 done
 [ ${#services[@]} -gt 0 ] || echo "    no services are built yet"

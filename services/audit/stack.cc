@@ -1,5 +1,6 @@
 #include "stack.h"
 
+#include "yilian/bus/metrics.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
 
@@ -42,6 +43,7 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
     services.push_back(s->admin_.get());
   }
   ASSIGN_OR_RETURN(s->server_, host::ServiceHost::Start(o.host, *o.auth, services));
+  bus::RegisterBusMetrics(o.host.metrics, s->journal_.get(), nullptr, s->consumer_.get());
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "stack.h"
 
+#include "yilian/bus/metrics.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
 
@@ -51,6 +52,26 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
     services.push_back(s->admin_.get());
   }
   ASSIGN_OR_RETURN(s->server_, host::ServiceHost::Start(o.host, *o.auth, services));
+  bus::RegisterBusMetrics(o.host.metrics, s->journal_.get(), s->relay_.get(), s->consumer_.get());
+  if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
+    const BoardView* view = s->view_.get();
+    auto per_ward = [view](auto value) {
+      return [view, value] {
+        std::vector<std::pair<host::Metrics::Labels, double>> out;
+        (void)view->ForEachWard("", [&](const gv1::WardStatus& w) {
+          out.push_back({{{"institution", w.board().institution_id()}, {"ward", w.board().ward_id()}}, value(w)});
+          return true;
+        });
+        return out;
+      };
+    };
+    o.host.metrics->Gauges("yilian_beds_held", "beds held for patients on their way",
+                           per_ward([](const gv1::WardStatus& w) { return static_cast<double>(w.held()); }));
+    o.host.metrics->Gauges("yilian_beds_occupied", "beds occupied",
+                           per_ward([](const gv1::WardStatus& w) { return static_cast<double>(w.occupied()); }));
+    o.host.metrics->Gauges("yilian_beds_free", "beds free for any hold",
+                           per_ward([](const gv1::WardStatus& w) { return static_cast<double>(w.free_general()); }));
+  }
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "stack.h"
 
+#include "yilian/bus/metrics.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
 
@@ -50,6 +51,7 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
     services.push_back(s->admin_.get());
   }
   ASSIGN_OR_RETURN(s->server_, host::ServiceHost::Start(o.host, *o.auth, services));
+  bus::RegisterBusMetrics(o.host.metrics, s->journal_.get(), s->relay_.get(), s->consumer_.get());
   return s;
 }
 

@@ -2,6 +2,7 @@
 // served by host::ServiceMain until SIGTERM/SIGINT.
 #include "config.h"
 #include "registry_service.h"
+#include "yilian/bus/metrics.h"
 #include "yilian/bus/relay.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
@@ -43,6 +44,7 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
   r->feed = std::make_unique<eventstore::FeedService>(
       r->journal.get(), auth.RequireRoles({common::Role::ROLE_SERVICE, common::Role::ROLE_AUDITOR}));
   ASSIGN_OR_RETURN(r->server, host::ServiceHost::Start(options, auth, {r->api.get(), r->feed.get()}));
+  bus::RegisterBusMetrics(options.metrics, r->journal.get(), r->relay.get(), nullptr);
   return host::Started{r->server->address(), r};
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "yilian/common/logging.h"
+#include "yilian/host/metrics.h"
 #include "yilian/host/service_config.h"
 
 namespace yilian::host {
@@ -22,18 +23,30 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
   if (auto s = common::InitLogging({service, config->GetString("log.level"), config->GetString("log.file")}); !s.ok())
     return fail(s);
   common::Logger().info("{} starting: {}", service, config->Describe());
-  const HostOptions options = HostOptionsFrom(*config, service);
+  HostOptions options = HostOptionsFrom(*config, service);
+  std::unique_ptr<Metrics> metrics;
+  if (const std::string listen = config->GetString("metrics.listen"); !listen.empty()) {
+    auto m = Metrics::Start(listen, service);
+    if (!m.ok()) return fail(m.status());
+    metrics = std::move(*m);
+    options.metrics = metrics.get();
+    common::Logger().info("{}: Prometheus metrics on http://{}/metrics", service, metrics->address());
+  }
   auto auth = AuthenticatorFor(options);
   if (!auth.ok()) return fail(auth.status());
   auto started = start(*config, options, *auth);
   if (!started.ok()) return fail(started.status());
+  if (metrics && !config->GetString("address.file").empty())  // before the address: launchers wait for that one
+    WriteAddressFile(config->GetString("address.file") + ".metrics", metrics->address());
   WriteAddressFile(config->GetString("address.file"), started->address);
   std::printf("listening=%s\n", started->address.c_str());
+  if (metrics) std::printf("metrics=%s\n", metrics->address().c_str());
   std::fflush(stdout);
 
   WaitForShutdownSignal();
   common::Logger().info("{} stopping", service);
   started->running.reset();
+  metrics.reset();
   return 0;
 }
 

@@ -28,12 +28,15 @@ struct TlsOptions {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+class Metrics;
+
 struct HostOptions {
   std::string service_name = "yilian";
   std::string listen_address = "127.0.0.1:0";
   std::string tokens_file;  // embedded default: bearer tokens (see authenticator.h)
   TlsOptions tls;           // production: mutual TLS, principals from client certificates
   int max_message_bytes = 8 << 20;
+  Metrics* metrics = nullptr;  // when set, every RPC is counted and timed (borrowed)
 };
 
 class ServiceHost {

@@ -1,0 +1,31 @@
+#include "yilian/bus/metrics.h"
+
+#include <map>
+
+namespace yilian::bus {
+
+void RegisterBusMetrics(host::Metrics* metrics, const eventstore::Journal* journal, const OutboxRelay* relay,
+                        const BusConsumer* consumer) {
+  if (metrics == nullptr) return;
+  if (journal != nullptr)
+    metrics->Gauge("yilian_journal_head_sequence", "events appended to this service's journal",
+                   [journal] { return static_cast<double>(journal->head().sequence); });
+  if (journal != nullptr && relay != nullptr)
+    metrics->Gauge("yilian_relay_lag_events", "events appended but not yet acknowledged by Kafka", [journal, relay] {
+      return static_cast<double>(std::max<int64_t>(0, journal->head().sequence - relay->status().acknowledged));
+    });
+  if (consumer != nullptr) {
+    metrics->Gauges("yilian_consumer_lag_events", "messages in Kafka not yet applied, per topic", [consumer] {
+      std::map<std::string, double> lag;
+      const auto status = consumer->status();  // by value: keep it while iterating
+      for (const auto& p : status.partitions()) lag[p.topic()] += static_cast<double>(std::max<int64_t>(0, p.lag()));
+      std::vector<std::pair<host::Metrics::Labels, double>> out;
+      for (const auto& [topic, n] : lag) out.push_back({{{"topic", topic}}, n});
+      return out;
+    });
+    metrics->Gauge("yilian_consumer_parked_events", "events parked since start (unreadable or refused)",
+                   [consumer] { return static_cast<double>(consumer->status().parked()); });
+  }
+}
+
+}  // namespace yilian::bus
