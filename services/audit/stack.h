@@ -11,10 +11,7 @@
 #include "archive_model.h"
 #include "archiver.h"
 #include "audit_service.h"
-#include "yilian/bus/admin_service.h"
-#include "yilian/bus/consumer.h"
-#include "yilian/eventstore/feed_service.h"
-#include "yilian/host/service_host.h"
+#include "yilian/bus/service_core.h"
 
 namespace yilian::audit {
 
@@ -37,27 +34,22 @@ class AuditStack {
   static absl::StatusOr<std::unique_ptr<AuditStack>> Start(const StackOptions& options);
   ~AuditStack();
 
-  std::string address() const { return server_->address(); }
-  eventstore::Store& store() { return *store_; }
-  eventstore::Journal& journal() { return *journal_; }
+  std::string address() const { return core_->address(); }
+  eventstore::Store& store() { return core_->store(); }
+  eventstore::Journal& journal() { return core_->journal(); }
   const ArchiveView& view() const { return *view_; }
   Archiver& archiver() { return *archiver_; }
   ArchiveProjector& archive_projector() { return archive_projector_; }
-  bus::BusConsumer* consumer() { return consumer_.get(); }
+  bus::BusConsumer* consumer() { return core_->consumer(); }
 
  private:
   AuditStack() = default;
   IndexProjector index_;
   ArchiveProjector archive_projector_;
-  std::unique_ptr<eventstore::Store> store_;
-  std::unique_ptr<eventstore::Journal> journal_;
+  std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<ArchiveView> view_;
   std::unique_ptr<Archiver> archiver_;
-  std::unique_ptr<bus::BusConsumer> consumer_;
   std::unique_ptr<AuditService> api_;
-  std::unique_ptr<eventstore::FeedService> feed_;
-  std::unique_ptr<bus::BusAdminService> admin_;
-  std::unique_ptr<host::ServiceHost> server_;
 };
 
 }  // namespace yilian::audit

@@ -11,12 +11,8 @@
 #include "expiry.h"
 #include "greenchannel_service.h"
 #include "intake.h"
-#include "yilian/bus/admin_service.h"
-#include "yilian/bus/consumer.h"
 #include "yilian/bus/event_source.h"
-#include "yilian/bus/relay.h"
-#include "yilian/eventstore/feed_service.h"
-#include "yilian/host/service_host.h"
+#include "yilian/bus/service_core.h"
 
 namespace yilian::greenchannel {
 
@@ -38,34 +34,28 @@ class GreenChannelStack {
   static absl::StatusOr<std::unique_ptr<GreenChannelStack>> Start(const StackOptions& options);
   ~GreenChannelStack();
 
-  std::string address() const { return server_->address(); }
-  eventstore::Store& store() { return *store_; }
-  eventstore::Journal& journal() { return *journal_; }
+  std::string address() const { return core_->address(); }
+  eventstore::Store& store() { return core_->store(); }
+  eventstore::Journal& journal() { return core_->journal(); }
   const BoardView& view() const { return *view_; }
   BoardWriter& writer() { return *writer_; }
   Intake& intake() { return *intake_; }
   IntakeProjector& intake_projector() { return intake_projector_; }
-  bus::BusConsumer* consumer() { return consumer_.get(); }
+  bus::BusConsumer* consumer() { return core_->consumer(); }
   ExpiryTimer& expiry() { return *expiry_; }
 
  private:
   GreenChannelStack() = default;
   BoardProjector projector_;
   IntakeProjector intake_projector_;
-  std::unique_ptr<eventstore::Store> store_;
-  std::unique_ptr<eventstore::Journal> journal_;
-  std::unique_ptr<bus::OutboxRelay> relay_;
+  std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<BoardView> view_;
   std::unique_ptr<SiteDirectory> sites_;
   std::unique_ptr<BoardWriter> writer_;
   std::unique_ptr<Intake> intake_;
-  std::unique_ptr<bus::BusConsumer> consumer_;
   std::unique_ptr<ExpiryTimer> expiry_;
   std::unique_ptr<GreenChannelService> api_;
-  std::unique_ptr<eventstore::FeedService> feed_;
-  std::unique_ptr<bus::BusAdminService> admin_;
-  std::unique_ptr<host::ServiceHost> server_;
 };
 
 }  // namespace yilian::greenchannel

@@ -12,12 +12,8 @@
 #include "intake.h"
 #include "referral_service.h"
 #include "timers.h"
-#include "yilian/bus/admin_service.h"
-#include "yilian/bus/consumer.h"
 #include "yilian/bus/event_source.h"
-#include "yilian/bus/relay.h"
-#include "yilian/eventstore/feed_service.h"
-#include "yilian/host/service_host.h"
+#include "yilian/bus/service_core.h"
 
 namespace yilian::referral {
 
@@ -40,14 +36,14 @@ class ReferralStack {
   static absl::StatusOr<std::unique_ptr<ReferralStack>> Start(const StackOptions& options);
   ~ReferralStack();
 
-  std::string address() const { return server_->address(); }
-  eventstore::Store& store() { return *store_; }
-  eventstore::Journal& journal() { return *journal_; }
+  std::string address() const { return core_->address(); }
+  eventstore::Store& store() { return core_->store(); }
+  eventstore::Journal& journal() { return core_->journal(); }
   const ReferralView& view() const { return *view_; }
   ReferralWriter& writer() { return *writer_; }
   Intake& intake() { return *intake_; }
   IntakeProjector& intake_projector() { return intake_projector_; }
-  bus::BusConsumer* consumer() { return consumer_.get(); }
+  bus::BusConsumer* consumer() { return core_->consumer(); }
   DeadlineTimer& timers() { return *timers_; }
   const MirrorDirectory& directory() const { return *directory_; }
 
@@ -55,20 +51,14 @@ class ReferralStack {
   ReferralStack() = default;
   ReferralProjector projector_;
   IntakeProjector intake_projector_;
-  std::unique_ptr<eventstore::Store> store_;
-  std::unique_ptr<eventstore::Journal> journal_;
-  std::unique_ptr<bus::OutboxRelay> relay_;
+  std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<MirrorDirectory> directory_;
   std::unique_ptr<ReferralView> view_;
   std::unique_ptr<ReferralWriter> writer_;
   std::unique_ptr<Intake> intake_;
-  std::unique_ptr<bus::BusConsumer> consumer_;
   std::unique_ptr<DeadlineTimer> timers_;
   std::unique_ptr<ReferralService> api_;
-  std::unique_ptr<eventstore::FeedService> feed_;
-  std::unique_ptr<bus::BusAdminService> admin_;
-  std::unique_ptr<host::ServiceHost> server_;
 };
 
 }  // namespace yilian::referral

@@ -1,0 +1,60 @@
+#pragma once
+// What every service stack opens first and stops last, in one place: the store and journal
+// (rebuilt from the journal on demand), the outbox relay, the bus consumer, and the gRPC host
+// serving the service's API next to its catch-up feed (SERVICE, AUDITOR) and, with a
+// consumer, the bus admin (CONSORTIUM_ADMIN, SERVICE, AUDITOR), with the bus metrics
+// registered when the host options carry a Metrics.
+//
+// Stop order (the stack calls these, its own parts between them):
+//   StopServing() -> StopConsumer() -> the stack's own workers -> the destructor (relay, journal, store)
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "yilian/bus/admin_service.h"
+#include "yilian/bus/consumer.h"
+#include "yilian/bus/relay.h"
+#include "yilian/eventstore/feed_service.h"
+#include "yilian/eventstore/journal.h"
+#include "yilian/host/service_host.h"
+
+namespace yilian::bus {
+
+struct CoreOptions {
+  std::string data_dir;
+  std::string source_service;                 // the journal's source, e.g. "referral"
+  eventstore::Projector* projector = nullptr;  // the service's projection (borrowed)
+  bool rebuild = false;
+  common::Clock* clock = &common::Clock::Real();
+};
+
+class ServiceCore {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServiceCore>> Open(const CoreOptions& options);
+  ~ServiceCore();
+
+  absl::Status StartRelay(const KafkaSettings& kafka);
+  absl::Status StartConsumer(ConsumerOptions options);
+  absl::Status Serve(const host::HostOptions& host, const host::Authenticator& auth, std::vector<grpc::Service*> api);
+  void StopServing();
+  void StopConsumer();
+
+  eventstore::Store& store() { return *store_; }
+  eventstore::Journal& journal() { return *journal_; }
+  OutboxRelay* relay() { return relay_.get(); }
+  BusConsumer* consumer() { return consumer_.get(); }
+  std::string address() const { return server_->address(); }
+
+ private:
+  ServiceCore() = default;
+  std::unique_ptr<eventstore::Store> store_;
+  std::unique_ptr<eventstore::Journal> journal_;
+  std::unique_ptr<OutboxRelay> relay_;
+  std::unique_ptr<BusConsumer> consumer_;
+  std::unique_ptr<eventstore::FeedService> feed_;
+  std::unique_ptr<BusAdminService> admin_;
+  std::unique_ptr<host::ServiceHost> server_;
+};
+
+}  // namespace yilian::bus

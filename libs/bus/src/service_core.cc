@@ -1,0 +1,63 @@
+#include "yilian/bus/service_core.h"
+
+#include "yilian/bus/metrics.h"
+#include "yilian/common/logging.h"
+#include "yilian/common/status_macros.h"
+
+namespace yilian::bus {
+
+using common::Role;
+
+absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Open(const CoreOptions& o) {
+  std::unique_ptr<ServiceCore> c(new ServiceCore());
+  ASSIGN_OR_RETURN(c->store_, eventstore::Store::Open({.path = o.data_dir}));
+  ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(c->store_.get(), {.source_service = o.source_service,
+                                                                            .projector = o.projector,
+                                                                            .clock = o.clock}));
+  if (o.rebuild) {
+    RETURN_IF_ERROR(c->journal_->RebuildProjections());
+    common::Logger().info("{}: projections rebuilt from {} events", o.source_service, c->journal_->head().sequence);
+  }
+  return c;
+}
+
+ServiceCore::~ServiceCore() {
+  StopServing();
+  StopConsumer();
+  relay_.reset();
+  journal_.reset();
+}
+
+absl::Status ServiceCore::StartRelay(const KafkaSettings& kafka) {
+  ASSIGN_OR_RETURN(relay_, OutboxRelay::Start(store_.get(), journal_.get(), {.kafka = kafka}));
+  return absl::OkStatus();
+}
+
+absl::Status ServiceCore::StartConsumer(ConsumerOptions options) {
+  ASSIGN_OR_RETURN(consumer_, BusConsumer::Start(store_.get(), std::move(options)));
+  return absl::OkStatus();
+}
+
+absl::Status ServiceCore::Serve(const host::HostOptions& host, const host::Authenticator& auth,
+                                std::vector<grpc::Service*> api) {
+  feed_ = std::make_unique<eventstore::FeedService>(journal_.get(),
+                                                    auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
+  api.push_back(feed_.get());
+  if (consumer_) {
+    admin_ = std::make_unique<BusAdminService>(
+        consumer_.get(), auth.RequireRoles({Role::ROLE_CONSORTIUM_ADMIN, Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
+    api.push_back(admin_.get());
+  }
+  ASSIGN_OR_RETURN(server_, host::ServiceHost::Start(host, auth, api));
+  RegisterBusMetrics(host.metrics, journal_.get(), relay_.get(), consumer_.get());
+  return absl::OkStatus();
+}
+
+void ServiceCore::StopServing() {
+  if (server_) server_->Shutdown(absl::Seconds(10));
+  server_.reset();
+}
+
+void ServiceCore::StopConsumer() { consumer_.reset(); }
+
+}  // namespace yilian::bus
