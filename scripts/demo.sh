@@ -49,6 +49,10 @@ ID=$(wait_for "the referral service to follow the registry" \
   --set referral.requested_service=INPATIENT_BED --set request_id=demo-submit --get referral.referral_id)
 say "submitted $ID (upward, urgent, inpatient bed)"
 as lead referral accept --set referral_id="$ID" --set request_id=demo-accept --get referral.status | sed 's/^/    lead hospital: /'
+# The bed board, too, learns the wards by event: wait until it has the lead hospital's.
+wait_for "the bed board to follow the registry" \
+  as dispatch greenchannel get-bed-board --set institution_id=loudi-1st --set ward_kind=WARD_GENERAL \
+  --get wards.0.board.ward_id >/dev/null
 as lead referral schedule --set referral_id="$ID" --set request_id=demo-bed --set bed.ward_kind=WARD_GENERAL \
   --set bed.planned_admission_ms=$((NOW + 3 * 3600 * 1000)) --get referral.schedule.bed_request_id |
   sed 's/^/    bed asked of the bed board: /'
@@ -65,6 +69,8 @@ echo "    timeline:"
 as township referral get-referral --set referral_id="$ID" | sed -n '/^timeline/,$p' | cut -c1-150 | indent
 
 echo "  2. emergency green channel: a stroke near Qiaotouhe, dispatched by 120"
+wait_for "the bed board's stroke units" \
+  as dispatch greenchannel get-bed-board --set ward_kind=WARD_STROKE_UNIT --get wards.2.board.ward_id >/dev/null
 CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.69 \
   --set location.longitude=111.66 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
   --set dispatch_centre=120-loudi --set request_id=demo-stroke --get emergency_case.case_id)

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "bus_fixture.h"
-#include "import.h"
 #include "registry_node.h"
 #include "stack.h"
 #include "yilian/bus/embedded_broker.h"
@@ -71,8 +70,7 @@ TEST(GreenChannelConcurrencyTest, NoBedIsPromisedTwice) {
   registry::RegistryNode registry(dir.Sub("registry") + "/db");
   ASSERT_OK_AND_ASSIGN(auto registry_relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
                                                                     {.kafka = {broker->bootstrap(), "registry", {}}}));
-  ASSERT_OK_AND_ASSIGN(auto plan, registry::ParseImportFile(YILIAN_SAMPLE_FILE));
-  ASSERT_OK(registry::Import(*registry.stub, "admin", plan).status());
+  registry.ImportSample(YILIAN_SAMPLE_FILE);
   Cut(registry, "stroke-1", 3, 1);
   Cut(registry, "icu-1", 2, 1);
   Cut(registry, "general-1", 6, 2);

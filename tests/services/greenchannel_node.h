@@ -13,10 +13,8 @@
 #include <filesystem>
 
 #include "hand_feed.h"
-#include "import.h"
 #include "registry_node.h"
 #include "../../services/greenchannel/stack.h"
-#include "yilian/common/uuid.h"
 #include "yilian/testing/wait.h"
 
 namespace yilian::greenchannel {
@@ -55,10 +53,7 @@ class GreenChannelNode {
 
   // The sample consortia of deploy/, imported into the registry and synced.
   void ImportSample(const std::string& file) {
-    auto plan = registry::ParseImportFile(file);
-    if (!plan.ok()) throw std::runtime_error(plan.status().ToString());
-    auto r = registry::Import(*registry.stub, "admin", *plan);
-    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    registry.ImportSample(file);
     Sync();
   }
   // Changes a ward's capacity in the registry and syncs.
@@ -79,17 +74,7 @@ class GreenChannelNode {
   // A referral event (BedRequested, BedRequestCancelled, ReferredPatientAdmitted) as the
   // referral service would publish it; returns what the intake projector said.
   absl::Status SendReferral(const google::protobuf::Message& payload, const std::string& referral_id) {
-    events::v1::Envelope env;
-    env.set_event_id(common::NewUuid());
-    env.set_event_type(payload.GetDescriptor()->full_name());
-    env.set_source_service("referral");
-    env.set_source_sequence(++referral_sequence_);
-    env.set_aggregate_type("referral");
-    env.set_aggregate_id(referral_id);
-    env.mutable_payload()->PackFrom(payload);
-    auto s = feed_.Deliver(env);
-    feed_.Drain();
-    return s;
+    return feed_.Send(payload, "referral", ++referral_sequence_, "referral", referral_id);
   }
 
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return registry::RegistryNode::As(token); }

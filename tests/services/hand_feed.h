@@ -6,6 +6,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "yilian/common/uuid.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/testing/wait.h"
@@ -29,6 +30,22 @@ class HandFeed {
     auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
     if (!w.ok()) return absl::InternalError(w.ToString());
     return absl::OkStatus();
+  }
+  // An event of another service (`payload` on aggregate type/id, at `sequence` of `source`),
+  // delivered and drained; returns what the projector said.
+  absl::Status Send(const google::protobuf::Message& payload, const std::string& source, int64_t sequence,
+                    const std::string& type, const std::string& id) {
+    events::v1::Envelope env;
+    env.set_event_id(common::NewUuid());
+    env.set_event_type(payload.GetDescriptor()->full_name());
+    env.set_source_service(source);
+    env.set_source_sequence(sequence);
+    env.set_aggregate_type(type);
+    env.set_aggregate_id(id);
+    env.mutable_payload()->PackFrom(payload);
+    auto s = Deliver(env);
+    Drain();
+    return s;
   }
   // Delivers `source`'s journal entries after the last one delivered, then drains.
   void Follow(const eventstore::Journal& source, int64_t& delivered) {

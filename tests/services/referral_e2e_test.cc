@@ -12,7 +12,6 @@
 #include <map>
 
 #include "bus_fixture.h"
-#include "import.h"
 #include "registry_node.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/testing/grpc_matchers.h"
@@ -47,8 +46,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   registry::RegistryNode registry(dir.Sub("registry") + "/db");
   ASSERT_OK_AND_ASSIGN(auto registry_relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
                                                                     {.kafka = {broker->bootstrap(), "registry", {}}}));
-  ASSERT_OK_AND_ASSIGN(auto plan, registry::ParseImportFile(YILIAN_SAMPLE_FILE));
-  ASSERT_OK(registry::Import(*registry.stub, "admin", plan).status());
+  registry.ImportSample(YILIAN_SAMPLE_FILE);
   rv1::EnrolResidentRequest enrol;  // the patient's family doctor is at the mining community centre
   enrol.mutable_resident()->mutable_patient()->set_value("pt-e2e-41c7");
   enrol.mutable_resident()->set_family_doctor_institution_id("qiaotouhe-mining-chc");

@@ -15,10 +15,8 @@
 #include <filesystem>
 
 #include "hand_feed.h"
-#include "import.h"
 #include "registry_node.h"
 #include "../../services/referral/stack.h"
-#include "yilian/common/uuid.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
 
 namespace yilian::referral {
@@ -59,10 +57,7 @@ class ReferralNode {
   }
 
   void ImportSample(const std::string& file) {
-    auto plan = registry::ParseImportFile(file);
-    if (!plan.ok()) throw std::runtime_error(plan.status().ToString());
-    auto r = registry::Import(*registry.stub, "admin", *plan);
-    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    registry.ImportSample(file);
     Sync();
   }
   // Signs `patient` with a family doctor at `institution` (registry) and syncs.
@@ -82,17 +77,7 @@ class ReferralNode {
   // A bed board event (BedReserved, BedRequestDeclined, BedRequestReleased) on its bed_request
   // aggregate, as the green channel publishes it; returns what the intake projector said.
   absl::Status SendBoard(const google::protobuf::Message& payload, const std::string& request_id) {
-    events::v1::Envelope env;
-    env.set_event_id(common::NewUuid());
-    env.set_event_type(payload.GetDescriptor()->full_name());
-    env.set_source_service("greenchannel");
-    env.set_source_sequence(++board_sequence_);
-    env.set_aggregate_type("bed_request");
-    env.set_aggregate_id(request_id);
-    env.mutable_payload()->PackFrom(payload);
-    auto s = feed_.Deliver(env);
-    feed_.Drain();
-    return s;
+    return feed_.Send(payload, "greenchannel", ++board_sequence_, "bed_request", request_id);
   }
 
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return registry::RegistryNode::As(token); }

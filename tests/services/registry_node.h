@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "import.h"
 #include "registry_service.h"
 #include "yilian/host/service_host.h"
 
@@ -37,6 +38,13 @@ struct RegistryNode {
     return ctx;
   }
   int64_t Head() const { return journal->head().sequence; }
+  // The sample consortia of deploy/, imported through the API as the admin.
+  void ImportSample(const std::string& file) {
+    auto plan = ParseImportFile(file);
+    if (!plan.ok()) throw std::runtime_error(plan.status().ToString());
+    auto r = Import(*stub, "admin", *plan);
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+  }
 
   RegistryProjector projector;
   absl::Status rebuilt;

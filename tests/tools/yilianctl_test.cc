@@ -5,7 +5,6 @@
 
 #include <filesystem>
 
-#include "import.h"
 #include "nlohmann/json.hpp"
 #include "registry_node.h"
 #include "yilian/testing/status_matchers.h"
@@ -33,8 +32,7 @@ class YilianctlTest : public ::testing::Test {
   void SetUp() override {
     std::filesystem::create_directories(dir_.Sub("registry"));
     registry_ = std::make_unique<registry::RegistryNode>(dir_.Sub("registry") + "/db");
-    ASSERT_OK_AND_ASSIGN(auto plan, registry::ParseImportFile(YILIAN_SAMPLE_FILE));
-    ASSERT_OK(registry::Import(*registry_->stub, "admin", plan).status());
+    registry_->ImportSample(YILIAN_SAMPLE_FILE);
     address_ = registry_->host->address();
   }
   testing::TempDir dir_;

@@ -17,7 +17,7 @@ GrpcEventSource::GrpcEventSource(std::map<std::string, FeedEndpoint> sources, ab
   for (auto& [name, ep] : sources) feeds_.emplace(name, Feed{ep, nullptr});
 }
 
-absl::StatusOr<GrpcEventSource::Feed*> GrpcEventSource::FeedFor(const std::string& source) {
+absl::StatusOr<GrpcEventSource::Feed> GrpcEventSource::FeedFor(const std::string& source) {
   std::lock_guard lock(mu_);
   auto it = feeds_.find(source);
   if (it == feeds_.end()) return absl::FailedPreconditionError(absl::StrCat("no catch-up feed configured for ", source));
@@ -38,7 +38,7 @@ absl::StatusOr<GrpcEventSource::Feed*> GrpcEventSource::FeedFor(const std::strin
                      : grpc::SslCredentials(grpc::SslCredentialsOptions{feed.endpoint.root_certificates, "", ""});
     feed.stub = feed::v1::EventFeed::NewStub(grpc::CreateChannel(address, creds));
   }
-  return &feed;
+  return feed;
 }
 
 std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& sources) {
@@ -113,12 +113,23 @@ absl::Status GrpcEventSource::ReadJournal(const std::string& source, int64_t fro
   if (!feed.ok()) return feed.status();
   if (to < from) return absl::OkStatus();
   grpc::ClientContext ctx;
-  Prepare(**feed, ctx);
+  Prepare(*feed, ctx);
   feed::v1::ReadJournalRequest req;
   req.set_from_sequence(from);
   req.set_max_entries(to - from + 1);
-  auto reader = (*feed)->stub->ReadJournal(&ctx, req);
-  return Drain(*reader, ctx, from, to, [](const feed::v1::JournalEntry& e) { return e.sequence(); }, fn);
+  auto reader = feed->stub->ReadJournal(&ctx, req);
+  return Forget(source, Drain(*reader, ctx, from, to, [](const feed::v1::JournalEntry& e) { return e.sequence(); }, fn));
+}
+
+absl::Status GrpcEventSource::Forget(const std::string& source, absl::Status s) {
+  // An unreachable feed may have moved (a restart on another port): read its address again.
+  if (absl::IsUnavailable(s)) {
+    std::lock_guard lock(mu_);
+    if (auto it = feeds_.find(source); it != feeds_.end() && !it->second.endpoint.address.empty() &&
+                                       it->second.endpoint.address[0] == '@')
+      it->second.stub.reset();
+  }
+  return s;
 }
 
 absl::Status GrpcEventSource::ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
@@ -127,15 +138,15 @@ absl::Status GrpcEventSource::ReadAggregate(const std::string& source, const std
   if (!feed.ok()) return feed.status();
   if (to_version < from_version) return absl::OkStatus();
   grpc::ClientContext ctx;
-  Prepare(**feed, ctx);
+  Prepare(*feed, ctx);
   feed::v1::ReadAggregateRequest req;
   req.set_aggregate_type(type);
   req.set_aggregate_id(id);
   req.set_from_version(from_version);
-  auto reader = (*feed)->stub->ReadAggregate(&ctx, req);
+  auto reader = feed->stub->ReadAggregate(&ctx, req);
   int64_t version = from_version - 1;  // the feed sends consecutive versions from from_version
-  return Drain(*reader, ctx, from_version, to_version, [&version](const feed::v1::JournalEntry&) { return ++version; },
-               fn);
+  return Forget(source, Drain(*reader, ctx, from_version, to_version,
+                              [&version](const feed::v1::JournalEntry&) { return ++version; }, fn));
 }
 
 }  // namespace yilian::bus

@@ -53,9 +53,12 @@ class GrpcEventSource : public EventSource {
  private:
   struct Feed {
     FeedEndpoint endpoint;
-    std::unique_ptr<feed::v1::EventFeed::Stub> stub;
+    std::shared_ptr<feed::v1::EventFeed::Stub> stub;  // shared: a call keeps its stub while a reset drops it
   };
-  absl::StatusOr<Feed*> FeedFor(const std::string& source);
+  // A copy of the source's feed, its stub made on first use.
+  absl::StatusOr<Feed> FeedFor(const std::string& source);
+  // Passes `s` on; when the feed was unreachable, its "@file" address is read again next time.
+  absl::Status Forget(const std::string& source, absl::Status s);
   void Prepare(const Feed& feed, grpc::ClientContext& ctx) const;
   std::mutex mu_;
   std::map<std::string, Feed> feeds_;  // guarded by mu_ (stubs made on first use)
