@@ -11,17 +11,11 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
                                                      .projector = &s->index_, .rebuild = o.rebuild, .clock = o.clock}));
   s->view_ = std::make_unique<ArchiveView>(&s->store(), &s->journal());
   s->archiver_ = std::make_unique<Archiver>(&s->store(), &s->journal());
-  if (o.use_bus) {
-    bus::ConsumerOptions c;
-    c.kafka = o.kafka;
-    c.group_id = "audit";
-    c.sources = kSources;
-    c.projector = &s->archive_projector_;
-    c.feed = o.feed;
-    c.clock = o.clock;
-    Archiver* archiver = s->archiver_.get();
-    c.on_commit = [archiver] { archiver->Notify(); };
-    RETURN_IF_ERROR(s->core_->StartConsumer(std::move(c)));
+  if (o.use_bus) {  // after each durable batch, the inbox looks for work
+    auto* inbox = s->archiver_.get();
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "audit", .sources = kSources,
+                                             .projector = &s->archive_projector_, .feed = o.feed, .clock = o.clock,
+                                             .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->api_ = std::make_unique<AuditService>(&s->journal(), s->view_.get(), s->archiver_.get(), o.feed, o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));

@@ -18,17 +18,11 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   s->writer_ = std::make_unique<BoardWriter>(&s->journal(), s->view_.get(), s->sites_.get(), o.clock, o.writer);
   s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get(), s->registry_.get(),
                                         s->sites_.get());
-  if (o.use_bus) {
-    bus::ConsumerOptions c;
-    c.kafka = o.kafka;
-    c.group_id = "greenchannel";
-    c.sources = {"registry", "referral"};
-    c.projector = &s->intake_projector_;
-    c.feed = o.feed;
-    c.clock = o.clock;
-    Intake* intake = s->intake_.get();
-    c.on_commit = [intake] { intake->Notify(); };
-    RETURN_IF_ERROR(s->core_->StartConsumer(std::move(c)));
+  if (o.use_bus) {  // after each durable batch, the inbox looks for work
+    auto* inbox = s->intake_.get();
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "greenchannel", .sources = {"registry", "referral"},
+                                             .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
+                                             .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->expiry_ = std::make_unique<ExpiryTimer>(s->view_.get(), s->writer_.get(), o.expiry_poll);
   s->api_ = std::make_unique<GreenChannelService>(&s->journal(), s->view_.get(), s->writer_.get(),

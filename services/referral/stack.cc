@@ -16,17 +16,11 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->view_ = std::make_unique<ReferralView>(&s->store());
   s->writer_ = std::make_unique<ReferralWriter>(&s->journal(), s->view_.get(), o.clock);
   s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get());
-  if (o.use_bus) {
-    bus::ConsumerOptions c;
-    c.kafka = o.kafka;
-    c.group_id = "referral";
-    c.sources = {"registry", "greenchannel"};
-    c.projector = &s->intake_projector_;
-    c.feed = o.feed;
-    c.clock = o.clock;
-    Intake* intake = s->intake_.get();
-    c.on_commit = [intake] { intake->Notify(); };
-    RETURN_IF_ERROR(s->core_->StartConsumer(std::move(c)));
+  if (o.use_bus) {  // after each durable batch, the inbox looks for work
+    auto* inbox = s->intake_.get();
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "referral", .sources = {"registry", "greenchannel"},
+                                             .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
+                                             .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->writer_.get(), o.timer_poll);
   s->api_ = std::make_unique<ReferralService>(s->writer_.get(), s->view_.get(), &s->journal(), s->directory_.get(),
