@@ -8,6 +8,7 @@
 #   3. an auditor replays that referral's history and verifies the archive's chain.
 # Every command carries a fixed request id and the times of the first run are kept in
 # $YILIAN_HOME/demo.times, so a second run shows the same results and adds nothing.
+# DEMO_RUN=tag runs the scenario afresh (its own patient, request ids and so referral and case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=${YILIAN_HOME:-$(pwd)/.yilian}
@@ -35,33 +36,34 @@ if [ ! -s "$H/demo.times" ]; then
 fi
 # shellcheck source=/dev/null
 . "$H/demo.times"
-PATIENT=pt-demo-7f3a9c
+RUN=${DEMO_RUN:+-$DEMO_RUN}
+PATIENT=pt-demo-7f3a9c$RUN
 
 echo "  1. two-way referral: Qiaotouhe township health centre -> Loudi First People's Hospital"
-as admin registry enrol-resident --set resident.patient.value=$PATIENT \
+as admin registry enrol-resident --set resident.patient.value="$PATIENT" \
   --set resident.family_doctor_institution_id=qiaotouhe-mining-chc --set resident.team=family-doctors-2 \
-  --set "resident.signed_at=\"2026-01-05T00:00:00Z\"" --set request_id=demo-enrol --get resident.patient.value >/dev/null
+  --set "resident.signed_at=\"2026-01-05T00:00:00Z\"" --set request_id="demo$RUN-enrol" --get resident.patient.value >/dev/null
 # The referral service learns the registry by event: wait until it knows the patient's centre.
 ID=$(wait_for "the referral service to follow the registry" \
   as township referral submit --set referral.direction=UPWARD --set referral.receiver_institution_id=loudi-1st \
-  --set referral.patient.value=$PATIENT --set "referral.reason=left-sided weakness for two days" \
+  --set referral.patient.value="$PATIENT" --set "referral.reason=left-sided weakness for two days" \
   --set 'referral.diagnosis_codes=["I63.9"]' --set referral.priority=URGENT \
-  --set referral.requested_service=INPATIENT_BED --set request_id=demo-submit --get referral.referral_id)
+  --set referral.requested_service=INPATIENT_BED --set request_id="demo$RUN-submit" --get referral.referral_id)
 say "submitted $ID (upward, urgent, inpatient bed)"
-as lead referral accept --set referral_id="$ID" --set request_id=demo-accept --get referral.status | sed 's/^/    lead hospital: /'
+as lead referral accept --set referral_id="$ID" --set request_id="demo$RUN-accept" --get referral.status | sed 's/^/    lead hospital: /'
 # The bed board, too, learns the wards by event: wait until it has the lead hospital's.
 wait_for "the bed board to follow the registry" \
   as dispatch greenchannel get-bed-board --set institution_id=loudi-1st --set ward_kind=WARD_GENERAL \
   --get wards.0.board.ward_id >/dev/null
-as lead referral schedule --set referral_id="$ID" --set request_id=demo-bed --set bed.ward_kind=WARD_GENERAL \
+as lead referral schedule --set referral_id="$ID" --set request_id="demo$RUN-bed" --set bed.ward_kind=WARD_GENERAL \
   --set bed.planned_admission_ms=$((NOW + 3 * 3600 * 1000)) --get referral.schedule.bed_request_id |
   sed 's/^/    bed asked of the bed board: /'
 status=$(wait_for "the bed board's answer" sh -c \
   "\"$CTL\" --token-file \"$H/lead.token\" referral get-referral --set referral_id=$ID --get referral.referral.status | grep -v -x -e ACCEPTED -e ''")
 say "bed board answered; referral is $status"
-as lead referral record-arrival --set referral_id="$ID" --set request_id=demo-arrive --get referral.status |
+as lead referral record-arrival --set referral_id="$ID" --set request_id="demo$RUN-arrive" --get referral.status |
   sed 's/^/    patient arrived: /'
-as lead referral complete --set referral_id="$ID" --set request_id=demo-complete \
+as lead referral complete --set referral_id="$ID" --set request_id="demo$RUN-complete" \
   --set "outcome_summary=ischaemic stroke; secondary prevention started; rehab at home" \
   --set downward.receiver_institution_id=qiaotouhe-mining-chc --set downward.requested_service=TELE_CONSULTATION \
   --get referral.linked_to | sed 's/^/    completed; downward referral to the community centre: /'
@@ -73,14 +75,14 @@ wait_for "the bed board's stroke units" \
   as dispatch greenchannel get-bed-board --set ward_kind=WARD_STROKE_UNIT --get wards.2.board.ward_id >/dev/null
 CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.69 \
   --set location.longitude=111.66 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
-  --set dispatch_centre=120-loudi --set request_id=demo-stroke --get emergency_case.case_id)
+  --set dispatch_centre=120-loudi --set request_id="demo$RUN-stroke" --get emergency_case.case_id)
 say "case $CASE: bed held at $(as dispatch greenchannel get-case --set case_id="$CASE" \
   --get current.emergency_case.placement.institution_id) ($(as dispatch greenchannel get-case --set case_id="$CASE" \
   --get current.emergency_case.placement.step))"
 as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=ARRIVAL --set at_ms=$((NOW)) \
-  --set request_id=demo-arrival --get emergency_case.case_id >/dev/null
+  --set request_id="demo$RUN-arrival" --get emergency_case.case_id >/dev/null
 as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=NEEDLE --set at_ms=$((NOW + 38 * 60000)) \
-  --set request_id=demo-needle --get emergency_case.case_id >/dev/null
+  --set request_id="demo$RUN-needle" --get emergency_case.case_id >/dev/null
 say "door-to-needle: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.door_to_needle_min) min" \
   "(target 60, met: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.target_met))"
 

@@ -1,11 +1,14 @@
 // yilian-broker: the embedded Kafka-protocol broker for the local platform.
 // Starts librdkafka's mock cluster (3 brokers), creates the Yilian topics, prints
 // "bootstrap=<servers>" and writes the servers to --bootstrap-file, then serves until
-// SIGTERM/SIGINT. Memory only: it forgets everything when it stops.
+// SIGTERM/SIGINT. Memory only: it forgets everything when it stops. Services given
+// `--kafka.bootstrap=@FILE` follow a restarted broker (new ports) by re-reading the file; their
+// relays republish their journals into it and consumers skip what they already have.
 //
 // --self-check produces one message to every topic with a normal client and reads it back,
 // then exits 0 (or 1, saying what failed).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "CLI/CLI.hpp"
@@ -43,8 +46,10 @@ int main(int argc, char** argv) {
   const std::string& bootstrap = (*broker)->bootstrap();
   std::printf("bootstrap=%s\n", bootstrap.c_str());
   std::fflush(stdout);
-  if (!bootstrap_file.empty()) {
-    std::ofstream(bootstrap_file) << bootstrap << "\n";
+  if (!bootstrap_file.empty()) {  // whole or not at all: running services re-read it to follow a restart
+    const std::string tmp = bootstrap_file + ".tmp";
+    std::ofstream(tmp) << bootstrap << "\n";
+    std::filesystem::rename(tmp, bootstrap_file);
   }
   if (self_check) {
     auto s = bus::RoundTrip(bootstrap, bus::YilianTopics());

@@ -46,15 +46,18 @@ absl::Status ApplyReferral(const events::v1::Envelope& env, eventstore::Projecti
   const std::string key = RowKey(env.aggregate_id());
   ASSIGN_OR_RETURN(auto bytes, rows.Get(key));
   std::optional<fv1::Referral> state;
+  std::string flow = env.correlation_id();
   if (bytes) {
     fv1::ReferralReply row;
     if (!row.ParseFromString(*bytes)) return absl::DataLossError("referral row " + key);
     state = row.referral();
+    if (!row.correlation_id().empty()) flow = row.correlation_id();
     for (const auto& k : IndexKeys(*state)) rows.Delete(k);
   }
   RETURN_IF_ERROR(dr::Evolve(state, event));
   fv1::ReferralReply row;
   *row.mutable_referral() = *state;
+  row.set_correlation_id(flow);
   row.set_version(env.aggregate_version());
   rows.Put(key, row.SerializeAsString());
   for (const auto& k : IndexKeys(*state)) rows.Put(k, "");

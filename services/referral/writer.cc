@@ -2,6 +2,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "yilian/common/logging.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 
@@ -102,15 +103,19 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
     if (auto s = dr::Evolve(next, e); !s.ok()) return absl::InternalError(s.ToString());
     req.events.push_back(ReferralEnvelope(e, *next));
   }
+  // The referral's flow id, kept from its submission, ties its events (and the referrals it
+  // leads to) together in every service, whatever id later calls came with.
+  const std::string flow = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
   fv1::ReferralReply reply;
   if (next) *reply.mutable_referral() = *next;
   reply.set_version(version + static_cast<int64_t>(change.events.size()));
+  reply.set_correlation_id(flow);
   std::vector<eventstore::AppendRequest> requests;
   requests.push_back(std::move(req));
   for (auto& more : change.also) requests.push_back(std::move(more));
   for (auto& r : requests) {
     r.actor = call.actor;
-    r.correlation_id = call.correlation_id;
+    r.correlation_id = flow;
     r.causation_id = call.causation_id;
   }
   requests[0].idempotency_key = call.idempotency_key;
@@ -119,9 +124,16 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
   if (requests[0].events.empty()) {  // only other aggregates change (cannot happen with the core's decisions)
     return absl::InternalError("a referral command changed other aggregates only");
   }
+  std::string types;
+  for (const auto& r : requests)
+    for (const auto& e : r.events) absl::StrAppend(&types, types.empty() ? "" : ",", e.event_type());
   ASSIGN_OR_RETURN(auto results, journal_->AppendTransaction(std::move(requests)));
   fv1::ReferralReply out;
   if (!out.ParseFromString(results[0].response)) return absl::DataLossError("stored reply does not parse");
+  std::vector<common::LogField> fields = {{"correlation_id", flow}, {"referral_id", referral_id}};
+  if (call.correlation_id != flow) fields.emplace_back("call_correlation_id", call.correlation_id);
+  common::LogScope scope(std::move(fields));
+  common::Logger().info("referral {} v{}: {}", referral_id, out.version(), types);
   return out;
 }
 

@@ -64,6 +64,7 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& t
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   if (!target.token.empty()) ctx.AddMetadata("authorization", "Bearer " + target.token);
+  if (!target.correlation_id.empty()) ctx.AddMetadata("x-correlation-id", target.correlation_id);
   const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(method.output_type());
   std::unique_ptr<pb::Message> response(prototype->New());
   if (method.client_streaming())

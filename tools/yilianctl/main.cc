@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
   app.add_option("--on", on, "for bus, feed and health: the service whose server to call");
   app.add_option("--token", flags.token, "bearer token");
   app.add_option("--token-file", flags.token_file, "file holding the bearer token");
+  app.add_option("--correlation-id", flags.correlation_id,
+                 "x-correlation-id of the call: ties it to a flow in the services' logs (env YILIAN_CORRELATION_ID)");
   app.add_option("--config", flags.config, "JSON config file (addresses, token_file, tls_*)");
   app.add_option("--tls-ca", flags.tls_ca, "PEM file of the CA (TLS)");
   app.add_option("--tls-cert", flags.tls_cert, "PEM client certificate (mutual TLS)");

@@ -62,6 +62,7 @@ absl::StatusOr<Target> Resolve(const Flags& flags, const std::string& service) {
     t.address = *a;
   }
 
+  t.correlation_id = flags.correlation_id.empty() ? Env("YILIAN_CORRELATION_ID").value_or("") : flags.correlation_id;
   t.token = flags.token;
   std::string token_file = flags.token_file;
   if (t.token.empty() && token_file.empty()) t.token = Env("YILIAN_TOKEN").value_or("");

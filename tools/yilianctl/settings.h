@@ -16,7 +16,7 @@
 namespace yilian::ctl {
 
 struct Flags {
-  std::string address, token, token_file, config, tls_ca, tls_cert, tls_key;
+  std::string address, token, token_file, config, tls_ca, tls_cert, tls_key, correlation_id;
 };
 
 struct Target {
@@ -24,6 +24,7 @@ struct Target {
   std::string token;      // may be empty (mutual TLS)
   std::string tls_ca;     // PEM contents; empty: plaintext
   std::string tls_cert, tls_key;
+  std::string correlation_id;  // sent as x-correlation-id when set (--correlation-id, env YILIAN_CORRELATION_ID)
 };
 
 // `service`: whose address (registry, referral, greenchannel, audit).

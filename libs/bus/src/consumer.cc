@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -92,6 +93,10 @@ class BusConsumer::Worker {
     if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only when Start failed before Run
   }
   absl::Status Connect();
+  // Leaves the group and drops the client (positions are durable already). `wait`: false
+  // leaves the destruction of the client to a thread of its own: one whose brokers are gone
+  // can take a minute to wind down, and a new client must not wait for it.
+  void Close(bool wait);
   void Run();
   void Stop() { stop_ = true; }
   v1::GetConsumerStatusResponse status() const {
@@ -297,6 +302,7 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
     p.set_aggregate_version(env.aggregate_version());
     p.set_event_type(env.event_type());
     p.set_reason(absl::StrCat("projector refused the event: ", s.ToString()));
+    common::LogScope scope("correlation_id", env.correlation_id());
     Park(std::move(p), origin, bytes);
     next.blocked = true;
   }
@@ -327,6 +333,7 @@ absl::Status BusConsumer::Worker::Apply(const std::string& source, const events:
     p.set_aggregate_version(v);
     p.set_event_type(env.event_type());
     p.set_reason(absl::StrCat("aggregate is blocked behind its parked version ", applied.version));
+    common::LogScope scope("correlation_id", env.correlation_id());
     Park(std::move(p), origin, bytes);
     rows.Put(VersionKey(source, env), EncodeU64(static_cast<uint64_t>(v)) + "B");
     return absl::OkStatus();
@@ -513,7 +520,27 @@ void BusConsumer::Worker::PublishStatus(bool force) {
 void BusConsumer::Worker::Run() {
   std::vector<rd_kafka_message_t*> batch;
   batch.reserve(options_.max_batch);
+  absl::Time next_bootstrap_check = absl::Now() + absl::Seconds(1);
   while (!stop_) {
+    if (const absl::Time now = absl::Now(); now >= next_bootstrap_check) {
+      next_bootstrap_check = now + absl::Seconds(1);
+      if (RefreshBootstrap(options_.kafka)) {
+        common::Logger().info("consumer {}: Kafka bootstrap servers are now {}: reconnecting", options_.group_id,
+                              options_.kafka.bootstrap);
+        Close(/*wait=*/false);
+      }
+      if (rk_ == nullptr) {
+        if (auto s = Connect(); !s.ok()) {
+          common::Logger().error("consumer {}: {}; retrying", options_.group_id, s.ToString());
+          if (rk_ != nullptr) rd_kafka_destroy(rk_);
+          rk_ = nullptr;
+        }
+      }
+    }
+    if (rk_ == nullptr) {
+      absl::SleepFor(absl::Milliseconds(100));
+      continue;
+    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
     while (m != nullptr) {
       batch.push_back(m);
@@ -525,6 +552,11 @@ void BusConsumer::Worker::Run() {
     PublishStatus(false);
   }
   PublishStatus(true);
+  Close(/*wait=*/true);
+}
+
+void BusConsumer::Worker::Close(bool wait) {
+  if (rk_ == nullptr) return;
   // Leave the group, but never wait on an absent broker: positions are already durable in
   // RocksDB, so a close cut short loses nothing (the group only rebalances later).
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
@@ -541,8 +573,13 @@ void BusConsumer::Worker::Run() {
     }
   }
   rd_kafka_queue_destroy(q);
-  rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  // Without a consumer close the client calls back nothing of ours while it winds down.
+  if (wait)
+    rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  else
+    std::thread([rk = rk_] { rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); }).detach();
   rk_ = nullptr;
+  parts_.clear();  // the next client is assigned afresh, from the stored positions
 }
 
 absl::StatusOr<std::unique_ptr<BusConsumer>> BusConsumer::Start(eventstore::Store* store, ConsumerOptions options) {

@@ -85,7 +85,12 @@ void InboxWorker::Loop() {
         if (stop_) return;
       }
       events::v1::Envelope env;
-      absl::Status s = env.ParseFromString(value) ? Handle(env) : absl::DataLossError("inbox item does not parse");
+      const bool parsed = env.ParseFromString(value);
+      // Whatever acting on it logs (here or in the handler) carries the flow it belongs to.
+      common::LogScope scope({{"correlation_id", env.correlation_id()},
+                              {"event", absl::StrCat(env.source_service(), "#", env.source_sequence())}});
+      absl::Status s = parsed ? Handle(env) : absl::DataLossError("inbox item does not parse");
+      if (s.ok()) common::Logger().info("{}: acted on {} {}", name_, env.event_type(), env.aggregate_id());
       if (absl::IsUnavailable(s) || absl::IsAborted(s) || absl::IsInternal(s)) {
         // Transient (disk, shutdown, a race on a version): keep the item, try again soon.
         common::Logger().warn("{}: {} (will retry)", name_, s.ToString());

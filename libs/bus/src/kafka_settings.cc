@@ -58,17 +58,25 @@ std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service) {
   };
 }
 
+bool RefreshBootstrap(KafkaSettings& settings) {
+  if (settings.bootstrap_file.empty()) return false;
+  std::ifstream in(settings.bootstrap_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string servers(absl::StripAsciiWhitespace(text.str()));
+  if (!in || servers.empty() || servers == settings.bootstrap) return false;
+  settings.bootstrap = std::move(servers);
+  return true;
+}
+
 absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config) {
   KafkaSettings s;
   s.bootstrap = config.GetString("kafka.bootstrap");
   if (!s.bootstrap.empty() && s.bootstrap[0] == '@') {
-    std::ifstream in(s.bootstrap.substr(1));
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string path = s.bootstrap.substr(1);
-    s.bootstrap = std::string(absl::StripAsciiWhitespace(text.str()));
-    if (!in || s.bootstrap.empty())
-      return absl::InvalidArgumentError(absl::StrCat("kafka.bootstrap: cannot read servers from ", path,
+    s.bootstrap_file = s.bootstrap.substr(1);
+    s.bootstrap.clear();
+    if (!RefreshBootstrap(s))
+      return absl::InvalidArgumentError(absl::StrCat("kafka.bootstrap: cannot read servers from ", s.bootstrap_file,
                                                      " (is the embedded broker running?)"));
   }
   s.client_id = config.GetString("kafka.client_id");

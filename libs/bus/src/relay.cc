@@ -78,6 +78,7 @@ class OutboxRelay::Worker {
   bool discarding_ = false;
   absl::Time next_checkpoint_ = absl::InfinitePast();
   absl::Time next_loss_check_ = absl::InfinitePast();
+  absl::Time next_bootstrap_check_ = absl::InfinitePast();
   std::string last_error_;
 
   mutable std::mutex status_mu_;
@@ -278,15 +279,26 @@ void OutboxRelay::Worker::CheckLoss() {
     detail = " an acknowledged offset went backwards;";
     loss_suspected_ = false;
   }
-  for (int32_t p = 0; p < partitions_; ++p) {
-    int64_t lo = 0, hi = 0;
-    if (rd_kafka_query_watermark_offsets(rk_, options_.topic.c_str(), p, &lo, &hi, 500)) continue;  // unknown now
-    high[p] = hi;
-    if (hi < acked_end_[p]) {
-      lost = true;
-      absl::StrAppend(&detail, " partition ", p, " ends at ", hi, " but ", acked_end_[p], " were acknowledged;");
+  // Each partition's end, by a ListOffsets for the latest offset. Not through
+  // rd_kafka_query_watermark_offsets: librdkafka 2.0 retries that one without end while its
+  // broker is gone (on an idempotent producer), which stalled the relay on a dead broker and
+  // kept it from following a new bootstrap. This call keeps its timeout.
+  rd_kafka_topic_partition_list_t* ends = rd_kafka_topic_partition_list_new(partitions_);
+  for (int32_t p = 0; p < partitions_; ++p)
+    rd_kafka_topic_partition_list_add(ends, options_.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+  if (!rd_kafka_offsets_for_times(rk_, ends, 1000)) {  // else unknown now: look again at the next check
+    for (int i = 0; i < ends->cnt; ++i) {
+      const rd_kafka_topic_partition_t& e = ends->elems[i];
+      if (e.err || e.offset < 0 || e.partition < 0 || e.partition >= partitions_) continue;
+      high[e.partition] = e.offset;
+      if (e.offset < acked_end_[e.partition]) {
+        lost = true;
+        absl::StrAppend(&detail, " partition ", e.partition, " ends at ", e.offset, " but ",
+                        acked_end_[e.partition], " were acknowledged;");
+      }
     }
   }
+  rd_kafka_topic_partition_list_destroy(ends);
   if (!lost) return;
   common::Logger().warn("relay {}: the broker lost acknowledged messages ({}): republishing the journal",
                         options_.topic, detail);
@@ -312,6 +324,14 @@ void OutboxRelay::Worker::PublishStatus() {
 
 void OutboxRelay::Worker::Run() {
   while (!stop_) {
+    if (const absl::Time now = absl::Now(); now >= next_bootstrap_check_) {
+      next_bootstrap_check_ = now + absl::Seconds(1);
+      if (RefreshBootstrap(options_.kafka)) {
+        common::Logger().info("relay {}: Kafka bootstrap servers are now {}: reconnecting", options_.topic,
+                              options_.kafka.bootstrap);
+        restart_ = true;
+      }
+    }
     if (backoff_) {
       backoff_ = false;
       for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));

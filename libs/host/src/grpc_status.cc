@@ -1,6 +1,8 @@
 #include "yilian/host/grpc_status.h"
 
+#include "yilian/common/logging.h"
 #include "yilian/common/uuid.h"
+#include "yilian/host/access_log.h"
 
 namespace yilian::host {
 
@@ -15,8 +17,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 }
 
 std::string CorrelationId(const grpc::ServerContextBase& ctx) {
-  auto it = ctx.client_metadata().find("x-correlation-id");
-  if (it != ctx.client_metadata().end() && !it->second.empty() && it->second.size() <= 128)
+  auto it = ctx.client_metadata().find(kCorrelationHeader);
+  if (it != ctx.client_metadata().end() &&
+      common::ValidCorrelationId(std::string_view(it->second.data(), it->second.size())))
     return std::string(it->second.data(), it->second.size());
   return common::NewUuid();
 }

@@ -16,6 +16,7 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
       {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
       {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
       {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
+      {.name = "log.format", .default_value = "json", .help = "json (one object per line, with correlation ids) or text"},
       {.name = "metrics.listen", .default_value = "",
        .help = "serve Prometheus metrics at http://<host:port>/metrics (port 0 picks one; empty: off)"},
       {.name = "rebuild", .type = common::ConfigType::kBool, .default_value = "false",

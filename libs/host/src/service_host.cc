@@ -11,6 +11,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "yilian/host/access_log.h"
 #include "yilian/host/metrics.h"
 #include "yilian/common/logging.h"
 
@@ -64,11 +65,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (auto* s : services) builder.RegisterService(s);
-  if (options.metrics != nullptr) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-    interceptors.push_back(options.metrics->InterceptorFactory());
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(AccessLogFactory());  // first: it settles the correlation id the others see
+  if (options.metrics != nullptr) interceptors.push_back(options.metrics->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   host->server_ = builder.BuildAndStart();
   if (!host->server_ || host->port_ == 0)
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,

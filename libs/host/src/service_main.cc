@@ -20,7 +20,10 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
     std::fprintf(stderr, "%s\n\n%s", config.status().ToString().c_str(), common::Config::Usage(schema).c_str());
     return 2;
   }
-  if (auto s = common::InitLogging({service, config->GetString("log.level"), config->GetString("log.file")}); !s.ok())
+  if (auto s = common::InitLogging({.service = service,
+                                         .level = config->GetString("log.level"),
+                                         .file = config->GetString("log.file"),
+                                         .format = config->GetString("log.format")}); !s.ok())
     return fail(s);
   common::Logger().info("{} starting: {}", service, config->Describe());
   HostOptions options = HostOptionsFrom(*config, service);

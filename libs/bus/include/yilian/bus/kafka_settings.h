@@ -18,6 +18,10 @@ namespace yilian::bus {
 
 struct KafkaSettings {
   std::string bootstrap;   // "host:port,host:port"
+  // Where `bootstrap` was read from ("@path" in the config), else empty. The relay and the
+  // consumer look at it again about once a second and reconnect when it names other servers:
+  // a restarted embedded broker (new ports) is followed without restarting the service.
+  std::string bootstrap_file;
   std::string client_id;   // shows in broker logs and quotas; default "yilian"
   std::map<std::string, std::string> properties;
 };
@@ -29,6 +33,10 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const st
 // naming the property librdkafka refused. The caller owns the returned config.
 absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
                                                const std::map<std::string, std::string>& fixed);
+
+// Re-reads `bootstrap_file` (if any): true, with `bootstrap` updated, when it now names other
+// servers. An unreadable or empty file (being rewritten) changes nothing.
+bool RefreshBootstrap(KafkaSettings& settings);
 
 // The configuration keys every service declares for Kafka:
 //   kafka.bootstrap   bootstrap servers (default: the embedded broker's bootstrap file)

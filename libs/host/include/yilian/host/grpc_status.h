@@ -13,8 +13,9 @@ namespace yilian::host {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// The caller's `x-correlation-id` metadata (at most 128 bytes), or a new UUID: it follows one
-// business flow across services in every envelope.
+// The call's correlation id: the caller's `x-correlation-id` metadata when valid
+// (common::ValidCorrelationId), else the id the access log gave the call (a new UUID when the
+// host runs without it). It follows one business flow across services in every envelope.
 std::string CorrelationId(const grpc::ServerContextBase& ctx);
 
 }  // namespace yilian::host

@@ -1,0 +1,21 @@
+#pragma once
+// The access log: one record per gRPC call as it ends, with its method, status code and
+// duration, in a LogScope carrying the call's correlation id. The id is the caller's
+// `x-correlation-id` metadata when that is a valid one (common::ValidCorrelationId), else a
+// new UUID put in its place, so the handler (host::CorrelationId) reads the same id; it is
+// sent back in the reply's initial metadata so callers learn it.
+//
+// Health checks and reflection are logged at debug level, calls that end in a server fault
+// (INTERNAL, UNKNOWN, DATA_LOSS) at warn, every other call at info.
+
+#include <memory>
+
+#include "grpcpp/support/server_interceptor.h"
+
+namespace yilian::host {
+
+inline constexpr char kCorrelationHeader[] = "x-correlation-id";
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> AccessLogFactory();
+
+}  // namespace yilian::host
