@@ -35,7 +35,9 @@ absl::StatusOr<GrpcEventSource::Feed> GrpcEventSource::FeedFor(const std::string
     }
     auto creds = feed.endpoint.root_certificates.empty()
                      ? grpc::InsecureChannelCredentials()
-                     : grpc::SslCredentials(grpc::SslCredentialsOptions{feed.endpoint.root_certificates, "", ""});
+                     : grpc::SslCredentials(grpc::SslCredentialsOptions{feed.endpoint.root_certificates,
+                                                                        feed.endpoint.client_key,
+                                                                        feed.endpoint.client_certificate});
     feed.stub = feed::v1::EventFeed::NewStub(grpc::CreateChannel(address, creds));
   }
   return feed;
@@ -48,6 +50,11 @@ std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& so
                     .help = s + "'s catch-up feed host:port, or @file holding it (read when first needed)"});
   keys.push_back({.name = "feed.token.file", .default_value = "",
                   .help = "file with the SERVICE bearer token for the feeds", .secret = true});
+  keys.push_back({.name = "feed.tls.ca", .default_value = "",
+                  .help = "CA of the feeds' server certificates (PEM); enables TLS to the feeds"});
+  keys.push_back({.name = "feed.tls.cert", .default_value = "",
+                  .help = "client certificate presented to the feeds (PEM; subject OU=service)"});
+  keys.push_back({.name = "feed.tls.key", .default_value = "", .help = "its private key (PEM)", .secret = true});
   return keys;
 }
 
@@ -59,11 +66,27 @@ absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const comm
     std::getline(in, token);
     if (!in) return absl::InvalidArgumentError("feed.token.file: cannot read " + f);
   }
+  std::string pem[3];  // ca, cert, key
+  const char* tls_keys[3] = {"feed.tls.ca", "feed.tls.cert", "feed.tls.key"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string f = config.GetString(tls_keys[i]);
+    if (f.empty()) continue;
+    std::ifstream in(f);
+    std::stringstream text;
+    text << in.rdbuf();
+    pem[i] = text.str();
+    if (!in || pem[i].empty()) return absl::InvalidArgumentError(absl::StrCat(tls_keys[i], ": cannot read ", f));
+  }
+  if (pem[0].empty() && !(pem[1].empty() && pem[2].empty()))
+    return absl::InvalidArgumentError("feed.tls.cert and feed.tls.key need feed.tls.ca");
+  if (pem[1].empty() != pem[2].empty())
+    return absl::InvalidArgumentError("feed.tls.cert and feed.tls.key go together");
   std::map<std::string, FeedEndpoint> feeds;
   for (const auto& s : sources) {
     const std::string address = config.GetString("feed." + s);
     if (!address.empty())
-      feeds[s] = {address, token, ""};
+      feeds[s] = {.address = address, .token = token, .root_certificates = pem[0], .client_certificate = pem[1],
+                  .client_key = pem[2]};
     else
       common::Logger().warn("no catch-up feed for {}; a gap in its events waits for Kafka", s);
   }

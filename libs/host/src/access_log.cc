@@ -46,7 +46,9 @@ class AccessLogInterceptor : public grpc::experimental::Interceptor {
   void Log(const grpc::Status& status) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
     const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
-    const bool quiet = absl::StartsWith(method_, "/grpc.health.") || absl::StartsWith(method_, "/grpc.reflection.");
+    // A flood refused by the rate limit would flood the log too: metrics count those calls.
+    const bool quiet = absl::StartsWith(method_, "/grpc.health.") || absl::StartsWith(method_, "/grpc.reflection.") ||
+                       status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
     const bool fault = status.error_code() == grpc::StatusCode::INTERNAL ||
                        status.error_code() == grpc::StatusCode::UNKNOWN ||
                        status.error_code() == grpc::StatusCode::DATA_LOSS;

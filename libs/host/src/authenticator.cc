@@ -60,7 +60,21 @@ std::map<std::string, std::string> ParseSubject(absl::string_view subject) {
 }
 }  // namespace
 
+Authenticator& Authenticator::WithRateLimit(RateLimit limit, common::Clock* clock) {
+  limiter_ = limit.enabled() ? std::make_shared<RateLimiter>(limit, clock) : nullptr;
+  return *this;
+}
+
 absl::StatusOr<common::Principal> Authenticator::Authenticate(const grpc::ServerContextBase& ctx) const {
+  auto who = Identify(ctx);
+  if (who.ok() && limiter_ && !limiter_->Allow(who->subject))
+    return absl::ResourceExhaustedError(absl::StrCat(who->subject, " is over its limit of ",
+                                                     limiter_->limit().calls_per_second,
+                                                     " calls a second; slow down and retry"));
+  return who;
+}
+
+absl::StatusOr<common::Principal> Authenticator::Identify(const grpc::ServerContextBase& ctx) const {
   if (use_certificates_) {
     auto auth = ctx.auth_context();
     if (!auth || !auth->IsPeerAuthenticated())

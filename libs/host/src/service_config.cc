@@ -19,6 +19,10 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
       {.name = "log.format", .default_value = "json", .help = "json (one object per line, with correlation ids) or text"},
       {.name = "metrics.listen", .default_value = "",
        .help = "serve Prometheus metrics at http://<host:port>/metrics (port 0 picks one; empty: off)"},
+      {.name = "limits.calls_per_second", .type = common::ConfigType::kInt, .default_value = "0",
+       .help = "per-principal rate limit on the API (0: none); over it a call gets RESOURCE_EXHAUSTED"},
+      {.name = "limits.burst", .type = common::ConfigType::kInt, .default_value = "0",
+       .help = "calls a principal may make at once above the rate (0: one second's worth)"},
       {.name = "rebuild", .type = common::ConfigType::kBool, .default_value = "false",
        .help = "rebuild the projections from the journal at start"},
   };
@@ -28,12 +32,16 @@ HostOptions HostOptionsFrom(const common::Config& config, const std::string& ser
   return {.service_name = service,
           .listen_address = config.GetString("listen"),
           .tokens_file = config.GetString("tokens.file"),
-          .tls = {config.GetString("tls.cert"), config.GetString("tls.key"), config.GetString("tls.client_ca")}};
+          .tls = {config.GetString("tls.cert"), config.GetString("tls.key"), config.GetString("tls.client_ca")},
+          .rate_limit = {.calls_per_second = static_cast<double>(config.GetInt("limits.calls_per_second")),
+                         .burst = static_cast<double>(config.GetInt("limits.burst"))}};
 }
 
 absl::StatusOr<Authenticator> AuthenticatorFor(const HostOptions& options) {
-  return options.tls.enabled() ? Authenticator::FromClientCertificates()
-                               : Authenticator::FromTokensFile(options.tokens_file);
+  auto auth = options.tls.enabled() ? Authenticator::FromClientCertificates()
+                                    : Authenticator::FromTokensFile(options.tokens_file);
+  if (auth.ok()) auth->WithRateLimit(options.rate_limit);
+  return auth;
 }
 
 void WriteAddressFile(const std::string& file, const std::string& address) {

@@ -13,6 +13,7 @@
 #include "grpcpp/server_builder.h"
 #include "yilian/host/access_log.h"
 #include "yilian/host/metrics.h"
+#include "yilian/host/service_config.h"
 #include "yilian/common/logging.h"
 
 namespace yilian::host {
@@ -44,10 +45,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOp
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options,
                                                                 std::vector<grpc::Service*> services) {
-  if (options.tls.enabled()) return Start(options, Authenticator::FromClientCertificates(), std::move(services));
-  if (options.tokens_file.empty())
+  if (!options.tls.enabled() && options.tokens_file.empty())
     return absl::InvalidArgumentError("no authentication configured: set a tokens file or TLS certificates");
-  auto auth = Authenticator::FromTokensFile(options.tokens_file);
+  auto auth = AuthenticatorFor(options);
   if (!auth.ok()) return auth.status();
   return Start(options, *std::move(auth), std::move(services));
 }

@@ -40,6 +40,8 @@ struct FeedEndpoint {
   std::string token;    // bearer token (a SERVICE principal), may be empty
   // TLS: PEM root certificates; empty = plaintext (embedded, loopback only).
   std::string root_certificates;
+  // Mutual TLS: the PEM certificate (a SERVICE principal's: OU=service) and key presented.
+  std::string client_certificate, client_key;
 };
 
 class GrpcEventSource : public EventSource {
@@ -65,11 +67,12 @@ class GrpcEventSource : public EventSource {
   absl::Duration deadline_;
 };
 
-// Config keys for a consumer of `sources`: feed.<source> (host:port or @file) and
-// feed.token.file (the SERVICE token the feeds are called with).
+// Config keys for a consumer of `sources`: feed.<source> (host:port or @file),
+// feed.token.file (the SERVICE token the feeds are called with), and for the mutual-TLS
+// profile feed.tls.ca, feed.tls.cert, feed.tls.key (PEM files).
 std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& sources);
 // The configured endpoints (a source without an address is left out, with a warning).
-// INVALID_ARGUMENT when the token file cannot be read.
+// INVALID_ARGUMENT when the token file or a TLS file cannot be read.
 absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const common::Config& config,
                                                                        const std::vector<std::string>& sources);
 

@@ -18,12 +18,12 @@ namespace yilian::bus {
 
 struct KafkaSettings {
   std::string bootstrap;   // "host:port,host:port"
+  std::string client_id;   // shows in broker logs and quotas; default "yilian"
+  std::map<std::string, std::string> properties;
   // Where `bootstrap` was read from ("@path" in the config), else empty. The relay and the
   // consumer look at it again about once a second and reconnect when it names other servers:
   // a restarted embedded broker (new ports) is followed without restarting the service.
   std::string bootstrap_file;
-  std::string client_id;   // shows in broker logs and quotas; default "yilian"
-  std::map<std::string, std::string> properties;
 };
 
 // "k=v;k=v" (or newline separated) -> map. INVALID_ARGUMENT naming a malformed item.

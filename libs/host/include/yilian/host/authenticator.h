@@ -9,18 +9,21 @@
 // - Mutual TLS: the verified client certificate's subject names the caller:
 //   CN = subject, O = institution id, OU = role name.
 // No credentials, an unknown token or an unusable certificate -> UNAUTHENTICATED.
+// With a rate limit, a principal over it -> RESOURCE_EXHAUSTED (rate_limiter.h).
 //
-// Immutable after construction; thread-safe.
+// Immutable after construction (copies share one rate limiter); thread-safe.
 
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "yilian/common/principal.h"
+#include "yilian/host/rate_limiter.h"
 
 namespace yilian::host {
 
@@ -36,6 +39,9 @@ class Authenticator {
   // Trusts the TLS layer's verified peer certificate.
   static Authenticator FromClientCertificates();
 
+  // Limits every principal this authenticator (and its copies) lets in to `limit`.
+  Authenticator& WithRateLimit(RateLimit limit, common::Clock* clock = &common::Clock::Real());
+
   absl::StatusOr<common::Principal> Authenticate(const grpc::ServerContextBase& ctx) const;
 
   // An Authorizer that accepts any authenticated caller whose role is listed
@@ -43,7 +49,9 @@ class Authenticator {
   Authorizer RequireRoles(std::vector<common::Role> roles) const;
 
  private:
+  absl::StatusOr<common::Principal> Identify(const grpc::ServerContextBase& ctx) const;
   bool use_certificates_ = false;
+  std::shared_ptr<RateLimiter> limiter_;  // shared by copies; null: no limit
   std::map<std::string, common::Principal> by_token_hash_;  // hex sha256 -> principal
 };
 

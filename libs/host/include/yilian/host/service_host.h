@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/host/rate_limiter.h"
 
 namespace yilian::host {
 
@@ -35,6 +36,7 @@ struct HostOptions {
   std::string listen_address = "127.0.0.1:0";
   std::string tokens_file;  // embedded default: bearer tokens (see authenticator.h)
   TlsOptions tls;           // production: mutual TLS, principals from client certificates
+  RateLimit rate_limit;     // per principal, applied by the authenticator Start builds
   int max_message_bytes = 8 << 20;
   Metrics* metrics = nullptr;  // when set, every RPC is counted and timed (borrowed)
 };
