@@ -16,12 +16,22 @@ namespace yilian::audit {
 
 using host::ToGrpcStatus;
 
-absl::Status AuditService::Admit(const grpc::ServerContext& ctx, const char* call, const google::protobuf::Message& req,
-                                 const std::string& patient) {
+absl::StatusOr<common::Principal> AuditService::Auditor(const grpc::ServerContext& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
   if (who.role != common::Role::ROLE_AUDITOR)
     return absl::PermissionDeniedError(
         absl::StrCat("the audit archive is for AUDITOR principals; \"", who.subject, "\" is ", common::RoleName(who.role)));
+  return who;
+}
+
+absl::Status AuditService::Admit(const grpc::ServerContext& ctx, const char* call, const google::protobuf::Message& req,
+                                 const std::string& patient) {
+  ASSIGN_OR_RETURN(auto who, Auditor(ctx));
+  return Record(ctx, who, call, req, patient);
+}
+
+absl::Status AuditService::Record(const grpc::ServerContext& ctx, const common::Principal& who, const char* call,
+                                  const google::protobuf::Message& req, const std::string& patient) {
   av1::AuditCallRecorded rec;
   rec.set_call(call);
   google::protobuf::util::JsonPrintOptions o;
@@ -44,6 +54,8 @@ absl::Status AuditService::Admit(const grpc::ServerContext& ctx, const char* cal
 
 grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayRequest* req,
                                   grpc::ServerWriter<av1::ReplayBatch>* writer) {
+  auto who = Auditor(*ctx);  // the role first (docs/ROLES.md); the call is recorded once it is valid
+  if (!who.ok()) return ToGrpcStatus(who.status());
   std::string prefix, start;
   const int64_t after = std::max<int64_t>(0, req->after_position());
   const std::string after_key = eventstore::EncodeU64(static_cast<uint64_t>(after + 1));
@@ -75,7 +87,7 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
   }
   if (req->batch_size() < 0 || req->batch_size() > 5000)
     return ToGrpcStatus(absl::InvalidArgumentError("batch_size is 1..5000 (0: 1000)"));
-  if (auto s = Admit(*ctx, "Replay", *req, req->has_patient() ? req->patient().value() : ""); !s.ok())
+  if (auto s = Record(*ctx, *who, "Replay", *req, req->has_patient() ? req->patient().value() : ""); !s.ok())
     return ToGrpcStatus(s);
 
   const size_t batch_size = req->batch_size() == 0 ? 1000 : static_cast<size_t>(req->batch_size());
@@ -124,9 +136,11 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
 
 grpc::Status AuditService::StateAsOf(grpc::ServerContext* ctx, const av1::StateAsOfRequest* req,
                                      av1::StateAsOfResponse* out) {
+  auto who = Auditor(*ctx);  // the role first (docs/ROLES.md); the call is recorded once it is valid
+  if (!who.ok()) return ToGrpcStatus(who.status());
   if (req->at_ms() <= 0 || req->what_case() == av1::StateAsOfRequest::WHAT_NOT_SET)
     return ToGrpcStatus(absl::InvalidArgumentError("say which state (referral_id, case_id or ward) and at_ms"));
-  if (auto s = Admit(*ctx, "StateAsOf", *req); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = Record(*ctx, *who, "StateAsOf", *req); !s.ok()) return ToGrpcStatus(s);
   auto r = audit::StateAsOf(*view_, *req);
   if (!r.ok()) return ToGrpcStatus(r.status());
   *out = std::move(*r);

@@ -25,7 +25,12 @@ class AuditService final : public av1::Audit::Service {
   grpc::Status GetComplianceReport(grpc::ServerContext*, const av1::ComplianceRequest*, av1::ComplianceReport*) override;
 
  private:
-  // Authenticates an auditor and records the call; the status to return if either fails.
+  // An AUDITOR principal, or PERMISSION_DENIED (UNAUTHENTICATED without credentials).
+  absl::StatusOr<common::Principal> Auditor(const grpc::ServerContext& ctx) const;
+  // Records the call in the chain before it is served.
+  absl::Status Record(const grpc::ServerContext& ctx, const common::Principal& who, const char* call,
+                      const google::protobuf::Message& req, const std::string& patient = "");
+  // Auditor, then Record: the status to return if either fails.
   absl::Status Admit(const grpc::ServerContext& ctx, const char* call, const google::protobuf::Message& req,
                      const std::string& patient = "");
 

@@ -52,10 +52,11 @@ absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx,
 
 absl::StatusOr<gv1::CaseReply> GreenChannelService::CaseFor(const common::Principal& who, const std::string& case_id,
                                                             bool read) const {
-  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
+  // The role first (docs/ROLES.md): a caller refused learns nothing from the request.
   const bool any = who.role == Role::ROLE_DISPATCH || (read && who.role == Role::ROLE_AUDITOR);
   if (!any && who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
     return Denied(who, read ? "read emergency cases" : "act on emergency cases");
+  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
   auto row = view_->Case(case_id);
   if (!row.ok()) return row.status();
   if (!*row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
@@ -234,10 +235,10 @@ grpc::Status GreenChannelService::GetBedRequest(grpc::ServerContext* ctx, const 
                                                 gv1::BedRequestReply* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (req->request_id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("request_id is required"));
   const bool any = who->role == Role::ROLE_SERVICE || who->role == Role::ROLE_AUDITOR;
   if (!any && who->role != Role::ROLE_CLINICIAN && who->role != Role::ROLE_REFERRAL_OFFICE)
     return ToGrpcStatus(Denied(*who, "read bed requests"));
+  if (req->request_id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("request_id is required"));
   auto row = view_->Request(req->request_id());
   if (!row.ok()) return ToGrpcStatus(row.status());
   if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no bed request \"", req->request_id(), "\"")));

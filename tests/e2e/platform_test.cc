@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include "nlohmann/json.hpp"
 #include "yilian/common/sha256.h"
@@ -49,7 +51,8 @@ class PlatformTest : public ::testing::Test {
         {"admin", "admin@dev - consortium-admin"},          {"service", "services@dev - service"},
         {"dispatch", "dispatch@dev - dispatch"},            {"auditor", "auditor@dev - auditor"},
         {"township", "dr.li@qiaotouhe-thc qiaotouhe-thc clinician"},
-        {"lead", "dr.zhang@loudi-1st loudi-1st clinician"}};
+        {"lead", "dr.zhang@loudi-1st loudi-1st clinician"},
+        {"office", "office@loudi-1st loudi-1st referral-office"}};
     std::ofstream tokens(root_ + "/tokens");
     for (const auto& [name, principal] : who) {
       std::ofstream(root_ + "/" + name + ".token") << "token-" << name;
@@ -241,6 +244,69 @@ TEST_F(PlatformTest, BrokerKilledAndRestartedMidScenarioLosesNothing) {
       republished += r.value("msg", "").find("lost acknowledged messages") != std::string::npos;
     EXPECT_GT(republished, 0) << s;
   }
+}
+
+// docs/ROLES.md is the role matrix. It lists every RPC, and every RPC called by each role
+// with an empty request is refused exactly where the table says so. The role is checked
+// before anything in the request.
+TEST_F(PlatformTest, EveryRpcAllowsExactlyTheRolesOfTheRoleMatrix) {
+  const std::vector<std::pair<std::string, std::string>> roles = {  // the table's columns, and a token of each
+      {"consortium-admin", "admin"}, {"clinician", "lead"}, {"referral-office", "office"},
+      {"dispatch", "dispatch"},      {"auditor", "auditor"}, {"service", "service"}};
+  std::map<std::string, std::vector<std::string>> table;  // "service method" -> cells
+  {
+    std::ifstream in(YILIAN_SOURCE "/docs/ROLES.md");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("| `", 0) != 0) continue;
+      std::vector<std::string> cells;
+      std::stringstream row(line.substr(1));
+      for (std::string cell; std::getline(row, cell, '|');) {
+        const size_t b = cell.find_first_not_of(" `"), e = cell.find_last_not_of(" `");
+        cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+      }
+      ASSERT_EQ(cells.size(), roles.size() + 1) << line;
+      const std::string rpc = cells.front();
+      cells.erase(cells.begin());
+      EXPECT_TRUE(table.emplace(rpc, cells).second) << "listed twice: " << rpc;
+    }
+  }
+  // Every RPC yilianctl knows (all of the services' protos) is in the table, and nothing else.
+  std::set<std::string> known;
+  {
+    std::string service;
+    std::stringstream list(Ctl("admin", {"list"}).text);
+    for (std::string line; std::getline(list, line);) {
+      if (line.empty()) continue;
+      if (line[0] != ' ') {
+        service = line.substr(0, line.find(' '));
+        continue;
+      }
+      if (service == "health") continue;  // no credentials needed
+      const size_t b = line.find_first_not_of(' ');
+      known.insert(service + " " + line.substr(b, line.find(' ', b) - b));
+    }
+  }
+  std::set<std::string> listed;
+  for (const auto& [rpc, cells] : table) listed.insert(rpc);
+  EXPECT_EQ(listed, known);
+
+  int checked = 0;
+  for (const auto& [rpc, cells] : table) {
+    const std::string service = rpc.substr(0, rpc.find(' ')), method = rpc.substr(rpc.find(' ') + 1);
+    for (size_t i = 0; i < roles.size(); ++i) {
+      if (cells[i] == "own") continue;  // decided by the request's institution: the services' own tests
+      ASSERT_TRUE(cells[i] == "yes" || cells[i] == "—") << rpc << ": " << cells[i];
+      const std::string on = service == "bus" || service == "feed" ? " --on referral" : "";
+      const Out out = Exec({"/usr/bin/env", "YILIAN_HOME=" + root_, "bash", "-c",
+                            YILIAN_BIN "/tools/yilianctl --timeout 2 --token-file=" + root_ + "/" + roles[i].second +
+                                ".token" + on + " " + rpc + " 2>&1 >/dev/null"});
+      const bool denied = out.text.find("PERMISSION_DENIED") != std::string::npos;
+      EXPECT_EQ(out.text.find("UNAUTHENTICATED"), std::string::npos) << rpc << " as " << roles[i].first;
+      EXPECT_EQ(denied, cells[i] == "—") << rpc << " as " << roles[i].first << ": " << out.text;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 250);
 }
 
 TEST_F(PlatformTest, BadInputAtTheEdgeGetsAPreciseErrorAndChangesNothing) {
