@@ -122,7 +122,10 @@ void Archiver::Loop() {
     }
     std::vector<std::string> keys;
     std::vector<ArchiveRequest> entries;
-    auto scanned = store_->Scan(Family::kConsumed, std::string(kInbox) + "/", "",
+    // From just past the last item archived: inbox keys only grow, and starting at the prefix
+    // would walk every deleted item's tombstone again on each pass (it was 10 % of the CPU of
+    // a loaded platform, in RocksDB's memtable iterator).
+    auto scanned = store_->Scan(Family::kConsumed, std::string(kInbox) + "/", resume_,
                                 [&](std::string_view k, std::string_view v) {
                                   keys.emplace_back(k);
                                   entries.push_back({std::string(v)});
@@ -141,6 +144,7 @@ void Archiver::Loop() {
     for (const auto& k : keys) del.Delete(store_->cf(Family::kConsumed), k);
     if (auto d = store_->db()->Write(rocksdb::WriteOptions(), &del); !d.ok())
       common::Logger().error("audit archiver: deleting archived inbox items: {}", d.ToString());
+    resume_ = keys.back() + std::string(1, '\0');
     if (keys.size() == kChunk) {
       std::lock_guard lock(mu_);
       poked_ = true;

@@ -47,6 +47,7 @@ class Archiver {
   std::condition_variable cv_;
   bool stop_ = false;   // guarded by mu_
   bool poked_ = true;   // guarded by mu_
+  std::string resume_;  // the loop thread's: where the next scan of the inbox starts
   std::thread thread_;
 };
 

@@ -73,7 +73,9 @@ void InboxWorker::Loop() {
       poked_ = false;
     }
     std::vector<std::pair<std::string, std::string>> items;
-    auto scanned = store_->Scan(Family::kConsumed, prefix_, "", [&](std::string_view k, std::string_view v) {
+    // From just past the last item handled: inbox keys only grow, and starting at the prefix
+    // would walk every deleted item's tombstone again on each pass.
+    auto scanned = store_->Scan(Family::kConsumed, prefix_, resume_, [&](std::string_view k, std::string_view v) {
       items.emplace_back(k, v);
       return items.size() < kChunk;
     });
@@ -104,6 +106,7 @@ void InboxWorker::Loop() {
                               env.source_service(), env.source_sequence(), s.ToString());
       auto d = store_->db()->Delete(rocksdb::WriteOptions(), store_->cf(Family::kConsumed), key);
       if (!d.ok()) common::Logger().error("{}: deleting an item: {}", name_, d.ToString());
+      resume_ = key + std::string(1, '\0');
     }
     if (again) {
       std::lock_guard lock(mu_);

@@ -71,6 +71,7 @@ class InboxWorker {
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_
   bool poked_ = true;  // guarded by mu_; true: look at the inbox at start
+  std::string resume_;  // the loop thread's: where the next scan of the inbox starts
   std::thread thread_;
 };
 
