@@ -1,0 +1,142 @@
+// Prints how fast the referral service's projection is rebuilt from its journal on this
+// machine: N referral events appended durably (whole lifecycles of N/6 referrals: submitted,
+// received, accepted, scheduled, arrived, completed; 40 senders, 8 receivers, 50,000
+// patients), then Journal::RebuildProjections with the service's own projector (rows,
+// worklists, timers), at each size given; and the process's resident memory after each.
+// Goal (issue 9): 1,000,000 referral events rebuilt in <= 5 s, the rate holding from 100k to 1M.
+// Usage: rebuild_bench [--events=100000,1000000]
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <condition_variable>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "bench_util.h"
+#include "referral_model.h"
+#include "writer.h"
+#include "yilian/common/logging.h"
+#include "yilian/eventstore/journal.h"
+#include "yilian/eventstore/store.h"
+#include "yilian/testing/temp_dir.h"
+
+using namespace yilian;
+using bench::SteadyClock;
+namespace fv1 = ::yilian::referral::v1;
+
+namespace {
+
+double Seconds(SteadyClock::time_point since) {
+  return std::chrono::duration<double>(SteadyClock::now() - since).count();
+}
+
+long ResidentMb() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  return -1;
+}
+
+// One referral's whole lifecycle, as the referral service writes it.
+std::vector<events::v1::Envelope> Lifecycle(int64_t i) {
+  const int64_t t = 1'790'000'000'000 + i * 1000;
+  std::vector<fv1::ReferralEvent> es(6);
+  auto* r = es[0].mutable_submitted()->mutable_referral();
+  r->set_referral_id("ref-bench-" + std::to_string(i));
+  r->set_direction(fv1::UPWARD);
+  r->set_sender_institution_id("thc-" + std::to_string(i % 40));
+  r->set_sender_clinician("dr-" + std::to_string(i % 400));
+  r->set_receiver_institution_id("hospital-" + std::to_string(i % 8));
+  r->mutable_patient()->set_value("pt-" + std::to_string(i % 50000));
+  r->set_reason("chest pain on exertion, needs cardiology work-up");
+  r->add_diagnosis_codes("I20.9");
+  r->set_priority(i % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
+  r->set_requested_service(fv1::EXAMINATION);
+  r->set_status(fv1::REQUESTED);
+  r->set_submitted_at_ms(t);
+  r->set_respond_by_ms(t + 7 * 86'400'000LL);
+  r->set_schedule_by_ms(t + 14 * 86'400'000LL);
+  es[1].mutable_received()->set_at_ms(t + 60'000);
+  es[2].mutable_accepted()->set_at_ms(t + 120'000);
+  auto* s = es[3].mutable_scheduled();
+  s->mutable_schedule()->set_kind(fv1::EXAMINATION);
+  s->mutable_schedule()->set_at_ms(t + 86'400'000);
+  s->set_at_ms(t + 180'000);
+  es[4].mutable_arrived()->set_at_ms(t + 86'400'000);
+  es[5].mutable_completed()->set_outcome_summary("stable angina; medication adjusted");
+  es[5].mutable_completed()->set_at_ms(t + 90'000'000);
+  std::vector<events::v1::Envelope> out;
+  std::optional<fv1::Referral> state;
+  for (const auto& e : es) {
+    if (!domain::referral::Evolve(state, e).ok()) std::abort();  // the core's own fold
+    out.push_back(referral::ReferralEnvelope(e, *state));
+  }
+  return out;
+}
+
+void RunSize(int64_t events) {
+  testing::TempDir dir;
+  referral::ReferralProjector projector;
+  auto store = eventstore::Store::Open({.path = dir.Sub("referral")});
+  if (!store.ok()) std::abort();
+  auto journal = eventstore::Journal::Open(store->get(), {.source_service = "referral", .projector = &projector});
+  if (!journal.ok()) std::abort();
+  const int64_t referrals = events / 6;
+  std::mutex mu;
+  std::condition_variable cv;
+  int64_t in_flight = 0, failed = 0;
+  const auto t0 = SteadyClock::now();
+  for (int64_t i = 0; i < referrals; ++i) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return in_flight < 512; });
+      ++in_flight;
+    }
+    eventstore::AppendRequest req{.aggregate_type = "referral", .aggregate_id = "ref-bench-" + std::to_string(i),
+                                  .expected_version = eventstore::kNoStream};
+    req.events = Lifecycle(i);
+    (*journal)->AppendAsync(std::move(req), [&](absl::StatusOr<eventstore::AppendResult> r) {
+      std::lock_guard lock(mu);
+      --in_flight;
+      failed += !r.ok();
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  const double append_s = Seconds(t0);
+  const int64_t written = (*journal)->head().sequence;
+  const auto t1 = SteadyClock::now();
+  auto s = (*journal)->RebuildProjections();
+  const double rebuild_s = Seconds(t1);
+  std::printf("%9lld events (%lld referrals): appended in %6.1f s (%7.0f events/s durable, %lld failed); "
+              "rebuilt in %5.2f s = %8.0f events/s%s; resident %ld MB\n",
+              static_cast<long long>(written), static_cast<long long>(referrals), append_s, written / append_s,
+              static_cast<long long>(failed), rebuild_s, written / rebuild_s, s.ok() ? "" : " (FAILED)", ResidentMb());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int64_t> sizes = {100'000, 1'000'000};
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--events=", 9) == 0) {
+      sizes.clear();
+      for (absl::string_view part : absl::StrSplit(argv[i] + 9, ',')) {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(part, &n) || n < 6) {
+          std::fprintf(stderr, "--events wants sizes of at least 6, comma separated\n");
+          return 2;
+        }
+        sizes.push_back(n);
+      }
+    }
+  (void)common::InitLogging({.service = "bench", .level = "warn"});
+  std::printf("referral projection rebuild from its journal (RocksDB, fsync'd appends), per size\n");
+  for (int64_t n : sizes) RunSize(n);
+  return 0;
+}
