@@ -11,6 +11,11 @@ namespace yilian::bench {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Seconds elapsed since `since`.
+inline double Seconds(SteadyClock::time_point since) {
+  return std::chrono::duration<double>(SteadyClock::now() - since).count();
+}
+
 inline double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));

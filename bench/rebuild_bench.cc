@@ -22,14 +22,11 @@
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
+using bench::Seconds;
 using bench::SteadyClock;
 namespace fv1 = ::yilian::referral::v1;
 
 namespace {
-
-double Seconds(SteadyClock::time_point since) {
-  return std::chrono::duration<double>(SteadyClock::now() - since).count();
-}
 
 long ResidentMb() {
   std::ifstream in("/proc/self/status");
