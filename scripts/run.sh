@@ -50,6 +50,8 @@ umask 077
 for who in admin service dispatch township lead auditor; do
   [ -s "$HOME_DIR/$who.token" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOME_DIR/$who.token"
 done
+# The master key that wraps the patients' data keys (libs/privacy): 64 hex digits, owner-only.
+[ -s "$HOME_DIR/master.key" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOME_DIR/master.key"
 hash() { printf %s "$(cat "$HOME_DIR/$1.token")" | sha256sum | cut -d' ' -f1; }
 {
   echo "# development tokens written by scripts/run.sh (sha256 of $HOME_DIR/*.token)"
@@ -67,12 +69,13 @@ for svc in registry referral greenchannel audit; do
   [ -x "$exe" ] || continue
   rm -f "$HOME_DIR/$svc.addr" "$HOME_DIR/$svc.addr.metrics"
   extra=()  # consumers reach the owners' catch-up feeds through their address files
+  [ "$svc" = audit ] || extra=(--privacy.master_key_file="$HOME_DIR/master.key")  # the audit keeps no patient keys
   case $svc in
-    referral) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.greenchannel="@$HOME_DIR/greenchannel.addr"
+    referral) extra+=(--feed.registry="@$HOME_DIR/registry.addr" --feed.greenchannel="@$HOME_DIR/greenchannel.addr"
                      --feed.token.file="$HOME_DIR/service.token") ;;
-    audit) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
+    audit) extra+=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
                   --feed.greenchannel="@$HOME_DIR/greenchannel.addr" --feed.token.file="$HOME_DIR/service.token") ;;
-    greenchannel) extra=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
+    greenchannel) extra+=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac
   "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \

@@ -82,13 +82,22 @@ absl::Status IndexProjector::Apply(const events::v1::Envelope& outer, eventstore
   if (!env->actor().institution_id().empty()) institutions.insert(env->actor().institution_id());
   for (const auto& i : institutions) rows.Put(InstitutionPrefix(i) + p, "");
   rows.Put(TimeKey(Millis(env->recorded_at()), pos), "");
+  if (env->event_type() == "yilian.registry.v1.PatientErased" && !env->patient().value().empty())
+    rows.Put("er/" + env->patient().value(), "");
   return absl::OkStatus();
+}
+
+bool ArchiveView::Erased(const std::string& patient) const {
+  if (patient.empty()) return false;
+  auto row = store_->Get(Family::kProjection, "er/" + patient);
+  return row.ok() && row->has_value();
 }
 
 absl::StatusOr<Unpacked> ArchiveView::At(int64_t position) const {
   absl::StatusOr<Unpacked> out = absl::NotFoundError(absl::StrCat("no archive entry ", position));
   RETURN_IF_ERROR(journal_->Read(position, 1, [&](const eventstore::JournalEntry& e) {
                             out = Unpack(e);
+                            if (out.ok()) MarkErased(*out);
                             return false;
                           }).status());
   return out;
@@ -102,6 +111,7 @@ absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpack
                               failed = u.status();
                               return false;
                             }
+                            MarkErased(*u);
                             return fn(*u);
                           }).status());
   return failed;

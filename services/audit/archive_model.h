@@ -9,6 +9,7 @@
 //   src/<source>\0<seq>                the archived copy of a source entry:
 //                                      <pos 8><entry hash 32><the entry's previous_hash>
 //   srcx/<source>\0<seq>\0<pos>        another, different copy of the same source entry
+//   er/<patient ref>                   the patient was erased (a registry PatientErased)
 //
 // Archive entries are ArchivedEvent envelopes (another service's entry, byte for byte) or the
 // audit's own AuditCallRecorded. Thread-safe; borrows the store and journal.
@@ -62,6 +63,10 @@ class ArchiveView {
   absl::Status ForEachIndexed(const std::string& prefix, const std::string& start,
                               const std::function<bool(Unpacked&)>& fn) const;
   absl::StatusOr<Unpacked> At(int64_t position) const;
+  // The patient was erased: what was sealed for them is gone (At, ForEach and
+  // ForEachIndexed set Entry.patient_erased with it).
+  bool Erased(const std::string& patient) const;
+  void MarkErased(Unpacked& u) const { u.entry.set_patient_erased(Erased(u.envelope.patient().value())); }
   // A source's archived copies in sequence order.
   absl::Status ForEachSourceCopy(const std::string& source, const std::function<bool(const SourceCopy&)>& fn) const;
   // Sources that have archived entries.

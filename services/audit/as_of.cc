@@ -43,6 +43,7 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
       std::optional<referral::v1::Referral> s;
       RETURN_IF_ERROR(Fold<referral::v1::ReferralEvent>(view, AggregatePrefix("referral", domain::referral::kReferral, req.referral_id()), req.at_ms(),
                            s, &domain::referral::Evolve, out));
+      if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_referral() = std::move(*s);
       out.set_existed(s.has_value());
       break;
@@ -52,6 +53,7 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
       std::optional<greenchannel::v1::EmergencyCase> s;
       RETURN_IF_ERROR(Fold<greenchannel::v1::CaseEvent>(view, AggregatePrefix("greenchannel", domain::greenchannel::kCase, req.case_id()),
                            req.at_ms(), s, &domain::greenchannel::Evolve, out));
+      if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_emergency_case() = std::move(*s);
       out.set_existed(s.has_value());
       break;

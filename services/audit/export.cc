@@ -21,6 +21,7 @@ absl::StatusOr<std::string> JsonLine(const Unpacked& u) {
   line.set_event_type(u.entry.event_type());
   line.set_recorded_at_ms(u.entry.recorded_at_ms());
   *line.mutable_envelope() = u.envelope;
+  line.set_patient_erased(u.entry.patient_erased());
   std::string out;
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
@@ -65,6 +66,7 @@ absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
                                       failed = u.status();
                                       return false;
                                     }
+                                    view.MarkErased(*u);
                                     auto line = JsonLine(*u);
                                     if (!line.ok()) {
                                       failed = line.status();

@@ -275,7 +275,8 @@ gv1::CaseReply BoardWriter::ReplyOf(const gv1::EmergencyCase& c, int64_t version
 
 // ---- emergency cases ----
 
-absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1::OpenCaseRequest& req) {
+absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1::OpenCaseRequest& req,
+                                                     const std::optional<common::v1::SealedIdentity>& sealed) {
   if (call.idempotency_key.empty()) return absl::InvalidArgumentError("request_id is required to open a case");
   gv1::CaseReply answered;
   auto seen = Answered(call, &answered);
@@ -290,6 +291,12 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
   desc.set_first_medical_contact_ms(req.first_medical_contact_ms());
   desc.set_dispatch_centre(req.dispatch_centre());
   desc.set_consortium_id(req.consortium_id());
+  *desc.mutable_patient() = req.patient();
+  if (sealed) *desc.mutable_sealed_identity() = *sealed;
+  const auto index_patient = [&](Part& part) {  // the audit finds a patient's cases by this
+    if (!desc.patient().value().empty())
+      for (auto& env : part.events) *env.mutable_patient() = desc.patient();
+  };
   const std::vector<std::string> actor_inst{call.actor.institution_id};
   absl::Status last = absl::AbortedError("the bed board kept changing");
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -310,6 +317,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       const auto reply = ReplyOf(*next, 1, 0);
       Part part{kCase, desc.case_id(), 0, {}};
       Add(part, *events, {placement->institution_id()});
+      index_patient(part);
       auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
       if (!r.ok()) return r.status();
       return FirstReply<gv1::CaseReply>(*r);
@@ -337,6 +345,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
     const auto reply = ReplyOf(*next, 1, hold.expires_at_ms());
     Part c{kCase, desc.case_id(), 0, {}};
     Add(c, *events, {placement->institution_id()});
+    index_patient(c);
     Part w{kWard, ward_key, (*row)->version(), {}};
     Add(w, *board_events, {placement->institution_id()});
     auto queued = Enqueue(call, {std::move(c), std::move(w)}, reply.SerializeAsString());

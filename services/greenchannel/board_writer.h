@@ -63,7 +63,9 @@ class BoardWriter {
 
   // ---- emergency cases (the API) ----
   // The case id derives from the call's idempotency key, which is required.
-  absl::StatusOr<gv1::CaseReply> OpenCase(const Call& call, const gv1::OpenCaseRequest& req);
+  // `sealed`: the request's identity, sealed by the service (nullopt: none given).
+  absl::StatusOr<gv1::CaseReply> OpenCase(const Call& call, const gv1::OpenCaseRequest& req,
+                                          const std::optional<common::v1::SealedIdentity>& sealed = std::nullopt);
   // Re-places a case that is still on its way. With `hold_expired` the old hold is recorded
   // as expired (the timer) rather than released, and the same hospital may be chosen again.
   absl::StatusOr<gv1::CaseReply> RedirectCase(const Call& call, const std::string& case_id, int64_t expected_version,

@@ -4,6 +4,7 @@
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/host/service_config.h"
+#include "yilian/privacy/config.h"
 
 namespace yilian::greenchannel {
 
@@ -25,6 +26,7 @@ std::vector<common::ConfigKey> ConfigSchema() {
   for (auto& k : own) keys.push_back(std::move(k));
   for (auto& k : bus::FeedConfigKeys({"registry", "referral"})) keys.push_back(std::move(k));
   for (auto& k : bus::KafkaConfigKeys("greenchannel")) keys.push_back(std::move(k));
+  for (auto& k : privacy::PrivacyConfigKeys()) keys.push_back(std::move(k));
   return keys;
 }
 

@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/domain/registry/registry.h"
 #include "yilian/host/grpc_status.h"
+#include "yilian/privacy/identity.h"
 
 namespace yilian::greenchannel {
 
@@ -50,6 +52,13 @@ absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx,
   return call;
 }
 
+void GreenChannelService::ShowIdentity(const common::Principal& who, gv1::CaseReply& reply) const {
+  const auto& c = reply.emergency_case();
+  // Dispatch and the destination's clinicians care for the patient; auditors see references only.
+  const bool allowed = who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
+  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, c.patient(), c.sealed_identity(), allowed);
+}
+
 absl::StatusOr<gv1::CaseReply> GreenChannelService::CaseFor(const common::Principal& who, const std::string& case_id,
                                                             bool read) const {
   // The role first (docs/ROLES.md): a caller refused learns nothing from the request.
@@ -70,7 +79,13 @@ grpc::Status GreenChannelService::OpenCase(grpc::ServerContext* ctx, const gv1::
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
   if (call->actor.role != Role::ROLE_DISPATCH) return ToGrpcStatus(Denied(call->actor, "open emergency cases (DISPATCH only)"));
-  return Answer(writer_->OpenCase(*call, *req), out);
+  if (!req->patient().value().empty())
+    if (auto s = domain::registry::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
+  auto sealed = privacy::SealIdentity(*vault_, req->patient(), req->identity());
+  if (!sealed.ok()) return ToGrpcStatus(sealed.status());
+  auto reply = writer_->OpenCase(*call, *req, *sealed);
+  if (reply.ok()) ShowIdentity(call->actor, *reply);
+  return Answer(std::move(reply), out);
 }
 
 grpc::Status GreenChannelService::CaseCommand(grpc::ServerContext* ctx, const google::protobuf::Message& req,
@@ -83,7 +98,9 @@ grpc::Status GreenChannelService::CaseCommand(grpc::ServerContext* ctx, const go
   auto seen = writer_->Answered(*call, out);
   if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
   if (auto c = CaseFor(call->actor, case_id, false); !c.ok()) return ToGrpcStatus(c.status());
-  return Answer(run(*call), out);
+  auto reply = run(*call);
+  if (reply.ok()) ShowIdentity(call->actor, *reply);
+  return Answer(std::move(reply), out);
 }
 
 grpc::Status GreenChannelService::RedirectCase(grpc::ServerContext* ctx, const gv1::RedirectCaseRequest* req,
@@ -113,6 +130,7 @@ grpc::Status GreenChannelService::GetCase(grpc::ServerContext* ctx, const gv1::G
   if (!c.ok()) return ToGrpcStatus(c.status());
   *out->mutable_current() = *c;
   out->mutable_current()->set_hold_expires_at_ms(view_->HoldExpiry(c->emergency_case()));
+  ShowIdentity(*who, *out->mutable_current());
   absl::Status bad;
   auto n = journal_->ReadAggregate(kCase, req->case_id(), 1, [&](const eventstore::JournalEntry& entry) {
     auto env = eventstore::ParseEnvelope(entry.envelope);
@@ -148,6 +166,7 @@ grpc::Status GreenChannelService::ListOpenCases(grpc::ServerContext* ctx, const 
     auto* r = out->add_cases();
     *r = c;
     r->set_hold_expires_at_ms(view_->HoldExpiry(c.emergency_case()));
+    ShowIdentity(*who, *r);
     page->Take(listing + c.emergency_case().case_id());
     return true;
   });

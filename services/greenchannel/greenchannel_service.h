@@ -23,14 +23,16 @@
 #include "board_writer.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/privacy/key_vault.h"
 
 namespace yilian::greenchannel {
 
 class GreenChannelService final : public gv1::GreenChannel::Service {
  public:
   GreenChannelService(eventstore::Journal* journal, const BoardView* view, BoardWriter* writer,
-                      const registry_model::RegistryView* registry, const host::Authenticator* auth)
-      : journal_(journal), view_(view), writer_(writer), registry_(registry), auth_(auth) {}
+                      const registry_model::RegistryView* registry, const host::Authenticator* auth,
+                      privacy::KeyVault* vault)
+      : journal_(journal), view_(view), writer_(writer), registry_(registry), auth_(auth), vault_(vault) {}
   // Ends open watch streams (call before shutting the server down).
   void Stop() { stopping_ = true; }
 
@@ -59,6 +61,8 @@ class GreenChannelService final : public gv1::GreenChannel::Service {
                            const std::function<absl::StatusOr<gv1::CaseReply>(const Call&)>& run);
   // May `who` act on (or read) this case? PERMISSION_DENIED, or NOT_FOUND for others.
   absl::StatusOr<gv1::CaseReply> CaseFor(const common::Principal& who, const std::string& case_id, bool read) const;
+  // The reply's identity view: shown to dispatch and the destination's clinicians.
+  void ShowIdentity(const common::Principal& who, gv1::CaseReply& reply) const;
   // The wards a board request selects, as a filter.
   absl::StatusOr<std::function<bool(const gv1::WardStatus&)>> BoardFilter(const gv1::BedBoardRequest& req) const;
 
@@ -67,6 +71,7 @@ class GreenChannelService final : public gv1::GreenChannel::Service {
   BoardWriter* writer_;
   const registry_model::RegistryView* registry_;
   const host::Authenticator* auth_;
+  privacy::KeyVault* vault_;
   std::atomic<bool> stopping_{false};
 };
 

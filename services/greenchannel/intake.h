@@ -17,6 +17,8 @@ namespace yilian::greenchannel {
 class IntakeProjector : public bus::InboxProjector {
  public:
   IntakeProjector();
+  // The registry mirror's projector (to hook PatientErased).
+  registry_model::RegistryProjector& registry() { return registry_; }
 
  private:
   registry_model::RegistryProjector registry_{"registry/"};

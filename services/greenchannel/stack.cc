@@ -2,12 +2,16 @@
 
 #include "yilian/common/status_macros.h"
 #include "yilian/host/metrics.h"
+#include "yilian/privacy/config.h"
 
 namespace yilian::greenchannel {
 
 absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(const StackOptions& o) {
   if (o.auth == nullptr) return absl::InvalidArgumentError("the green channel needs an authenticator");
   std::unique_ptr<GreenChannelStack> s(new GreenChannelStack());
+  ASSIGN_OR_RETURN(s->vault_, privacy::OpenVault(o.keys_dir, o.data_dir, o.master_key));
+  s->intake_projector_.registry().SetOnErased(
+      [vault = s->vault_.get()](const std::string& patient, int64_t at_ms) { return vault->Erase(patient, at_ms); });
   ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir, .source_service = "greenchannel",
                                                      .projector = &s->projector_, .rebuild = o.rebuild,
                                                      .clock = o.clock}));
@@ -26,7 +30,7 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   }
   s->expiry_ = std::make_unique<ExpiryTimer>(s->view_.get(), s->writer_.get(), o.expiry_poll);
   s->api_ = std::make_unique<GreenChannelService>(&s->journal(), s->view_.get(), s->writer_.get(),
-                                                  s->registry_.get(), o.auth);
+                                                  s->registry_.get(), o.auth, s->vault_.get());
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
     const BoardView* view = s->view_.get();

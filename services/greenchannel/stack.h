@@ -27,6 +27,8 @@ struct StackOptions {
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
   const host::Authenticator* auth = nullptr;  // required; borrowed
+  std::string keys_dir;    // the patient data keys; "" = privacy::DefaultKeysDir(data_dir)
+  std::string master_key;  // 32 bytes; "" = privacy::ProcessTestKey() (tests only: main.cc always sets it)
 };
 
 class GreenChannelStack {
@@ -43,11 +45,13 @@ class GreenChannelStack {
   IntakeProjector& intake_projector() { return intake_projector_; }
   bus::BusConsumer* consumer() { return core_->consumer(); }
   ExpiryTimer& expiry() { return *expiry_; }
+  privacy::KeyVault& vault() { return *vault_; }
 
  private:
   GreenChannelStack() = default;
   BoardProjector projector_;
   IntakeProjector intake_projector_;
+  std::unique_ptr<privacy::KeyVault> vault_;
   std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<BoardView> view_;

@@ -5,6 +5,7 @@
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/host/service_config.h"
+#include "yilian/privacy/config.h"
 
 namespace yilian::referral {
 
@@ -35,6 +36,7 @@ std::vector<common::ConfigKey> ConfigSchema() {
                   .help = "how often the deadline timers look for due referrals"});
   for (auto& k : bus::FeedConfigKeys({"registry", "greenchannel"})) keys.push_back(std::move(k));
   for (auto& k : bus::KafkaConfigKeys("referral")) keys.push_back(std::move(k));
+  for (auto& k : privacy::PrivacyConfigKeys()) keys.push_back(std::move(k));
   return keys;
 }
 

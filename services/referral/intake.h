@@ -16,6 +16,8 @@ namespace yilian::referral {
 class IntakeProjector : public bus::InboxProjector {
  public:
   IntakeProjector();
+  // The registry mirror's projector (to hook PatientErased).
+  registry_model::RegistryProjector& registry() { return registry_; }
 
  private:
   registry_model::RegistryProjector registry_{"registry/"};

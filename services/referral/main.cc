@@ -4,6 +4,7 @@
 #include "stack.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/host/service_main.h"
+#include "yilian/privacy/config.h"
 
 using namespace yilian;
 
@@ -17,6 +18,7 @@ struct Running {
 absl::StatusOr<host::Started> Start(const common::Config& config, const host::HostOptions& host_options,
                                     const host::Authenticator& auth) {
   ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
+  ASSIGN_OR_RETURN(auto vault, privacy::VaultSettingsFrom(config));
   ASSIGN_OR_RETURN(auto deadlines, referral::DeadlinesFrom(config));
   ASSIGN_OR_RETURN(auto slots, referral::SlotPolicyFrom(config));
   ASSIGN_OR_RETURN(auto endpoints, bus::FeedEndpointsFrom(config, {"registry", "greenchannel"}));
@@ -30,7 +32,9 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                                              .slots = slots,
                                                              .timer_poll = config.GetDuration("timer.poll"),
                                                              .host = host_options,
-                                                             .auth = &auth}));
+                                                             .auth = &auth,
+                                                             .keys_dir = vault.keys_dir,
+                                                             .master_key = vault.master_key}));
   return host::Started{r->stack->address(), r};
 }
 

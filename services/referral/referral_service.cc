@@ -5,6 +5,7 @@
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/host/grpc_status.h"
+#include "yilian/privacy/identity.h"
 
 namespace yilian::referral {
 
@@ -61,6 +62,8 @@ void ReferralService::Decorate(fv1::ReferralReply& reply) const {
   for (auto& e : dr::RecogniseExams(reply.referral(), *directory_, writer_->Now()))
     *reply.add_exam_recognition() = std::move(e);
   for (auto& a : dr::AllowedActions(reply.referral().status())) reply.add_allowed_actions(std::move(a));
+  const auto& r = reply.referral();
+  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);
 }
 
 grpc::Status ReferralService::Command(grpc::ServerContext* ctx, const google::protobuf::Message& req,
@@ -91,8 +94,14 @@ grpc::Status ReferralService::Submit(grpc::ServerContext* ctx, const fv1::Submit
         call->actor.subject, " acts for ", call->actor.institution_id, ", not for ", draft.sender_institution_id())));
   if (draft.sender_clinician().empty()) draft.set_sender_clinician(call->actor.subject);
   if (draft.referral_id().empty()) draft.set_referral_id("ref-" + common::Sha256Hex(call->idempotency_key).substr(0, 20));
+  draft.clear_sealed_identity();  // read-only: only what this service sealed is ever stored
   auto reply = writer_->Command(*call, draft.referral_id(), 0, [&](const State& s) -> absl::StatusOr<Change> {
     ASSIGN_OR_RETURN(auto events, dr::Submit(s, draft, *directory_, writer_->Now(), deadlines_));
+    // The rules first, then the identity: a refused call makes no key.
+    ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft.patient(), req->identity()));
+    if (sealed)
+      for (auto& e : events)
+        if (e.has_submitted()) *e.mutable_submitted()->mutable_referral()->mutable_sealed_identity() = *sealed;
     return Just(std::move(events));
   });
   if (!reply.ok()) return ToGrpcStatus(reply.status());
@@ -227,6 +236,7 @@ grpc::Status ReferralService::Complete(grpc::ServerContext* ctx, const fv1::Comp
                      d.set_sender_institution_id(s->receiver_institution_id());
                      d.set_sender_clinician(subject);
                      *d.mutable_patient() = s->patient();
+                     *d.mutable_sealed_identity() = s->sealed_identity();  // the same person, cared for onwards
                      d.set_linked_from(s->referral_id());
                      if (d.priority() == fv1::PRIORITY_UNSPECIFIED) d.set_priority(fv1::ROUTINE);
                      if (d.reason().empty()) d.set_reason(absl::StrCat("continuing care after referral ", s->referral_id()));

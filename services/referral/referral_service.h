@@ -23,6 +23,7 @@
 #include "directory.h"
 #include "writer.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/privacy/key_vault.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
 
 namespace yilian::referral {
@@ -31,9 +32,9 @@ class ReferralService final : public fv1::Referrals::Service {
  public:
   ReferralService(ReferralWriter* writer, const ReferralView* view, const eventstore::Journal* journal,
                   const MirrorDirectory* directory, const host::Authenticator* auth, dr::Deadlines deadlines,
-                  dr::SlotPolicy slots)
+                  dr::SlotPolicy slots, privacy::KeyVault* vault)
       : writer_(writer), view_(view), journal_(journal), directory_(directory), auth_(auth),
-        deadlines_(deadlines), slots_(slots) {}
+        deadlines_(deadlines), slots_(slots), vault_(vault) {}
 
   grpc::Status Submit(grpc::ServerContext*, const fv1::SubmitReferralRequest*, fv1::ReferralReply*) override;
   grpc::Status Acknowledge(grpc::ServerContext*, const fv1::ReferralActionRequest*, fv1::ReferralReply*) override;
@@ -67,7 +68,9 @@ class ReferralService final : public fv1::Referrals::Service {
   grpc::Status Command(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& referral_id,
                        int64_t expected_version, const std::string& request_id, const Act& act,
                        fv1::ReferralReply* out);
-  // Adds what the reply shows but does not store: exam recognition now, allowed actions.
+  // Adds what the reply shows but does not store: exam recognition now, allowed actions, the
+  // patient's identity (every caller who may see the referral is in the patient's care: its
+  // sender, receiver or their lead hospital).
   void Decorate(fv1::ReferralReply& reply) const;
   // The Schedule decision for each kind.
   absl::StatusOr<Change> BookSession(const fv1::Referral& r, dr::Side side, const std::string& session_id);
@@ -81,6 +84,7 @@ class ReferralService final : public fv1::Referrals::Service {
   const host::Authenticator* auth_;
   dr::Deadlines deadlines_;
   dr::SlotPolicy slots_;
+  privacy::KeyVault* vault_;
 };
 
 }  // namespace yilian::referral

@@ -1,12 +1,16 @@
 #include "stack.h"
 
 #include "yilian/common/status_macros.h"
+#include "yilian/privacy/config.h"
 
 namespace yilian::referral {
 
 absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackOptions& o) {
   if (o.auth == nullptr) return absl::InvalidArgumentError("the referral service needs an authenticator");
   std::unique_ptr<ReferralStack> s(new ReferralStack());
+  ASSIGN_OR_RETURN(s->vault_, privacy::OpenVault(o.keys_dir, o.data_dir, o.master_key));
+  s->intake_projector_.registry().SetOnErased(
+      [vault = s->vault_.get()](const std::string& patient, int64_t at_ms) { return vault->Erase(patient, at_ms); });
   ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir, .source_service = "referral",
                                                      .projector = &s->projector_, .rebuild = o.rebuild,
                                                      .clock = o.clock}));
@@ -24,7 +28,7 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   }
   s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->writer_.get(), o.timer_poll);
   s->api_ = std::make_unique<ReferralService>(s->writer_.get(), s->view_.get(), &s->journal(), s->directory_.get(),
-                                              o.auth, o.deadlines, o.slots);
+                                              o.auth, o.deadlines, o.slots, s->vault_.get());
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   return s;
 }

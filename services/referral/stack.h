@@ -29,6 +29,8 @@ struct StackOptions {
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
   const host::Authenticator* auth = nullptr;  // required; borrowed
+  std::string keys_dir;    // the patient data keys; "" = privacy::DefaultKeysDir(data_dir)
+  std::string master_key;  // 32 bytes; "" = privacy::ProcessTestKey() (tests only: main.cc always sets it)
 };
 
 class ReferralStack {
@@ -46,11 +48,13 @@ class ReferralStack {
   bus::BusConsumer* consumer() { return core_->consumer(); }
   DeadlineTimer& timers() { return *timers_; }
   const MirrorDirectory& directory() const { return *directory_; }
+  privacy::KeyVault& vault() { return *vault_; }
 
  private:
   ReferralStack() = default;
   ReferralProjector projector_;
   IntakeProjector intake_projector_;
+  std::unique_ptr<privacy::KeyVault> vault_;
   std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<MirrorDirectory> directory_;

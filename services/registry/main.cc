@@ -5,6 +5,7 @@
 #include "yilian/bus/service_core.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/host/service_main.h"
+#include "yilian/privacy/config.h"
 
 using namespace yilian;
 
@@ -12,6 +13,7 @@ namespace {
 
 struct Running {  // members stop in reverse order; the host first (see the destructor)
   registry::RegistryProjector projector;
+  std::unique_ptr<privacy::KeyVault> vault;
   std::unique_ptr<bus::ServiceCore> core;  // store, journal, relay, host with the feed
   std::unique_ptr<registry::RegistryView> view;
   std::unique_ptr<registry::RegistryService> api;
@@ -24,11 +26,12 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                     const host::Authenticator& auth) {
   ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
   auto r = std::make_shared<Running>();
+  ASSIGN_OR_RETURN(r->vault, privacy::OpenVault(config));
   ASSIGN_OR_RETURN(r->core, bus::ServiceCore::Open({.data_dir = config.GetString("data.dir"), .source_service = "registry",
                                                     .projector = &r->projector, .rebuild = config.GetBool("rebuild")}));
   RETURN_IF_ERROR(r->core->StartRelay(kafka));
   r->view = std::make_unique<registry::RegistryView>(&r->core->store());
-  r->api = std::make_unique<registry::RegistryService>(&r->core->journal(), r->view.get(), &auth);
+  r->api = std::make_unique<registry::RegistryService>(&r->core->journal(), r->view.get(), &auth, r->vault.get());
   RETURN_IF_ERROR(r->core->Serve(options, auth, {r->api.get()}));
   return host::Started{r->core->address(), r};
 }

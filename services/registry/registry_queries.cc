@@ -29,7 +29,7 @@ grpc::Status Answer(absl::StatusOr<Response> list, Response* out) {
 
 grpc::Status RegistryService::GetInstitution(grpc::ServerContext* ctx, const rv1::GetInstitutionRequest* req,
                                              rv1::InstitutionReply* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dr::CheckId("institution_id", req->institution_id()); !s.ok()) return ToGrpcStatus(s);
   return Answer(view_->Institution(req->institution_id()), absl::StrCat("institution \"", req->institution_id(), "\""),
                 out);
@@ -37,40 +37,43 @@ grpc::Status RegistryService::GetInstitution(grpc::ServerContext* ctx, const rv1
 
 grpc::Status RegistryService::ListInstitutions(grpc::ServerContext* ctx, const rv1::ListInstitutionsRequest* req,
                                                rv1::ListInstitutionsResponse* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   return Answer(view_->ListInstitutions(*req), out);
 }
 
 grpc::Status RegistryService::GetConsortium(grpc::ServerContext* ctx, const rv1::GetConsortiumRequest* req,
                                             rv1::ConsortiumReply* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dr::CheckId("consortium_id", req->consortium_id()); !s.ok()) return ToGrpcStatus(s);
   return Answer(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\""), out);
 }
 
 grpc::Status RegistryService::ListConsortia(grpc::ServerContext* ctx, const rv1::ListConsortiaRequest* req,
                                             rv1::ListConsortiaResponse* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   return Answer(view_->ListConsortia(*req), out);
 }
 
 grpc::Status RegistryService::ListWards(grpc::ServerContext* ctx, const rv1::ListWardsRequest* req,
                                         rv1::ListWardsResponse* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   return Answer(view_->ListWards(*req), out);
 }
 
 grpc::Status RegistryService::ListExpertSessions(grpc::ServerContext* ctx, const rv1::ListExpertSessionsRequest* req,
                                                  rv1::ListExpertSessionsResponse* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   return Answer(view_->ListSessions(*req), out);
 }
 
 grpc::Status RegistryService::GetResident(grpc::ServerContext* ctx, const rv1::GetResidentRequest* req,
                                           rv1::ResidentReply* out) {
-  if (auto s = Read(*ctx); !s.ok()) return ToGrpcStatus(s);
+  auto who = Read(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dr::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
-  return Answer(view_->Resident(req->patient().value()), "resident", out);
+  auto status = Answer(view_->Resident(req->patient().value()), "resident", out);
+  if (status.ok()) ShowIdentity(*who, *out);
+  return status;
 }
 
 }  // namespace yilian::registry

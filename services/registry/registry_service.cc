@@ -1,6 +1,7 @@
 #include "registry_service.h"
 
 #include "yilian/host/grpc_status.h"
+#include "yilian/privacy/identity.h"
 
 namespace yilian::registry {
 
@@ -28,19 +29,28 @@ void IndexPatient(const State&, events::v1::Envelope&) {}
 
 }  // namespace
 
-absl::Status RegistryService::Read(const grpc::ServerContext& ctx) const {
+absl::StatusOr<common::Principal> RegistryService::Read(const grpc::ServerContext& ctx) const {
   auto who = auth_->Authenticate(ctx);
   if (!who.ok()) return who.status();
   switch (who->role) {
     case common::Role::ROLE_CONSORTIUM_ADMIN:
     case common::Role::ROLE_SERVICE:
-    case common::Role::ROLE_AUDITOR: return absl::OkStatus();
+    case common::Role::ROLE_AUDITOR: return who;
     default: break;
   }
   if (who->institution_id.empty() || view_->ConsortiaOf(who->institution_id).empty())
     return absl::PermissionDeniedError(absl::StrCat("\"", who->subject,
                                                     "\" does not act for a member institution of any consortium"));
-  return absl::OkStatus();
+  return who;
+}
+
+void RegistryService::ShowIdentity(const common::Principal& who, rv1::ResidentReply& reply) const {
+  const auto& r = reply.resident();
+  if (!vault_ || !r.has_sealed_identity()) return;
+  const bool allowed = who.role == common::Role::ROLE_CONSORTIUM_ADMIN ||
+                       ((who.role == common::Role::ROLE_CLINICIAN || who.role == common::Role::ROLE_REFERRAL_OFFICE) &&
+                        who.institution_id == r.family_doctor_institution_id());
+  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), allowed);
 }
 
 template <typename Reply, typename State>
@@ -150,8 +160,10 @@ grpc::Status RegistryService::OnResident(grpc::ServerContext* ctx, const google:
                                          const common::v1::PatientRef& patient, int64_t expected,
                                          const std::string& request_id, const Decide<rv1::Resident>& decide,
                                          rv1::ResidentReply* out) {
-  return Command(ctx, req, {dr::kResident, patient.value(), expected, &request_id, dr::CheckPatientRef(patient)},
-                 view_->Resident(patient.value()), &rv1::ResidentReply::mutable_resident, decide, out);
+  auto status = Command(ctx, req, {dr::kResident, patient.value(), expected, &request_id, dr::CheckPatientRef(patient)},
+                        view_->Resident(patient.value()), &rv1::ResidentReply::mutable_resident, decide, out);
+  if (status.ok()) ShowIdentity(common::Principal{"", "", common::Role::ROLE_CONSORTIUM_ADMIN}, *out);  // writes: admins only
+  return status;
 }
 
 // ---- the write RPCs ----
@@ -230,9 +242,20 @@ grpc::Status RegistryService::CancelExpertSession(grpc::ServerContext* ctx, cons
 
 grpc::Status RegistryService::EnrolResident(grpc::ServerContext* ctx, const rv1::EnrolResidentRequest* req,
                                             rv1::ResidentReply* out) {
-  const auto& d = req->resident();
+  rv1::Resident d = req->resident();
+  d.clear_sealed_identity();  // read-only: only what this service sealed is ever stored
   return OnResident(ctx, *req, d.patient(), 0, req->request_id(),
-                    [&](const auto& st) { return dr::EnrolResident(st, d, *view_); }, out);
+                    [&](const auto& st) -> absl::StatusOr<dr::Events> {
+                      auto events = dr::EnrolResident(st, d, *view_);  // the rules first: no key for a refused call
+                      if (!events.ok() || privacy::IsEmpty(req->identity())) return events;
+                      if (!vault_) return absl::FailedPreconditionError("this registry keeps no patient keys");
+                      auto sealed = privacy::SealIdentity(*vault_, d.patient(), req->identity());
+                      if (!sealed.ok()) return sealed.status();
+                      for (auto& e : *events)
+                        if (e.has_resident_enrolled())
+                          *e.mutable_resident_enrolled()->mutable_resident()->mutable_sealed_identity() = **sealed;
+                      return events;
+                    }, out);
 }
 
 grpc::Status RegistryService::MoveResident(grpc::ServerContext* ctx, const rv1::MoveResidentRequest* req,

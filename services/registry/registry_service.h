@@ -9,6 +9,7 @@
 #include "yilian/registry_model/registry_model.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/privacy/key_vault.h"
 #include "yilian/registry/v1/registry.grpc.pb.h"
 
 namespace yilian::registry {
@@ -19,8 +20,11 @@ using registry_model::RegistryView;
 
 class RegistryService final : public rv1::Registry::Service {
  public:
-  RegistryService(eventstore::Journal* journal, const RegistryView* view, const host::Authenticator* auth)
-      : journal_(journal), view_(view), auth_(auth) {}
+  // `vault` holds the patients' data keys (identity of residents, erasure); without one,
+  // identity in a request is refused (FAILED_PRECONDITION) and ErasePatient too.
+  RegistryService(eventstore::Journal* journal, const RegistryView* view, const host::Authenticator* auth,
+                  privacy::KeyVault* vault = nullptr)
+      : journal_(journal), view_(view), auth_(auth), vault_(vault) {}
 
   grpc::Status RegisterInstitution(grpc::ServerContext*, const rv1::RegisterInstitutionRequest*, rv1::InstitutionReply*) override;
   grpc::Status UpdateInstitution(grpc::ServerContext*, const rv1::UpdateInstitutionRequest*, rv1::InstitutionReply*) override;
@@ -47,6 +51,7 @@ class RegistryService final : public rv1::Registry::Service {
   grpc::Status MoveResident(grpc::ServerContext*, const rv1::MoveResidentRequest*, rv1::ResidentReply*) override;
   grpc::Status EndResident(grpc::ServerContext*, const rv1::EndResidentRequest*, rv1::ResidentReply*) override;
   grpc::Status GetResident(grpc::ServerContext*, const rv1::GetResidentRequest*, rv1::ResidentReply*) override;
+  grpc::Status ErasePatient(grpc::ServerContext*, const rv1::ErasePatientRequest*, rv1::ErasePatientReply*) override;
 
  private:
   struct Target {
@@ -79,11 +84,15 @@ class RegistryService final : public rv1::Registry::Service {
   grpc::Status OnResident(grpc::ServerContext* ctx, const google::protobuf::Message& req,
                           const common::v1::PatientRef& patient, int64_t expected, const std::string& request_id,
                           const Decide<rv1::Resident>& decide, rv1::ResidentReply* out);
-  absl::Status Read(const grpc::ServerContext& ctx) const;
+  absl::StatusOr<common::Principal> Read(const grpc::ServerContext& ctx) const;
+  // Fills the reply's identity view: shown to CONSORTIUM_ADMIN and to the clinicians and
+  // referral office of the resident's family-doctor institution; withheld from the rest.
+  void ShowIdentity(const common::Principal& who, rv1::ResidentReply& reply) const;
 
   eventstore::Journal* journal_;
   const RegistryView* view_;
   const host::Authenticator* auth_;
+  privacy::KeyVault* vault_;
 };
 
 }  // namespace yilian::registry

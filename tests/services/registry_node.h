@@ -1,7 +1,7 @@
 #pragma once
 // An in-process registry for tests: real store, journal, projection and gRPC server on
-// port 0, with three callers: "admin" (CONSORTIUM_ADMIN), "doc" (clinician at a member
-// centre) and "stranger" (clinician of no member institution).
+// port 0, a key vault beside the store, with three callers: "admin" (CONSORTIUM_ADMIN), "doc"
+// (clinician at a member centre) and "stranger" (clinician of no member institution).
 
 #include <grpcpp/grpcpp.h>
 
@@ -11,6 +11,7 @@
 #include "import.h"
 #include "registry_service.h"
 #include "yilian/host/service_host.h"
+#include "yilian/privacy/master_key.h"
 
 namespace yilian::registry {
 
@@ -24,7 +25,8 @@ struct RegistryNode {
         {{"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
          {"doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
          {"stranger", {"dr.x", "elsewhere", common::Role::ROLE_CLINICIAN}}}));
-    service = std::make_unique<RegistryService>(journal.get(), view.get(), auth.get());
+    vault = *privacy::KeyVault::Open(path + ".keys", privacy::ProcessTestKey());
+    service = std::make_unique<RegistryService>(journal.get(), view.get(), auth.get(), vault.get());
     host = *host::ServiceHost::Start({.service_name = "registry"}, *auth, {service.get()});
     stub = rv1::Registry::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
   }
@@ -52,6 +54,7 @@ struct RegistryNode {
   std::unique_ptr<eventstore::Journal> journal;
   std::unique_ptr<RegistryView> view;
   std::unique_ptr<host::Authenticator> auth;
+  std::unique_ptr<privacy::KeyVault> vault;
   std::unique_ptr<RegistryService> service;
   std::unique_ptr<host::ServiceHost> host;
   std::unique_ptr<rv1::Registry::Stub> stub;

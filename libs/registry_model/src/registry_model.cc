@@ -55,6 +55,15 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
     return Fold(rows, prefix_ + "i/" + id, e, v, &rv1::InstitutionReply::mutable_institution);
   if (type == dr::kWard) return Fold(rows, prefix_ + "w/" + id, e, v, &rv1::WardReply::mutable_ward);
   if (type == dr::kResident) return Fold(rows, prefix_ + "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
+  if (type == dr::kPatient) {
+    if (!e.has_patient_erased()) return absl::InvalidArgumentError("a patient aggregate holds only PatientErased");
+    if (on_erased_) RETURN_IF_ERROR(on_erased_(id, e.patient_erased().at_ms()));
+    rv1::ErasePatientReply row;
+    *row.mutable_erasure() = e.patient_erased();
+    row.set_version(v);
+    rows.Put(prefix_ + "x/" + id, row.SerializeAsString());
+    return absl::OkStatus();
+  }
   if (type == dr::kExpertSession) {
     std::optional<rv1::ExpertSession> s;
     RETURN_IF_ERROR(Fold(rows, prefix_ + "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
@@ -116,6 +125,10 @@ absl::StatusOr<std::optional<rv1::ExpertSessionReply>> RegistryView::Session(con
 }
 absl::StatusOr<std::optional<rv1::ResidentReply>> RegistryView::Resident(const std::string& token) const {
   return Row<rv1::ResidentReply>(Key("r/" + token));
+}
+
+absl::StatusOr<std::optional<rv1::ErasePatientReply>> RegistryView::Erasure(const std::string& token) const {
+  return Row<rv1::ErasePatientReply>(Key("x/" + token));
 }
 
 std::optional<rv1::Institution> RegistryView::FindInstitution(const std::string& id) const {

@@ -12,10 +12,12 @@
 //   s/<session>                     ExpertSessionReply
 //   sx/<institution>/<date>/<session>  session index by host and date
 //   r/<patient token>               ResidentReply
+//   x/<patient token>               ErasePatientReply (the patient was erased)
 //
 // RegistryProjector is called by the journal (append and rebuild) or a BusConsumer.
 // RegistryView reads committed rows; thread-safe. Both borrow the store.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -36,9 +38,15 @@ class RegistryProjector : public eventstore::Projector {
   // `prefix` goes before every key ("" in the registry itself, e.g. "registry/" elsewhere).
   explicit RegistryProjector(std::string prefix = "") : prefix_(std::move(prefix)) {}
   absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
+  // Called for each PatientErased before its row is written (a service destroys its own
+  // data key for the patient there); an error refuses the event. Must be idempotent: a
+  // redelivered or rebuilt event calls it again.
+  using OnErased = std::function<absl::Status(const std::string& patient, int64_t at_ms)>;
+  void SetOnErased(OnErased f) { on_erased_ = std::move(f); }
 
  private:
   std::string prefix_;
+  OnErased on_erased_;
 };
 
 // One page of a listing: where it resumes and how full it is.
@@ -72,6 +80,7 @@ class RegistryView : public domain::registry::Directory {
   absl::StatusOr<std::optional<rv1::WardReply>> Ward(const std::string& institution_id, const std::string& ward_id) const;
   absl::StatusOr<std::optional<rv1::ExpertSessionReply>> Session(const std::string& id) const;
   absl::StatusOr<std::optional<rv1::ResidentReply>> Resident(const std::string& token) const;
+  absl::StatusOr<std::optional<rv1::ErasePatientReply>> Erasure(const std::string& token) const;
 
   absl::StatusOr<rv1::ListInstitutionsResponse> ListInstitutions(const rv1::ListInstitutionsRequest& req) const;
   absl::StatusOr<rv1::ListConsortiaResponse> ListConsortia(const rv1::ListConsortiaRequest& req) const;

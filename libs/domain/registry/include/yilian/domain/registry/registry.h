@@ -27,6 +27,7 @@ inline constexpr char kConsortium[] = "consortium";
 inline constexpr char kWard[] = "ward";
 inline constexpr char kExpertSession[] = "expert_session";
 inline constexpr char kResident[] = "resident";
+inline constexpr char kPatient[] = "patient";  // only PatientErased (the registry service decides it)
 std::string WardAggregateId(const std::string& institution_id, const std::string& ward_id);
 
 // What a command may look up about other aggregates (the service's projection).
