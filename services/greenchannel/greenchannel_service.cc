@@ -54,6 +54,7 @@ absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx,
 
 void GreenChannelService::ShowIdentity(const common::Principal& who, gv1::CaseReply& reply) const {
   const auto& c = reply.emergency_case();
+  if (!c.has_sealed_identity()) return;  // nothing recorded: the reply says nothing of it
   // Dispatch and the destination's clinicians care for the patient; auditors see references only.
   const bool allowed = who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
   *reply.mutable_identity() = privacy::RevealIdentity(*vault_, c.patient(), c.sealed_identity(), allowed);
@@ -96,7 +97,11 @@ grpc::Status GreenChannelService::CaseCommand(grpc::ServerContext* ctx, const go
   if (!call.ok()) return ToGrpcStatus(call.status());
   // A retry is answered first: the case may have moved out of the caller's reach since.
   auto seen = writer_->Answered(*call, out);
-  if (!seen.ok() || *seen) return ToGrpcStatus(seen.status());
+  if (!seen.ok()) return ToGrpcStatus(seen.status());
+  if (*seen) {
+    ShowIdentity(call->actor, *out);
+    return grpc::Status::OK;
+  }
   if (auto c = CaseFor(call->actor, case_id, false); !c.ok()) return ToGrpcStatus(c.status());
   auto reply = run(*call);
   if (reply.ok()) ShowIdentity(call->actor, *reply);

@@ -63,7 +63,8 @@ void ReferralService::Decorate(fv1::ReferralReply& reply) const {
     *reply.add_exam_recognition() = std::move(e);
   for (auto& a : dr::AllowedActions(reply.referral().status())) reply.add_allowed_actions(std::move(a));
   const auto& r = reply.referral();
-  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);
+  if (r.has_sealed_identity())
+    *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);
 }
 
 grpc::Status ReferralService::Command(grpc::ServerContext* ctx, const google::protobuf::Message& req,

@@ -26,8 +26,10 @@ TEST(RegistryBusTest, AConsumerInAnotherProcessSeesEveryRegistryEvent) {
   const std::string tokens = dir.Sub("tokens");
   std::ofstream(tokens) << "sha256:" << host::TokenHash("admin-secret") << " admin@loudi loudi-1st consortium-admin\n"
                         << "sha256:" << host::TokenHash(yilian::testing::kFeedToken) << " referral - service\n";
+  std::ofstream(dir.Sub("master.key")) << std::string(64, 'a') << "\n";
   Subprocess registry({YILIAN_REGISTRY_BIN, "--data.dir=" + dir.Sub("registry"),
-                       "--kafka.bootstrap=" + broker->bootstrap(), "--tokens.file=" + tokens, "--log.level=warn"});
+                       "--kafka.bootstrap=" + broker->bootstrap(), "--tokens.file=" + tokens, "--log.level=warn",
+                       "--privacy.master_key_file=" + dir.Sub("master.key")});
   std::string address;
   ASSERT_TRUE(registry.ReadUntil("listening", 0, &address));
 
