@@ -10,6 +10,7 @@
 #include "export.h"
 #include "source_check.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/host/call_deadline.h"
 #include "yilian/host/grpc_status.h"
 
 namespace yilian::audit {
@@ -96,10 +97,12 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
     return types.empty() || types.count(type) || types.count(type.substr(type.rfind('.') + 1));
   };
   av1::ReplayBatch batch;
-  bool gone = false;
+  bool gone = false, expired = false;
+  const absl::Time deadline = host::CallDeadline(*ctx);  // resumable with after_position
   auto flush = [&] {
     if (batch.entries_size() == 0) return true;
-    if (ctx->IsCancelled() || !writer->Write(batch)) gone = true;  // per batch: IsCancelled is dear
+    if (absl::Now() >= deadline) expired = gone = true;
+    if (gone || ctx->IsCancelled() || !writer->Write(batch)) gone = true;  // per batch: IsCancelled is dear
     batch.Clear();
     return !gone;
   };
@@ -130,6 +133,7 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
   }
   if (!s.ok()) return ToGrpcStatus(s);
   if (!gone) flush();
+  if (expired) return host::DeadlineReached();
   if (gone || ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
   return grpc::Status::OK;
 }
@@ -173,11 +177,15 @@ grpc::Status AuditService::Export(grpc::ServerContext* ctx, const av1::ExportReq
   if (req->from_position() < 0 || req->to_position() < 0 || !av1::ExportRequest::Format_IsValid(req->format()))
     return ToGrpcStatus(absl::InvalidArgumentError("positions must be >= 0 and the format JSON_LINES or RAW"));
   if (auto s = Admit(*ctx, "Export", *req); !s.ok()) return ToGrpcStatus(s);
+  const absl::Time deadline = host::CallDeadline(*ctx);
+  bool expired = false;
   auto s = audit::Export(*view_, *req, [&](std::string data) {
+    if (absl::Now() >= deadline) return !(expired = true);
     av1::ExportChunk c;
     c.set_data(std::move(data));
     return !ctx->IsCancelled() && writer->Write(c);
   });
+  if (expired) return host::DeadlineReached();
   return ToGrpcStatus(s);
 }
 

@@ -6,26 +6,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/registry/registry.h"
+#include "yilian/host/call_deadline.h"
 #include "yilian/host/grpc_status.h"
 #include "yilian/privacy/identity.h"
 
 namespace yilian::greenchannel {
 
-using common::Role;
+namespace dg = ::yilian::domain::greenchannel;
 using host::ToGrpcStatus;
 
 namespace {
-
-bool ActsForHospital(const common::Principal& who, const std::string& institution_id) {
-  return (who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE) && !who.institution_id.empty() &&
-         who.institution_id == institution_id;
-}
-
-absl::Status Denied(const common::Principal& who, const std::string& what) {
-  return absl::PermissionDeniedError(
-      absl::StrCat("\"", who.subject, "\" (", common::RoleName(who.role), ") may not ", what));
-}
 
 template <typename Reply>
 grpc::Status Answer(absl::StatusOr<Reply> r, Reply* out) {
@@ -55,23 +47,19 @@ absl::StatusOr<Call> GreenChannelService::CallOf(const grpc::ServerContext& ctx,
 void GreenChannelService::ShowIdentity(const common::Principal& who, gv1::CaseReply& reply) const {
   const auto& c = reply.emergency_case();
   if (!c.has_sealed_identity()) return;  // nothing recorded: the reply says nothing of it
-  // Dispatch and the destination's clinicians care for the patient; auditors see references only.
-  const bool allowed = who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
-  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, c.patient(), c.sealed_identity(), allowed);
+  *reply.mutable_identity() =
+      privacy::RevealIdentity(*vault_, c.patient(), c.sealed_identity(), dg::MaySeeIdentity(who, c));
 }
 
 absl::StatusOr<gv1::CaseReply> GreenChannelService::CaseFor(const common::Principal& who, const std::string& case_id,
                                                             bool read) const {
   // The role first (docs/ROLES.md): a caller refused learns nothing from the request.
-  const bool any = who.role == Role::ROLE_DISPATCH || (read && who.role == Role::ROLE_AUDITOR);
-  if (!any && who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
-    return Denied(who, read ? "read emergency cases" : "act on emergency cases");
+  if (auto s = dg::MayReachCases(who, read); !s.ok()) return s;
   if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
   auto row = view_->Case(case_id);
   if (!row.ok()) return row.status();
   if (!*row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
-  if (!any && !ActsForHospital(who, (*row)->emergency_case().placement().institution_id()))
-    return Denied(who, "see a case bound for another hospital");
+  if (auto s = dg::MayReachCase(who, (*row)->emergency_case(), read); !s.ok()) return s;
   return **row;
 }
 
@@ -79,7 +67,7 @@ grpc::Status GreenChannelService::OpenCase(grpc::ServerContext* ctx, const gv1::
                                            gv1::CaseReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
-  if (call->actor.role != Role::ROLE_DISPATCH) return ToGrpcStatus(Denied(call->actor, "open emergency cases (DISPATCH only)"));
+  if (auto s = dg::MayOpenCase(call->actor); !s.ok()) return ToGrpcStatus(s);
   if (!req->patient().value().empty())
     if (auto s = domain::registry::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
   auto sealed = privacy::SealIdentity(*vault_, req->patient(), req->identity());
@@ -159,8 +147,7 @@ grpc::Status GreenChannelService::ListOpenCases(grpc::ServerContext* ctx, const 
                                                 gv1::ListCasesResponse* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (who->role != Role::ROLE_DISPATCH && who->role != Role::ROLE_AUDITOR)
-    return ToGrpcStatus(Denied(*who, "list open cases (DISPATCH or AUDITOR)"));
+  if (auto s = dg::MayListOpenCases(*who); !s.ok()) return ToGrpcStatus(s);
   if (req->dispatch_centre().empty()) return ToGrpcStatus(absl::InvalidArgumentError("dispatch_centre is required"));
   const std::string listing = absl::StrCat("open/", req->dispatch_centre(), "/");  // tokens name the last case
   auto page = registry_model::PageOf(req->page(), listing);
@@ -182,8 +169,7 @@ grpc::Status GreenChannelService::Discharge(grpc::ServerContext* ctx, const gv1:
                                             gv1::WardStatus* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
-  if (call->actor.role != Role::ROLE_SERVICE && !ActsForHospital(call->actor, req->institution_id()))
-    return ToGrpcStatus(Denied(call->actor, absl::StrCat("discharge patients of ", req->institution_id())));
+  if (auto s = dg::MayDischarge(call->actor, req->institution_id()); !s.ok()) return ToGrpcStatus(s);
   return Answer(writer_->Discharge(*call, *req), out);
 }
 
@@ -227,6 +213,7 @@ grpc::Status GreenChannelService::WatchBedBoard(grpc::ServerContext* ctx, const 
   if (!who.ok()) return ToGrpcStatus(who.status());
   auto keep = BoardFilter(*req);
   if (!keep.ok()) return ToGrpcStatus(keep.status());
+  const absl::Time deadline = host::CallDeadline(*ctx);
   // The head is taken before the snapshot: a change in between is sent twice, never missed.
   int64_t after = journal_->head().sequence;
   bool open = true;
@@ -236,7 +223,8 @@ grpc::Status GreenChannelService::WatchBedBoard(grpc::ServerContext* ctx, const 
   });
   if (!s.ok()) return ToGrpcStatus(s);
   while (open && !ctx->IsCancelled() && !stopping_) {
-    const int64_t head = journal_->WaitForHead(after, absl::Milliseconds(500));
+    if (absl::Now() >= deadline) return host::DeadlineReached();
+    const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;
     std::set<std::string> changed;
     auto n = journal_->Read(after + 1, head - after, [&](const eventstore::JournalEntry& e) {
@@ -259,15 +247,12 @@ grpc::Status GreenChannelService::GetBedRequest(grpc::ServerContext* ctx, const 
                                                 gv1::BedRequestReply* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  const bool any = who->role == Role::ROLE_SERVICE || who->role == Role::ROLE_AUDITOR;
-  if (!any && who->role != Role::ROLE_CLINICIAN && who->role != Role::ROLE_REFERRAL_OFFICE)
-    return ToGrpcStatus(Denied(*who, "read bed requests"));
+  if (auto s = dg::MayReadBedRequests(*who); !s.ok()) return ToGrpcStatus(s);
   if (req->request_id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("request_id is required"));
   auto row = view_->Request(req->request_id());
   if (!row.ok()) return ToGrpcStatus(row.status());
   if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no bed request \"", req->request_id(), "\"")));
-  if (!any && !ActsForHospital(*who, (*row)->request().institution_id()))
-    return ToGrpcStatus(Denied(*who, "read another hospital's bed requests"));
+  if (auto s = dg::MayReadBedRequest(*who, (*row)->request().institution_id()); !s.ok()) return ToGrpcStatus(s);
   *out = **row;
   return grpc::Status::OK;
 }
@@ -276,19 +261,9 @@ grpc::Status GreenChannelService::GetDoorToTreatment(grpc::ServerContext* ctx, c
                                                      gv1::DoorToTreatmentReport* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  std::string only = req->institution_id();
-  switch (who->role) {
-    case Role::ROLE_CONSORTIUM_ADMIN:
-    case Role::ROLE_AUDITOR:
-    case Role::ROLE_DISPATCH: break;
-    case Role::ROLE_CLINICIAN:
-    case Role::ROLE_REFERRAL_OFFICE:
-      if (!only.empty() && only != who->institution_id)
-        return ToGrpcStatus(Denied(*who, "read another hospital's treatment clocks"));
-      only = who->institution_id;
-      break;
-    default: return ToGrpcStatus(Denied(*who, "read treatment clocks"));
-  }
+  auto scope = dg::ClocksScope(*who, req->institution_id());
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  const std::string only = *scope;
   if (req->to_ms() != 0 && req->to_ms() <= req->from_ms())
     return ToGrpcStatus(absl::InvalidArgumentError("to_ms must be after from_ms"));
   domain::greenchannel::TreatmentClocksTally tally;

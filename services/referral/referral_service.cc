@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "timeline.h"
+#include "yilian/domain/referral/access.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/host/grpc_status.h"
@@ -23,11 +24,7 @@ Change Just(dr::Events events) { return Change{.events = std::move(events)}; }
 
 absl::StatusOr<common::Principal> ReferralService::Caller(const grpc::ServerContext& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
-  if (who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
-    return absl::PermissionDeniedError(absl::StrCat("referrals are worked by CLINICIAN or REFERRAL_OFFICE principals; \"",
-                                                    who.subject, "\" is ", common::RoleName(who.role)));
-  if (who.institution_id.empty())
-    return absl::PermissionDeniedError(absl::StrCat("\"", who.subject, "\" acts for no institution"));
+  RETURN_IF_ERROR(dr::MayWorkReferrals(who));
   return who;
 }
 
@@ -45,15 +42,7 @@ absl::StatusOr<Call> ReferralService::CallOf(const grpc::ServerContext& ctx, con
 }
 
 absl::StatusOr<Side> ReferralService::SideOf(const common::Principal& who, const fv1::Referral& r) const {
-  if (who.institution_id == r.sender_institution_id()) return Side::kSender;
-  if (who.institution_id == r.receiver_institution_id()) return Side::kReceiver;
-  for (const auto& member : {r.sender_institution_id(), r.receiver_institution_id()})
-    for (const auto& cid : directory_->ConsortiaOf(member)) {
-      auto c = directory_->FindConsortium(cid);
-      if (c && c->lead_institution_id() == who.institution_id) return Side::kLead;
-    }
-  return absl::PermissionDeniedError(
-      absl::StrCat(who.institution_id, " is neither sender, receiver nor lead of referral ", r.referral_id()));
+  return dr::SideOf(who, r, *directory_);
 }
 
 void ReferralService::Decorate(fv1::ReferralReply& reply) const {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "registry_service.h"
+#include "yilian/domain/registry/access.h"
 #include "yilian/host/grpc_status.h"
 
 namespace yilian::registry {
@@ -17,8 +18,7 @@ grpc::Status RegistryService::ErasePatient(grpc::ServerContext* ctx, const rv1::
                                            rv1::ErasePatientReply* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (who->role != common::Role::ROLE_CONSORTIUM_ADMIN)
-    return ToGrpcStatus(absl::PermissionDeniedError("erasing a patient needs the CONSORTIUM_ADMIN role"));
+  if (auto s = dr::MayChangeRegistry(*who); !s.ok()) return ToGrpcStatus(s);
   if (auto s = dr::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
   if (req->reason().empty() || req->reason().size() > 500)
     return ToGrpcStatus(absl::InvalidArgumentError("reason (the request or legal basis, 1..500) is required"));

@@ -1,5 +1,6 @@
 #include "registry_service.h"
 
+#include "yilian/domain/registry/access.h"
 #include "yilian/host/grpc_status.h"
 #include "yilian/privacy/identity.h"
 
@@ -32,25 +33,15 @@ void IndexPatient(const State&, events::v1::Envelope&) {}
 absl::StatusOr<common::Principal> RegistryService::Read(const grpc::ServerContext& ctx) const {
   auto who = auth_->Authenticate(ctx);
   if (!who.ok()) return who.status();
-  switch (who->role) {
-    case common::Role::ROLE_CONSORTIUM_ADMIN:
-    case common::Role::ROLE_SERVICE:
-    case common::Role::ROLE_AUDITOR: return who;
-    default: break;
-  }
-  if (who->institution_id.empty() || view_->ConsortiaOf(who->institution_id).empty())
-    return absl::PermissionDeniedError(absl::StrCat("\"", who->subject,
-                                                    "\" does not act for a member institution of any consortium"));
+  if (auto s = dr::MayReadRegistry(*who, *view_); !s.ok()) return s;
   return who;
 }
 
 void RegistryService::ShowIdentity(const common::Principal& who, rv1::ResidentReply& reply) const {
   const auto& r = reply.resident();
   if (!vault_ || !r.has_sealed_identity()) return;
-  const bool allowed = who.role == common::Role::ROLE_CONSORTIUM_ADMIN ||
-                       ((who.role == common::Role::ROLE_CLINICIAN || who.role == common::Role::ROLE_REFERRAL_OFFICE) &&
-                        who.institution_id == r.family_doctor_institution_id());
-  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), allowed);
+  *reply.mutable_identity() =
+      privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), dr::MaySeeResidentIdentity(who, r));
 }
 
 template <typename Reply, typename State>
@@ -60,8 +51,7 @@ grpc::Status RegistryService::Command(
     const std::function<absl::StatusOr<dr::Events>(const std::optional<State>&)>& decide, Reply* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (who->role != common::Role::ROLE_CONSORTIUM_ADMIN)
-    return ToGrpcStatus(absl::PermissionDeniedError("registry changes need the CONSORTIUM_ADMIN role"));
+  if (auto s = dr::MayChangeRegistry(*who); !s.ok()) return ToGrpcStatus(s);
   if (!target.valid.ok()) return ToGrpcStatus(target.valid);
   if (target.expected_version < 0) return ToGrpcStatus(absl::InvalidArgumentError("expected_version must not be negative"));
   std::string key, fingerprint;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "greenchannel_node.h"
+#include "yilian/host/call_deadline.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 
@@ -457,6 +458,33 @@ TEST_F(GreenChannelServiceTest, BoardQueriesFilterAndTheWatchStreamsChanges) {
   ctx->TryCancel();
   while (stream->Read(&update)) {
   }
+}
+
+// A watch whose caller set no deadline still ends: at limits.max_call_seconds, with
+// DEADLINE_EXCEEDED, so no stream holds a server thread for ever.
+TEST_F(GreenChannelServiceTest, AWatchWithoutADeadlineEndsAtTheServersLongestCall) {
+  const absl::Duration before = host::MaxCallDuration();
+  host::SetMaxCallDuration(absl::Seconds(1));
+  gv1::BedBoardRequest watch_req;
+  watch_req.set_institution_id("loudi-1st");
+  auto ctx = As("dispatch");  // no deadline
+  const absl::Time start = absl::Now();
+  auto stream = node_->stub->WatchBedBoard(ctx.get(), watch_req);
+  gv1::WardStatus update;
+  int snapshot = 0;
+  while (stream->Read(&update)) ++snapshot;
+  const grpc::Status end = stream->Finish();
+  host::SetMaxCallDuration(before);
+  EXPECT_GT(snapshot, 0);
+  EXPECT_EQ(end.error_code(), StatusCode::DEADLINE_EXCEEDED) << end.error_message();
+  EXPECT_GE(absl::Now() - start, absl::Seconds(1));
+  // A caller's earlier deadline still wins (the client library reports it).
+  auto short_ctx = As("dispatch");
+  short_ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  auto short_stream = node_->stub->WatchBedBoard(short_ctx.get(), watch_req);
+  while (short_stream->Read(&update)) {
+  }
+  EXPECT_EQ(short_stream->Finish().error_code(), StatusCode::DEADLINE_EXCEEDED);
 }
 
 TEST_F(GreenChannelServiceTest, CasesAreSeenOnlyByThoseInvolvedAndListedPerDispatchCentre) {

@@ -23,6 +23,9 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
        .help = "per-principal rate limit on the API (0: none); over it a call gets RESOURCE_EXHAUSTED"},
       {.name = "limits.burst", .type = common::ConfigType::kInt, .default_value = "0",
        .help = "calls a principal may make at once above the rate (0: one second's worth)"},
+      {.name = "limits.max_call_seconds", .type = common::ConfigType::kInt, .default_value = "300",
+       .help = "the longest a server stream stays open when the caller set no earlier deadline (then DEADLINE_EXCEEDED)",
+       .check = [](const std::string& v) { return std::stoll(v) > 0 ? "" : "must be positive"; }},
       {.name = "rebuild", .type = common::ConfigType::kBool, .default_value = "false",
        .help = "rebuild the projections from the journal at start"},
   };
@@ -34,7 +37,8 @@ HostOptions HostOptionsFrom(const common::Config& config, const std::string& ser
           .tokens_file = config.GetString("tokens.file"),
           .tls = {config.GetString("tls.cert"), config.GetString("tls.key"), config.GetString("tls.client_ca")},
           .rate_limit = {.calls_per_second = static_cast<double>(config.GetInt("limits.calls_per_second")),
-                         .burst = static_cast<double>(config.GetInt("limits.burst"))}};
+                         .burst = static_cast<double>(config.GetInt("limits.burst"))},
+          .max_call = absl::Seconds(config.GetInt("limits.max_call_seconds"))};
 }
 
 absl::StatusOr<Authenticator> AuthenticatorFor(const HostOptions& options) {

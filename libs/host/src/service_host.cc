@@ -1,5 +1,7 @@
 #include "yilian/host/service_host.h"
 
+#include "yilian/host/call_deadline.h"
+
 #include <signal.h>
 
 #include <fstream>
@@ -62,6 +64,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(authenticator)));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, *creds, &host->port_);
+  SetMaxCallDuration(options.max_call);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (auto* s : services) builder.RegisterService(s);

@@ -39,6 +39,7 @@ struct HostOptions {
   RateLimit rate_limit;     // per principal, applied by the authenticator Start builds
   int max_message_bytes = 8 << 20;
   Metrics* metrics = nullptr;  // when set, every RPC is counted and timed (borrowed)
+  absl::Duration max_call = absl::Minutes(5);  // the longest a stream stays open (call_deadline.h)
 };
 
 class ServiceHost {

@@ -1,0 +1,38 @@
+#pragma once
+// Who may do what on the green channel (docs/ROLES.md), decided here so that every edge asks
+// the same rules: the role part first (before the request is looked at), then the part that
+// needs the case, bed request or hospital. A refusal is PERMISSION_DENIED naming the caller,
+// its role and what it may not do.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "yilian/common/principal.h"
+#include "yilian/greenchannel/v1/greenchannel.pb.h"
+
+namespace yilian::domain::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+
+absl::Status Denied(const common::Principal& who, const std::string& what);
+// A clinician or the referral office acting for `institution_id`.
+bool ActsForHospital(const common::Principal& who, const std::string& institution_id);
+
+absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
+// Cases: DISPATCH any, AUDITOR any to read, clinicians and referral offices those bound for
+// their hospital. `MayReachCases` is the role part, `MayReachCase` the whole rule.
+absl::Status MayReachCases(const common::Principal& who, bool read);
+absl::Status MayReachCase(const common::Principal& who, const gv1::EmergencyCase& c, bool read);
+absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
+// Discharges free a hospital's beds: SERVICE (a hospital's system), or the hospital's own.
+absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id);
+// Bed requests: SERVICE and AUDITOR any, a hospital's clinicians and office their own.
+absl::Status MayReadBedRequests(const common::Principal& who);
+absl::Status MayReadBedRequest(const common::Principal& who, const std::string& institution_id);
+// Treatment clocks: admins, auditors and dispatch all; a hospital its own. Answers the
+// institution the caller is limited to ("" = all).
+absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std::string& asked);
+// A patient's identity on a case: dispatch, and the destination's clinicians.
+bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c);
+
+}  // namespace yilian::domain::greenchannel

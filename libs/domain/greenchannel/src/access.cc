@@ -1,0 +1,86 @@
+#include "yilian/domain/greenchannel/access.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace yilian::domain::greenchannel {
+
+using common::Role;
+
+absl::Status Denied(const common::Principal& who, const std::string& what) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("\"", who.subject, "\" (", common::RoleName(who.role), ") may not ", what));
+}
+
+bool ActsForHospital(const common::Principal& who, const std::string& institution_id) {
+  return (who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE) && !who.institution_id.empty() &&
+         who.institution_id == institution_id;
+}
+
+absl::Status MayOpenCase(const common::Principal& who) {
+  return who.role == Role::ROLE_DISPATCH ? absl::OkStatus() : Denied(who, "open emergency cases (DISPATCH only)");
+}
+
+namespace {
+bool AnyCase(const common::Principal& who, bool read) {
+  return who.role == Role::ROLE_DISPATCH || (read && who.role == Role::ROLE_AUDITOR);
+}
+}  // namespace
+
+absl::Status MayReachCases(const common::Principal& who, bool read) {
+  if (AnyCase(who, read) || who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE)
+    return absl::OkStatus();
+  return Denied(who, read ? "read emergency cases" : "act on emergency cases");
+}
+
+absl::Status MayReachCase(const common::Principal& who, const gv1::EmergencyCase& c, bool read) {
+  if (auto s = MayReachCases(who, read); !s.ok()) return s;
+  if (AnyCase(who, read) || ActsForHospital(who, c.placement().institution_id())) return absl::OkStatus();
+  return Denied(who, "see a case bound for another hospital");
+}
+
+absl::Status MayListOpenCases(const common::Principal& who) {
+  if (who.role == Role::ROLE_DISPATCH || who.role == Role::ROLE_AUDITOR) return absl::OkStatus();
+  return Denied(who, "list open cases (DISPATCH or AUDITOR)");
+}
+
+absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id) {
+  if (who.role == Role::ROLE_SERVICE || ActsForHospital(who, institution_id)) return absl::OkStatus();
+  return Denied(who, absl::StrCat("discharge patients of ", institution_id));
+}
+
+namespace {
+bool AnyBedRequest(const common::Principal& who) {
+  return who.role == Role::ROLE_SERVICE || who.role == Role::ROLE_AUDITOR;
+}
+}  // namespace
+
+absl::Status MayReadBedRequests(const common::Principal& who) {
+  if (AnyBedRequest(who) || who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE)
+    return absl::OkStatus();
+  return Denied(who, "read bed requests");
+}
+
+absl::Status MayReadBedRequest(const common::Principal& who, const std::string& institution_id) {
+  if (auto s = MayReadBedRequests(who); !s.ok()) return s;
+  if (AnyBedRequest(who) || ActsForHospital(who, institution_id)) return absl::OkStatus();
+  return Denied(who, "read another hospital's bed requests");
+}
+
+absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std::string& asked) {
+  switch (who.role) {
+    case Role::ROLE_CONSORTIUM_ADMIN:
+    case Role::ROLE_AUDITOR:
+    case Role::ROLE_DISPATCH: return asked;
+    case Role::ROLE_CLINICIAN:
+    case Role::ROLE_REFERRAL_OFFICE:
+      if (!asked.empty() && asked != who.institution_id) return Denied(who, "read another hospital's treatment clocks");
+      return who.institution_id;
+    default: return Denied(who, "read treatment clocks");
+  }
+}
+
+bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c) {
+  return who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
+}
+
+}  // namespace yilian::domain::greenchannel
