@@ -125,18 +125,20 @@ absl::Status Journal::RebuildProjections() {
     return st;
   auto s = store_->Reset(Family::kProjection);
   if (!s.ok()) return s;
-  constexpr int kChunk = 4096;
-  auto wb = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true);
+  // Events are folded into an in-memory overlay and written a chunk at a time, each row once
+  // per chunk, without the WAL (the flush below makes them durable).
+  constexpr int kChunk = 65536;
+  RowOverlay overlay;
   int pending = 0;
   absl::Status failure;
   rocksdb::WriteOptions no_sync;
-  no_sync.disableWAL = true;  // made durable by the flush below
+  no_sync.disableWAL = true;
   auto flush = [&]() -> absl::Status {
     if (pending == 0) return absl::OkStatus();
-    auto st = store_->db()->Write(no_sync, wb->GetWriteBatch());
-    wb->Clear();
+    rocksdb::WriteBatch wb;
+    overlay.DrainInto(wb, store_->cf(Family::kProjection));
     pending = 0;
-    return FromRocks(st, "writing rebuilt projection");
+    return FromRocks(store_->db()->Write(no_sync, &wb), "writing rebuilt projection");
   };
   events::v1::Envelope env;
   auto n = Read(1, 0, [&](const JournalEntry& e) {
@@ -144,7 +146,7 @@ absl::Status Journal::RebuildProjections() {
       failure = absl::DataLossError(absl::StrCat("journal entry ", e.sequence, " does not parse"));
       return false;
     }
-    ProjectionBatch rows(*store_, wb.get(), Family::kProjection);
+    ProjectionBatch rows(*store_, &overlay, Family::kProjection);
     failure = options_.projector->Apply(env, rows);
     if (!failure.ok()) {
       failure = absl::InternalError(absl::StrCat("projector refused journal entry ", e.sequence,

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
 #include "yilian/eventstore/store.h"
@@ -21,12 +22,32 @@
 
 namespace yilian::eventstore {
 
+// Rows written by a bulk fold (a rebuild) and not yet in the store: the latest value, or
+// deletion, of each key. Reading it is a hash lookup, and draining it writes each key once,
+// however often the fold rewrote it (WriteBatchWithIndex's ordered index costs more per
+// read and write, and keeps every version).
+class RowOverlay {
+ public:
+  // nullopt: not written here (read the store); a nullopt inside: deleted here.
+  const std::optional<std::string>* Find(std::string_view key) const;
+  void Put(std::string_view key, std::string_view value) { rows_[std::string(key)] = std::string(value); }
+  void Delete(std::string_view key) { rows_[std::string(key)] = std::nullopt; }
+  size_t size() const { return rows_.size(); }
+  // Moves every row into `batch` (puts and deletes on `cf`) and empties the overlay.
+  void DrainInto(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf);
+
+ private:
+  absl::flat_hash_map<std::string, std::optional<std::string>> rows_;
+};
+
 // Read-your-writes access to one family inside a pending batch. Borrowed; valid only
 // during the Projector::Apply call it was passed to.
 class ProjectionBatch {
  public:
   ProjectionBatch(const Store& store, rocksdb::WriteBatchWithIndex* batch, Family family)
       : store_(store), batch_(batch), cf_(store.cf(family)) {}
+  ProjectionBatch(const Store& store, RowOverlay* overlay, Family family)
+      : store_(store), batch_(nullptr), overlay_(overlay), cf_(store.cf(family)) {}
 
   // The row as this batch would leave it: nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
@@ -36,6 +57,7 @@ class ProjectionBatch {
  private:
   const Store& store_;
   rocksdb::WriteBatchWithIndex* batch_;
+  RowOverlay* overlay_ = nullptr;
   rocksdb::ColumnFamilyHandle* cf_;
 };
 
