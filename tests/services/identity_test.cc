@@ -47,6 +47,11 @@ std::vector<std::string> FilesWith(const std::string& dir, const std::string& ne
   return found;
 }
 
+void ExpectNothingInClear(const std::string& dir) {
+  EXPECT_TRUE(FilesWith(dir, kNationalId).empty());
+  EXPECT_TRUE(FilesWith(dir, "Mimi Secret").empty());
+}
+
 rv1::ErasePatientReply Erase(RegistryNode& registry, const std::string& patient, const std::string& token = "admin",
                              grpc::StatusCode want = grpc::StatusCode::OK, const std::string& reason = "PIPL art. 47 request") {
   rv1::ErasePatientRequest req;
@@ -117,8 +122,7 @@ TEST(IdentityTest, RegistryShowsResidentsIdentityToTheirCareOnlyAndErasesIt) {
   auto s = node.stub->EnrolResident(RegistryNode::As("admin").get(), enrol, &after);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_EQ(s.error_message().find(kNationalId), std::string::npos);
-  EXPECT_TRUE(FilesWith(dir.path(), kNationalId).empty());
-  EXPECT_TRUE(FilesWith(dir.path(), "Mimi Secret").empty());
+  ExpectNothingInClear(dir.path());
 }
 
 TEST(IdentityTest, ReferralSealsIdentityShowsItToTheCareChainAndForgetsItOnErasure) {
@@ -169,8 +173,7 @@ TEST(IdentityTest, ReferralSealsIdentityShowsItToTheCareChainAndForgetsItOnErasu
   node.Start(true);
   ASSERT_TRUE(node.stub->GetReferral(referral::ReferralNode::As("loudi-doc").get(), get, &seen).ok());
   EXPECT_EQ(seen.referral().identity().state(), cv1::IDENTITY_ERASED);
-  EXPECT_TRUE(FilesWith(dir.path(), kNationalId).empty());
-  EXPECT_TRUE(FilesWith(dir.path(), "Mimi Secret").empty());
+  ExpectNothingInClear(dir.path());
 }
 
 TEST(IdentityTest, GreenChannelShowsIdentityToDispatchAndTheDestinationNotToAuditors) {
@@ -211,8 +214,7 @@ TEST(IdentityTest, GreenChannelShowsIdentityToDispatchAndTheDestinationNotToAudi
   node.Sync();
   ASSERT_TRUE(node.stub->GetCase(RegistryNode::As("dispatch").get(), get, &detail).ok());
   EXPECT_EQ(detail.current().identity().state(), cv1::IDENTITY_ERASED);
-  EXPECT_TRUE(FilesWith(dir.path(), kNationalId).empty());
-  EXPECT_TRUE(FilesWith(dir.path(), "Mimi Secret").empty());
+  ExpectNothingInClear(dir.path());
 }
 
 }  // namespace
