@@ -254,6 +254,9 @@ absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
   absl::Status failed;
   auto scanned = store_->Scan(family_, prefix, start, [&](std::string_view key, std::string_view) {
     const std::string rest(key.substr(prefix.size()));  // <date>/<session>
+    // A session whose date is not YYYY-MM-DD (only a malformed registry event makes one) is
+    // not listed: its index key has no <date>/ to split off.
+    if (rest.size() < 12 || rest[10] != '/') return true;
     const std::string date = rest.substr(0, 10);
     if (!req.to_date().empty() && date > req.to_date()) return false;
     if (!page.Room(out.mutable_page())) return false;

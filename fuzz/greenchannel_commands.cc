@@ -1,0 +1,223 @@
+// (b) The green channel's command validation: libs/domain/greenchannel's placement, emergency
+// case, bed board and bed request decisions, called as board_writer.cc and bed_requests.cc call
+// them (sites from the registry, wards from the live board), then the writer's fold and reply.
+#include <set>
+
+#include "support.h"
+#include "targets.h"
+#include "yilian/domain/greenchannel/bed_board.h"
+#include "yilian/domain/greenchannel/bed_request.h"
+#include "yilian/domain/greenchannel/emergency_case.h"
+#include "yilian/domain/greenchannel/placement.h"
+#include "yilian/referral/v1/beds.pb.h"
+
+namespace yilian::fuzz {
+
+namespace {
+
+namespace dg = ::yilian::domain::greenchannel;
+namespace gv1 = ::yilian::greenchannel::v1;
+namespace rv1 = ::yilian::registry::v1;
+
+// BoardWriter's fold of a decision (it answers INTERNAL when an event does not fold).
+template <typename State, typename Event>
+std::optional<State> FoldDecision(std::optional<State> state, const absl::StatusOr<std::vector<Event>>& events) {
+  if (!events.ok()) return std::nullopt;
+  for (const auto& e : *events) {
+    Require(dg::Evolve(state, e).ok(), "a green channel command's events fold into the state it was decided on");
+    Require(state.has_value(), "a folded green channel event leaves a state");
+  }
+  return state;
+}
+
+template <typename Row, typename State>
+bool ReadState(FuzzInput& in, const State& (Row::*field)() const, std::optional<State>& out) {
+  const bool exists = in.Bool();
+  Row row;
+  if (!in.Parse(row)) return false;
+  if (exists) out = (row.*field)();
+  return true;
+}
+
+// SiteDirectory + BoardWriter::SitesFor: the registry's institutions (a consortium's members
+// when one is named), the leads, and each ward's free beds from the board.
+std::vector<dg::Site> SitesOf(const FuzzDirectory& dir, const gv1::BedBoard& board, const std::string& consortium) {
+  std::set<std::string> leads, members;
+  for (const auto& [id, c] : dir.consortia()) leads.insert(c.lead_institution_id());
+  if (auto c = dir.FindConsortium(consortium)) members.insert(c->member_ids().begin(), c->member_ids().end());
+  std::vector<dg::Site> sites;
+  for (const auto& [id, inst] : dir.institutions()) {
+    if (!consortium.empty() && !members.count(id)) continue;
+    dg::Site s;
+    s.institution = inst;
+    s.leads_a_consortium = leads.count(id) > 0;
+    for (const auto& w : board.wards()) {
+      if (w.board().institution_id() != id) continue;
+      dg::WardBeds beds;
+      beds.ward_id = w.board().ward_id();
+      beds.kind = w.board().kind();
+      beds.free = dg::FreeBeds(w.board(), gv1::REFERRAL);  // as board_model.cc counts them
+      beds.free_reserve = dg::FreeBeds(w.board(), gv1::EMERGENCY) - beds.free;
+      s.wards.push_back(std::move(beds));
+    }
+    sites.push_back(std::move(s));
+  }
+  return sites;
+}
+
+std::optional<gv1::WardBoard> WardOf(const gv1::BedBoard& board, const std::string& institution, const std::string& ward) {
+  for (const auto& w : board.wards())
+    if (w.board().institution_id() == institution && w.board().ward_id() == ward) return w.board();
+  return std::nullopt;
+}
+
+// BoardWriter::OpenCase: place, hold a bed on the chosen ward, open the case.
+void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
+  gv1::OpenCaseRequest req;
+  gv1::BedBoard board;
+  if (!in.Parse(req) || !in.Parse(board)) return;
+  dg::PlacementOptions options;
+  options.max_listed = in.Byte() % 16;
+  auto placement = dg::Place(req.condition(), req.location(), SitesOf(dir, board, req.consortium_id()), options);
+  if (!placement.ok()) return;
+  gv1::EmergencyCase desc;
+  desc.set_case_id("case-" + req.request_id().substr(0, 20));
+  desc.set_condition(req.condition());
+  desc.set_severity(req.severity());
+  *desc.mutable_location() = req.location();
+  desc.set_first_medical_contact_ms(req.first_medical_contact_ms());
+  desc.set_dispatch_centre(req.dispatch_centre());
+  desc.set_consortium_id(req.consortium_id());
+  *desc.mutable_placement() = *placement;
+  std::string hold_id;
+  if (placement->step() != gv1::LEAD_OVERFLOW) {
+    gv1::BedHold hold;
+    hold.set_hold_id(desc.case_id() + "#1");
+    hold.set_purpose(gv1::EMERGENCY);
+    hold.set_subject_id(desc.case_id());
+    hold.set_placed_at_ms(now);
+    hold.set_expires_at_ms(now + 3'600'000);
+    auto ward = WardOf(board, placement->institution_id(), placement->ward_id());
+    Require(ward.has_value(), "placement chooses a ward on the board");
+    FoldDecision(ward, dg::PlaceHold(ward, hold));
+    hold_id = hold.hold_id();
+  }
+  if (auto c = FoldDecision(std::optional<gv1::EmergencyCase>(), dg::OpenCase(std::nullopt, desc, hold_id)))
+    (void)dg::ClocksOf(*c);
+}
+
+// BoardWriter::AnswerBedRequest: a referral's bed request from the bus, held on a ward or declined.
+void AnswerBedRequest(FuzzInput& in, int64_t now) {
+  referral::v1::BedRequested req;
+  std::optional<gv1::WardBoard> ward;
+  if (!in.Parse(req) || !ReadState(in, &gv1::WardStatus::board, ward)) return;
+  gv1::BedRequest answer;
+  answer.set_request_id(req.request_id());
+  answer.set_referral_id(req.referral_id());
+  answer.set_institution_id(req.institution_id());
+  answer.set_ward_kind(req.ward_kind());
+  const int64_t expires = req.hold_until_ms() > 0 ? req.hold_until_ms() : now + 24 * 3'600'000;
+  gv1::BedHold hold;
+  hold.set_hold_id("bed:" + req.request_id());
+  hold.set_purpose(gv1::REFERRAL);
+  hold.set_subject_id(req.referral_id());
+  hold.set_placed_at_ms(now);
+  hold.set_expires_at_ms(expires);
+  if (FoldDecision(ward, dg::PlaceHold(ward, hold))) {
+    answer.set_ward_id(ward ? ward->ward_id() : "");
+    answer.set_hold_id(hold.hold_id());
+    answer.set_expires_at_ms(expires);
+  } else {
+    answer.set_reason("no bed");
+  }
+  FoldDecision(std::optional<gv1::BedRequest>(), dg::AnswerBedRequest(std::nullopt, answer));
+}
+
+}  // namespace
+
+// Layout: op, now (u32 s after 2017), directory (2 chunks), then the op's state and request.
+int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
+  FuzzInput in(data, size);
+  const uint8_t op = in.Byte();
+  const int64_t now = absl::ToUnixMillis(ReadNow(in));
+  FuzzDirectory dir;
+  if (!dir.Read(in)) return 0;
+  switch (op % 12) {
+    case 0: OpenCase(in, dir, now); return 0;
+    case 1:
+    case 2:
+    case 3: {
+      std::optional<gv1::EmergencyCase> c;
+      if (!ReadState(in, &gv1::CaseReply::emergency_case, c)) return 0;
+      if (op % 12 == 1) {  // a redirect re-places the case among the other sites
+        gv1::RedirectCaseRequest req;
+        gv1::BedBoard board;
+        if (!in.Parse(req) || !in.Parse(board)) return 0;
+        const gv1::EmergencyCase base = c ? *c : gv1::EmergencyCase();
+        auto placement = dg::Place(base.condition(), base.location(), SitesOf(dir, board, base.consortium_id()));
+        if (placement.ok()) FoldDecision(c, dg::RedirectCase(c, *placement, base.case_id() + "#2", req.reason()));
+      } else if (op % 12 == 2) {
+        gv1::RecordMilestoneRequest req;
+        if (!in.Parse(req)) return 0;
+        if (auto next = FoldDecision(c, dg::RecordMilestone(c, req.milestone(), req.at_ms()))) (void)dg::ClocksOf(*next);
+      } else {
+        gv1::CloseCaseRequest req;
+        if (!in.Parse(req)) return 0;
+        FoldDecision(c, dg::CloseCase(c, req.outcome(), req.at_ms() != 0 ? req.at_ms() : now));
+      }
+      if (c) (void)dg::ClocksOf(*c);
+      return 0;
+    }
+    case 4: {  // BoardWriter::SetCapacity, from the registry's ward
+      std::optional<gv1::WardBoard> w;
+      rv1::Ward ward;
+      if (!ReadState(in, &gv1::WardStatus::board, w) || !in.Parse(ward)) return 0;
+      gv1::WardCapacitySet cmd;
+      cmd.set_institution_id(ward.institution_id());
+      cmd.set_ward_id(ward.ward_id());
+      cmd.set_kind(ward.kind());
+      cmd.set_capacity(ward.capacity());
+      cmd.set_emergency_reserved(ward.emergency_reserved());
+      FoldDecision(w, dg::SetCapacity(w, cmd));
+      return 0;
+    }
+    case 5: AnswerBedRequest(in, now); return 0;
+    case 6:
+    case 7:
+    case 8:
+    case 9: {
+      std::optional<gv1::WardBoard> w;
+      if (!ReadState(in, &gv1::WardStatus::board, w)) return 0;
+      if (op % 12 == 6) {  // a bed request cancelled by its referral
+        referral::v1::BedRequestCancelled req;
+        if (!in.Parse(req)) return 0;
+        FoldDecision(w, dg::ReleaseHold(w, "bed:" + req.request_id(), "cancelled: " + req.reason()));
+      } else if (op % 12 == 7) {  // the patient arrived
+        referral::v1::ReferredPatientAdmitted req;
+        if (!in.Parse(req)) return 0;
+        FoldDecision(w, dg::Admit(w, "bed:" + req.request_id(), req.request_id()));
+      } else if (op % 12 == 8) {
+        gv1::DischargeRequest req;
+        if (!in.Parse(req)) return 0;
+        FoldDecision(w, dg::Vacate(w, req.admission_id(), req.reason()));
+      } else {
+        const auto events = dg::Expire(w, now);
+        FoldDecision(w, absl::StatusOr<dg::BoardEvents>(events));
+      }
+      if (w) (void)dg::FreeBeds(*w, static_cast<gv1::HoldPurpose>(in.Byte() % 3));
+      return 0;
+    }
+    case 10: {
+      std::optional<gv1::BedRequest> r;
+      if (!ReadState(in, &gv1::BedRequestReply::request, r)) return 0;
+      const std::string text = in.Text();
+      FoldDecision(r, in.Bool() ? dg::ReleaseBedRequest(r, text) : dg::TakeUpBedRequest(r, text));
+      return 0;
+    }
+    default:
+      (void)dg::NeedsOf(static_cast<gv1::Condition>(in.U32()));
+      return 0;
+  }
+}
+
+}  // namespace yilian::fuzz

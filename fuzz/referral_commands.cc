@@ -1,0 +1,202 @@
+// (b) The referral service's command validation: libs/domain/referral's decide functions
+// (workflow, submission and routing, bed saga, timers, expert slots), called as
+// referral_service.cc and timers.cc call them, then the writer's fold and the reply's reads
+// (allowed actions, exam recognition, the next timer).
+#include "support.h"
+#include "targets.h"
+#include "yilian/domain/referral/referral.h"
+#include "yilian/domain/referral/slots.h"
+#include "yilian/greenchannel/v1/greenchannel.pb.h"
+#include "yilian/referral/v1/referral_service.pb.h"
+
+namespace yilian::fuzz {
+
+namespace {
+
+namespace dr = ::yilian::domain::referral;
+namespace fv1 = ::yilian::referral::v1;
+namespace rv1 = ::yilian::registry::v1;
+using State = std::optional<fv1::Referral>;
+
+constexpr dr::Side kSides[] = {dr::Side::kSender, dr::Side::kReceiver, dr::Side::kLead, dr::Side::kSystem};
+
+// ReferralWriter's fold of a decision (INTERNAL when an event does not fold), then what the
+// reply and the timer index read from the new state.
+void FoldDecision(State state, const absl::StatusOr<dr::Events>& events, const dr::Directory& dir, absl::Time now) {
+  if (!events.ok()) return;
+  for (const auto& e : *events) {
+    Require(dr::Evolve(state, e).ok(), "a referral command's events fold into the state it was decided on");
+    Require(state.has_value(), "a folded referral event leaves a state");
+  }
+  if (!state) return;
+  (void)dr::RecogniseExams(*state, dir, now);
+  (void)dr::AllowedActions(state->status());
+  (void)dr::NextTimer(*state);
+}
+
+// Expert slots: the session (registry mirror row), its bookings and the referral booking.
+void Slots(FuzzInput& in, const State& state, absl::Time now) {
+  rv1::ExpertSessionReply session;
+  fv1::SessionBookings bookings;
+  if (!in.Parse(session) || !in.Parse(bookings)) return;
+  const bool signed_resident = in.Bool();
+  const fv1::Referral referral = state ? *state : fv1::Referral();
+  (void)dr::SessionStart(session.session());
+  (void)dr::Availability(session.session(), bookings, referral.sender_institution_id(), signed_resident, now);
+  auto booked = dr::BookSlot(session.session(), bookings, referral, signed_resident, now);
+  if (booked.ok()) {
+    fv1::SessionBookings next = bookings;
+    Require(dr::EvolveSession(next, *booked).ok(), "a booked slot folds into its session");
+  }
+  if (auto released = dr::ReleaseSlot(bookings, referral.referral_id(), "fuzz", now)) {
+    fv1::SessionBookings next = bookings;
+    Require(dr::EvolveSession(next, *released).ok(), "a released slot folds into its session");
+  }
+}
+
+}  // namespace
+
+// Layout: op, side, now (u32 s after 2017), directory (2 chunks), state (flag + ReferralReply
+// chunk), request chunk [, session and bookings chunks, flag].
+int FuzzReferralCommands(const uint8_t* data, size_t size) {
+  FuzzInput in(data, size);
+  const uint8_t op = in.Byte();
+  const dr::Side side = kSides[in.Byte() & 3];
+  const absl::Time now = ReadNow(in);
+  FuzzDirectory dir;
+  if (!dir.Read(in)) return 0;
+  State s;
+  const bool exists = in.Bool();
+  fv1::ReferralReply row;
+  if (!in.Parse(row)) return 0;
+  if (exists) s = row.referral();
+  switch (op % 16) {
+    case 0: {
+      fv1::SubmitReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dr::Submit(s, req.referral(), dir, now), dir, now);
+      return 0;
+    }
+    case 1:
+    case 2:
+    case 3: {
+      fv1::ReferralActionRequest req;
+      if (!in.Parse(req)) return 0;
+      const int which = op % 16;
+      FoldDecision(s, which == 1 ? dr::Acknowledge(s, side, now) : which == 2 ? dr::Accept(s, side, now)
+                                                                              : dr::RecordArrival(s, side, now),
+                   dir, now);
+      return 0;
+    }
+    case 4: {
+      fv1::RejectReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dr::Reject(s, side, req.reason_code(), req.advice(), now), dir, now);
+      return 0;
+    }
+    case 5: {
+      fv1::RequestInformationRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dr::RequestInformation(s, side, req.question(), now), dir, now);
+      return 0;
+    }
+    case 6: {
+      fv1::SupplyInformationRequest req;
+      if (!in.Parse(req)) return 0;
+      const std::vector<fv1::ExamResultRef> results(req.exam_results().begin(), req.exam_results().end());
+      FoldDecision(s, dr::SupplyInformation(s, side, req.answer(), results, now), dir, now);
+      return 0;
+    }
+    case 7: {  // ReferralService::Schedule: a bed, an appointment time, or an expert session
+      fv1::ScheduleReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      if (req.has_bed()) {
+        FoldDecision(s, dr::RequestBed(s, side, req.bed().ward_kind(),
+                                       absl::FromUnixMillis(req.bed().planned_admission_ms()), now),
+                     dir, now);
+      } else {
+        fv1::Schedule schedule;
+        schedule.set_kind(req.has_appointment_at_ms() && s ? s->requested_service() : fv1::EXPERT_OUTPATIENT);
+        schedule.set_session_id(req.session_id());
+        schedule.set_at_ms(req.has_session_id() ? absl::ToUnixMillis(now) + 3'600'000 : req.appointment_at_ms());
+        FoldDecision(s, dr::ScheduleAppointment(s, side, schedule, now), dir, now);
+        if (req.has_session_id()) Slots(in, s, now);
+      }
+      return 0;
+    }
+    case 8: {  // the bed board's answer, as the intake gives it
+      greenchannel::v1::BedRequest answer;
+      if (!in.Parse(answer)) return 0;
+      FoldDecision(s, dr::AnswerBed(s, side, answer.request_id(), in.Bool(), answer.reason(), now), dir, now);
+      return 0;
+    }
+    case 9: {  // ReferralService::Complete, with an optional downward referral submitted first
+      fv1::CompleteReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      std::string down_id;
+      if (req.has_downward() && s) {
+        fv1::Referral d = req.downward();
+        down_id = s->referral_id() + ".down";
+        d.set_referral_id(down_id);
+        d.set_direction(fv1::DOWNWARD);
+        d.set_sender_institution_id(s->receiver_institution_id());
+        *d.mutable_patient() = s->patient();
+        d.set_linked_from(s->referral_id());
+        if (d.priority() == fv1::PRIORITY_UNSPECIFIED) d.set_priority(fv1::ROUTINE);
+        FoldDecision(std::nullopt, dr::Submit(std::nullopt, d, dir, now), dir, now);
+      }
+      FoldDecision(s, dr::Complete(s, side, req.outcome_summary(), down_id, now), dir, now);
+      return 0;
+    }
+    case 10:
+    case 11: {
+      fv1::CancelReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, op % 16 == 10 ? dr::Cancel(s, side, req.reason(), now) : dr::Fail(s, side, req.reason(), now),
+                   dir, now);
+      return 0;
+    }
+    case 12: {  // ReferralService::Redirect: the same request resubmitted to another receiver
+      fv1::RedirectReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      std::string to = req.to_institution_id();
+      if (s) {
+        fv1::Referral d = *s;
+        d.clear_status();
+        d.clear_submitted_at_ms();
+        d.clear_respond_by_ms();
+        d.clear_schedule_by_ms();
+        d.clear_escalation_level();
+        d.clear_schedule();
+        d.clear_status_reason();
+        d.clear_advice();
+        d.clear_outcome_summary();
+        d.clear_linked_to();
+        d.clear_routing();
+        d.set_referral_id(s->referral_id() + ".redir");
+        d.set_linked_from(s->referral_id());
+        d.set_receiver_institution_id(req.to_institution_id());
+        if (req.to_capability() != rv1::CAPABILITY_UNSPECIFIED) d.mutable_routing()->set_capability(req.to_capability());
+        auto next = dr::Submit(std::nullopt, d, dir, now);
+        if (next.ok()) to = (*next)[0].submitted().referral().receiver_institution_id();
+        FoldDecision(std::nullopt, next, dir, now);
+      }
+      FoldDecision(s, dr::Redirect(s, side, s ? s->referral_id() + ".redir" : "x.redir", to, req.reason(), now), dir,
+                   now);
+      return 0;
+    }
+    case 13:  // the durable timers (timers.cc) on whatever state the journal holds
+      FoldDecision(s, dr::DueTimers(s, now), dir, now);
+      if (s) (void)dr::NextTimer(*s);
+      return 0;
+    case 14:
+      if (s) (void)dr::RecogniseExams(*s, dir, now);
+      for (int k = 0; k < 9; ++k) (void)dr::ValidityOf(static_cast<fv1::ExamKind>(k));
+      return 0;
+    default:
+      Slots(in, s, now);
+      return 0;
+  }
+}
+
+}  // namespace yilian::fuzz
