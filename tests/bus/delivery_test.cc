@@ -7,6 +7,7 @@
 
 #include "bus_fixture.h"
 #include "yilian/bus/embedded_broker.h"
+#include "yilian/bus/propagation.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/wait.h"
@@ -61,6 +62,24 @@ TEST(DeliveryTest, HundredThousandEventsFromTwoServicesThroughABrokerOutage) {
   ASSERT_OK(broker->SetBrokerUp(2));
   ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 100'000 && audit->Applied() == 100'000; }, 180s))
       << referral->Applied() << " / " << audit->Applied();
+  // Every applied event's commit -> applied latency was observed once, under its source.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto st = audit->consumer()->status();
+        return st.propagation_size() == 2 && st.propagation(0).count() + st.propagation(1).count() == 100'000;
+      },
+      60s))
+      << audit->consumer()->status().DebugString();
+  const auto audit_status = audit->consumer()->status();
+  for (const auto& p : audit_status.propagation()) {
+    EXPECT_TRUE(p.source() == "greenchannel" || p.source() == "registry") << p.source();
+    EXPECT_EQ(p.count(), 50'000) << p.source();
+    const PropagationWindow w = Subtract(p, nullptr);
+    EXPECT_EQ(w.count, 50'000);
+    EXPECT_GT(p.max_ms(), 0);
+    EXPECT_LE(w.Percentile(0.5), w.Percentile(0.99));
+    EXPECT_GE(w.MaxBoundMs(), p.max_ms());
+  }
   referral->StopConsumer();
   audit->StopConsumer();
   EXPECT_OK(CheckExactlyOnce(referral->store(), {&registry->journal(), &green->journal()}));

@@ -73,6 +73,22 @@ TEST(KafkaSettingsTest, PropertiesParseAndPassThrough) {
   EXPECT_CODE(NewKafkaConf(KafkaSettings{}, {}).status(), kInvalidArgument);
 }
 
+// The production profile talks to Kafka over TLS with SASL: the librdkafka this build links
+// must take those settings and make a client with them (one without SSL or SASL support refuses
+// at rd_kafka_new). No broker is contacted.
+TEST(KafkaSettingsTest, TheLinkedLibrdkafkaMakesTlsAndSaslClients) {
+  for (const char* protocol : {"ssl", "sasl_ssl"}) {
+    KafkaSettings s{"127.0.0.1:1", "registry",
+                    {{"security.protocol", protocol}, {"sasl.mechanism", "SCRAM-SHA-512"},
+                     {"sasl.username", "yilian"}, {"sasl.password", "secret"}}};
+    ASSERT_OK_AND_ASSIGN(rd_kafka_conf_t * conf, NewKafkaConf(s, {}));
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    ASSERT_NE(rk, nullptr) << protocol << ": " << err;
+    rd_kafka_destroy(rk);
+  }
+}
+
 TEST(KafkaSettingsTest, ComeFromConfigWithTheBootstrapFromAFile) {
   testing::TempDir dir;
   const std::string file = dir.Sub("bootstrap");

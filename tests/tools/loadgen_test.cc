@@ -9,9 +9,11 @@
 
 #include "home.h"
 #include "mix.h"
+#include "propagation.h"
 #include "report.h"
 #include "schedule.h"
 #include "tally.h"
+#include "yilian/bus/propagation.h"
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::loadgen {
@@ -299,6 +301,42 @@ TEST(ReportTest, TextAndJsonCarryTheFiguresAndTheCeiling) {
   EXPECT_EQ(j["ceiling"]["per_second"], 8000.0);
   EXPECT_EQ(j["ceiling"]["concurrency"], 16);
   EXPECT_EQ(j["ceiling"]["target"], "127.0.0.1:1234");
+}
+
+TEST(PropagationReportTest, RowsPerSourceAndConsumerCoverOnlyTheWindow) {
+  bus::PropagationHistogram audit, referral;
+  for (int i = 0; i < 100; ++i) audit.Observe("referral", absl::Milliseconds(900));  // before the window
+  ConsumerStatuses before;
+  audit.ToProto(before["audit"].mutable_propagation());
+  for (int i = 0; i < 99; ++i) audit.Observe("referral", absl::Milliseconds(3));
+  audit.Observe("referral", absl::Milliseconds(30));
+  for (int i = 0; i < 10; ++i) referral.Observe("registry", absl::Milliseconds(5));  // a consumer seen only after
+  ConsumerStatuses after;
+  audit.ToProto(after["audit"].mutable_propagation());
+  referral.ToProto(after["referral"].mutable_propagation());
+
+  const std::vector<Figures> rows = PropagationFigures(before, after, 2.0);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, "referral -> audit");
+  EXPECT_EQ(rows[0].count, 100);
+  EXPECT_DOUBLE_EQ(rows[0].per_second, 50);
+  const auto bound = [](double ms) { return bus::PropagationHistogram::UpperBoundMs(bus::PropagationHistogram::BucketOf(ms)); };
+  EXPECT_DOUBLE_EQ(rows[0].p50, bound(3));
+  EXPECT_DOUBLE_EQ(rows[0].p99, bound(3));
+  EXPECT_DOUBLE_EQ(rows[0].p999, bound(30));
+  EXPECT_DOUBLE_EQ(rows[0].max, bound(30)) << "900 ms before the window is not the window's maximum";
+  EXPECT_EQ(rows[1].name, "registry -> referral");
+  EXPECT_EQ(rows[1].count, 10);
+  EXPECT_DOUBLE_EQ(rows[1].max, 5) << "a maximum the window raised is exact";
+
+  Report r;
+  r.propagation = rows;
+  const std::string text = RenderText(r);
+  EXPECT_NE(text.find("propagation (commit->applied)"), std::string::npos) << text;
+  EXPECT_NE(text.find("referral -> audit"), std::string::npos) << text;
+  const nlohmann::json j = ToJson(r);
+  EXPECT_EQ(j["propagation"][1]["name"], "registry -> referral");
+  EXPECT_EQ(j["propagation"][1]["count"], 10);
 }
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }

@@ -16,6 +16,7 @@
 #include "home.h"
 #include "mix.h"
 #include "operations.h"
+#include "propagation.h"
 #include "report.h"
 
 using namespace yilian::loadgen;
@@ -120,6 +121,13 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "yilian-loadgen: %s; warm-up %.0f s, measuring %.0f s\n", absl::StrJoin(described, "; ").c_str(),
                warmup, duration);
   const Window window = Window::From(Clock::now(), warmup, duration);
+  // Propagation: the consumers' histograms when the measured window begins, and after it.
+  const PropagationProbe probe(*home);
+  absl::StatusOr<ConsumerStatuses> propagation_before = absl::UnknownError("not read");
+  std::thread probe_start([&] {
+    std::this_thread::sleep_until(window.measure_begin);
+    propagation_before = probe.Read();
+  });
   std::vector<Tally> tallies(streams.size());
   std::vector<int64_t> behind(streams.size(), 0);
   std::vector<std::thread> runners;
@@ -139,6 +147,9 @@ int main(int argc, char** argv) {
       }
     });
   for (auto& t : runners) t.join();
+  probe_start.join();
+  bool caught_up = false;
+  auto propagation_after = probe.ReadCaughtUp(absl::Seconds(120), &caught_up);
   Tally all;
   int64_t all_behind = 0;
   for (size_t i = 0; i < streams.size(); ++i) {
@@ -159,6 +170,14 @@ int main(int argc, char** argv) {
                               ceiling_row == ceiling.rows().end() ? nullptr : &ceiling_row->second,
                               ceiling_window.MeasuredSeconds());
   report.behind_schedule = all_behind;
+  if (!propagation_before.ok() || !propagation_after.ok()) {
+    report.propagation_note = absl::StrCat(
+        "not measured: ",
+        (propagation_before.ok() ? propagation_after.status() : propagation_before.status()).message());
+  } else {
+    report.propagation = PropagationFigures(*propagation_before, *propagation_after, window.MeasuredSeconds());
+    if (!caught_up) report.propagation_note = "the consumers were still behind 120 s after the run: the slowest events are missing";
+  }
   report.ceiling_concurrency = ceiling_concurrency;
   report.ceiling_target = ops.ceiling_target();
   const unsigned cpus = std::thread::hardware_concurrency();

@@ -110,6 +110,14 @@ std::string RenderText(const Report& r) {
   if (r.behind_schedule > 0)
     absl::StrAppend(&out, absl::StrFormat("%d open-loop calls were never sent: the service fell too far behind\n",
                                           r.behind_schedule));
+  if (!r.propagation.empty()) {
+    absl::StrAppend(&out, absl::StrFormat("%-26s %9s %10s %8s %8s %8s %8s %8s\n", "propagation (commit->applied)",
+                                          "events", "events/s", "p50 ms", "p90 ms", "p99 ms", "p999 ms", "max ms"));
+    for (const auto& f : r.propagation)
+      absl::StrAppend(&out, absl::StrFormat("%-26s %9d %10.1f %8.2f %8.2f %8.2f %8.2f %8.2f\n", f.name, f.count,
+                                            f.per_second, f.p50, f.p90, f.p99, f.p999, f.max));
+  }
+  if (!r.propagation_note.empty()) absl::StrAppend(&out, "propagation: ", r.propagation_note, "\n");
   return out;
 }
 
@@ -122,6 +130,14 @@ nlohmann::json ToJson(const Report& r) {
     j["ceiling"]["concurrency"] = r.ceiling_concurrency;
     j["ceiling"]["target"] = r.ceiling_target;
   }
+  j["propagation"] = nlohmann::json::array();
+  for (const auto& f : r.propagation) {
+    nlohmann::json row = RowJson(f);
+    row.erase("errors");
+    row.erase("failed");
+    j["propagation"].push_back(row);
+  }
+  if (!r.propagation_note.empty()) j["propagation_note"] = r.propagation_note;
   return j;
 }
 

@@ -40,6 +40,10 @@ struct Report {
   int ceiling_concurrency = 0;
   std::string ceiling_target;         // the address called
   int64_t behind_schedule = 0;        // open-loop calls never sent: the run ended too far behind
+  // Event propagation in the window, one row per "<source> -> <consumer>" (propagation.h);
+  // `propagation_note` says why there are none, or that the consumers had not caught up.
+  std::vector<Figures> propagation;
+  std::string propagation_note;
 };
 
 // Builds the report's rows from a merged tally: rows in `order` first (those present), then any

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "yilian/bus/embedded_broker.h"
+#include "yilian/bus/propagation.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/sha256.h"
@@ -151,6 +152,9 @@ class BusConsumer::Worker {
   rocksdb::WriteBatchWithIndex wb_{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
   std::string last_error_;
   int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0;
+  // Commit times of the events applied in the batch being built: observed once it is written.
+  std::vector<std::pair<std::string, absl::Time>> committed_;
+  PropagationHistogram propagation_;
   absl::Time next_status_ = absl::InfinitePast();
 
   mutable std::mutex status_mu_;
@@ -292,6 +296,8 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
   if (s.ok()) {
     wb_.PopSavePoint().PermitUncheckedError();
     ++applied_;
+    committed_.emplace_back(source, absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(
+                                        env.recorded_at())));
   } else {
     wb_.RollbackToSavePoint().PermitUncheckedError();
     v1::ParkedEvent p;
@@ -451,9 +457,13 @@ absl::Status BusConsumer::Worker::Flush() {
     if (!s.ok()) result = eventstore::FromRocks(s, "writing consumed events");
   }
   wb_.Clear();
+  if (!result.ok()) committed_.clear();
   if (result.ok() && commit->cnt > 0) rd_kafka_offsets_store(rk_, commit);
   rd_kafka_topic_partition_list_destroy(commit);
   if (result.ok()) {
+    const absl::Time applied_at = options_.clock->Now();
+    for (const auto& [source, committed] : committed_) propagation_.Observe(source, applied_at - committed);
+    committed_.clear();
     for (auto& [key, part] : parts_) part.dirty = false;
     if (options_.on_commit && compact.Count() > 0) options_.on_commit();
   } else {
@@ -513,6 +523,7 @@ void BusConsumer::Worker::PublishStatus(bool force) {
   st.set_duplicates(duplicates_);
   st.set_filled(filled_);
   st.set_parked(parked_);
+  propagation_.ToProto(st.mutable_propagation());
   std::lock_guard<std::mutex> lock(status_mu_);
   status_ = std::move(st);
 }
