@@ -50,17 +50,18 @@ absl::Status ApplyReferral(const events::v1::Envelope& env, eventstore::Projecti
   if (bytes) {
     fv1::ReferralReply row;
     if (!row.ParseFromString(*bytes)) return absl::DataLossError("referral row " + key);
-    state = row.referral();
-    if (!row.correlation_id().empty()) flow = row.correlation_id();
+    if (!row.correlation_id().empty()) flow = std::move(*row.mutable_correlation_id());
+    state = std::move(*row.mutable_referral());
     for (const auto& k : IndexKeys(*state)) rows.Delete(k);
   }
   RETURN_IF_ERROR(dr::Evolve(state, event));
+  const std::vector<std::string> index = IndexKeys(*state);
   fv1::ReferralReply row;
-  *row.mutable_referral() = *state;
-  row.set_correlation_id(flow);
+  *row.mutable_referral() = std::move(*state);
+  row.set_correlation_id(std::move(flow));
   row.set_version(env.aggregate_version());
   rows.Put(key, row.SerializeAsString());
-  for (const auto& k : IndexKeys(*state)) rows.Put(k, "");
+  for (const auto& k : index) rows.Put(k, "");
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 // capacity cuts, and a randomized run that never promises a bed twice.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "yilian/domain/greenchannel/bed_board.h"
@@ -51,6 +52,21 @@ TEST(BedBoardTest, ReferralsLeaveTheEmergencyReserveAlone) {
   Apply(w, e);
   EXPECT_CODE(PlaceHold(w, Hold("e2", gv1::EMERGENCY)).status(), kFailedPrecondition);
   EXPECT_CODE(PlaceHold(w, Hold("r1", gv1::EMERGENCY)).status(), kAlreadyExists);
+}
+
+// Found by the fuzzer (fuzz/regressions/greenchannel_events): a board from outside may hold
+// any int32 sizes; free beds are counted without overflowing and never below zero.
+TEST(BedBoardTest, FreeBedsOfExtremeSizesNeitherOverflowNorGoNegative) {
+  gv1::WardBoard w;
+  w.set_capacity(std::numeric_limits<int32_t>::min());
+  w.set_emergency_reserved(5);
+  EXPECT_EQ(FreeBeds(w, gv1::REFERRAL), 0);
+  EXPECT_EQ(FreeBeds(w, gv1::EMERGENCY), 0);
+  w.set_capacity(std::numeric_limits<int32_t>::max());
+  w.set_emergency_reserved(std::numeric_limits<int32_t>::min());
+  w.add_holds();
+  EXPECT_EQ(FreeBeds(w, gv1::REFERRAL), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(FreeBeds(w, gv1::EMERGENCY), std::numeric_limits<int32_t>::max() - 1);
 }
 
 TEST(BedBoardTest, AdmissionKeepsTheBedAndDischargeFreesIt) {

@@ -311,8 +311,12 @@ TEST(PropagationReportTest, RowsPerSourceAndConsumerCoverOnlyTheWindow) {
   for (int i = 0; i < 99; ++i) audit.Observe("referral", absl::Milliseconds(3));
   audit.Observe("referral", absl::Milliseconds(30));
   for (int i = 0; i < 10; ++i) referral.Observe("registry", absl::Milliseconds(5));  // a consumer seen only after
+  bus::PropagationHistogram quiet;
+  quiet.Observe("registry", absl::Milliseconds(1));
+  quiet.ToProto(before["greenchannel"].mutable_propagation());
   ConsumerStatuses after;
   audit.ToProto(after["audit"].mutable_propagation());
+  quiet.ToProto(after["greenchannel"].mutable_propagation());  // nothing new: no row
   referral.ToProto(after["referral"].mutable_propagation());
 
   const std::vector<Figures> rows = PropagationFigures(before, after, 2.0);

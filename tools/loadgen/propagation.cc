@@ -56,6 +56,7 @@ std::vector<Figures> PropagationFigures(const ConsumerStatuses& before, const Co
         for (const auto& q : earlier->second.propagation())
           if (q.source() == p.source()) from = &q;
       const bus::PropagationWindow w = bus::Subtract(p, from);
+      if (w.count == 0) continue;  // nothing from that source in the window
       Figures f;
       f.name = absl::StrCat(p.source(), " -> ", consumer);
       f.count = f.ok = w.count;

@@ -1,6 +1,7 @@
 #include "yilian/domain/greenchannel/bed_board.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -37,8 +38,10 @@ gv1::BoardEvent Make(M* (gv1::BoardEvent::*field)(), const M& m) {
 }  // namespace
 
 int32_t FreeBeds(const gv1::WardBoard& w, gv1::HoldPurpose purpose) {
-  const int32_t limit = purpose == gv1::EMERGENCY ? w.capacity() : w.capacity() - w.emergency_reserved();
-  return std::max(0, limit - Used(w));
+  // In 64 bits: a board read from outside (an event, a fuzzer) may hold any int32 sizes.
+  const int64_t capacity = w.capacity();
+  const int64_t limit = purpose == gv1::EMERGENCY ? capacity : capacity - w.emergency_reserved();
+  return static_cast<int32_t>(std::clamp<int64_t>(limit - Used(w), 0, std::numeric_limits<int32_t>::max()));
 }
 
 absl::StatusOr<BoardEvents> SetCapacity(const std::optional<gv1::WardBoard>& state, const gv1::WardCapacitySet& cmd) {

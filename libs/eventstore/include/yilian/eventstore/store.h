@@ -27,7 +27,11 @@ inline constexpr int kFamilyCount = 7;
 
 struct StoreOptions {
   std::string path;
+  // What the store may hold in memory, so a service's footprint stays flat however long its
+  // journal grows: the block cache (which also holds the SST index and filter blocks), and all
+  // column families' memtables together (past it RocksDB flushes the largest).
   size_t block_cache_bytes = 64 << 20;
+  size_t memtable_budget_bytes = 64 << 20;
   bool create_if_missing = true;
 };
 
