@@ -111,7 +111,8 @@ struct AuditFixture {
   }
   void Open() {
     dir = MakeTempDir(/*memory=*/true);
-    auto s = eventstore::Store::Open({.path = dir + "/archive", .block_cache_bytes = 8 << 20});
+    auto s = eventstore::Store::Open(
+        {.path = dir + "/archive", .budget = {.block_cache_bytes = 8 << 20, .memtable_bytes = 8 << 20}});
     Require(s.ok(), "the audit fixture's store opens");
     store = std::move(*s);
     auto j = eventstore::Journal::Open(store.get(), {.source_service = "audit", .projector = &index});

@@ -31,7 +31,8 @@ struct ScratchHolder {
   ScratchHolder() {
     (void)kQuiet;
     dir = MakeTempDir(/*memory=*/true);
-    auto s = eventstore::Store::Open({.path = dir + "/store", .block_cache_bytes = 8 << 20});
+    auto s = eventstore::Store::Open(
+        {.path = dir + "/store", .budget = {.block_cache_bytes = 8 << 20, .memtable_bytes = 8 << 20}});
     if (!s.ok()) {
       fprintf(stderr, "fuzz: cannot open the scratch store: %s\n", s.status().ToString().c_str());
       abort();

@@ -21,6 +21,7 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
   auto r = std::make_shared<Running>();
   r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
   ASSIGN_OR_RETURN(r->stack, audit::AuditStack::Start({.data_dir = config.GetString("data.dir"),
+                                                       .store_budget = bus::StoreBudgetFrom(config),
                                                        .rebuild = config.GetBool("rebuild"),
                                                        .kafka = kafka,
                                                        .feed = r->feeds.get(),

@@ -7,8 +7,12 @@ namespace yilian::audit {
 absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions& o) {
   if (o.auth == nullptr) return absl::InvalidArgumentError("the audit service needs an authenticator");
   std::unique_ptr<AuditStack> s(new AuditStack());
-  ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir, .source_service = "audit",
-                                                     .projector = &s->index_, .rebuild = o.rebuild, .clock = o.clock}));
+  ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir,
+                                                     .store_budget = o.store_budget,
+                                                     .source_service = "audit",
+                                                     .projector = &s->index_,
+                                                     .rebuild = o.rebuild,
+                                                     .clock = o.clock}));
   s->view_ = std::make_unique<ArchiveView>(&s->store(), &s->journal());
   s->archiver_ = std::make_unique<Archiver>(&s->store(), &s->journal());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work

@@ -20,6 +20,7 @@ inline const std::vector<std::string> kSources = {"registry", "referral", "green
 
 struct StackOptions {
   std::string data_dir;
+  eventstore::StoreBudget store_budget;   // bus::StoreBudgetFrom(config)
   bool rebuild = false;                   // rebuild the indexes from the archive first
   bool use_bus = true;                    // consumer; false: feed the archive by hand
   bus::KafkaSettings kafka;

@@ -24,6 +24,7 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
   auto r = std::make_shared<Running>();
   r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
   ASSIGN_OR_RETURN(r->stack, greenchannel::GreenChannelStack::Start({.data_dir = config.GetString("data.dir"),
+                                                                     .store_budget = bus::StoreBudgetFrom(config),
                                                                      .rebuild = config.GetBool("rebuild"),
                                                                      .kafka = kafka,
                                                                      .feed = r->feeds.get(),
@@ -31,8 +32,8 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                                                      .expiry_poll = config.GetDuration("expiry.poll"),
                                                                      .host = host_options,
                                                                      .auth = &auth,
-                                                             .keys_dir = vault.keys_dir,
-                                                             .master_key = vault.master_key}));
+                                                                     .keys_dir = vault.keys_dir,
+                                                                     .master_key = vault.master_key}));
   return host::Started{r->stack->address(), r};
 }
 

@@ -12,8 +12,11 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   ASSIGN_OR_RETURN(s->vault_, privacy::OpenVault(o.keys_dir, o.data_dir, o.master_key));
   s->intake_projector_.registry().SetOnErased(
       [vault = s->vault_.get()](const std::string& patient, int64_t at_ms) { return vault->Erase(patient, at_ms); });
-  ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir, .source_service = "greenchannel",
-                                                     .projector = &s->projector_, .rebuild = o.rebuild,
+  ASSIGN_OR_RETURN(s->core_, bus::ServiceCore::Open({.data_dir = o.data_dir,
+                                                     .store_budget = o.store_budget,
+                                                     .source_service = "greenchannel",
+                                                     .projector = &s->projector_,
+                                                     .rebuild = o.rebuild,
                                                      .clock = o.clock}));
   if (o.use_bus) RETURN_IF_ERROR(s->core_->StartRelay(o.kafka));
   s->registry_ = std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");

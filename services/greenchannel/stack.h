@@ -18,6 +18,7 @@ namespace yilian::greenchannel {
 
 struct StackOptions {
   std::string data_dir;
+  eventstore::StoreBudget store_budget;   // bus::StoreBudgetFrom(config)
   bool rebuild = false;                   // rebuild the projections from the journal first
   bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
   bus::KafkaSettings kafka;

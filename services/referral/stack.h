@@ -19,6 +19,7 @@ namespace yilian::referral {
 
 struct StackOptions {
   std::string data_dir;
+  eventstore::StoreBudget store_budget;   // bus::StoreBudgetFrom(config)
   bool rebuild = false;                   // rebuild the projection from the journal first
   bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
   bus::KafkaSettings kafka;

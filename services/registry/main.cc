@@ -27,8 +27,11 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
   ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
   auto r = std::make_shared<Running>();
   ASSIGN_OR_RETURN(r->vault, privacy::OpenVault(config));
-  ASSIGN_OR_RETURN(r->core, bus::ServiceCore::Open({.data_dir = config.GetString("data.dir"), .source_service = "registry",
-                                                    .projector = &r->projector, .rebuild = config.GetBool("rebuild")}));
+  ASSIGN_OR_RETURN(r->core, bus::ServiceCore::Open({.data_dir = config.GetString("data.dir"),
+                                                    .store_budget = bus::StoreBudgetFrom(config),
+                                                    .source_service = "registry",
+                                                    .projector = &r->projector,
+                                                    .rebuild = config.GetBool("rebuild")}));
   RETURN_IF_ERROR(r->core->StartRelay(kafka));
   r->view = std::make_unique<registry::RegistryView>(&r->core->store());
   r->api = std::make_unique<registry::RegistryService>(&r->core->journal(), r->view.get(), &auth, r->vault.get());

@@ -8,9 +8,15 @@ namespace yilian::bus {
 
 using common::Role;
 
+eventstore::StoreBudget StoreBudgetFrom(const common::Config& config) {
+  constexpr size_t kMiB = 1 << 20;
+  return {.block_cache_bytes = static_cast<size_t>(config.GetInt("store.cache_mb")) * kMiB,
+          .memtable_bytes = static_cast<size_t>(config.GetInt("store.memtable_mb")) * kMiB};
+}
+
 absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Open(const CoreOptions& o) {
   std::unique_ptr<ServiceCore> c(new ServiceCore());
-  ASSIGN_OR_RETURN(c->store_, eventstore::Store::Open({.path = o.data_dir}));
+  ASSIGN_OR_RETURN(c->store_, eventstore::Store::Open({.path = o.data_dir, .budget = o.store_budget}));
   ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(c->store_.get(), {.source_service = o.source_service,
                                                                             .projector = o.projector,
                                                                             .clock = o.clock}));

@@ -43,9 +43,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256 << 20;
-  db_options.db_write_buffer_size = options.memtable_budget_bytes;
+  db_options.db_write_buffer_size = options.budget.memtable_bytes;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.block_cache = rocksdb::NewLRUCache(options.budget.block_cache_bytes);
   table.cache_index_and_filter_blocks = true;  // counted in the cache instead of growing beside it
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

@@ -2,6 +2,10 @@
 
 #include <cstdio>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "yilian/common/logging.h"
 #include "yilian/host/metrics.h"
 #include "yilian/host/service_config.h"
@@ -20,6 +24,10 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
     std::fprintf(stderr, "%s\n\n%s", config.status().ToString().c_str(), common::Config::Usage(schema).c_str());
     return 2;
   }
+#if defined(__GLIBC__)  // before any thread starts: each would otherwise get an arena of its own
+  if (const int64_t arenas = config->GetInt("memory.malloc_arenas"); arenas > 0)
+    mallopt(M_ARENA_MAX, static_cast<int>(arenas));
+#endif
   if (auto s = common::InitLogging({.service = service,
                                          .level = config->GetString("log.level"),
                                          .file = config->GetString("log.file"),

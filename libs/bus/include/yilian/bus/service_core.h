@@ -15,6 +15,7 @@
 #include "yilian/bus/admin_service.h"
 #include "yilian/bus/consumer.h"
 #include "yilian/bus/relay.h"
+#include "yilian/common/config.h"
 #include "yilian/eventstore/feed_service.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/service_host.h"
@@ -23,11 +24,15 @@ namespace yilian::bus {
 
 struct CoreOptions {
   std::string data_dir;
+  eventstore::StoreBudget store_budget;
   std::string source_service;                 // the journal's source, e.g. "referral"
   eventstore::Projector* projector = nullptr;  // the service's projection (borrowed)
   bool rebuild = false;
   common::Clock* clock = &common::Clock::Real();
 };
+
+// The store's memory budget from store.cache_mb and store.memtable_mb (host::ServiceConfigKeys).
+eventstore::StoreBudget StoreBudgetFrom(const common::Config& config);
 
 class ServiceCore {
  public:

@@ -25,13 +25,18 @@ namespace yilian::eventstore {
 enum class Family { kJournal, kStreams, kAggregates, kIdempotency, kMeta, kProjection, kConsumed };
 inline constexpr int kFamilyCount = 7;
 
+// What a store may hold in memory, so a service's footprint stays flat however long its
+// journal grows: the block cache (which also holds the SST index and filter blocks), and all
+// column families' memtables together (past it RocksDB flushes the largest). Services take
+// both from store.cache_mb / store.memtable_mb.
+struct StoreBudget {
+  size_t block_cache_bytes = 32 << 20;
+  size_t memtable_bytes = 32 << 20;
+};
+
 struct StoreOptions {
   std::string path;
-  // What the store may hold in memory, so a service's footprint stays flat however long its
-  // journal grows: the block cache (which also holds the SST index and filter blocks), and all
-  // column families' memtables together (past it RocksDB flushes the largest).
-  size_t block_cache_bytes = 64 << 20;
-  size_t memtable_budget_bytes = 64 << 20;
+  StoreBudget budget;
   bool create_if_missing = true;
 };
 
