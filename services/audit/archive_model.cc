@@ -93,17 +93,47 @@ bool ArchiveView::Erased(const std::string& patient) const {
   return row.ok() && row->has_value();
 }
 
-absl::StatusOr<Unpacked> ArchiveView::At(int64_t position) const {
+absl::StatusOr<absl::flat_hash_set<std::string>> ArchiveView::ErasedPatients() const {
+  absl::flat_hash_set<std::string> erased;
+  RETURN_IF_ERROR(store_
+                      ->Scan(Family::kProjection, "er/", "",
+                             [&](std::string_view k, std::string_view) {
+                               erased.emplace(k.substr(3));
+                               return true;
+                             })
+                      .status());
+  return erased;
+}
+
+namespace {
+
+void MarkFrom(const absl::flat_hash_set<std::string>& erased, Unpacked& u) {
+  const std::string& patient = u.envelope.patient().value();
+  u.entry.set_patient_erased(!patient.empty() && erased.contains(patient));
+}
+
+}  // namespace
+
+absl::StatusOr<Unpacked> ArchiveView::UnpackAt(int64_t position) const {
   absl::StatusOr<Unpacked> out = absl::NotFoundError(absl::StrCat("no archive entry ", position));
-  RETURN_IF_ERROR(journal_->Read(position, 1, [&](const eventstore::JournalEntry& e) {
-                            out = Unpack(e);
-                            if (out.ok()) MarkErased(*out);
-                            return false;
-                          }).status());
+  RETURN_IF_ERROR(journal_
+                      ->Read(position, 1,
+                             [&](const eventstore::JournalEntry& e) {
+                               out = Unpack(e);
+                               return false;
+                             })
+                      .status());
+  return out;
+}
+
+absl::StatusOr<Unpacked> ArchiveView::At(int64_t position) const {
+  auto out = UnpackAt(position);
+  if (out.ok()) MarkErased(*out);
   return out;
 }
 
 absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpacked&)>& fn) const {
+  ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
   absl::Status failed;
   RETURN_IF_ERROR(journal_->Read(after + 1, 0, [&](const eventstore::JournalEntry& e) {
                             auto u = Unpack(e);
@@ -111,7 +141,7 @@ absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpack
                               failed = u.status();
                               return false;
                             }
-                            MarkErased(*u);
+                            MarkFrom(erased, *u);
                             return fn(*u);
                           }).status());
   return failed;
@@ -119,15 +149,20 @@ absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpack
 
 absl::Status ArchiveView::ForEachIndexed(const std::string& prefix, const std::string& start,
                                          const std::function<bool(Unpacked&)>& fn) const {
+  ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
   absl::Status failed;
-  RETURN_IF_ERROR(store_->Scan(Family::kProjection, prefix, start, [&](std::string_view k, std::string_view) {
-                            auto u = At(PositionOfIndexKey(k));
-                            if (!u.ok()) {
-                              failed = u.status();
-                              return false;
-                            }
-                            return fn(*u);
-                          }).status());
+  RETURN_IF_ERROR(store_
+                      ->Scan(Family::kProjection, prefix, start,
+                             [&](std::string_view k, std::string_view) {
+                               auto u = UnpackAt(PositionOfIndexKey(k));
+                               if (!u.ok()) {
+                                 failed = u.status();
+                                 return false;
+                               }
+                               MarkFrom(erased, *u);
+                               return fn(*u);
+                             })
+                      .status());
   return failed;
 }
 

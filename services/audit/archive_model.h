@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "yilian/audit/v1/audit.pb.h"
 #include "yilian/eventstore/journal.h"
@@ -67,6 +68,9 @@ class ArchiveView {
   // ForEachIndexed set Entry.patient_erased with it).
   bool Erased(const std::string& patient) const;
   void MarkErased(Unpacked& u) const { u.entry.set_patient_erased(Erased(u.envelope.patient().value())); }
+  // Every erased patient, read once for a scan: one lookup per visited entry would cost more
+  // than the rest of a replay (erasures are few; the set is small).
+  absl::StatusOr<absl::flat_hash_set<std::string>> ErasedPatients() const;
   // A source's archived copies in sequence order.
   absl::Status ForEachSourceCopy(const std::string& source, const std::function<bool(const SourceCopy&)>& fn) const;
   // Sources that have archived entries.
@@ -74,6 +78,8 @@ class ArchiveView {
   const eventstore::Journal& journal() const { return *journal_; }
 
  private:
+  absl::StatusOr<Unpacked> UnpackAt(int64_t position) const;  // without the erasure mark
+
   const eventstore::Store* store_;
   const eventstore::Journal* journal_;
 };

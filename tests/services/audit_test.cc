@@ -167,6 +167,50 @@ TEST_F(AuditTest, ArchivesEveryEntryOnceInOrderEvenWhenDeliveredTwice) {
   for (const auto& s : v.sources()) EXPECT_EQ(s.problems_size(), 0) << s.source_service();
 }
 
+TEST_F(AuditTest, AnErasedPatientIsMarkedErasedInEveryReplayAndTheChainStillVerifies) {
+  Scenario();  // patient pt-audit-99
+  registry::v1::ErasePatientRequest erase;
+  erase.mutable_patient()->set_value("pt-audit-99");
+  erase.set_reason("PIPL art. 47 request");
+  erase.set_request_id("erase-1");
+  registry::v1::ErasePatientReply erased;
+  EXPECT_GRPC(source_->registry.stub->ErasePatient(ReferralNode::As("admin").get(), erase, &erased), OK);
+  Deliver(*source_->registry.journal);
+  Deliver(source_->stack->journal());
+
+  auto count = [](const std::vector<av1::Entry>& entries, bool want_erased) {
+    int n = 0;
+    for (const auto& e : entries) n += e.patient_erased() == want_erased;
+    return n;
+  };
+  av1::ReplayRequest everything;
+  everything.mutable_time();
+  const auto all = Replay(everything);
+  int of_patient = 0;
+  for (const auto& e : all) {
+    events::v1::Envelope env;
+    ASSERT_TRUE(env.ParseFromString(e.envelope()));
+    const bool theirs = env.patient().value() == "pt-audit-99";
+    of_patient += theirs;
+    EXPECT_EQ(e.patient_erased(), theirs) << e.event_type() << " at " << e.position();
+  }
+  EXPECT_GE(of_patient, 6);  // five referral events and the erasure
+  av1::ReplayRequest by_patient;
+  by_patient.mutable_patient()->set_value("pt-audit-99");
+  const auto theirs = Replay(by_patient);
+  // ... and the record of this very call, which names the patient (recorded before serving).
+  EXPECT_EQ(static_cast<int>(theirs.size()), of_patient + 1);
+  EXPECT_EQ(theirs.back().event_type(), "yilian.audit.v1.AuditCallRecorded");
+  EXPECT_EQ(count(theirs, true), of_patient + 1);
+  av1::ReplayRequest by_institution;
+  by_institution.set_institution_id("loudi-1st");
+  const auto at_lead = Replay(by_institution);
+  EXPECT_GE(count(at_lead, true), 5);
+  EXPECT_GE(count(at_lead, false), 1);  // the lead's own registry events name no patient
+  auto v = Verify(false, false);
+  EXPECT_TRUE(v.intact()) << v.problem();
+}
+
 TEST_F(AuditTest, VerifyFindsAChangedByteAtItsPosition) {
   Deliver(*source_->registry.journal, 1, 30);
   auto clean = Verify(false, false);

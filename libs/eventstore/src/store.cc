@@ -46,7 +46,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.db_write_buffer_size = options.budget.memtable_bytes;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.budget.block_cache_bytes);
-  table.cache_index_and_filter_blocks = true;  // counted in the cache instead of growing beside it
+  // Index and filter blocks live in the cache (counted in the budget instead of growing beside
+  // it), partitioned into small blocks: a whole filter of a large file (several MB) would not
+  // fit a cache shard and would be read from disk again on every lookup.
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   store->cf_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
