@@ -126,19 +126,16 @@ absl::Status Journal::RebuildProjections() {
   auto s = store_->Reset(Family::kProjection);
   if (!s.ok()) return s;
   // Events are folded into an in-memory overlay and written a chunk at a time, each row once
-  // per chunk, without the WAL (the flush below makes them durable).
+  // per chunk, without the WAL (the flush below makes them durable); a chunk is written on
+  // another thread while the next one folds.
   constexpr int kChunk = 65536;
   RowOverlay overlay;
   int pending = 0;
   absl::Status failure;
-  rocksdb::WriteOptions no_sync;
-  no_sync.disableWAL = true;
   auto flush = [&]() -> absl::Status {
     if (pending == 0) return absl::OkStatus();
-    rocksdb::WriteBatch wb;
-    overlay.DrainInto(wb, store_->cf(Family::kProjection));
     pending = 0;
-    return FromRocks(store_->db()->Write(no_sync, &wb), "writing rebuilt projection");
+    return overlay.WriteBehind(store_->db(), store_->cf(Family::kProjection));
   };
   events::v1::Envelope env;
   auto n = Read(1, 0, [&](const JournalEntry& e) {
@@ -159,6 +156,7 @@ absl::Status Journal::RebuildProjections() {
   if (!n.ok()) return n.status();
   if (!failure.ok()) return failure;
   if (auto st = flush(); !st.ok()) return st;
+  if (auto st = overlay.Finish(); !st.ok()) return st;
   rocksdb::FlushOptions fo;
   fo.wait = true;
   if (auto st = FromRocks(store_->db()->Flush(fo, store_->cf(Family::kProjection)), "flushing rebuilt projection");

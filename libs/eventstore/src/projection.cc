@@ -1,23 +1,49 @@
 #include "yilian/eventstore/projection.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "yilian/common/strings.h"
 
 namespace yilian::eventstore {
 
 const std::optional<std::string>* RowOverlay::Find(std::string_view key) const {
-  auto it = rows_.find(common::Sv(key));  // heterogeneous: no copy of the key
-  return it == rows_.end() ? nullptr : &it->second;
+  if (auto it = rows_.find(common::Sv(key)); it != rows_.end()) return &it->second;  // heterogeneous: no copy
+  if (auto it = writing_.find(common::Sv(key)); it != writing_.end()) return &it->second;
+  return nullptr;
 }
 
-void RowOverlay::DrainInto(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf) {
-  for (auto& [key, value] : rows_) {
-    if (value) {
-      batch.Put(cf, key, *value);
-    } else {
-      batch.Delete(cf, key);
+RowOverlay::~RowOverlay() { (void)Finish(); }
+
+absl::Status RowOverlay::Finish() {
+  absl::Status s = done_.valid() ? done_.get() : absl::OkStatus();
+  writing_.clear();
+  return s;
+}
+
+absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  if (auto s = Finish(); !s.ok()) return s;
+  writing_.swap(rows_);
+  done_ = std::async(std::launch::async, [db, cf, rows = &writing_]() {
+    // In key order: the memtable's skip list then inserts each row next to the one before
+    // instead of searching from its top (in hash order that search was most of a rebuild).
+    std::vector<const Rows::value_type*> ordered;
+    ordered.reserve(rows->size());
+    for (const auto& row : *rows) ordered.push_back(&row);
+    std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    rocksdb::WriteBatch batch;
+    for (const auto* row : ordered) {
+      if (row->second) {
+        batch.Put(cf, row->first, *row->second);
+      } else {
+        batch.Delete(cf, row->first);
+      }
     }
-  }
-  rows_.clear();
+    rocksdb::WriteOptions no_wal;
+    no_wal.disableWAL = true;  // the rebuild ends with a flush
+    return FromRocks(db->Write(no_wal, &batch), "writing rebuilt projection");
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> ProjectionBatch::Get(std::string_view key) {

@@ -10,6 +10,7 @@
 // A Projector must be deterministic: its output depends only on the event and the rows
 // it reads through the batch. Not thread-safe; the journal calls it from its one writer.
 
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,27 +18,35 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
-#include "yilian/eventstore/store.h"
 #include "yilian/events/v1/envelope.pb.h"
+#include "yilian/eventstore/store.h"
 
 namespace yilian::eventstore {
 
 // Rows written by a bulk fold (a rebuild) and not yet in the store: the latest value, or
-// deletion, of each key. Reading it is a hash lookup, and draining it writes each key once,
+// deletion, of each key. Reading it is a hash lookup, and writing it out writes each key once,
 // however often the fold rewrote it (WriteBatchWithIndex's ordered index costs more per
-// read and write, and keeps every version).
+// read and write, and keeps every version). One thread folds; the write runs behind it.
 class RowOverlay {
  public:
+  ~RowOverlay();
   // nullopt: not written here (read the store); a nullopt inside: deleted here.
   const std::optional<std::string>* Find(std::string_view key) const;
   void Put(std::string_view key, std::string_view value) { rows_[std::string(key)] = std::string(value); }
   void Delete(std::string_view key) { rows_[std::string(key)] = std::nullopt; }
   size_t size() const { return rows_.size(); }
-  // Moves every row into `batch` (puts and deletes on `cf`) and empties the overlay.
-  void DrainInto(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf);
+  // Hands every row to a background write into `cf` (in key order, without the WAL) and
+  // empties the overlay for the next chunk; the rows stay readable here until written.
+  // Waits for the previous write first and returns its status.
+  absl::Status WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf);
+  // Waits for the write in flight; its status.
+  absl::Status Finish();
 
  private:
-  absl::flat_hash_map<std::string, std::optional<std::string>> rows_;
+  using Rows = absl::flat_hash_map<std::string, std::optional<std::string>>;
+  Rows rows_;
+  Rows writing_;  // read-only while the write runs (Find reads it too)
+  std::future<absl::Status> done_;
 };
 
 // Read-your-writes access to one family inside a pending batch. Borrowed; valid only
