@@ -128,7 +128,7 @@ absl::Status Journal::RebuildProjections() {
   // Events are folded into an in-memory overlay and written a chunk at a time, each row once
   // per chunk, without the WAL (the flush below makes them durable); a chunk is written on
   // another thread while the next one folds.
-  constexpr int kChunk = 65536;
+  constexpr int kChunk = 32768;
   RowOverlay overlay;
   int pending = 0;
   absl::Status failure;
