@@ -105,14 +105,10 @@ absl::StatusOr<absl::flat_hash_set<std::string>> ArchiveView::ErasedPatients() c
   return erased;
 }
 
-namespace {
-
-void MarkFrom(const absl::flat_hash_set<std::string>& erased, Unpacked& u) {
+void ArchiveView::MarkErased(const absl::flat_hash_set<std::string>& erased, Unpacked& u) {
   const std::string& patient = u.envelope.patient().value();
   u.entry.set_patient_erased(!patient.empty() && erased.contains(patient));
 }
-
-}  // namespace
 
 absl::StatusOr<Unpacked> ArchiveView::UnpackAt(int64_t position) const {
   absl::StatusOr<Unpacked> out = absl::NotFoundError(absl::StrCat("no archive entry ", position));
@@ -141,7 +137,7 @@ absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpack
                               failed = u.status();
                               return false;
                             }
-                            MarkFrom(erased, *u);
+                            MarkErased(erased, *u);
                             return fn(*u);
                           }).status());
   return failed;
@@ -159,7 +155,7 @@ absl::Status ArchiveView::ForEachIndexed(const std::string& prefix, const std::s
                                  failed = u.status();
                                  return false;
                                }
-                               MarkFrom(erased, *u);
+                               MarkErased(erased, *u);
                                return fn(*u);
                              })
                       .status());

@@ -71,6 +71,7 @@ class ArchiveView {
   // Every erased patient, read once for a scan: one lookup per visited entry would cost more
   // than the rest of a replay (erasures are few; the set is small).
   absl::StatusOr<absl::flat_hash_set<std::string>> ErasedPatients() const;
+  static void MarkErased(const absl::flat_hash_set<std::string>& erased, Unpacked& u);
   // A source's archived copies in sequence order.
   absl::Status ForEachSourceCopy(const std::string& source, const std::function<bool(const SourceCopy&)>& fn) const;
   // Sources that have archived entries.

@@ -54,6 +54,10 @@ absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
     }
     chunk = before;
   }
+  absl::flat_hash_set<std::string> erased;  // read once, not per entry
+  if (!raw) {
+    ASSIGN_OR_RETURN(erased, view.ErasedPatients());
+  }
   bool stopped = false;
   absl::Status failed;
   RETURN_IF_ERROR(view.journal().Read(from, to - from + 1, [&](const eventstore::JournalEntry& e) {
@@ -66,7 +70,7 @@ absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
                                       failed = u.status();
                                       return false;
                                     }
-                                    view.MarkErased(*u);
+                                    ArchiveView::MarkErased(erased, *u);
                                     auto line = JsonLine(*u);
                                     if (!line.ok()) {
                                       failed = line.status();
