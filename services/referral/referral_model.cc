@@ -1,7 +1,6 @@
 #include "referral_model.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/domain/referral/referral.h"
@@ -23,11 +22,13 @@ std::string ListPrefix(const std::string& list, const std::string& institution) 
   return absl::StrCat(list, "/", institution, kNul);
 }
 std::string StatusPrefix(const std::string& list, const std::string& institution, fv1::Status s) {
-  return absl::StrCat(ListPrefix(list, institution), absl::StrFormat("%02d", static_cast<int>(s)), kNul);
+  return absl::StrCat(list, "/", institution, kNul, absl::Dec(static_cast<int>(s), absl::kZeroPad2), kNul);
 }
 std::string ListKey(const std::string& list, const std::string& institution, const fv1::Referral& r) {
-  return absl::StrCat(StatusPrefix(list, institution, r.status()), 9 - static_cast<int>(r.priority()), kNul,
-                      eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+  std::string key = StatusPrefix(list, institution, r.status());
+  absl::StrAppend(&key, 9 - static_cast<int>(r.priority()), kNul,
+                  eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+  return key;
 }
 std::string TimerKey(absl::Time due, const std::string& id) {
   return absl::StrCat("t/", eventstore::EncodeU64(static_cast<uint64_t>(absl::ToUnixMillis(due))), id);

@@ -1,4 +1,4 @@
-// The journal's read side: range reads, aggregate streams, chain verification, rebuild.
+// The journal's read side: range reads, aggregate streams, chain verification.
 #include "absl/strings/str_cat.h"
 #include "src/keys.h"
 #include "yilian/common/logging.h"
@@ -112,61 +112,6 @@ absl::StatusOr<VerifyResult> Journal::Verify(int64_t from_sequence, int64_t to_s
   if (result.intact && to_sequence == head.sequence && result.checked > 0 && prev_hash != head.hash)
     fail(head.sequence, "last entry's hash is not the journal head's hash");
   return result;
-}
-
-absl::Status Journal::RebuildProjections() {
-  if (!options_.projector) return absl::FailedPreconditionError("this journal has no projector to rebuild");
-  std::lock_guard<std::mutex> writer_lock(writer_mu_);
-  // A marker survives a crash mid-rebuild, so Open() knows to finish the job.
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  if (auto st = FromRocks(store_->db()->Put(sync, store_->cf(Family::kMeta), keys::kRebuilding, "1"), "marking rebuild");
-      !st.ok())
-    return st;
-  auto s = store_->Reset(Family::kProjection);
-  if (!s.ok()) return s;
-  // Events are folded into an in-memory overlay and written a chunk at a time, each row once
-  // per chunk, without the WAL (the flush below makes them durable); a chunk is written on
-  // another thread while the next one folds.
-  constexpr int kChunk = 32768;
-  RowOverlay overlay;
-  int pending = 0;
-  absl::Status failure;
-  auto flush = [&]() -> absl::Status {
-    if (pending == 0) return absl::OkStatus();
-    pending = 0;
-    return overlay.WriteBehind(store_->db(), store_->cf(Family::kProjection));
-  };
-  events::v1::Envelope env;
-  auto n = Read(1, 0, [&](const JournalEntry& e) {
-    if (!env.ParseFromArray(e.envelope.data(), static_cast<int>(e.envelope.size()))) {
-      failure = absl::DataLossError(absl::StrCat("journal entry ", e.sequence, " does not parse"));
-      return false;
-    }
-    ProjectionBatch rows(*store_, &overlay, Family::kProjection);
-    failure = options_.projector->Apply(env, rows);
-    if (!failure.ok()) {
-      failure = absl::InternalError(absl::StrCat("projector refused journal entry ", e.sequence,
-                                                 " during rebuild: ", failure.message()));
-      return false;
-    }
-    if (++pending >= kChunk) failure = flush();
-    return failure.ok();
-  });
-  if (!n.ok()) return n.status();
-  if (!failure.ok()) return failure;
-  if (auto st = flush(); !st.ok()) return st;
-  if (auto st = overlay.Finish(); !st.ok()) return st;
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  if (auto st = FromRocks(store_->db()->Flush(fo, store_->cf(Family::kProjection)), "flushing rebuilt projection");
-      !st.ok())
-    return st;
-  if (auto st = FromRocks(store_->db()->Delete(sync, store_->cf(Family::kMeta), keys::kRebuilding), "clearing rebuild mark");
-      !st.ok())
-    return st;
-  common::Logger().info("journal {}: rebuilt projections from {} events", options_.source_service, *n);
-  return absl::OkStatus();
 }
 
 }  // namespace yilian::eventstore

@@ -10,7 +10,9 @@
 // A Projector must be deterministic: its output depends only on the event and the rows
 // it reads through the batch. Not thread-safe; the journal calls it from its one writer.
 
+#include <cstdint>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,17 +25,26 @@
 
 namespace yilian::eventstore {
 
-// Rows written by a bulk fold (a rebuild) and not yet in the store: the latest value, or
-// deletion, of each key. Reading it is a hash lookup, and writing it out writes each key once,
-// however often the fold rewrote it (WriteBatchWithIndex's ordered index costs more per
-// read and write, and keeps every version). One thread folds; the write runs behind it.
+class KeyFilter;
+
+// Rows written by a bulk fold (a rebuild) into a family that started empty, and not yet in the
+// store: the latest value, or deletion, of each key. Reading it is a hash lookup, and writing it
+// out writes each key once, however often the fold rewrote it (WriteBatchWithIndex's ordered
+// index costs more per read and write, and keeps every version). A filter of every key the fold
+// ever put tells, without reading the store, that a key was never written: such a key reads as
+// absent, and a row put and deleted again within one chunk leaves nothing, not a tombstone.
+// One thread folds; the write runs behind it.
 class RowOverlay {
  public:
+  // `expected_keys`: how many distinct keys the fold may put (sizes the filter).
+  explicit RowOverlay(uint64_t expected_keys);
   ~RowOverlay();
   // nullopt: not written here (read the store); a nullopt inside: deleted here.
   const std::optional<std::string>* Find(std::string_view key) const;
-  void Put(std::string_view key, std::string_view value) { rows_[std::string(key)] = std::string(value); }
-  void Delete(std::string_view key) { rows_[std::string(key)] = std::nullopt; }
+  // False when the fold never put `key`: the store certainly has no row for it.
+  bool MayBeStored(std::string_view key) const;
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
   size_t size() const { return rows_.size(); }
   // Hands every row to a background write into `cf` (in key order, without the WAL) and
   // empties the overlay for the next chunk; the rows stay readable here until written.
@@ -43,9 +54,14 @@ class RowOverlay {
   absl::Status Finish();
 
  private:
-  using Rows = absl::flat_hash_map<std::string, std::optional<std::string>>;
+  struct Row {
+    std::optional<std::string> value;
+    bool below = false;  // the key may have a row in the store or in the write in flight
+  };
+  using Rows = absl::flat_hash_map<std::string, Row>;
   Rows rows_;
   Rows writing_;  // read-only while the write runs (Find reads it too)
+  std::unique_ptr<KeyFilter> written_;  // every key ever put
   std::future<absl::Status> done_;
 };
 

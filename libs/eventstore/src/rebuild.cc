@@ -1,0 +1,179 @@
+// Journal::RebuildProjections: the projection family emptied and folded again from the whole
+// journal. Three threads share the work: one reads and parses the journal a batch of entries
+// at a time, the caller's thread folds them into a RowOverlay, and the overlay writes each
+// chunk of rows behind the fold.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "src/keys.h"
+#include "yilian/common/logging.h"
+#include "yilian/eventstore/journal.h"
+
+namespace yilian::eventstore {
+namespace {
+
+struct Parsed {
+  int64_t sequence = 0;
+  events::v1::Envelope envelope;
+};
+using Batch = std::vector<Parsed>;
+
+// Parsed journal entries from a reader thread, in order, a batch at a time. Batches are
+// recycled, so their envelopes keep their allocations from one batch to the next.
+class ParsedFeed {
+ public:
+  explicit ParsedFeed(const Journal& journal) : reader_([this, &journal] { ReadAll(journal); }) {}
+  ~ParsedFeed() {
+    Stop();
+    reader_.join();
+  }
+  // The next batch; empty at the end (then status() tells whether the read failed).
+  Batch* Next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !full_.empty() || ended_; });
+    if (full_.empty()) return nullptr;
+    Batch* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void Recycle(Batch* b) {
+    std::lock_guard lock(mu_);
+    free_.push_back(b);
+    cv_.notify_all();
+  }
+  void Stop() {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  absl::Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  static constexpr size_t kBatch = 512;
+  static constexpr size_t kBatches = 8;
+
+  Batch* Empty() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !free_.empty() || stopping_; });
+    if (stopping_) return nullptr;
+    Batch* b = free_.back();
+    free_.pop_back();
+    return b;
+  }
+  void Publish(Batch* b) {
+    std::lock_guard lock(mu_);
+    full_.push_back(b);
+    cv_.notify_all();
+  }
+
+  void ReadAll(const Journal& journal) {
+    absl::Status failure;
+    Batch* b = Empty();
+    size_t used = 0;
+    auto n = b == nullptr ? absl::StatusOr<int64_t>(0) : journal.Read(1, 0, [&](const JournalEntry& e) {
+      if (used == b->size()) b->emplace_back();
+      Parsed& p = (*b)[used];
+      p.sequence = e.sequence;
+      if (!p.envelope.ParseFromArray(e.envelope.data(), static_cast<int>(e.envelope.size()))) {
+        failure = absl::DataLossError(absl::StrCat("journal entry ", e.sequence, " does not parse"));
+        return false;
+      }
+      if (++used < kBatch) return true;
+      Publish(b);
+      b = Empty();
+      used = 0;
+      return b != nullptr;
+    });
+    if (b != nullptr && used > 0) {
+      b->resize(used);
+      Publish(b);
+    }
+    std::lock_guard lock(mu_);
+    status_ = !n.ok() ? n.status() : failure;
+    ended_ = true;
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Batch> batches_ = std::vector<Batch>(kBatches);
+  std::vector<Batch*> free_ = [this] {
+    std::vector<Batch*> all;
+    for (auto& b : batches_) all.push_back(&b);
+    return all;
+  }();
+  std::deque<Batch*> full_;
+  bool stopping_ = false, ended_ = false;
+  absl::Status status_;
+  std::thread reader_;  // last: it starts once the rest is built
+};
+
+}  // namespace
+
+absl::Status Journal::RebuildProjections() {
+  if (!options_.projector) return absl::FailedPreconditionError("this journal has no projector to rebuild");
+  std::lock_guard<std::mutex> writer_lock(writer_mu_);
+  // A marker survives a crash mid-rebuild, so Open() knows to finish the job.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto st = FromRocks(store_->db()->Put(sync, store_->cf(Family::kMeta), keys::kRebuilding, "1"), "marking rebuild");
+      !st.ok())
+    return st;
+  auto s = store_->Reset(Family::kProjection);
+  if (!s.ok()) return s;
+  // Events are folded into an in-memory overlay and written a chunk at a time, each row once
+  // per chunk, without the WAL (the flush below makes them durable).
+  constexpr int kChunk = 32768;
+  RowOverlay overlay(3 * head().sequence);  // a referral puts about 3 distinct keys per event
+  int pending = 0;
+  int64_t folded = 0;
+  absl::Status failure;
+  {
+    ParsedFeed feed(*this);
+    while (failure.ok()) {
+      Batch* batch = feed.Next();
+      if (batch == nullptr) {
+        failure = feed.status();
+        break;
+      }
+      for (const Parsed& p : *batch) {
+        ProjectionBatch rows(*store_, &overlay, Family::kProjection);
+        if (auto st = options_.projector->Apply(p.envelope, rows); !st.ok()) {
+          failure = absl::InternalError(
+              absl::StrCat("projector refused journal entry ", p.sequence, " during rebuild: ", st.message()));
+          break;
+        }
+        ++folded;
+        if (++pending == kChunk) {
+          pending = 0;
+          failure = overlay.WriteBehind(store_->db(), store_->cf(Family::kProjection));
+          if (!failure.ok()) break;
+        }
+      }
+      feed.Recycle(batch);
+    }
+  }  // the reader is stopped and joined
+  if (!failure.ok()) return failure;
+  if (pending > 0)
+    if (auto st = overlay.WriteBehind(store_->db(), store_->cf(Family::kProjection)); !st.ok()) return st;
+  if (auto st = overlay.Finish(); !st.ok()) return st;
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  if (auto st = FromRocks(store_->db()->Flush(fo, store_->cf(Family::kProjection)), "flushing rebuilt projection");
+      !st.ok())
+    return st;
+  if (auto st = FromRocks(store_->db()->Delete(sync, store_->cf(Family::kMeta), keys::kRebuilding), "clearing rebuild mark");
+      !st.ok())
+    return st;
+  common::Logger().info("journal {}: rebuilt projections from {} events", options_.source_service, folded);
+  return absl::OkStatus();
+}
+
+}  // namespace yilian::eventstore
