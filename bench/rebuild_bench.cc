@@ -4,7 +4,8 @@
 // patients), then Journal::RebuildProjections with the service's own projector (rows,
 // worklists, timers), at each size given; and the process's resident memory after each.
 // Goal (issue 9): 1,000,000 referral events rebuilt in <= 5 s, the rate holding from 100k to 1M.
-// Usage: rebuild_bench [--events=100000,1000000]
+// Usage: rebuild_bench [--events=100000,1000000] [--malloc-arenas=2]
+#include <malloc.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -124,8 +125,14 @@ void RunSize(int64_t events) {
 
 int main(int argc, char** argv) {
   std::vector<int64_t> sizes = {100'000, 1'000'000};
+  int arenas = 2;  // as a service runs by default (memory.malloc_arenas); 0: glibc's default
   for (int i = 1; i < argc; ++i)
-    if (std::strncmp(argv[i], "--events=", 9) == 0) {
+    if (std::strncmp(argv[i], "--malloc-arenas=", 16) == 0) {
+      if (!absl::SimpleAtoi(argv[i] + 16, &arenas) || arenas < 0) {
+        std::fprintf(stderr, "--malloc-arenas wants a count (0: glibc's default)\n");
+        return 2;
+      }
+    } else if (std::strncmp(argv[i], "--events=", 9) == 0) {
       sizes.clear();
       for (absl::string_view part : absl::StrSplit(argv[i] + 9, ',')) {
         int64_t n = 0;
@@ -136,6 +143,7 @@ int main(int argc, char** argv) {
         sizes.push_back(n);
       }
     }
+  if (arenas > 0) mallopt(M_ARENA_MAX, arenas);
   (void)common::InitLogging({.service = "bench", .level = "warn"});
   std::printf("referral projection rebuild from its journal (RocksDB, fsync'd appends), per size\n");
   for (int64_t n : sizes) RunSize(n);

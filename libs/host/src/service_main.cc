@@ -2,25 +2,15 @@
 
 #include <cstdio>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "yilian/common/logging.h"
 #include "yilian/host/metrics.h"
 #include "yilian/host/service_config.h"
 
-// jemalloc's control interface, when jemalloc is the process's malloc (the services link it).
-extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen) __attribute__((weak));
-
 namespace yilian::host {
-namespace {
-
-std::string Allocator() {
-  const char* version = nullptr;
-  size_t size = sizeof(version);
-  if (mallctl != nullptr && mallctl("version", &version, &size, nullptr, 0) == 0)
-    return std::string("jemalloc ") + version;
-  return "the C library's malloc";
-}
-
-}  // namespace
 
 int ServiceMain(int argc, char** argv, const std::string& service, const std::vector<common::ConfigKey>& schema,
                 const Starter& start) {
@@ -34,12 +24,16 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
     std::fprintf(stderr, "%s\n\n%s", config.status().ToString().c_str(), common::Config::Usage(schema).c_str());
     return 2;
   }
+#if defined(__GLIBC__)  // before any thread starts: each would otherwise get an arena of its own
+  if (const int64_t arenas = config->GetInt("memory.malloc_arenas"); arenas > 0)
+    mallopt(M_ARENA_MAX, static_cast<int>(arenas));
+#endif
   if (auto s = common::InitLogging({.service = service,
                                          .level = config->GetString("log.level"),
                                          .file = config->GetString("log.file"),
                                          .format = config->GetString("log.format")}); !s.ok())
     return fail(s);
-  common::Logger().info("{} starting on {}: {}", service, Allocator(), config->Describe());
+  common::Logger().info("{} starting: {}", service, config->Describe());
   HostOptions options = HostOptionsFrom(*config, service);
   std::unique_ptr<Metrics> metrics;
   if (const std::string listen = config->GetString("metrics.listen"); !listen.empty()) {
