@@ -1,6 +1,7 @@
 #include "yilian/eventstore/projection.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "key_filter.h"
@@ -12,57 +13,79 @@ RowOverlay::RowOverlay(uint64_t expected_keys) : written_(std::make_unique<KeyFi
 
 RowOverlay::~RowOverlay() { (void)Finish(); }
 
-const std::optional<std::string>* RowOverlay::Find(std::string_view key) const {
-  if (auto it = rows_.find(common::Sv(key)); it != rows_.end()) return &it->second.value;  // heterogeneous: no copy
-  if (auto it = writing_.find(common::Sv(key)); it != writing_.end()) return &it->second.value;
-  return nullptr;
+const RowOverlay::Row* RowOverlay::Lookup(const Chunk& chunk, std::string_view key) {
+  auto it = chunk.rows.find(key);
+  return it == chunk.rows.end() ? nullptr : &it->second;
+}
+
+bool RowOverlay::Find(std::string_view key, std::optional<std::string_view>* value) const {
+  const Row* row = Lookup(rows_, key);
+  if (row == nullptr) row = Lookup(writing_, key);
+  if (row == nullptr) return false;
+  *value = row->live ? std::optional<std::string_view>(std::string_view(row->data, row->size)) : std::nullopt;
+  return true;
 }
 
 bool RowOverlay::MayBeStored(std::string_view key) const { return written_->MayContain(key); }
 
 void RowOverlay::Put(std::string_view key, std::string_view value) {
-  auto [it, added] = rows_.try_emplace(common::Sv(key));
-  if (added) {
+  auto it = rows_.rows.find(key);
+  if (it == rows_.rows.end()) {
+    char* k = static_cast<char*>(rows_.bytes->allocate(key.size(), 1));
+    std::memcpy(k, key.data(), key.size());
+    it = rows_.rows.try_emplace(std::string_view(k, key.size())).first;
     it->second.below = written_->MayContain(key);
     if (!it->second.below) written_->Add(key);
   }
-  it->second.value.emplace(value);
+  Row& row = it->second;
+  if (value.size() > row.capacity) {  // else rewritten in place
+    row.capacity = static_cast<uint32_t>(value.size() + value.size() / 4);
+    row.data = static_cast<char*>(rows_.bytes->allocate(row.capacity, 1));
+  }
+  if (!value.empty()) std::memcpy(row.data, value.data(), value.size());
+  row.size = static_cast<uint32_t>(value.size());
+  row.live = true;
 }
 
 void RowOverlay::Delete(std::string_view key) {
-  auto it = rows_.find(common::Sv(key));
-  if (it == rows_.end()) {
+  auto it = rows_.rows.find(key);
+  if (it == rows_.rows.end()) {
     // Never put: nothing to delete anywhere. Else the store (or the write in flight) may hold it.
-    if (written_->MayContain(key)) rows_.emplace(std::string(key), Row{std::nullopt, true});
+    if (!written_->MayContain(key)) return;
+    char* k = static_cast<char*>(rows_.bytes->allocate(key.size(), 1));
+    std::memcpy(k, key.data(), key.size());
+    rows_.rows.emplace(std::string_view(k, key.size()), Row{.below = true});
   } else if (!it->second.below) {
-    rows_.erase(it);  // put within this chunk over nothing: it leaves no trace
+    rows_.rows.erase(it);  // put within this chunk over nothing: it leaves no trace
   } else {
-    it->second.value.reset();
+    it->second.live = false;
   }
 }
 
 absl::Status RowOverlay::Finish() {
   absl::Status s = done_.valid() ? done_.get() : absl::OkStatus();
-  writing_.clear();
+  writing_.rows.clear();
+  writing_.bytes->release();
   return s;
 }
 
 absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   if (auto s = Finish(); !s.ok()) return s;
-  writing_.swap(rows_);
-  done_ = std::async(std::launch::async, [db, cf, rows = &writing_]() {
+  std::swap(writing_, rows_);
+  done_ = std::async(std::launch::async, [db, cf, rows = &writing_.rows]() {
     // In key order: the memtable's skip list then inserts each row next to the one before
     // instead of searching from its top (in hash order that search was most of a rebuild).
-    std::vector<const Rows::value_type*> ordered;
+    std::vector<const std::pair<const std::string_view, Row>*> ordered;
     ordered.reserve(rows->size());
     for (const auto& row : *rows) ordered.push_back(&row);
     std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     rocksdb::WriteBatch batch;
     for (const auto* row : ordered) {
-      if (row->second.value) {
-        batch.Put(cf, row->first, *row->second.value);
+      const rocksdb::Slice key(row->first.data(), row->first.size());
+      if (row->second.live) {
+        batch.Put(cf, key, rocksdb::Slice(row->second.data, row->second.size));
       } else {
-        batch.Delete(cf, row->first);
+        batch.Delete(cf, key);
       }
     }
     rocksdb::WriteOptions no_wal;
@@ -76,7 +99,10 @@ absl::StatusOr<std::optional<std::string>> ProjectionBatch::Get(std::string_view
   std::string value;
   rocksdb::Status s;
   if (overlay_ != nullptr) {
-    if (const auto* row = overlay_->Find(key)) return *row;
+    if (std::optional<std::string_view> row; overlay_->Find(key, &row)) {
+      if (!row) return std::nullopt;
+      return std::string(*row);
+    }
     if (!overlay_->MayBeStored(key)) return std::nullopt;
     s = store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &value);
   } else {

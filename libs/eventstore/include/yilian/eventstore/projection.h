@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,13 +40,14 @@ class RowOverlay {
   // `expected_keys`: how many distinct keys the fold may put (sizes the filter).
   explicit RowOverlay(uint64_t expected_keys);
   ~RowOverlay();
-  // nullopt: not written here (read the store); a nullopt inside: deleted here.
-  const std::optional<std::string>* Find(std::string_view key) const;
+  // False: not written here (read the store). True: `*value` is the row, nullopt if deleted
+  // here; the view is valid until the next Put or WriteBehind.
+  bool Find(std::string_view key, std::optional<std::string_view>* value) const;
   // False when the fold never put `key`: the store certainly has no row for it.
   bool MayBeStored(std::string_view key) const;
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
-  size_t size() const { return rows_.size(); }
+  size_t size() const { return rows_.rows.size(); }
   // Hands every row to a background write into `cf` (in key order, without the WAL) and
   // empties the overlay for the next chunk; the rows stay readable here until written.
   // Waits for the previous write first and returns its status.
@@ -54,13 +56,25 @@ class RowOverlay {
   absl::Status Finish();
 
  private:
+  // Keys and values live in the chunk's own buffer (a monotonic arena, released whole once the
+  // chunk is written), and a value rewritten in place when it fits: the fold thread calls malloc
+  // for a few large blocks, not for every row, so it does not queue on an arena lock that a
+  // service's capped malloc arenas (memory.malloc_arenas) make it share with other threads.
   struct Row {
-    std::optional<std::string> value;
+    char* data = nullptr;
+    uint32_t size = 0, capacity = 0;
+    bool live = false;   // false: deleted here
     bool below = false;  // the key may have a row in the store or in the write in flight
   };
-  using Rows = absl::flat_hash_map<std::string, Row>;
-  Rows rows_;
-  Rows writing_;  // read-only while the write runs (Find reads it too)
+  struct Chunk {
+    absl::flat_hash_map<std::string_view, Row> rows;
+    std::unique_ptr<std::pmr::monotonic_buffer_resource> bytes =
+        std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{1} << 20);
+  };
+  static const Row* Lookup(const Chunk& chunk, std::string_view key);
+
+  Chunk rows_;
+  Chunk writing_;                       // read-only while the write runs (Find reads it too)
   std::unique_ptr<KeyFilter> written_;  // every key ever put
   std::future<absl::Status> done_;
 };
