@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
       }
     }
   if (arenas > 0) mallopt(M_ARENA_MAX, arenas);
-  (void)common::InitLogging({.service = "bench", .level = "warn"});
+  (void)common::InitLogging({.service = "bench", .level = "info"});  // the rebuild's own line: where it waited
   std::printf("referral projection rebuild from its journal (RocksDB, fsync'd appends), per size\n");
   for (int64_t n : sizes) RunSize(n);
   return 0;
