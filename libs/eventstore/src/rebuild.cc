@@ -46,7 +46,7 @@ class EntryFeed {
     Stop();
     reader_.join();
   }
-  // The next batch; empty at the end (then status() tells whether the read failed).
+  // The next batch; nullptr at the end (then status() tells whether the read failed).
   Batch* Next() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !full_.empty() || ended_; });
