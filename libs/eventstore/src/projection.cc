@@ -26,16 +26,20 @@ bool RowOverlay::Find(std::string_view key, std::optional<std::string_view>* val
   return true;
 }
 
+RowOverlay::Rows::iterator RowOverlay::AddRow(std::string_view key, Row row) {
+  char* copy = static_cast<char*>(rows_.bytes->allocate(key.size(), 1));  // the chunk's buffer holds the key
+  std::memcpy(copy, key.data(), key.size());
+  return rows_.rows.emplace(std::string_view(copy, key.size()), row).first;
+}
+
 bool RowOverlay::MayBeStored(std::string_view key) const { return written_->MayContain(key); }
 
 void RowOverlay::Put(std::string_view key, std::string_view value) {
   auto it = rows_.rows.find(key);
   if (it == rows_.rows.end()) {
-    char* k = static_cast<char*>(rows_.bytes->allocate(key.size(), 1));
-    std::memcpy(k, key.data(), key.size());
-    it = rows_.rows.try_emplace(std::string_view(k, key.size())).first;
-    it->second.below = written_->MayContain(key);
-    if (!it->second.below) written_->Add(key);
+    const bool below = written_->MayContain(key);
+    if (!below) written_->Add(key);
+    it = AddRow(key, Row{.below = below});
   }
   Row& row = it->second;
   if (value.size() > row.capacity) {  // else rewritten in place
@@ -51,10 +55,7 @@ void RowOverlay::Delete(std::string_view key) {
   auto it = rows_.rows.find(key);
   if (it == rows_.rows.end()) {
     // Never put: nothing to delete anywhere. Else the store (or the write in flight) may hold it.
-    if (!written_->MayContain(key)) return;
-    char* k = static_cast<char*>(rows_.bytes->allocate(key.size(), 1));
-    std::memcpy(k, key.data(), key.size());
-    rows_.rows.emplace(std::string_view(k, key.size()), Row{.below = true});
+    if (written_->MayContain(key)) AddRow(key, Row{.below = true});
   } else if (!it->second.below) {
     rows_.rows.erase(it);  // put within this chunk over nothing: it leaves no trace
   } else {
@@ -75,7 +76,7 @@ absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandl
   done_ = std::async(std::launch::async, [db, cf, rows = &writing_.rows]() {
     // In key order: the memtable's skip list then inserts each row next to the one before
     // instead of searching from its top (in hash order that search was most of a rebuild).
-    std::vector<const std::pair<const std::string_view, Row>*> ordered;
+    std::vector<const Rows::value_type*> ordered;
     ordered.reserve(rows->size());
     for (const auto& row : *rows) ordered.push_back(&row);
     std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });

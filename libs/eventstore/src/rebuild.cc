@@ -145,7 +145,7 @@ absl::Status Journal::RebuildProjections() {
   // Events are folded into an in-memory overlay and written a chunk at a time, each row once
   // per chunk, without the WAL (the flush below makes them durable).
   constexpr int kChunk = 32768;
-  RowOverlay overlay(3 * head().sequence);  // a referral puts about 3 distinct keys per event
+  RowOverlay overlay(3 * head().sequence);  // an estimate: the referral projector puts about 3 distinct keys per event
   int pending = 0;
   int64_t folded = 0;
   absl::Status failure;

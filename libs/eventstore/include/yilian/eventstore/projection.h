@@ -66,12 +66,14 @@ class RowOverlay {
     bool live = false;   // false: deleted here
     bool below = false;  // the key may have a row in the store or in the write in flight
   };
+  using Rows = absl::flat_hash_map<std::string_view, Row>;
   struct Chunk {
-    absl::flat_hash_map<std::string_view, Row> rows;
+    Rows rows;
     std::unique_ptr<std::pmr::monotonic_buffer_resource> bytes =
         std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{1} << 20);
   };
   static const Row* Lookup(const Chunk& chunk, std::string_view key);
+  Rows::iterator AddRow(std::string_view key, Row row);  // a key new to this chunk
 
   Chunk rows_;
   Chunk writing_;                       // read-only while the write runs (Find reads it too)
