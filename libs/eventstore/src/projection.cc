@@ -96,22 +96,29 @@ absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandl
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> ProjectionBatch::Get(std::string_view key) {
-  std::string value;
+absl::StatusOr<bool> ProjectionBatch::Get(std::string_view key, std::string* value) {
   rocksdb::Status s;
   if (overlay_ != nullptr) {
     if (std::optional<std::string_view> row; overlay_->Find(key, &row)) {
-      if (!row) return std::nullopt;
-      return std::string(*row);
+      if (row) value->assign(*row);
+      return row.has_value();
     }
-    if (!overlay_->MayBeStored(key)) return std::nullopt;
-    s = store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), &value);
+    if (!overlay_->MayBeStored(key)) return false;
+    s = store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), value);
   } else {
     s = batch_->GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),
-                                  &value);
+                                  value);
   }
-  if (s.IsNotFound()) return std::nullopt;
+  if (s.IsNotFound()) return false;
   if (!s.ok()) return FromRocks(s, "reading projection");
+  return true;
+}
+
+absl::StatusOr<std::optional<std::string>> ProjectionBatch::Get(std::string_view key) {
+  std::string value;
+  auto found = Get(key, &value);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
   return value;
 }
 

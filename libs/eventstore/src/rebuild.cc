@@ -2,7 +2,7 @@
 // journal. Three threads share the work: one reads the journal a batch of entries at a time,
 // the caller's thread parses and folds them into a RowOverlay, and the overlay writes each
 // chunk of rows behind the fold.
-#include <time.h>
+#include <sys/resource.h>
 
 #include <condition_variable>
 #include <deque>
@@ -120,11 +120,18 @@ class EntryFeed {
   std::thread reader_;  // last: it starts once the rest is built
 };
 
-double ThreadCpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
+// The calling thread's CPU time and context switches: voluntary ones are waits (a lock, a
+// condition, a page from disk), involuntary ones are the scheduler giving the core away.
+struct ThreadUsage {
+  static ThreadUsage Now() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return {seconds(u.ru_utime) + seconds(u.ru_stime), u.ru_nvcsw, u.ru_nivcsw};
+  }
+  double cpu_seconds;
+  long voluntary, involuntary;
+};
 
 }  // namespace
 
@@ -132,7 +139,7 @@ absl::Status Journal::RebuildProjections() {
   if (!options_.projector) return absl::FailedPreconditionError("this journal has no projector to rebuild");
   std::lock_guard<std::mutex> writer_lock(writer_mu_);
   const absl::Time started = absl::Now();
-  const double cpu_started = ThreadCpuSeconds();
+  const ThreadUsage usage_at_start = ThreadUsage::Now();
   absl::Duration waited_for_reader, waited_for_writes;
   // A marker survives a crash mid-rebuild, so Open() knows to finish the job.
   rocksdb::WriteOptions sync;
@@ -197,11 +204,15 @@ absl::Status Journal::RebuildProjections() {
       !st.ok())
     return st;
   // Where the fold thread waited: a reader or a write behind it that cannot keep up shows here.
+  const ThreadUsage usage = ThreadUsage::Now();
   common::Logger().info(
       "journal {}: rebuilt projections from {} events in {:.2f} s (the fold thread ran {:.2f} s of "
-      "it; it waited {:.2f} s for the reader, {:.2f} s for chunk writes)",
-      options_.source_service, folded, absl::ToDoubleSeconds(absl::Now() - started), ThreadCpuSeconds() - cpu_started,
-      absl::ToDoubleSeconds(waited_for_reader), absl::ToDoubleSeconds(waited_for_writes));
+      "it; it waited {:.2f} s for the reader, {:.2f} s for chunk writes; {} voluntary and {} "
+      "involuntary context switches)",
+      options_.source_service, folded, absl::ToDoubleSeconds(absl::Now() - started),
+      usage.cpu_seconds - usage_at_start.cpu_seconds, absl::ToDoubleSeconds(waited_for_reader),
+      absl::ToDoubleSeconds(waited_for_writes), usage.voluntary - usage_at_start.voluntary,
+      usage.involuntary - usage_at_start.involuntary);
   return absl::OkStatus();
 }
 

@@ -92,6 +92,9 @@ class ProjectionBatch {
 
   // The row as this batch would leave it: nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
+  // The same into `*value` (its capacity reused, so a fold that passes the same string every
+  // time does not allocate); false when absent, `*value` then unspecified.
+  absl::StatusOr<bool> Get(std::string_view key, std::string* value);
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
 
