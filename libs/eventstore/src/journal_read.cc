@@ -22,9 +22,10 @@ absl::StatusOr<JournalEntry> SplitEntry(std::string_view key, std::string_view v
 }  // namespace
 
 absl::StatusOr<int64_t> Journal::Read(int64_t from_sequence, int64_t max,
-                                      absl::FunctionRef<bool(const JournalEntry&)> fn) const {
+                                      absl::FunctionRef<bool(const JournalEntry&)> fn, bool fill_cache) const {
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
+  ro.fill_cache = fill_cache;
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kJournal)));
   int64_t n = 0;
   for (it->Seek(EncodeU64(static_cast<uint64_t>(std::max<int64_t>(from_sequence, 1)))); it->Valid(); it->Next()) {

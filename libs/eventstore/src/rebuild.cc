@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/block_buffers.h"
 #include "src/keys.h"
 #include "yilian/common/logging.h"
 #include "yilian/eventstore/journal.h"
@@ -90,15 +91,20 @@ class EntryFeed {
   }
 
   void ReadAll(const Journal& journal) {
+    BlockBuffers::Pooled pooled;  // the block buffers the read frees serve its next blocks
     Batch* b = Empty();
-    auto n = b == nullptr ? absl::StatusOr<int64_t>(0) : journal.Read(1, 0, [&](const JournalEntry& e) {
-      b->entries.push_back({e.sequence, b->bytes.size(), e.envelope.size()});
-      b->bytes.append(e.envelope);
-      if (b->entries.size() < kBatch) return true;
-      Publish(b);
-      b = Empty();
-      return b != nullptr;
-    });
+    auto n = b == nullptr ? absl::StatusOr<int64_t>(0)
+                          : journal.Read(
+                                1, 0,
+                                [&](const JournalEntry& e) {
+                                  b->entries.push_back({e.sequence, b->bytes.size(), e.envelope.size()});
+                                  b->bytes.append(e.envelope);
+                                  if (b->entries.size() < kBatch) return true;
+                                  Publish(b);
+                                  b = Empty();
+                                  return b != nullptr;
+                                },
+                                /*fill_cache=*/false);
     if (b != nullptr && !b->entries.empty()) Publish(b);
     std::lock_guard lock(mu_);
     status_ = n.status();

@@ -1,10 +1,11 @@
 #include "yilian/eventstore/store.h"
 
 #include "absl/strings/str_cat.h"
-#include "yilian/common/strings.h"
+#include "block_buffers.h"
 #include "rocksdb/cache.h"
-#include "rocksdb/table.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "yilian/common/strings.h"
 
 namespace yilian::eventstore {
 namespace {
@@ -45,7 +46,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.max_total_wal_size = 256 << 20;
   db_options.db_write_buffer_size = options.budget.memtable_bytes;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.budget.block_cache_bytes);
+  table.block_cache =
+      rocksdb::NewLRUCache(options.budget.block_cache_bytes, /*num_shard_bits=*/-1,
+                           /*strict_capacity_limit=*/false, /*high_pri_pool_ratio=*/0.5, BlockBuffers::Shared());
   // Index and filter blocks live in the cache (counted in the budget instead of growing beside
   // it), partitioned into small blocks: a whole filter of a large file (several MB) would not
   // fit a cache shard and would be read from disk again on every lookup.

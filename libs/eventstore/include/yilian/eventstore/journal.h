@@ -129,9 +129,11 @@ class Journal {
   absl::StatusOr<int64_t> AggregateVersion(std::string_view type, std::string_view id) const;
 
   // Visits entries from `from_sequence` in order until `fn` returns false or `max` (0 =
-  // unlimited) entries were visited. Returns the number visited.
-  absl::StatusOr<int64_t> Read(int64_t from_sequence, int64_t max,
-                               absl::FunctionRef<bool(const JournalEntry&)> fn) const;
+  // unlimited) entries were visited. Returns the number visited. `fill_cache` false for a
+  // one-off pass over the whole history (a rebuild): its blocks then skip the block cache,
+  // where they would only evict the rows the service reads.
+  absl::StatusOr<int64_t> Read(int64_t from_sequence, int64_t max, absl::FunctionRef<bool(const JournalEntry&)> fn,
+                               bool fill_cache = true) const;
   // One aggregate's entries from `from_version` in order.
   absl::StatusOr<int64_t> ReadAggregate(std::string_view type, std::string_view id, int64_t from_version,
                                         absl::FunctionRef<bool(const JournalEntry&)> fn) const;
