@@ -22,18 +22,24 @@ class KeyFilter {
     words_.assign(bits / 64, 0);
     blocks_mask_ = bits / kBlockBits - 1;
   }
-  void Add(std::string_view key) {
-    const uint64_t h = absl::HashOf(key);
+  // The probes come from a 64-bit hash of the key: this one, or one a caller already has (a
+  // hash map's, so one hashing serves both lookups).
+  static uint64_t Hash(std::string_view key) { return absl::Hash<std::string_view>{}(key); }
+  // Starts loading the key's block while the caller does other work: the filter is megabytes,
+  // so a probe is a cache miss.
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&words_[Block(h)]); }
+  void Add(uint64_t h) {
     uint64_t* block = &words_[Block(h)];
     for (uint64_t g = Probes(h), i = 0; i < kProbes; ++i, g >>= 9) block[(g & 511) >> 6] |= uint64_t{1} << (g & 63);
   }
-  bool MayContain(std::string_view key) const {
-    const uint64_t h = absl::HashOf(key);
+  bool MayContain(uint64_t h) const {
     const uint64_t* block = &words_[Block(h)];
     for (uint64_t g = Probes(h), i = 0; i < kProbes; ++i, g >>= 9)
       if ((block[(g & 511) >> 6] & (uint64_t{1} << (g & 63))) == 0) return false;
     return true;
   }
+  void Add(std::string_view key) { Add(Hash(key)); }
+  bool MayContain(std::string_view key) const { return MayContain(Hash(key)); }
 
  private:
   static constexpr uint64_t kProbes = 6;  // 6 x 9 bits of the second hash

@@ -13,14 +13,16 @@ RowOverlay::RowOverlay(uint64_t expected_keys) : written_(std::make_unique<KeyFi
 
 RowOverlay::~RowOverlay() { (void)Finish(); }
 
-const RowOverlay::Row* RowOverlay::Lookup(const Chunk& chunk, std::string_view key) {
-  auto it = chunk.rows.find(key);
+const RowOverlay::Row* RowOverlay::Lookup(const Chunk& chunk, std::string_view key, size_t hash) {
+  auto it = chunk.rows.find(key, hash);
   return it == chunk.rows.end() ? nullptr : &it->second;
 }
 
 bool RowOverlay::Find(std::string_view key, std::optional<std::string_view>* value) const {
-  const Row* row = Lookup(rows_, key);
-  if (row == nullptr) row = Lookup(writing_, key);
+  const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
+  written_->Prefetch(hash);  // read next (MayBeStored) when neither chunk has the key
+  const Row* row = Lookup(rows_, key, hash);
+  if (row == nullptr) row = Lookup(writing_, key, hash);
   if (row == nullptr) return false;
   *value = row->live ? std::optional<std::string_view>(std::string_view(row->data, row->size)) : std::nullopt;
   return true;
@@ -35,10 +37,12 @@ RowOverlay::Rows::iterator RowOverlay::AddRow(std::string_view key, Row row) {
 bool RowOverlay::MayBeStored(std::string_view key) const { return written_->MayContain(key); }
 
 void RowOverlay::Put(std::string_view key, std::string_view value) {
-  auto it = rows_.rows.find(key);
+  const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
+  written_->Prefetch(hash);  // its block loads while the chunk is searched
+  auto it = rows_.rows.find(key, hash);
   if (it == rows_.rows.end()) {
-    const bool below = written_->MayContain(key);
-    if (!below) written_->Add(key);
+    const bool below = written_->MayContain(hash);
+    if (!below) written_->Add(hash);
     it = AddRow(key, Row{.below = below});
   }
   Row& row = it->second;
@@ -52,10 +56,12 @@ void RowOverlay::Put(std::string_view key, std::string_view value) {
 }
 
 void RowOverlay::Delete(std::string_view key) {
-  auto it = rows_.rows.find(key);
+  const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
+  written_->Prefetch(hash);
+  auto it = rows_.rows.find(key, hash);
   if (it == rows_.rows.end()) {
     // Never put: nothing to delete anywhere. Else the store (or the write in flight) may hold it.
-    if (written_->MayContain(key)) AddRow(key, Row{.below = true});
+    if (written_->MayContain(hash)) AddRow(key, Row{.below = true});
   } else if (!it->second.below) {
     rows_.rows.erase(it);  // put within this chunk over nothing: it leaves no trace
   } else {

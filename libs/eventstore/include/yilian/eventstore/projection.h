@@ -72,7 +72,7 @@ class RowOverlay {
     std::unique_ptr<std::pmr::monotonic_buffer_resource> bytes =
         std::make_unique<std::pmr::monotonic_buffer_resource>(size_t{1} << 20);
   };
-  static const Row* Lookup(const Chunk& chunk, std::string_view key);
+  static const Row* Lookup(const Chunk& chunk, std::string_view key, size_t hash);
   Rows::iterator AddRow(std::string_view key, Row row);  // a key new to this chunk
 
   Chunk rows_;
