@@ -12,7 +12,13 @@ BUILD_DIR=${YILIAN_BUILD_DIR:-build}
 BIN=$ROOT/$BUILD_DIR
 
 step() { printf '\n==> %s\n' "$*"; }
-fail() { printf '\nFAILED: %s\n' "$1" >&2; [ -n "${2:-}" ] && { echo "--- last lines of $2:" >&2; tail -n 20 "$2" >&2; }; exit 1; }
+# fail what [file...]: says what failed and shows the last lines of each file that exists.
+fail() {
+  printf '\nFAILED: %s\n' "$1" >&2
+  shift
+  for f in "$@"; do [ -s "$f" ] && { echo "--- last lines of $f:" >&2; tail -n 20 "$f" >&2; }; done
+  exit 1
+}
 
 step "1/4 install and build"
 scripts/setup.sh || fail "install/build" "$BUILD_DIR.build.log"
@@ -78,11 +84,14 @@ for svc in registry referral greenchannel audit; do
     greenchannel) extra+=(--feed.registry="@$HOME_DIR/registry.addr" --feed.referral="@$HOME_DIR/referral.addr"
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac
+  # The service writes its log itself, rotated at 100 MiB with five old files kept
+  # (<svc>.1.log is the newest of them); stderr only gets what comes before logging starts.
   "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
-    --address.file="$HOME_DIR/$svc.addr" --metrics.listen=127.0.0.1:0 "${extra[@]}" >"$HOME_DIR/logs/$svc.log" 2>&1 &
+    --address.file="$HOME_DIR/$svc.addr" --metrics.listen=127.0.0.1:0 "${extra[@]}" \
+    --log.file="$HOME_DIR/logs/$svc.log" --log.stderr=false >"$HOME_DIR/logs/$svc.stderr" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do [ -s "$HOME_DIR/$svc.addr" ] && break; sleep 0.1; done
-  [ -s "$HOME_DIR/$svc.addr" ] || fail "$svc start" "$HOME_DIR/logs/$svc.log"
+  [ -s "$HOME_DIR/$svc.addr" ] || fail "$svc start" "$HOME_DIR/logs/$svc.stderr" "$HOME_DIR/logs/$svc.log"
   echo "    $svc serving on $(cat "$HOME_DIR/$svc.addr") (log: $HOME_DIR/logs/$svc.log," \
     "metrics: http://$(cat "$HOME_DIR/$svc.addr.metrics" 2>/dev/null)/metrics)"
   services+=("$svc")

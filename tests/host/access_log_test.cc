@@ -4,6 +4,7 @@
 // and the caller (in the reply's initial metadata) see the same id the log carries.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -95,6 +96,46 @@ TEST(AccessLogTest, EveryCallIsOneJsonRecordCarryingTheIdTheHandlerAndCallerSee)
     EXPECT_EQ(calls[id]["level"], "info");
     EXPECT_GE(std::stod(calls[id]["ms"].get<std::string>()), 0.0);
   }
+}
+
+TEST(LoggingTest, AFileRotatesAtItsSizeKeepingTheNewestRecords) {
+  yilian::testing::TempDir dir;
+  const std::string log_file = dir.path() + "/svc.log";
+  ASSERT_OK(common::InitLogging({.service = "svc",
+                                 .file = log_file,
+                                 .format = "text",
+                                 .file_max_bytes = 4096,
+                                 .file_keep = 2,
+                                 .to_stderr = false}));
+  for (int i = 0; i < 300; ++i) common::Logger().info("record {:04d} {}", i, std::string(60, 'x'));  // ~100 bytes each
+  ASSERT_OK(common::InitLogging({}));                                                                // closes the file
+  auto read = [](const std::string& path) {
+    std::vector<int> records;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);)
+      records.push_back(std::stoi(line.substr(line.find("record ") + 7, 4)));
+    return records;
+  };
+  // spdlog numbers a rotated file before its extension: svc.1.log, svc.2.log.
+  const std::string one = dir.path() + "/svc.1.log", two = dir.path() + "/svc.2.log";
+  const auto current = read(log_file), first = read(one), second = read(two);
+  EXPECT_FALSE(std::ifstream(dir.path() + "/svc.3.log").good()) << "only two rotated files are kept";
+  ASSERT_FALSE(current.empty());
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(second.empty());
+  EXPECT_EQ(current.back(), 299);  // the newest records are in the current file
+  // Oldest to newest across the files, with no gap: .2, .1, then the current one.
+  std::vector<int> all = second;
+  all.insert(all.end(), first.begin(), first.end());
+  all.insert(all.end(), current.begin(), current.end());
+  for (size_t i = 1; i < all.size(); ++i) ASSERT_EQ(all[i], all[i - 1] + 1) << i;
+  EXPECT_GT(all.front(), 0) << "the oldest records were removed";
+  for (const auto& path : {log_file, one, two}) EXPECT_LE(std::filesystem::file_size(path), 4096u) << path;
+
+  EXPECT_EQ(common::InitLogging({.to_stderr = false}).code(), absl::StatusCode::kInvalidArgument)
+      << "no destination at all";
+  EXPECT_EQ(common::InitLogging({.file = log_file, .file_keep = 0}).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_OK(common::InitLogging({}));
 }
 
 TEST(LoggingTest, ScopesTagRecordsUntilTheyCloseAndBadSettingsAreRefused) {

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/sinks/basic_file_sink.h"
+#include "spdlog/sinks/rotating_file_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace yilian::common {
@@ -56,11 +57,20 @@ absl::Status InitLogging(const LogOptions& options) {
         "log level \"", options.level, "\" is not one of trace, debug, info, warn, error, critical, off"));
   if (options.format != "text" && options.format != "json")
     return absl::InvalidArgumentError(absl::StrCat("log format \"", options.format, "\" is not one of text, json"));
+  if (!options.to_stderr && options.file.empty())
+    return absl::InvalidArgumentError("logging neither to stderr nor to a file");
+  if (options.file_keep < 1 || options.file_keep > 1000)
+    return absl::InvalidArgumentError(absl::StrCat("log files to keep: ", options.file_keep, " is not within 1..1000"));
   std::vector<spdlog::sink_ptr> sinks;
-  sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (options.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (!options.file.empty()) {
     try {
-      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+      if (options.file_max_bytes > 0) {
+        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(options.file, options.file_max_bytes,
+                                                                               static_cast<size_t>(options.file_keep)));
+      } else {
+        sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+      }
     } catch (const spdlog::spdlog_ex& e) {
       return absl::InvalidArgumentError(absl::StrCat("log file \"", options.file, "\": ", e.what()));
     }

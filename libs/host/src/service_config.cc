@@ -39,6 +39,24 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
       {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
       {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
       {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
+      {.name = "log.file_max_mb",
+       .type = common::ConfigType::kInt,
+       .default_value = "100",
+       .help = "rotate log.file at this size (MiB): svc.log becomes svc.1.log, the older ones move up; 0: never",
+       .check = [](const std::string& v) { return std::stoll(v) >= 0 ? "" : "must not be negative"; }},
+      {.name = "log.file_keep",
+       .type = common::ConfigType::kInt,
+       .default_value = "5",
+       .help = "rotated log files kept besides the current one",
+       .check =
+           [](const std::string& v) {
+             const long long n = std::stoll(v);
+             return n >= 1 && n <= 1000 ? "" : "must be within 1..1000";
+           }},
+      {.name = "log.stderr",
+       .type = common::ConfigType::kBool,
+       .default_value = "true",
+       .help = "also log to stderr (false needs log.file)"},
       {.name = "log.format",
        .default_value = "json",
        .help = "json (one object per line, with correlation ids) or text"},

@@ -29,9 +29,13 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
     mallopt(M_ARENA_MAX, static_cast<int>(arenas));
 #endif
   if (auto s = common::InitLogging({.service = service,
-                                         .level = config->GetString("log.level"),
-                                         .file = config->GetString("log.file"),
-                                         .format = config->GetString("log.format")}); !s.ok())
+                                    .level = config->GetString("log.level"),
+                                    .file = config->GetString("log.file"),
+                                    .format = config->GetString("log.format"),
+                                    .file_max_bytes = static_cast<uint64_t>(config->GetInt("log.file_max_mb")) << 20,
+                                    .file_keep = static_cast<int>(config->GetInt("log.file_keep")),
+                                    .to_stderr = config->GetBool("log.stderr")});
+      !s.ok())
     return fail(s);
   common::Logger().info("{} starting: {}", service, config->Describe());
   HostOptions options = HostOptionsFrom(*config, service);

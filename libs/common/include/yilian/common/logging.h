@@ -25,9 +25,16 @@ struct LogOptions {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
   std::string file;            // empty: stderr only; otherwise also appended to this file
   std::string format = "text";  // text or json
+  // When `file` reaches this size it is renamed with a number before its extension (svc.log
+  // becomes svc.1.log, svc.1.log becomes svc.2.log, ...) and a new one starts; the oldest
+  // beyond `file_keep` is removed. 0: one file that only grows.
+  uint64_t file_max_bytes = 0;
+  int file_keep = 5;
+  bool to_stderr = true;  // false: the file only (it must then be given)
 };
 
-// INVALID_ARGUMENT for an unknown level or format, or a file that cannot be opened.
+// INVALID_ARGUMENT for an unknown level or format, a file that cannot be opened, a file_keep
+// outside 1..1000, or no destination at all.
 absl::Status InitLogging(const LogOptions& options);
 
 // The process logger (a stderr logger named "yilian" until InitLogging is called).
