@@ -85,7 +85,8 @@ for svc in registry referral greenchannel audit; do
                          --feed.token.file="$HOME_DIR/service.token") ;;
   esac
   # The service writes its log itself, rotated at 100 MiB with five old files kept
-  # (<svc>.1.log is the newest of them); stderr only gets what comes before logging starts.
+  # (<svc>.1.log is the newest of them); <svc>.stderr gets what is printed outside the log
+  # (before logging starts, a crash).
   "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
     --address.file="$HOME_DIR/$svc.addr" --metrics.listen=127.0.0.1:0 "${extra[@]}" \
     --log.file="$HOME_DIR/logs/$svc.log" --log.stderr=false >"$HOME_DIR/logs/$svc.stderr" 2>&1 &
@@ -115,6 +116,6 @@ fi
 
 printf '\nYilian is running (data: %s). Press Ctrl-C to stop.\n' "$HOME_DIR"
 while :; do
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || fail "a platform process exited" "$HOME_DIR/logs/broker.log"; done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || fail "a platform process exited" "$HOME_DIR/logs/broker.log" "$HOME_DIR"/logs/*.stderr; done
   sleep 2
 done

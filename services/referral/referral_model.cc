@@ -62,8 +62,9 @@ struct IndexRows {
   std::string in, out, timer;
 };
 
-// What the fold reuses from one event to the next on its thread: the messages and strings keep
-// their allocations, so folding an event allocates little (the rebuild folds a million).
+// What the fold reuses from one event to the next on its thread (the rebuild folds a million):
+// the top-level strings of the messages, the keys and the row's bytes keep their capacity.
+// (Parsing still allocates every sub-message again: proto3's Clear deletes them.)
 struct FoldScratch {
   fv1::ReferralEvent event;
   fv1::ReferralReply row;
@@ -81,7 +82,7 @@ absl::Status ApplyReferral(const events::v1::Envelope& env, eventstore::Projecti
     if (!s.row.ParseFromString(s.stored)) return absl::DataLossError("referral row " + s.key);
     s.before.Of(s.row.referral());
     if (!s.state) s.state.emplace();
-    s.state->Swap(s.row.mutable_referral());  // the row's state moves out; the row keeps older strings to reuse
+    s.state->Swap(s.row.mutable_referral());  // the row's state moves out, without a copy
   } else {
     s.row.Clear();
     s.state.reset();
@@ -93,7 +94,8 @@ absl::Status ApplyReferral(const events::v1::Envelope& env, eventstore::Projecti
   s.row.set_version(env.aggregate_version());
   s.row.SerializeToString(&s.value);
   rows.Put(s.key, s.value);
-  // Index rows that moved: the old one goes, the new one comes; one that stayed is left alone.
+  // Index rows that moved: the old one goes, the new one comes; one that stayed is left alone
+  // (the projection is only ever written by this fold, so it is there).
   const auto before = s.before.keys(), after = s.after.keys();
   for (size_t i = 0; i < after.size(); ++i) {
     if (stored && *before[i] == *after[i]) continue;

@@ -3,13 +3,44 @@
 
 #include "gtest/gtest.h"
 #include "yilian/common/clock.h"
+#include "yilian/common/oneof_event.h"
 #include "yilian/common/principal.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/uuid.h"
+#include "yilian/referral/v1/referral.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::common {
 namespace {
+
+// An envelope carries one kind of a wrapper's oneof; a wrapper reused from event to event (as
+// a fold does) holds exactly the last one unpacked into it.
+TEST(OneofEventTest, UnpacksEachKindIntoAReusedWrapperAndRefusesForeignOrBrokenPayloads) {
+  namespace fv1 = ::yilian::referral::v1;
+  fv1::ReferralEvent received, completed;
+  received.mutable_received()->set_at_ms(5);
+  completed.mutable_completed()->set_outcome_summary("stable");
+  completed.mutable_completed()->set_at_ms(9);
+  const events::v1::Envelope a = EnvelopeOf(received), b = EnvelopeOf(completed);
+  EXPECT_EQ(a.event_type(), "yilian.referral.v1.ReferralReceived");
+  fv1::ReferralEvent reused;
+  ASSERT_OK(UnpackOneof(b, &reused));
+  EXPECT_EQ(reused.SerializeAsString(), completed.SerializeAsString());
+  ASSERT_OK(UnpackOneof(a, &reused));
+  EXPECT_EQ(reused.SerializeAsString(), received.SerializeAsString()) << "nothing of the previous kind is left";
+  ASSERT_OK_AND_ASSIGN(auto again, UnpackEvent<fv1::ReferralEvent>(b));
+  EXPECT_EQ(again.completed().outcome_summary(), "stable");
+
+  EXPECT_EQ(UnpackEvent<::yilian::registry::v1::RegistryEvent>(a).status().code(), absl::StatusCode::kInvalidArgument)
+      << "a referral event is not a registry event";
+  events::v1::Envelope no_slash = a;
+  no_slash.mutable_payload()->set_type_url("yilian.referral.v1.ReferralReceived");
+  EXPECT_EQ(UnpackOneof(no_slash, &reused).code(), absl::StatusCode::kInvalidArgument);
+  events::v1::Envelope broken = a;
+  broken.mutable_payload()->set_value("\xff\xff\xff");
+  EXPECT_EQ(UnpackOneof(broken, &reused).code(), absl::StatusCode::kDataLoss);
+}
 
 TEST(UuidTest, Version7UniqueAndTimeOrdered) {
   std::set<std::string> seen;

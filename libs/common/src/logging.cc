@@ -1,5 +1,7 @@
 #include "yilian/common/logging.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -78,7 +80,7 @@ absl::Status InitLogging(const LogOptions& options) {
   auto logger = std::make_shared<spdlog::logger>(options.service, sinks.begin(), sinks.end());
   logger->set_formatter(std::make_unique<RecordFormatter>(options.format == "json"));
   logger->set_level(level);
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(std::min(level, spdlog::level::info));  // every record written is on disk before a crash
   Slot() = logger;
   return absl::OkStatus();
 }

@@ -59,7 +59,10 @@ events::v1::Envelope EnvelopeOf(const pb::Message& wrapper) {
 absl::Status UnpackOneof(const events::v1::Envelope& envelope, pb::Message* wrapper) {
   wrapper->Clear();
   const std::string_view url = envelope.payload().type_url();  // what is packed, whatever event_type says
-  const std::string_view type = url.substr(url.rfind('/') + 1);
+  const size_t slash = url.rfind('/');
+  if (slash == std::string_view::npos)  // as Any requires: <prefix>/<full type name>
+    return absl::InvalidArgumentError(absl::StrCat("payload type_url \"", Sv(url), "\" names no type"));
+  const std::string_view type = url.substr(slash + 1);
   const auto* f = FieldOfType(wrapper->GetDescriptor(), type);
   if (f == nullptr)
     return absl::InvalidArgumentError(

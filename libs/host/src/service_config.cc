@@ -38,12 +38,16 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
       {.name = "tls.key", .default_value = "", .help = "server private key (PEM)", .secret = true},
       {.name = "tls.client_ca", .default_value = "", .help = "CA that signs client certificates (PEM)"},
       {.name = "log.level", .default_value = "info", .help = "trace, debug, info, warn, error"},
-      {.name = "log.file", .default_value = "", .help = "also append logs to this file"},
+      {.name = "log.file", .default_value = "", .help = "append logs to this file (kept across restarts, rotated)"},
       {.name = "log.file_max_mb",
        .type = common::ConfigType::kInt,
        .default_value = "100",
        .help = "rotate log.file at this size (MiB): svc.log becomes svc.1.log, the older ones move up; 0: never",
-       .check = [](const std::string& v) { return std::stoll(v) >= 0 ? "" : "must not be negative"; }},
+       .check =
+           [](const std::string& v) {
+             const long long mb = std::stoll(v);
+             return mb >= 0 && mb <= (1 << 20) ? "" : "must be within 0..1048576 (1 TiB)";
+           }},
       {.name = "log.file_keep",
        .type = common::ConfigType::kInt,
        .default_value = "5",
