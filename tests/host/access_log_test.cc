@@ -14,6 +14,7 @@
 #include "yilian/common/logging.h"
 #include "yilian/common/uuid.h"
 #include "yilian/host/grpc_status.h"
+#include "yilian/host/service_config.h"
 #include "yilian/host/service_host.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -136,6 +137,22 @@ TEST(LoggingTest, AFileRotatesAtItsSizeKeepingTheNewestRecords) {
       << "no destination at all";
   EXPECT_EQ(common::InitLogging({.file = log_file, .file_keep = 0}).code(), absl::StatusCode::kInvalidArgument);
   ASSERT_OK(common::InitLogging({}));
+}
+
+TEST(LoggingTest, ServiceLogKeysRotateByDefaultAndRefuseOutOfRangeValues) {
+  const auto no_env = [](const std::string&) { return std::optional<std::string>(); };
+  auto defaults = common::Config::Load(ServiceConfigKeys("svc"), {}, no_env);
+  ASSERT_OK(defaults.status());
+  EXPECT_EQ(defaults->GetInt("log.file_max_mb"), 100);
+  EXPECT_EQ(defaults->GetInt("log.file_keep"), 5);
+  EXPECT_TRUE(defaults->GetBool("log.stderr"));
+  ASSERT_OK(
+      common::Config::Load(ServiceConfigKeys("svc"), {"--log.file_max_mb=0", "--log.file_keep=1000"}, no_env).status());
+  for (const char* bad : {"--log.file_max_mb=-1", "--log.file_max_mb=1048577", "--log.file_keep=0",
+                          "--log.file_keep=1001", "--log.stderr=maybe"})
+    EXPECT_EQ(common::Config::Load(ServiceConfigKeys("svc"), {bad}, no_env).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
 }
 
 TEST(LoggingTest, ScopesTagRecordsUntilTheyCloseAndBadSettingsAreRefused) {

@@ -2,11 +2,20 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <string>
 
 namespace yilian::host {
 
 namespace {
 std::string AtLeastOne(const std::string& v) { return std::stoll(v) >= 1 ? "" : "must be at least 1"; }
+// A check that an integer key lies within [lo, hi].
+std::function<std::string(const std::string&)> Within(long long lo, long long hi) {
+  return [lo, hi](const std::string& v) {
+    const long long n = std::stoll(v);
+    return n >= lo && n <= hi ? std::string() : "must be within " + std::to_string(lo) + ".." + std::to_string(hi);
+  };
+}
 }  // namespace
 
 std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
@@ -43,20 +52,12 @@ std::vector<common::ConfigKey> ServiceConfigKeys(const std::string& service) {
        .type = common::ConfigType::kInt,
        .default_value = "100",
        .help = "rotate log.file at this size (MiB): svc.log becomes svc.1.log, the older ones move up; 0: never",
-       .check =
-           [](const std::string& v) {
-             const long long mb = std::stoll(v);
-             return mb >= 0 && mb <= (1 << 20) ? "" : "must be within 0..1048576 (1 TiB)";
-           }},
+       .check = Within(0, 1 << 20)},  // up to 1 TiB
       {.name = "log.file_keep",
        .type = common::ConfigType::kInt,
        .default_value = "5",
        .help = "rotated log files kept besides the current one",
-       .check =
-           [](const std::string& v) {
-             const long long n = std::stoll(v);
-             return n >= 1 && n <= 1000 ? "" : "must be within 1..1000";
-           }},
+       .check = Within(1, 1000)},
       {.name = "log.stderr",
        .type = common::ConfigType::kBool,
        .default_value = "true",
