@@ -18,14 +18,14 @@ const RowOverlay::Row* RowOverlay::Lookup(const Chunk& chunk, std::string_view k
   return it == chunk.rows.end() ? nullptr : &it->second;
 }
 
-bool RowOverlay::Find(std::string_view key, std::optional<std::string_view>* value) const {
+RowOverlay::Found RowOverlay::Find(std::string_view key, std::optional<std::string_view>* value) const {
   const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
-  written_->Prefetch(hash);  // read next (MayBeStored) when neither chunk has the key
+  written_->Prefetch(hash);                             // read next when neither chunk has the key
   const Row* row = Lookup(rows_, key, hash);
   if (row == nullptr) row = Lookup(writing_, key, hash);
-  if (row == nullptr) return false;
+  if (row == nullptr) return written_->MayContain(hash) ? Found::kStore : Found::kNowhere;
   *value = row->live ? std::optional<std::string_view>(std::string_view(row->data, row->size)) : std::nullopt;
-  return true;
+  return Found::kHere;
 }
 
 RowOverlay::Rows::iterator RowOverlay::AddRow(std::string_view key, Row row) {
@@ -33,8 +33,6 @@ RowOverlay::Rows::iterator RowOverlay::AddRow(std::string_view key, Row row) {
   std::memcpy(copy, key.data(), key.size());
   return rows_.rows.emplace(std::string_view(copy, key.size()), row).first;
 }
-
-bool RowOverlay::MayBeStored(std::string_view key) const { return written_->MayContain(key); }
 
 void RowOverlay::Put(std::string_view key, std::string_view value) {
   const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
@@ -105,11 +103,16 @@ absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandl
 absl::StatusOr<bool> ProjectionBatch::Get(std::string_view key, std::string* value) {
   rocksdb::Status s;
   if (overlay_ != nullptr) {
-    if (std::optional<std::string_view> row; overlay_->Find(key, &row)) {
-      if (row) value->assign(*row);
-      return row.has_value();
+    std::optional<std::string_view> row;
+    switch (overlay_->Find(key, &row)) {
+      case RowOverlay::Found::kHere:
+        if (row) value->assign(*row);
+        return row.has_value();
+      case RowOverlay::Found::kNowhere:
+        return false;
+      case RowOverlay::Found::kStore:
+        break;
     }
-    if (!overlay_->MayBeStored(key)) return false;
     s = store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), value);
   } else {
     s = batch_->GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),

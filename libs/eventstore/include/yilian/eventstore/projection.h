@@ -40,11 +40,12 @@ class RowOverlay {
   // `expected_keys`: how many distinct keys the fold may put (sizes the filter).
   explicit RowOverlay(uint64_t expected_keys);
   ~RowOverlay();
-  // False: not written here (read the store). True: `*value` is the row, nullopt if deleted
-  // here; the view is valid until the next Put or WriteBehind.
-  bool Find(std::string_view key, std::optional<std::string_view>* value) const;
-  // False when the fold never put `key`: the store certainly has no row for it.
-  bool MayBeStored(std::string_view key) const;
+  enum class Found {
+    kHere,     // `*value` is the row, nullopt if deleted here; valid until the next Put or WriteBehind
+    kNowhere,  // the fold never put the key: the store certainly has no row for it
+    kStore,    // not written here: read the store
+  };
+  Found Find(std::string_view key, std::optional<std::string_view>* value) const;
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
   size_t size() const { return rows_.rows.size(); }
