@@ -150,7 +150,7 @@ int FuzzRegistryEvents(const uint8_t* data, size_t size) {
       if (e.has_consortium_formed())
         for (const auto& m : e.consortium_formed().consortium().member_ids()) ids.insert(m);
     }
-    commit = *mirror.batch().GetWriteBatch();
+    commit = *mirror.batch().Seal();
   }
   while (ids.size() > 16) ids.erase(std::prev(ids.end()));
   while (dates.size() > 4) dates.erase(std::prev(dates.end()));

@@ -10,11 +10,10 @@
 
 #include "absl/time/time.h"
 #include "fuzz_input.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 #include "yilian/domain/referral/referral.h"
+#include "yilian/events/v1/envelope.pb.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
-#include "yilian/events/v1/envelope.pb.h"
 
 namespace yilian::fuzz {
 
@@ -31,13 +30,12 @@ eventstore::Store& ScratchStore();
 // A pending batch over the scratch store, as a projector sees one inside a consumer's batch.
 class Scratch {
  public:
-  explicit Scratch(eventstore::Family family = eventstore::Family::kConsumed)
-      : wb_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true), rows_(ScratchStore(), &wb_, family) {}
+  explicit Scratch(eventstore::Family family = eventstore::Family::kConsumed) : rows_(ScratchStore(), &wb_, family) {}
   eventstore::ProjectionBatch& rows() { return rows_; }
-  rocksdb::WriteBatchWithIndex& batch() { return wb_; }
+  eventstore::StagedWrites& batch() { return wb_; }
 
  private:
-  rocksdb::WriteBatchWithIndex wb_;
+  eventstore::StagedWrites wb_;
   eventstore::ProjectionBatch rows_;
 };
 

@@ -23,11 +23,11 @@ class HandFeed {
   // Applies one envelope (with `stored`, the source's exact bytes, as a consumer does);
   // returns what the projector said (a refusal is what would be parked).
   absl::Status Deliver(const events::v1::Envelope& env, std::string_view stored = {}) {
-    rocksdb::WriteBatchWithIndex wb;
+    eventstore::StagedWrites wb;
     eventstore::ProjectionBatch rows(store_(), &wb, eventstore::Family::kConsumed);
     auto s = stored.empty() ? projector_().Apply(env, rows) : projector_().ApplyEntry(env, stored, rows);
     if (!s.ok()) return s;
-    auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.GetWriteBatch());
+    auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.Seal());
     if (!w.ok()) return absl::InternalError(w.ToString());
     return absl::OkStatus();
   }

@@ -149,7 +149,7 @@ class BusConsumer::Worker {
   // Owned by the consumer thread.
   rd_kafka_t* rk_ = nullptr;
   std::map<std::pair<std::string, int32_t>, Part> parts_;
-  rocksdb::WriteBatchWithIndex wb_{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
+  eventstore::StagedWrites wb_;
   std::string last_error_;
   int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0;
   // Commit times of the events applied in the batch being built: observed once it is written.
@@ -289,17 +289,17 @@ absl::Status BusConsumer::Worker::ApplyOne(const std::string& source, const even
   wb_.SetSavePoint();
   absl::Status s = options_.projector->ApplyEntry(env, bytes, rows);
   if (IsTransient(s)) {  // disk or store trouble, not the event's fault: retry later
-    wb_.RollbackToSavePoint().PermitUncheckedError();
+    wb_.RollbackToSavePoint();
     return s;
   }
   Applied next{env.aggregate_version(), false};
   if (s.ok()) {
-    wb_.PopSavePoint().PermitUncheckedError();
+    wb_.PopSavePoint();
     ++applied_;
     committed_.emplace_back(source, absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(
                                         env.recorded_at())));
   } else {
-    wb_.RollbackToSavePoint().PermitUncheckedError();
+    wb_.RollbackToSavePoint();
     v1::ParkedEvent p;
     p.set_source_service(source);
     p.set_source_sequence(env.source_sequence());
@@ -389,7 +389,7 @@ absl::Status BusConsumer::Worker::FillPartition(Part& part, int64_t to, Projecti
         }
         part.pos.set_watermark(seq);
         part.dirty = true;
-        if (wb_.GetWriteBatch()->Count() > kFlushOps) return Flush();
+        if (wb_.Count() > kFlushOps) return Flush();
         return absl::OkStatus();
       });
   if (read.ok() && reached < to)
@@ -439,21 +439,13 @@ absl::Status BusConsumer::Worker::Flush() {
     if (part.pos.next_offset() > 0)
       rd_kafka_topic_partition_list_add(commit, part.topic.c_str(), part.partition)->offset = part.pos.next_offset();
   }
-  // The batch's index holds each key's final value once; writing those instead of every
-  // intermediate Put (a busy aggregate's row is rewritten per event) spares the memtable.
+  // Each key is written once, with its final value, however often the batch rewrote it (a busy
+  // aggregate's row is rewritten per event): that spares the memtable.
   absl::Status result;
-  rocksdb::WriteBatch compact;
-  rocksdb::ColumnFamilyHandle* cf = store_->cf(Family::kConsumed);
-  std::unique_ptr<rocksdb::WBWIIterator> it(wb_.NewIterator(cf));
-  for (it->SeekToFirst(); it->Valid() && result.ok(); it->Next()) {
-    const rocksdb::WriteEntry e = it->Entry();
-    rocksdb::Status s = e.type == rocksdb::kPutRecord      ? compact.Put(cf, e.key, e.value)
-                        : e.type == rocksdb::kDeleteRecord ? compact.Delete(cf, e.key)
-                                                           : rocksdb::Status::NotSupported("unexpected batch entry");
-    if (!s.ok()) result = eventstore::FromRocks(s, "compacting consumed events");
-  }
-  if (result.ok() && compact.Count() > 0) {
-    auto s = store_->db()->Write(rocksdb::WriteOptions(), &compact);
+  rocksdb::WriteBatch* batch = wb_.Seal();
+  const uint32_t written = batch->Count();
+  if (written > 0) {
+    auto s = store_->db()->Write(rocksdb::WriteOptions(), batch);
     if (!s.ok()) result = eventstore::FromRocks(s, "writing consumed events");
   }
   wb_.Clear();
@@ -465,7 +457,7 @@ absl::Status BusConsumer::Worker::Flush() {
     for (const auto& [source, committed] : committed_) propagation_.Observe(source, applied_at - committed);
     committed_.clear();
     for (auto& [key, part] : parts_) part.dirty = false;
-    if (options_.on_commit && compact.Count() > 0) options_.on_commit();
+    if (options_.on_commit && written > 0) options_.on_commit();
   } else {
     // What was applied in memory is gone: every partition goes back to its stored position
     // and waits a little, so nothing is skipped.

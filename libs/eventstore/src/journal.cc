@@ -200,7 +200,7 @@ void Journal::WriterLoop() {
 
 void Journal::CommitBatch(std::vector<Pending>& batch) {
   std::lock_guard<std::mutex> writer_lock(writer_mu_);
-  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
+  StagedWrites& wb = staged_;  // empty: each batch clears it when written
   Overlay overlay;
   const Head committed = this->head();
   Head head = committed;
@@ -220,20 +220,20 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
       else extras.push_back(std::move(*m));
     }
     if (r.ok()) {
-      wb.PopSavePoint().PermitUncheckedError();
+      wb.PopSavePoint();
       if (p.extras) *p.extras = std::move(extras);
     } else {
-      wb.RollbackToSavePoint().PermitUncheckedError();
+      wb.RollbackToSavePoint();
       head = std::move(before);
       if (saved) overlay = std::move(*saved);
     }
     results.push_back(std::move(r));
   }
-  if (head.sequence != committed.sequence || wb.GetWriteBatch()->Count() > 0) {
-    wb.Put(store_->cf(Family::kMeta), keys::kHead, EncodeU64(static_cast<uint64_t>(head.sequence)) + head.hash);
+  if (head.sequence != committed.sequence || !wb.empty()) {
+    wb.raw().Put(store_->cf(Family::kMeta), keys::kHead, EncodeU64(static_cast<uint64_t>(head.sequence)) + head.hash);
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    auto s = store_->db()->Write(wo, wb.GetWriteBatch());
+    auto s = store_->db()->Write(wo, wb.Seal());
     if (!s.ok()) {
       absl::Status err = FromRocks(s, "writing the journal");
       common::Logger().error("journal {}: batch of {} appends failed: {}", options_.source_service, batch.size(),
@@ -243,6 +243,7 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
       head = committed;
     }
   }
+  wb.Clear();
   bool advanced;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -293,8 +294,7 @@ absl::StatusOr<std::optional<AppendResult>> Journal::FindIdempotent(const std::s
   return std::optional<AppendResult>(std::move(*r));
 }
 
-absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
-                                            Head& head) {
+absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, StagedWrites& wb, Overlay& overlay, Head& head) {
   if (req.aggregate_type.empty() || req.aggregate_id.empty())
     return absl::InvalidArgumentError("append needs an aggregate type and id");
   if (req.aggregate_type.find('\0') != std::string::npos || req.aggregate_id.find('\0') != std::string::npos)
@@ -358,8 +358,8 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, rocksdb::WriteBa
     std::string bytes = env.SerializeAsString();
     std::string hash = common::Sha256(bytes);
     const std::string seq_key = EncodeU64(static_cast<uint64_t>(seq));
-    wb.Put(store_->cf(Family::kJournal), seq_key, hash + bytes);
-    wb.Put(store_->cf(Family::kStreams), keys::Stream(req.aggregate_type, req.aggregate_id, version), seq_key);
+    wb.raw().Put(store_->cf(Family::kJournal), seq_key, hash + bytes);
+    wb.raw().Put(store_->cf(Family::kStreams), keys::Stream(req.aggregate_type, req.aggregate_id, version), seq_key);
     if (options_.projector) {
       absl::Status s = options_.projector->Apply(env, rows);
       if (!s.ok()) return s;
@@ -367,7 +367,7 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, rocksdb::WriteBa
     head.sequence = seq;
     head.hash = std::move(hash);
   }
-  wb.Put(store_->cf(Family::kAggregates), agg_key, EncodeU64(static_cast<uint64_t>(version)));
+  wb.raw().Put(store_->cf(Family::kAggregates), agg_key, EncodeU64(static_cast<uint64_t>(version)));
   overlay.versions[agg_key] = version;
   result.last_sequence = head.sequence;
   result.aggregate_version = version;
@@ -381,7 +381,7 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, rocksdb::WriteBa
     rec.set_aggregate_version(version);
     rec.set_aggregate_type(req.aggregate_type);
     rec.set_aggregate_id(req.aggregate_id);
-    wb.Put(store_->cf(Family::kIdempotency), req.idempotency_key, rec.SerializeAsString());
+    wb.raw().Put(store_->cf(Family::kIdempotency), req.idempotency_key, rec.SerializeAsString());
     overlay.idempotency[req.idempotency_key] = std::move(rec);
   }
   return result;

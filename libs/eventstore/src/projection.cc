@@ -101,7 +101,6 @@ absl::Status RowOverlay::WriteBehind(rocksdb::DB* db, rocksdb::ColumnFamilyHandl
 }
 
 absl::StatusOr<bool> ProjectionBatch::Get(std::string_view key, std::string* value) {
-  rocksdb::Status s;
   if (overlay_ != nullptr) {
     std::optional<std::string_view> row;
     switch (overlay_->Find(key, &row)) {
@@ -113,11 +112,20 @@ absl::StatusOr<bool> ProjectionBatch::Get(std::string_view key, std::string* val
       case RowOverlay::Found::kStore:
         break;
     }
-    s = store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), value);
   } else {
-    s = batch_->GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()),
-                                  value);
+    std::string_view row;
+    switch (batch_->Find(cf_, key, &row)) {
+      case StagedWrites::Found::kPut:
+        value->assign(row);
+        return true;
+      case StagedWrites::Found::kDeleted:
+        return false;
+      case StagedWrites::Found::kAbsent:
+        break;
+    }
   }
+  const rocksdb::Status s =
+      store_.db()->Get(rocksdb::ReadOptions(), cf_, rocksdb::Slice(key.data(), key.size()), value);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return FromRocks(s, "reading projection");
   return true;
@@ -133,12 +141,12 @@ absl::StatusOr<std::optional<std::string>> ProjectionBatch::Get(std::string_view
 
 void ProjectionBatch::Put(std::string_view key, std::string_view value) {
   if (overlay_ != nullptr) return overlay_->Put(key, value);
-  batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()));
+  batch_->Put(cf_, key, value);
 }
 
 void ProjectionBatch::Delete(std::string_view key) {
   if (overlay_ != nullptr) return overlay_->Delete(key);
-  batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size()));
+  batch_->Delete(cf_, key);
 }
 
 }  // namespace yilian::eventstore

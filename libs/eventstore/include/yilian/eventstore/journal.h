@@ -158,8 +158,7 @@ class Journal {
   void CompleterLoop();
   void CommitBatch(std::vector<Pending>& batch);
   void Enqueue(Pending p);
-  absl::StatusOr<AppendResult> Stage(AppendRequest& req, rocksdb::WriteBatchWithIndex& wb, Overlay& overlay,
-                                     Head& head);
+  absl::StatusOr<AppendResult> Stage(AppendRequest& req, StagedWrites& wb, Overlay& overlay, Head& head);
 
   Store* store_;
   JournalOptions options_;
@@ -170,6 +169,7 @@ class Journal {
   bool stopping_ = false;      // guarded by mu_
   Head head_;                  // guarded by mu_ (written only by the writer thread)
   std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
+  StagedWrites staged_;        // the batch being built (with writer_mu_); kept for its buffers
   std::thread writer_;
   // Answers run on a second thread so the writer can start the next fsync while the
   // callers of the previous batch are being woken (context switches are dear on VMs).

@@ -20,8 +20,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 #include "yilian/events/v1/envelope.pb.h"
+#include "yilian/eventstore/staged_writes.h"
 #include "yilian/eventstore/store.h"
 
 namespace yilian::eventstore {
@@ -30,8 +30,7 @@ class KeyFilter;
 
 // Rows written by a bulk fold (a rebuild) into a family that started empty, and not yet in the
 // store: the latest value, or deletion, of each key. Reading it is a hash lookup, and writing it
-// out writes each key once, however often the fold rewrote it (WriteBatchWithIndex's ordered
-// index costs more per read and write, and keeps every version). A filter of every key the fold
+// out writes each key once, however often the fold rewrote it. A filter of every key the fold
 // ever put tells, without reading the store, that a key was never written: such a key reads as
 // absent, and a row put and deleted again within one chunk leaves nothing, not a tombstone.
 // One thread folds; the write runs behind it.
@@ -86,10 +85,10 @@ class RowOverlay {
 // during the Projector::Apply call it was passed to.
 class ProjectionBatch {
  public:
-  ProjectionBatch(const Store& store, rocksdb::WriteBatchWithIndex* batch, Family family)
+  ProjectionBatch(const Store& store, StagedWrites* batch, Family family)
       : store_(store), batch_(batch), cf_(store.cf(family)) {}
   ProjectionBatch(const Store& store, RowOverlay* overlay, Family family)
-      : store_(store), batch_(nullptr), overlay_(overlay), cf_(store.cf(family)) {}
+      : store_(store), overlay_(overlay), cf_(store.cf(family)) {}
 
   // The row as this batch would leave it: nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
@@ -101,7 +100,7 @@ class ProjectionBatch {
 
  private:
   const Store& store_;
-  rocksdb::WriteBatchWithIndex* batch_;
+  StagedWrites* batch_ = nullptr;
   RowOverlay* overlay_ = nullptr;
   rocksdb::ColumnFamilyHandle* cf_;
 };
