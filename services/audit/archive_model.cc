@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "entry_scan.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
 
@@ -128,38 +129,79 @@ absl::StatusOr<Unpacked> ArchiveView::At(int64_t position) const {
   return out;
 }
 
+absl::Status ArchiveView::StoredAfter(int64_t after, const StoredFn& fn) const {
+  absl::Status failed;
+  RETURN_IF_ERROR(journal_
+                      ->Read(after + 1, 0,
+                             [&](const eventstore::JournalEntry& e) {
+                               auto more = fn(e);
+                               if (!more.ok()) failed = more.status();
+                               return more.ok() && *more;
+                             })
+                      .status());
+  return failed;
+}
+
+absl::Status ArchiveView::StoredIndexed(const std::string& prefix, const std::string& start, const StoredFn& fn) const {
+  absl::Status failed;
+  RETURN_IF_ERROR(store_
+                      ->Scan(Family::kProjection, prefix, start,
+                             [&](std::string_view k, std::string_view) {
+                               const int64_t position = PositionOfIndexKey(k);
+                               absl::StatusOr<bool> more =
+                                   absl::NotFoundError(absl::StrCat("no archive entry ", position));
+                               auto read = journal_->Read(position, 1, [&](const eventstore::JournalEntry& e) {
+                                 more = fn(e);
+                                 return false;
+                               });
+                               if (!read.ok()) more = read.status();
+                               if (!more.ok()) failed = more.status();
+                               return more.ok() && *more;
+                             })
+                      .status());
+  return failed;
+}
+
+ArchiveView::StoredFn ArchiveView::Unpacking(const absl::flat_hash_set<std::string>& erased,
+                                             const std::function<bool(Unpacked&)>& fn) {
+  return [&erased, &fn](const eventstore::JournalEntry& e) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(auto u, Unpack(e));
+    MarkErased(erased, u);
+    return fn(u);
+  };
+}
+
+ArchiveView::StoredFn ArchiveView::Scanning(const absl::flat_hash_set<std::string>& erased,
+                                            const std::function<bool(av1::Entry&)>& fn) {
+  return [&erased, &fn, entry = av1::Entry(),
+          patient = std::string()](const eventstore::JournalEntry& e) mutable -> absl::StatusOr<bool> {
+    entry.Clear();
+    RETURN_IF_ERROR(ScanEntry(e, &entry, &patient));
+    entry.set_patient_erased(!patient.empty() && erased.contains(patient));
+    return fn(entry);
+  };
+}
+
 absl::Status ArchiveView::ForEach(int64_t after, const std::function<bool(Unpacked&)>& fn) const {
   ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
-  absl::Status failed;
-  RETURN_IF_ERROR(journal_->Read(after + 1, 0, [&](const eventstore::JournalEntry& e) {
-                            auto u = Unpack(e);
-                            if (!u.ok()) {
-                              failed = u.status();
-                              return false;
-                            }
-                            MarkErased(erased, *u);
-                            return fn(*u);
-                          }).status());
-  return failed;
+  return StoredAfter(after, Unpacking(erased, fn));
 }
 
 absl::Status ArchiveView::ForEachIndexed(const std::string& prefix, const std::string& start,
                                          const std::function<bool(Unpacked&)>& fn) const {
   ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
-  absl::Status failed;
-  RETURN_IF_ERROR(store_
-                      ->Scan(Family::kProjection, prefix, start,
-                             [&](std::string_view k, std::string_view) {
-                               auto u = UnpackAt(PositionOfIndexKey(k));
-                               if (!u.ok()) {
-                                 failed = u.status();
-                                 return false;
-                               }
-                               MarkErased(erased, *u);
-                               return fn(*u);
-                             })
-                      .status());
-  return failed;
+  return StoredIndexed(prefix, start, Unpacking(erased, fn));
+}
+
+absl::Status ArchiveView::ForEachEntry(int64_t after, const std::function<bool(av1::Entry&)>& fn) const {
+  ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
+  return StoredAfter(after, Scanning(erased, fn));
+}
+
+absl::Status ArchiveView::ForEachIndexedEntry(const std::string& prefix, const std::string& start,
+                                              const std::function<bool(av1::Entry&)>& fn) const {
+  ASSIGN_OR_RETURN(const auto erased, ErasedPatients());
+  return StoredIndexed(prefix, start, Scanning(erased, fn));
 }
 
 absl::Status ArchiveView::ForEachSourceCopy(const std::string& source,

@@ -106,16 +106,16 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
     batch.Clear();
     return !gone;
   };
-  auto take = [&](Unpacked& u) {
-    if (!wanted(u.entry.event_type())) return true;
-    *batch.add_entries() = std::move(u.entry);
+  auto take = [&](av1::Entry& e) {
+    if (!wanted(e.event_type())) return true;
+    *batch.add_entries() = std::move(e);
     return batch.entries_size() < static_cast<int>(batch_size) || flush();
   };
   absl::Status s;
   if (req->has_time()) {
     const auto& t = req->time();
     if (t.from_ms() == 0 && t.to_ms() == 0) {  // everything, in archive order: straight off the journal
-      s = view_->ForEach(after, take);
+      s = view_->ForEachEntry(after, take);
     } else {  // the time index, in recorded order; resumes after the entry at `after`
       start = TimeKey(t.from_ms(), 0);
       if (after > 0) {
@@ -123,13 +123,13 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
         if (last.ok() && last->entry.recorded_at_ms() >= t.from_ms())
           start = TimeKey(last->entry.recorded_at_ms(), after + 1);
       }
-      s = view_->ForEachIndexed("tm/", start, [&](Unpacked& u) {
-        if (t.to_ms() != 0 && u.entry.recorded_at_ms() >= t.to_ms()) return false;
-        return take(u);
+      s = view_->ForEachIndexedEntry("tm/", start, [&](av1::Entry& e) {
+        if (t.to_ms() != 0 && e.recorded_at_ms() >= t.to_ms()) return false;
+        return take(e);
       });
     }
   } else {
-    s = view_->ForEachIndexed(prefix, start, take);
+    s = view_->ForEachIndexedEntry(prefix, start, take);
   }
   if (!s.ok()) return ToGrpcStatus(s);
   if (!gone) flush();

@@ -6,11 +6,12 @@
 // referral service answered then; replays by aggregate, patient, institution and time, with
 // resumption; exports an outside party can verify; compliance figures; only auditors, and
 // every call recorded and replayable.
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include <map>
 
+#include "../../services/audit/entry_scan.h"
 #include "../../services/audit/stack.h"
 #include "referral_node.h"
 #include "yilian/common/sha256.h"
@@ -209,6 +210,67 @@ TEST_F(AuditTest, AnErasedPatientIsMarkedErasedInEveryReplayAndTheChainStillVeri
   EXPECT_GE(count(at_lead, false), 1);  // the lead's own registry events name no patient
   auto v = Verify(false, false);
   EXPECT_TRUE(v.intact()) << v.problem();
+}
+
+TEST_F(AuditTest, ReplaysScanOfTheStoredBytesEqualsTheFullUnpackOfEveryEntry) {
+  Scenario();  // patient pt-audit-99, erased below so the mark is compared too
+  registry::v1::ErasePatientRequest erase;
+  erase.mutable_patient()->set_value("pt-audit-99");
+  erase.set_reason("PIPL art. 47 request");
+  erase.set_request_id("erase-1");
+  registry::v1::ErasePatientReply erased;
+  EXPECT_GRPC(source_->registry.stub->ErasePatient(ReferralNode::As("admin").get(), erase, &erased), OK);
+  Deliver(*source_->registry.journal);
+  Deliver(source_->stack->journal());
+  av1::ReplayRequest everything;
+  everything.mutable_time();
+  Replay(everything);  // the archive's own AuditCallRecorded entries are scanned too
+
+  const auto& view = stack_->view();
+  auto same = [](const std::vector<av1::Entry>& full, const std::vector<av1::Entry>& scanned) {
+    ASSERT_EQ(full.size(), scanned.size());
+    for (size_t i = 0; i < full.size(); ++i)
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(full[i], scanned[i]))
+          << "full:\n"
+          << full[i].DebugString() << "scanned:\n"
+          << scanned[i].DebugString();
+  };
+  std::vector<av1::Entry> full, scanned;
+  ASSERT_OK(view.ForEach(0, [&](Unpacked& u) { return full.push_back(u.entry), true; }));
+  ASSERT_OK(view.ForEachEntry(0, [&](av1::Entry& e) { return scanned.push_back(std::move(e)), true; }));
+  EXPECT_GT(full.size(), 20u);
+  same(full, scanned);
+  int erased_entries = 0, own = 0;
+  for (const auto& e : scanned) erased_entries += e.patient_erased(), own += e.source_service() == "audit";
+  EXPECT_GE(erased_entries, 6);
+  EXPECT_GE(own, 1);
+  full.clear();
+  scanned.clear();
+  const std::string prefix = PatientPrefix("pt-audit-99");
+  ASSERT_OK(view.ForEachIndexed(prefix, "", [&](Unpacked& u) { return full.push_back(u.entry), true; }));
+  ASSERT_OK(view.ForEachIndexedEntry(prefix, "", [&](av1::Entry& e) { return scanned.push_back(e), true; }));
+  EXPECT_GE(full.size(), 6u);
+  same(full, scanned);
+
+  // Cut short anywhere, an entry is refused by both or read alike by both.
+  ASSERT_OK(stack_->journal().Read(full.front().position(), 1, [&](const eventstore::JournalEntry& stored) {
+    for (size_t cut = 0; cut < stored.envelope.size(); ++cut) {
+      eventstore::JournalEntry e = stored;
+      e.envelope = stored.envelope.substr(0, cut);
+      auto u = Unpack(e);
+      av1::Entry entry;
+      std::string patient;
+      const absl::Status scan = ScanEntry(e, &entry, &patient);
+      EXPECT_EQ(u.ok(), scan.ok()) << "cut at " << cut << ": " << u.status() << " / " << scan;
+      if (!scan.ok()) {
+        EXPECT_TRUE(absl::IsDataLoss(scan)) << scan;
+      } else if (u.ok()) {
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(u->entry, entry)) << "cut at " << cut;
+        EXPECT_EQ(patient, u->envelope.patient().value());
+      }
+    }
+    return false;
+  }));
 }
 
 TEST_F(AuditTest, VerifyFindsAChangedByteAtItsPosition) {
