@@ -367,7 +367,9 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, StagedWrites& wb
     head.sequence = seq;
     head.hash = std::move(hash);
   }
-  wb.raw().Put(store_->cf(Family::kAggregates), agg_key, EncodeU64(static_cast<uint64_t>(version)));
+  // A row, not a raw write: an aggregate appended to many times in one batch (the audit's archive
+  // of one source) is then written once, at its last version.
+  wb.Put(store_->cf(Family::kAggregates), agg_key, EncodeU64(static_cast<uint64_t>(version)));
   overlay.versions[agg_key] = version;
   result.last_sequence = head.sequence;
   result.aggregate_version = version;
