@@ -148,13 +148,14 @@ absl::Status ArchiveView::StoredIndexed(const std::string& prefix, const std::st
                       ->Scan(Family::kProjection, prefix, start,
                              [&](std::string_view k, std::string_view) {
                                const int64_t position = PositionOfIndexKey(k);
-                               absl::StatusOr<bool> more =
-                                   absl::NotFoundError(absl::StrCat("no archive entry ", position));
+                               absl::StatusOr<bool> more = false;
                                auto read = journal_->Read(position, 1, [&](const eventstore::JournalEntry& e) {
                                  more = fn(e);
                                  return false;
                                });
                                if (!read.ok()) more = read.status();
+                               else if (*read == 0)
+                                 more = absl::NotFoundError(absl::StrCat("no archive entry ", position));
                                if (!more.ok()) failed = more.status();
                                return more.ok() && *more;
                              })

@@ -6,8 +6,10 @@
 // Replay streams every entry it visits and needs only a handful of their fields; the three full
 // parses (each copying the payload again) were most of its CPU. Protobuf has no partial parse
 // that skips fields without copying them into its unknown-field set, so this walks the wire
-// format with CodedInputStream. The result equals what Unpack() makes for the same bytes
-// (tests/audit/entry_scan_test.cc checks it on every kind of entry).
+// format with CodedInputStream. For every entry Unpack() accepts, the result equals what it
+// makes (tests/services/audit_test.cc checks real entries, merged ones and mutated bytes). On
+// damaged bytes it may accept what Unpack refuses: it does not look inside the fields it skips
+// nor check strings for UTF-8. The hash chain (Verify) is what finds damage.
 
 #include <string>
 

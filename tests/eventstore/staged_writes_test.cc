@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -126,6 +127,28 @@ TEST_F(StagedWritesTest, NestedSavePointsAndAPoppedOneUnderARolledBackOne) {
   EXPECT_EQ(Read("a"), "0");
 }
 
+TEST_F(StagedWritesTest, AProjectionBatchReadsStagedRowsBeforeTheStore) {
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "deleted", "stored").ok());
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "rewritten", "stored").ok());
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "untouched", "stored").ok());
+  ProjectionBatch rows(*store_, &staged_, Family::kProjection);
+  rows.Delete("deleted");
+  rows.Put("rewritten", "staged");
+  EXPECT_EQ(*rows.Get("deleted"), std::nullopt) << "a staged delete hides the stored row";
+  EXPECT_EQ(*rows.Get("rewritten"), "staged");
+  EXPECT_EQ(*rows.Get("untouched"), "stored");
+  EXPECT_EQ(*rows.Get("never"), std::nullopt);
+  staged_.SetSavePoint();
+  rows.Put("deleted", "again");
+  EXPECT_EQ(*rows.Get("deleted"), "again");
+  staged_.RollbackToSavePoint();
+  EXPECT_EQ(*rows.Get("deleted"), std::nullopt);
+  ASSERT_TRUE(store_->db()->Write(rocksdb::WriteOptions(), staged_.Seal()).ok());
+  EXPECT_EQ(*store_->Get(Family::kProjection, "deleted"), std::nullopt);
+  EXPECT_EQ(*store_->Get(Family::kProjection, "rewritten"), "staged");
+  EXPECT_EQ(*store_->Get(Family::kProjection, "untouched"), "stored");
+}
+
 // Random writes, save points, rollbacks and pops against a plain model: every read and the
 // sealed batch agree with it.
 TEST_F(StagedWritesTest, AgreesWithAModelOverRandomOperations) {
@@ -133,23 +156,39 @@ TEST_F(StagedWritesTest, AgreesWithAModelOverRandomOperations) {
   using Model = std::map<std::string, std::optional<std::string>>;  // nullopt: deleted
   for (int round = 0; round < 20; ++round) {
     Model model;
-    std::vector<Model> saved;
+    std::vector<std::string> raw;  // raw journal writes, in order
+    uint32_t count = 0;            // writes staged (rewrites included)
+    struct Saved {
+      Model model;
+      size_t raw;
+      uint32_t count;
+    };
+    std::vector<Saved> saved;
     for (int op = 0; op < 2000; ++op) {
       const std::string key = "k" + std::to_string(rng() % 64);
       const int what = static_cast<int>(rng() % 100);
-      if (what < 50) {
+      if (what < 45) {
         const std::string value(rng() % 40, static_cast<char>('a' + rng() % 26));
         staged_.Put(projection(), key, value);
         model[key] = value;
+        ++count;
+      } else if (what < 50) {
+        const std::string seq = "seq-" + std::to_string(op);
+        staged_.raw().Put(journal(), seq, key);
+        raw.push_back(Id(journal()) + ":" + seq + "=" + key);
+        ++count;
       } else if (what < 65) {
         staged_.Delete(projection(), key);
         model[key] = std::nullopt;
+        ++count;
       } else if (what < 75) {
         staged_.SetSavePoint();
-        saved.push_back(model);
+        saved.push_back({model, raw.size(), count});
       } else if (what < 82 && !saved.empty()) {
         staged_.RollbackToSavePoint();
-        model = saved.back();
+        model = saved.back().model;
+        raw.resize(saved.back().raw);
+        count = saved.back().count;
         saved.pop_back();
       } else if (what < 90 && !saved.empty()) {
         staged_.PopSavePoint();
@@ -160,12 +199,13 @@ TEST_F(StagedWritesTest, AgreesWithAModelOverRandomOperations) {
             it == model.end() ? std::nullopt : std::optional<std::string>(it->second.value_or("(deleted)"));
         ASSERT_EQ(Read(key), want) << "round " << round << " op " << op << " key " << key;
       }
+      ASSERT_EQ(staged_.Count(), count) << "round " << round << " op " << op;
     }
     while (!saved.empty()) {
       staged_.PopSavePoint();
       saved.pop_back();
     }
-    std::vector<std::string> want;
+    std::vector<std::string> want = raw;
     const std::string p = Id(projection());
     for (const auto& [k, v] : model) want.push_back(p + ":" + k + (v ? "=" + *v : " deleted"));
     ASSERT_EQ(RecordsOf(staged_.Seal()), want) << "round " << round;

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "absl/base/internal/raw_logging.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -201,6 +202,7 @@ void Journal::WriterLoop() {
 void Journal::CommitBatch(std::vector<Pending>& batch) {
   std::lock_guard<std::mutex> writer_lock(writer_mu_);
   StagedWrites& wb = staged_;  // empty: each batch clears it when written
+  ABSL_RAW_CHECK(wb.empty(), "journal: the previous batch was left staged");
   Overlay overlay;
   const Head committed = this->head();
   Head head = committed;

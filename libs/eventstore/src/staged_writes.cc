@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/base/internal/raw_logging.h"
+
 namespace yilian::eventstore {
 
 namespace {
@@ -22,6 +24,7 @@ StagedWrites::Found StagedWrites::Find(rocksdb::ColumnFamilyHandle* cf, std::str
 }
 
 StagedWrites::Row& StagedWrites::Touch(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  ABSL_RAW_CHECK(!sealed_, "StagedWrites: a row staged after Seal would never be written");
   const uint32_t id = cf->GetID();
   const uint32_t t = top();
   auto it = rows_.find(Key{id, key});
@@ -92,6 +95,7 @@ void StagedWrites::PopSavePoint() {
 }
 
 rocksdb::WriteBatch* StagedWrites::Seal() {
+  ABSL_RAW_CHECK(saves_.empty(), "StagedWrites: sealed with a save point open");
   if (sealed_) return &raw_;
   sealed_ = true;
   // In key order: the memtable's skip list then inserts each row next to the one before

@@ -169,7 +169,7 @@ class Journal {
   bool stopping_ = false;      // guarded by mu_
   Head head_;                  // guarded by mu_ (written only by the writer thread)
   std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
-  StagedWrites staged_;        // the batch being built (with writer_mu_); kept for its buffers
+  StagedWrites staged_;        // the batch being built (with writer_mu_); empty between batches
   std::thread writer_;
   // Answers run on a second thread so the writer can start the next fsync while the
   // callers of the previous batch are being woken (context switches are dear on VMs).

@@ -3,7 +3,8 @@
 // for the rows a projector stages (ProjectionBatch) and save points to take back a rejected
 // command's part.
 //
-// Two kinds of write, never mixed within one column family:
+// Two kinds of write, never mixed within one column family (a row would not see a raw write to
+// its key, and would win over it whatever their order):
 //   - `raw()`: appended to a plain WriteBatch as they come (journal entries, stream and
 //     aggregate rows, idempotency records: nothing reads them back before the write);
 //   - `Put`/`Delete`: rows kept in a hash map (latest value or deletion per key, keys and values
@@ -50,9 +51,11 @@ class StagedWrites {
   uint32_t Count() const { return raw_.Count() + row_ops_; }
   bool empty() const { return Count() == 0; }
   // Appends every row's final state to the raw batch, in (column family, key) order, and
-  // returns the batch to write. Nothing may be staged after it until Clear.
+  // returns the batch to write (Count() then counts the rows twice). Staging anything after it,
+  // or sealing with a save point open, is a programming error and aborts: it would lose writes.
   rocksdb::WriteBatch* Seal();
-  // Empties everything for the next batch, keeping the buffers unless they grew large.
+  // Empties everything for the next batch. The raw batch's buffer is kept unless it grew past
+  // 4 MiB; the rows' arena and (past 127 rows) their table are freed.
   void Clear();
 
  private:
@@ -69,7 +72,10 @@ class StagedWrites {
     rocksdb::ColumnFamilyHandle* cf = nullptr;
     const char* data = nullptr;  // in the arena
     uint32_t size = 0, capacity = 0;
-    uint32_t since = 0;  // the save point current when `data` was allocated (0: none)
+    // The save point current when the row last took new bytes (0: none). A row written again
+    // under that same save point is rewritten in place; under a later one it takes new bytes,
+    // since an undo record holds the old ones.
+    uint32_t since = 0;
     bool live = false;   // false: deleted
   };
   struct Undo {
