@@ -24,7 +24,10 @@ absl::StatusOr<JournalEntry> SplitEntry(std::string_view key, std::string_view v
 absl::StatusOr<int64_t> Journal::Read(int64_t from_sequence, int64_t max,
                                       absl::FunctionRef<bool(const JournalEntry&)> fn, bool fill_cache) const {
   rocksdb::ReadOptions ro;
-  ro.readahead_size = 2 << 20;
+  // Read ahead for a long pass only: a read of one or a few entries (an audit replay of one
+  // patient reads each entry its index lists this way) would otherwise copy 2 MiB of the file
+  // for each, ~160 us instead of a few.
+  if (max == 0 || max > 64) ro.readahead_size = 2 << 20;
   ro.fill_cache = fill_cache;
   std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Family::kJournal)));
   int64_t n = 0;
