@@ -1,5 +1,6 @@
 #include "archive_model.h"
 
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -144,18 +145,22 @@ absl::Status ArchiveView::StoredAfter(int64_t after, const StoredFn& fn) const {
 
 absl::Status ArchiveView::StoredIndexed(const std::string& prefix, const std::string& start, const StoredFn& fn) const {
   absl::Status failed;
+  std::optional<eventstore::Journal::Cursor> cursor;
   RETURN_IF_ERROR(store_
                       ->Scan(Family::kProjection, prefix, start,
                              [&](std::string_view k, std::string_view) {
+                               // Made once the index scan has begun, so it sees every entry the
+                               // index lists (an entry and its index rows are one write).
+                               if (!cursor) cursor.emplace(journal_->NewCursor());
                                const int64_t position = PositionOfIndexKey(k);
                                absl::StatusOr<bool> more = false;
-                               auto read = journal_->Read(position, 1, [&](const eventstore::JournalEntry& e) {
-                                 more = fn(e);
-                                 return false;
-                               });
-                               if (!read.ok()) more = read.status();
-                               else if (*read == 0)
+                               auto read =
+                                   cursor->At(position, [&](const eventstore::JournalEntry& e) { more = fn(e); });
+                               if (absl::IsNotFound(read)) {
                                  more = absl::NotFoundError(absl::StrCat("no archive entry ", position));
+                               } else if (!read.ok()) {
+                                 more = read;
+                               }
                                if (!more.ok()) failed = more.status();
                                return more.ok() && *more;
                              })

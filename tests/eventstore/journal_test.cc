@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -269,6 +270,31 @@ TEST_F(JournalTest, SurvivesReopenWithHeadAndChainIntact) {
   EXPECT_EQ(r.first_sequence, 21);
   ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
   EXPECT_TRUE(v.intact) << v.problem;
+}
+
+TEST_F(JournalTest, ACursorReadsSingleEntriesInAnyOrderAsTheyWereWhenItWasMade) {
+  for (int i = 0; i < 10; ++i) ASSERT_OK(journal_->Append(CounterAppend("a", kAnyVersion)));
+  std::map<int64_t, std::string> stored;
+  ASSERT_OK(journal_->Read(1, 0, [&](const JournalEntry& e) {
+    stored[e.sequence] = std::string(e.hash) + std::string(e.envelope);
+    return true;
+  }));
+  Journal::Cursor cursor = journal_->NewCursor();
+  ASSERT_OK(journal_->Append(CounterAppend("a", kAnyVersion)));  // after the cursor: not seen
+  for (int64_t seq : {7, 2, 9, 9, 1, 10}) {
+    std::string got;
+    ASSERT_OK(cursor.At(seq, [&](const JournalEntry& e) {
+      EXPECT_EQ(e.sequence, seq);
+      got = std::string(e.hash) + std::string(e.envelope);
+    }));
+    EXPECT_EQ(got, stored[seq]) << seq;
+  }
+  for (int64_t missing : {0, 11, 12}) {
+    bool called = false;
+    EXPECT_TRUE(absl::IsNotFound(cursor.At(missing, [&](const JournalEntry&) { called = true; }))) << missing;
+    EXPECT_FALSE(called);
+  }
+  EXPECT_OK(journal_->NewCursor().At(11, [](const JournalEntry&) {}));  // a new cursor sees it
 }
 
 }  // namespace

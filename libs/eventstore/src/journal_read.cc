@@ -21,6 +21,23 @@ absl::StatusOr<JournalEntry> SplitEntry(std::string_view key, std::string_view v
 
 }  // namespace
 
+Journal::Cursor Journal::NewCursor() const {
+  return Cursor(std::unique_ptr<rocksdb::Iterator>(
+      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->cf(Family::kJournal))));
+}
+
+absl::Status Journal::Cursor::At(int64_t sequence, absl::FunctionRef<void(const JournalEntry&)> fn) {
+  const std::string key = EncodeU64(static_cast<uint64_t>(sequence));
+  it_->Seek(key);
+  if (!it_->status().ok()) return FromRocks(it_->status(), "reading the journal");
+  if (!it_->Valid() || it_->key().ToStringView() != key)
+    return absl::NotFoundError(absl::StrCat("no journal entry ", sequence));
+  auto e = SplitEntry(it_->key().ToStringView(), it_->value().ToStringView());
+  if (!e.ok()) return e.status();
+  fn(*e);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> Journal::Read(int64_t from_sequence, int64_t max,
                                       absl::FunctionRef<bool(const JournalEntry&)> fn, bool fill_cache) const {
   rocksdb::ReadOptions ro;

@@ -134,6 +134,20 @@ class Journal {
   // where they would only evict the rows the service reads.
   absl::StatusOr<int64_t> Read(int64_t from_sequence, int64_t max, absl::FunctionRef<bool(const JournalEntry&)> fn,
                                bool fill_cache = true) const;
+  // Point reads by sequence through one RocksDB iterator, for a caller that reads many single
+  // entries (an index walk): a Read of one entry makes an iterator of its own, most of its cost.
+  // Sees the journal as it was when made. Not thread-safe; the Journal must outlive it.
+  class Cursor {
+   public:
+    // `fn` gets the entry at `sequence` (valid during the call); NOT_FOUND when there is none.
+    absl::Status At(int64_t sequence, absl::FunctionRef<void(const JournalEntry&)> fn);
+
+   private:
+    friend class Journal;
+    explicit Cursor(std::unique_ptr<rocksdb::Iterator> it) : it_(std::move(it)) {}
+    std::unique_ptr<rocksdb::Iterator> it_;
+  };
+  Cursor NewCursor() const;
   // One aggregate's entries from `from_version` in order.
   absl::StatusOr<int64_t> ReadAggregate(std::string_view type, std::string_view id, int64_t from_version,
                                         absl::FunctionRef<bool(const JournalEntry&)> fn) const;
