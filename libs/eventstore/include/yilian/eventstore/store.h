@@ -66,6 +66,7 @@ class Store {
 
  private:
   Store() = default;
+  rocksdb::ColumnFamilyOptions FamilyOptions(Family f) const;  // cf_options_ tuned per family
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* handles_[kFamilyCount] = {};
