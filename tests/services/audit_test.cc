@@ -123,6 +123,19 @@ class AuditTest : public ::testing::Test {
     act(&fv1::Referrals::Stub::RecordArrival, "a-5");
     return states;
   }
+  // The scenario (patient pt-audit-99), then that patient erased in the registry, and both
+  // sources' journals archived.
+  void ErasedScenarioArchived() {
+    Scenario();
+    registry::v1::ErasePatientRequest erase;
+    erase.mutable_patient()->set_value("pt-audit-99");
+    erase.set_reason("PIPL art. 47 request");
+    erase.set_request_id("erase-1");
+    registry::v1::ErasePatientReply erased;
+    EXPECT_GRPC(source_->registry.stub->ErasePatient(ReferralNode::As("admin").get(), erase, &erased), OK);
+    Deliver(*source_->registry.journal);
+    Deliver(source_->stack->journal());
+  }
   int64_t Archived(const std::string& source) {
     int64_t n = 0;
     EXPECT_OK(stack_->view().ForEachSourceCopy(source, [&](const SourceCopy&) { return ++n, true; }));
@@ -170,15 +183,7 @@ TEST_F(AuditTest, ArchivesEveryEntryOnceInOrderEvenWhenDeliveredTwice) {
 }
 
 TEST_F(AuditTest, AnErasedPatientIsMarkedErasedInEveryReplayAndTheChainStillVerifies) {
-  Scenario();  // patient pt-audit-99
-  registry::v1::ErasePatientRequest erase;
-  erase.mutable_patient()->set_value("pt-audit-99");
-  erase.set_reason("PIPL art. 47 request");
-  erase.set_request_id("erase-1");
-  registry::v1::ErasePatientReply erased;
-  EXPECT_GRPC(source_->registry.stub->ErasePatient(ReferralNode::As("admin").get(), erase, &erased), OK);
-  Deliver(*source_->registry.journal);
-  Deliver(source_->stack->journal());
+  ErasedScenarioArchived();
 
   auto count = [](const std::vector<av1::Entry>& entries, bool want_erased) {
     int n = 0;
@@ -214,15 +219,7 @@ TEST_F(AuditTest, AnErasedPatientIsMarkedErasedInEveryReplayAndTheChainStillVeri
 }
 
 TEST_F(AuditTest, ReplaysScanOfTheStoredBytesEqualsTheFullUnpackOfEveryEntry) {
-  Scenario();  // patient pt-audit-99, erased below so the mark is compared too
-  registry::v1::ErasePatientRequest erase;
-  erase.mutable_patient()->set_value("pt-audit-99");
-  erase.set_reason("PIPL art. 47 request");
-  erase.set_request_id("erase-1");
-  registry::v1::ErasePatientReply erased;
-  EXPECT_GRPC(source_->registry.stub->ErasePatient(ReferralNode::As("admin").get(), erase, &erased), OK);
-  Deliver(*source_->registry.journal);
-  Deliver(source_->stack->journal());
+  ErasedScenarioArchived();  // so the erasure mark is compared too
   av1::ReplayRequest everything;
   everything.mutable_time();
   Replay(everything);  // the archive's own AuditCallRecorded entries are scanned too
