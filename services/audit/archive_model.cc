@@ -114,13 +114,8 @@ void ArchiveView::MarkErased(const absl::flat_hash_set<std::string>& erased, Unp
 
 absl::StatusOr<Unpacked> ArchiveView::UnpackAt(int64_t position) const {
   absl::StatusOr<Unpacked> out = absl::NotFoundError(absl::StrCat("no archive entry ", position));
-  RETURN_IF_ERROR(journal_
-                      ->Read(position, 1,
-                             [&](const eventstore::JournalEntry& e) {
-                               out = Unpack(e);
-                               return false;
-                             })
-                      .status());
+  auto read = journal_->NewCursor().At(position, [&](const eventstore::JournalEntry& e) { out = Unpack(e); });
+  if (!read.ok() && !absl::IsNotFound(read)) return read;
   return out;
 }
 
