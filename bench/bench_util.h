@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -21,6 +23,14 @@ inline double Percentile(std::vector<double>& v, double p) {
   const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
   return v[i];
+}
+
+// The concurrency levels a bench runs: `fallback`, or the one given as --clients=N (to profile
+// a single level).
+inline std::vector<int> Levels(int argc, char** argv, std::vector<int> fallback) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--clients=", 10) == 0) return {std::max(1, std::atoi(argv[i] + 10))};
+  return fallback;
 }
 
 struct Figures {

@@ -5,7 +5,7 @@
 // the closes share the journal with the opens, as arrivals and discharges would.
 // Beside it, the ceiling: an empty unary call (grpc.health.v1 Check) against the same server.
 // Goal (issue 6): p99 <= 5 ms at 16 concurrent dispatchers.
-// Usage: greenchannel_bench [--calls=4000]   (calls per concurrency level)
+// Usage: greenchannel_bench [--calls=4000] [--clients=N]   (calls per level; --clients: that level only)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   auto health = grpc::health::v1::Health::NewStub(channel);
   std::atomic<int64_t> serial{0};
   std::atomic<int> overflow{0}, close_errors{0};
-  for (int threads : {1, 16, 64}) {
+  for (int threads : bench::Levels(argc, argv, {1, 16, 64})) {
     std::vector<std::string> opened(static_cast<size_t>(calls));
     auto open = [&](int, int i) {
       gv1::OpenCaseRequest r;

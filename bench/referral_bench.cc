@@ -3,7 +3,7 @@
 // (fsync'd group commit) before the reply, at 1, 16 and 64 concurrent clients. Beside it, the
 // ceiling: an empty unary call (grpc.health.v1 Check) against the same server.
 // Goal (issue 9): >= 20,000 submissions/s closed-loop at p99 <= 10 ms, >= 0.5 of the ceiling.
-// Usage: referral_bench [--calls=20000]   (calls per concurrency level)
+// Usage: referral_bench [--calls=20000] [--clients=N]   (calls per level; --clients: that level only)
 #include <cstdio>
 #include <cstring>
 
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     grpc::ClientContext ctx;
     return health->Check(&ctx, req, &out).ok();
   };
-  for (int threads : {1, 16, 64}) {
+  for (int threads : bench::Levels(argc, argv, {1, 16, 64})) {
     Run(threads, std::min(calls, 500), submit, [](int, int) {});  // warm-up
     const Figures f = Run(threads, calls, submit, [](int, int) {});
     const Figures c = Run(threads, calls, empty, [](int, int) {});

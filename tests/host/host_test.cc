@@ -1,13 +1,18 @@
 // The service host: health, authentication, principal, graceful shutdown.
-#include "yilian/host/service_host.h"
-
 #include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "echo_service.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "yilian/host/service_host.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/subprocess.h"
 #include "yilian/testing/temp_dir.h"
@@ -85,6 +90,56 @@ TEST_F(HostTest, ShutdownMarksNotServingAndStops) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   EXPECT_FALSE(stub->Check(&ctx, {}, &health).ok());
+}
+
+// Answers WhoAmI only once `group` calls are inside it at the same time (as handlers waiting on
+// a group commit are), noting the thread each call ran on.
+class RendezvousService final : public testing::v1::Echo::Service {
+ public:
+  explicit RendezvousService(int group) : group_(group) {}
+  grpc::Status WhoAmI(grpc::ServerContext*, const testing::v1::WhoAmIRequest*, common::v1::Principal*) override {
+    std::unique_lock lock(mu_);
+    threads_.insert(gettid());
+    const int64_t until = (arrived_++ / group_ + 1) * group_;
+    cv_.notify_all();
+    if (!cv_.wait_for(lock, std::chrono::seconds(60), [&] { return arrived_ >= until; }))
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the group never gathered");
+    return grpc::Status::OK;
+  }
+  size_t threads() {
+    std::lock_guard lock(mu_);
+    return threads_.size();
+  }
+
+ private:
+  const int group_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t arrived_ = 0;
+  std::set<pid_t> threads_;
+};
+
+TEST(ServiceHostThreadsTest, ConcurrentBlockingCallsReuseTheServersThreads) {
+  // gRPC's default keeps 2 idle threads: each round below would end 6 threads and start 6
+  // new ones (about 6 x 25 = 150 threads). The host keeps them for the next calls.
+  constexpr int kGroup = 8, kRounds = 25;
+  RendezvousService service(kGroup);
+  ASSERT_OK_AND_ASSIGN(auto host, ServiceHost::Start({.service_name = "t"}, Authenticator(), {&service}));
+  auto stub = testing::v1::Echo::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
+  std::atomic<int> failed{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kGroup; ++c)
+    callers.emplace_back([&] {
+      for (int r = 0; r < kRounds; ++r) {
+        grpc::ClientContext ctx;
+        common::v1::Principal out;
+        if (!stub->WhoAmI(&ctx, {}, &out).ok()) failed.fetch_add(1);
+      }
+    });
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GE(service.threads(), static_cast<size_t>(kGroup));
+  EXPECT_LE(service.threads(), static_cast<size_t>(2 * kGroup)) << "the server started a thread per call";
 }
 
 TEST(AuthenticatorTest, BadTokensFilesNameTheLine) {
