@@ -33,7 +33,11 @@ struct RelayOptions {
   KafkaSettings kafka;
   std::string topic;                // default: yilian.<journal source service>.events
   int max_in_flight = 100000;       // produced but not yet acknowledged
-  absl::Duration linger = absl::Milliseconds(2);
+  // How long the producer waits to fill a batch (linger.ms). At 2 ms, under load, librdkafka
+  // 2.0.2's broker threads called poll() ~90,000 times/s and propagation stalled for
+  // 300-475 ms; at 10 ms, 300-8,000 times/s, for ~9 ms more propagation at
+  // low rates (docs/PERFORMANCE.md).
+  absl::Duration linger = absl::Milliseconds(10);
   absl::Duration loss_check_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Milliseconds(50);
 };
