@@ -139,7 +139,8 @@ TEST(ServiceHostThreadsTest, ConcurrentBlockingCallsReuseTheServersThreads) {
   for (auto& t : callers) t.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GE(service.threads(), static_cast<size_t>(kGroup));
-  EXPECT_LE(service.threads(), static_cast<size_t>(2 * kGroup)) << "the server started a thread per call";
+  // 8 in the handler, 1 waiting, and in the worst case up to 8 still finishing the last round.
+  EXPECT_LE(service.threads(), static_cast<size_t>(3 * kGroup)) << "the server started threads per call";
 }
 
 TEST(AuthenticatorTest, BadTokensFilesNameTheLine) {

@@ -226,6 +226,31 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   EXPECT_EQ(Head(), head);  // nothing written by any of it
 }
 
+TEST_F(ReferralServiceTest, TheRegistryMirrorsChangesReachTheNextSubmission) {
+  // The directory caches what each submission reads of the registry mirror; a change the
+  // consumer writes must be seen by the very next call.
+  Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "m-1");
+  rv1::SuspendInstitutionRequest sus;
+  sus.set_institution_id("loudi-1st");
+  sus.set_reason("inspection");
+  rv1::InstitutionReply inst;
+  ASSERT_TRUE(node_->registry.stub->SuspendInstitution(ReferralNode::As("admin").get(), sus, &inst).ok());
+  node_->Sync();
+  fv1::SubmitReferralRequest req;
+  *req.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+  req.set_request_id("m-2");
+  fv1::ReferralReply out;
+  auto refused = node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), req, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("loudi-1st is suspended"), std::string::npos) << refused.error_message();
+  rv1::ReactivateInstitutionRequest re;
+  re.set_institution_id("loudi-1st");
+  ASSERT_TRUE(node_->registry.stub->ReactivateInstitution(ReferralNode::As("admin").get(), re, &inst).ok());
+  node_->Sync();
+  req.set_request_id("m-3");
+  EXPECT_TRUE(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), req, &out).ok());
+}
+
 TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {
   auto r = Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "i-1");
   fv1::RequestInformationRequest q;

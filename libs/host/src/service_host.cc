@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -59,9 +60,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
                                                                 std::vector<grpc::Service*> services) {
   auto creds = Credentials(options.tls);
   if (!creds.ok()) return creds.status();
-  // Debian's Abseil is built without NDEBUG, so absl::Mutex (gRPC's lock) tracks lock order
-  // for deadlock detection by default: a process-wide graph updated on every lock, a few per
-  // cent of a loaded server's CPU. Our own code locks std::mutex; the check finds nothing here.
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex (gRPC's lock, and the rate
+  // limiter's) tracks lock order for deadlock detection by default: a process-wide graph
+  // updated on every lock, a few per cent of a loaded server's CPU. Off for the whole process
+  // once a server starts (our own locks are std::mutex but for the rate limiter's one).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -71,7 +73,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   SetMaxCallDuration(options.max_call);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, options.idle_threads);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, std::max(1, options.idle_threads));
   for (auto* s : services) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(AccessLogFactory());  // first: it settles the correlation id the others see

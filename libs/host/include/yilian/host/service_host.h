@@ -40,9 +40,10 @@ struct HostOptions {
   int max_message_bytes = 8 << 20;
   Metrics* metrics = nullptr;  // when set, every RPC is counted and timed (borrowed)
   absl::Duration max_call = absl::Minutes(5);  // the longest a stream stays open (call_deadline.h)
-  // Threads of the synchronous server kept waiting for calls between calls. gRPC's default (2)
-  // ends a thread after each call when more are in flight and starts a new one for the next:
-  // under 16 concurrent calls that was a thread created and joined per call.
+  // Threads of the synchronous server kept waiting for calls between calls (at least 1; gRPC
+  // starts threads only as calls need them). gRPC's default (2) ends a thread after its call
+  // when two already wait and starts a new one for the next: under 16 concurrent Submits that
+  // was a thread started and ended for every second call.
   int idle_threads = 64;
 };
 
