@@ -38,9 +38,7 @@ IntakeProjector::IntakeProjector()
             return true;
           }) {}
 
-Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer,
-               MirrorDirectory* directory)
-    : writer_(writer), directory_(directory) {
+Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer) : writer_(writer) {
   worker_ = std::make_unique<bus::InboxWorker>(
       store, journal, kInbox, "yl-ref-intake",
       [this](const events::v1::Envelope& env, const std::string& key, const std::string& hash) {

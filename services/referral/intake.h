@@ -8,7 +8,6 @@
 
 #include <memory>
 
-#include "directory.h"
 #include "writer.h"
 #include "yilian/bus/inbox.h"
 
@@ -26,19 +25,13 @@ class IntakeProjector : public bus::InboxProjector {
 
 class Intake {
  public:
-  Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer, MirrorDirectory* directory);
-  // After each write of consumed events: the registry mirror may have changed (the directory
-  // reads it again) and the inbox may have work.
-  void Notify() {
-    directory_->Invalidate();
-    worker_->Notify();
-  }
+  Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer);
+  void Notify() { worker_->Notify(); }
   int64_t Pending() const { return worker_->Pending(); }
 
  private:
   absl::Status Handle(const events::v1::Envelope& env, const Call& call);
   ReferralWriter* writer_;
-  MirrorDirectory* directory_;
   std::unique_ptr<bus::InboxWorker> worker_;  // last: stops first
 };
 

@@ -22,8 +22,8 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->directory_ = std::make_unique<MirrorDirectory>(s->registry_.get());
   s->view_ = std::make_unique<ReferralView>(&s->store());
   s->writer_ = std::make_unique<ReferralWriter>(&s->journal(), s->view_.get(), o.clock);
-  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get(), s->directory_.get());
-  if (o.use_bus) {  // after each durable batch: the directory reads the mirror again, the inbox looks for work
+  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get());
+  if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
     RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "referral", .sources = {"registry", "greenchannel"},
                                              .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,

@@ -137,20 +137,15 @@ std::optional<rv1::Institution> RegistryView::FindInstitution(const std::string&
   return (*r)->institution();
 }
 
-absl::StatusOr<std::vector<std::string>> RegistryView::Memberships(const std::string& institution_id) const {
+std::vector<std::string> RegistryView::ConsortiaOf(const std::string& institution_id) const {
   std::vector<std::string> out;
   const std::string prefix = Key(absl::StrCat("m/", institution_id, "/"));
   auto n = store_->Scan(family_, prefix, "", [&](std::string_view key, std::string_view) {
     out.emplace_back(key.substr(prefix.size()));
     return true;
   });
-  if (!n.ok()) return n.status();
+  if (!n.ok()) out.clear();
   return out;
-}
-
-std::vector<std::string> RegistryView::ConsortiaOf(const std::string& institution_id) const {
-  auto m = Memberships(institution_id);
-  return m.ok() ? *std::move(m) : std::vector<std::string>();
 }
 
 absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(

@@ -87,9 +87,6 @@ class RegistryView : public domain::registry::Directory {
   absl::StatusOr<rv1::ListWardsResponse> ListWards(const rv1::ListWardsRequest& req) const;
   absl::StatusOr<rv1::ListExpertSessionsResponse> ListSessions(const rv1::ListExpertSessionsRequest& req) const;
 
-  // The consortia `institution_id` is a member of (ids, in key order).
-  absl::StatusOr<std::vector<std::string>> Memberships(const std::string& institution_id) const;
-
   // Directory, for the domain core (errors read as "absent").
   std::optional<rv1::Institution> FindInstitution(const std::string& id) const override;
   std::vector<std::string> ConsortiaOf(const std::string& institution_id) const override;
