@@ -1,6 +1,8 @@
 #include "board_model.h"
 
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/oneof_event.h"
@@ -51,9 +53,10 @@ std::string WardKey(const std::string& institution_id, const std::string& ward_i
   return absl::StrCat(institution_id, "/", ward_id);
 }
 
-gv1::WardStatus StatusOf(const gv1::WardBoard& board, int64_t version) {
+gv1::WardStatus StatusOf(gv1::WardBoard board_in, int64_t version) {
   gv1::WardStatus s;
-  *s.mutable_board() = board;
+  *s.mutable_board() = std::move(board_in);
+  const gv1::WardBoard& board = s.board();
   s.set_version(version);
   s.set_held(board.holds_size());
   s.set_occupied(board.admissions_size());
@@ -76,20 +79,22 @@ absl::Status BoardProjector::ApplyWard(const events::v1::Envelope& env, eventsto
   const std::string key = "w/" + env.aggregate_id();
   ASSIGN_OR_RETURN(auto row, Load<gv1::WardStatus>(rows, key));
   std::optional<gv1::WardBoard> board;
-  if (row) board = row->board();
-  const auto before = board;
+  std::vector<std::pair<int64_t, std::string>> held_before;  // (expires at, hold id)
+  if (row) {
+    for (const auto& h : row->board().holds()) held_before.emplace_back(h.expires_at_ms(), h.hold_id());
+    board = std::move(*row->mutable_board());
+  }
   RETURN_IF_ERROR(dg::Evolve(board, e));
   // The expiry index follows the set of live holds.
   std::set<std::string> now_held;
   for (const auto& h : board->holds()) now_held.insert(h.hold_id());
-  if (before)
-    for (const auto& h : before->holds())
-      if (!now_held.count(h.hold_id())) rows.Delete(ExpiryKey(h.expires_at_ms(), env.aggregate_id(), h.hold_id()));
+  for (const auto& [expires_at_ms, hold_id] : held_before)
+    if (!now_held.count(hold_id)) rows.Delete(ExpiryKey(expires_at_ms, env.aggregate_id(), hold_id));
   if (e.has_held()) {
     const auto& h = e.held().hold();
     rows.Put(ExpiryKey(h.expires_at_ms(), env.aggregate_id(), h.hold_id()), "");
   }
-  rows.Put(key, StatusOf(*board, env.aggregate_version()).SerializeAsString());
+  rows.Put(key, StatusOf(std::move(*board), env.aggregate_version()).SerializeAsString());
   return absl::OkStatus();
 }
 
@@ -98,17 +103,17 @@ absl::Status BoardProjector::ApplyCase(const events::v1::Envelope& env, eventsto
   const std::string key = "c/" + env.aggregate_id();
   ASSIGN_OR_RETURN(auto row, Load<gv1::CaseReply>(rows, key));
   std::optional<gv1::EmergencyCase> c;
-  if (row) c = row->emergency_case();
+  if (row) c = std::move(*row->mutable_emergency_case());
   RETURN_IF_ERROR(dg::Evolve(c, e));
-  gv1::CaseReply out;
-  *out.mutable_emergency_case() = *c;
-  out.set_version(env.aggregate_version());
-  *out.mutable_clocks() = dg::ClocksOf(*c);
-  rows.Put(key, out.SerializeAsString());
   if (c->status() == gv1::CLOSED)
     rows.Delete(OpenKey(c->dispatch_centre(), c->case_id()));
   else
     rows.Put(OpenKey(c->dispatch_centre(), c->case_id()), "");
+  gv1::CaseReply out;
+  *out.mutable_clocks() = dg::ClocksOf(*c);
+  *out.mutable_emergency_case() = std::move(*c);
+  out.set_version(env.aggregate_version());
+  rows.Put(key, out.SerializeAsString());
   return absl::OkStatus();
 }
 
@@ -117,10 +122,10 @@ absl::Status BoardProjector::ApplyRequest(const events::v1::Envelope& env, event
   const std::string key = "q/" + env.aggregate_id();
   ASSIGN_OR_RETURN(auto row, Load<gv1::BedRequestReply>(rows, key));
   std::optional<gv1::BedRequest> r;
-  if (row) r = row->request();
+  if (row) r = std::move(*row->mutable_request());
   RETURN_IF_ERROR(dg::Evolve(r, e));
   gv1::BedRequestReply out;
-  *out.mutable_request() = *r;
+  *out.mutable_request() = std::move(*r);
   out.set_version(env.aggregate_version());
   rows.Put(key, out.SerializeAsString());
   return absl::OkStatus();

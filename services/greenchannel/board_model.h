@@ -33,7 +33,7 @@ using domain::greenchannel::kWard;
 
 std::string WardKey(const std::string& institution_id, const std::string& ward_id);
 // The status a board row shows: free counts, held, occupied, over capacity.
-gv1::WardStatus StatusOf(const gv1::WardBoard& board, int64_t version);
+gv1::WardStatus StatusOf(gv1::WardBoard board, int64_t version);
 
 class BoardProjector : public eventstore::Projector {
  public:

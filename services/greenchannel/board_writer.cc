@@ -62,9 +62,11 @@ absl::Status Fold(std::optional<State>& state, const Events& events) {
 
 bool Retry(const absl::Status& s) { return absl::IsAborted(s); }
 
-// The reply stored with an append (the first answer, on a retry).
+// The answer to an append: `mine` when this call wrote it, the stored first answer when the
+// append was a retry answered from its idempotency record.
 template <typename Reply>
-Reply FirstReply(const std::vector<eventstore::AppendResult>& results) {
+Reply FirstReply(const std::vector<eventstore::AppendResult>& results, Reply mine) {
+  if (!results.front().duplicate) return mine;
   Reply out;
   out.ParseFromString(results.front().response);
   return out;
@@ -314,13 +316,13 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       if (!events.ok()) return events.status();
       std::optional<gv1::EmergencyCase> next;
       if (auto s = Fold(next, *events); !s.ok()) return s;
-      const auto reply = ReplyOf(*next, 1, 0);
+      auto reply = ReplyOf(*next, 1, 0);
       Part part{kCase, desc.case_id(), 0, {}};
       Add(part, *events, {placement->institution_id()});
       index_patient(part);
       auto r = Commit(call, {std::move(part)}, reply.SerializeAsString());
       if (!r.ok()) return r.status();
-      return FirstReply<gv1::CaseReply>(*r);
+      return FirstReply<gv1::CaseReply>(*r, std::move(reply));
     }
     std::optional<WardGuard> guard;
     guard.emplace(&LockOf(ward_key), nullptr);
@@ -342,7 +344,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
     if (!events.ok()) return events.status();
     std::optional<gv1::EmergencyCase> next;
     if (auto s = Fold(next, *events); !s.ok()) return s;
-    const auto reply = ReplyOf(*next, 1, hold.expires_at_ms());
+    auto reply = ReplyOf(*next, 1, hold.expires_at_ms());
     Part c{kCase, desc.case_id(), 0, {}};
     Add(c, *events, {placement->institution_id()});
     index_patient(c);
@@ -357,7 +359,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::OpenCase(const Call& call, const gv1
       continue;
     }
     if (!r.ok()) return r.status();
-    return FirstReply<gv1::CaseReply>(*r);
+    return FirstReply<gv1::CaseReply>(*r, std::move(reply));
   }
   return last;
 }
@@ -453,7 +455,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
     if (!events.ok()) return events.status();
     std::optional<gv1::EmergencyCase> next = c;
     if (auto s = Fold(next, *events); !s.ok()) return s;
-    const auto reply = ReplyOf(*next, row->version() + 1, expires);
+    auto reply = ReplyOf(*next, row->version() + 1, expires);
     Add(parts.front(), *events, {placement->institution_id(), c.placement().institution_id()});
     auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
     if (Retry(r.status()) && expected_version == 0) {
@@ -461,7 +463,7 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::RedirectCase(const Call& call, const
       continue;
     }
     if (!r.ok()) return r.status();
-    return FirstReply<gv1::CaseReply>(*r);
+    return FirstReply<gv1::CaseReply>(*r, std::move(reply));
   }
   return last;
 }
@@ -502,13 +504,13 @@ absl::StatusOr<gv1::CaseReply> BoardWriter::CaseChange(const Call& call, const s
         }
       }
     }
-    const auto reply = ReplyOf(*next, row->version() + 1, 0);
+    auto reply = ReplyOf(*next, row->version() + 1, 0);
     auto r = Commit(call, std::move(parts), reply.SerializeAsString(), [&] { guard.reset(); });
     if (!r.ok()) {
       result = r.status();
       continue;
     }
-    return FirstReply<gv1::CaseReply>(*r);
+    return FirstReply<gv1::CaseReply>(*r, std::move(reply));
   }
   return result;
 }
@@ -562,12 +564,12 @@ absl::StatusOr<gv1::WardStatus> BoardWriter::DischargeOnce(const Call& call, con
   if (!events.ok()) return events.status();
   auto board = BoardOf(*w);
   if (auto s = Fold(board, *events); !s.ok()) return s;
-  const auto reply = StatusOf(*board, (*w)->version() + 1);
+  auto reply = StatusOf(*board, (*w)->version() + 1);
   Part part{kWard, key, (*w)->version(), {}};
   Add(part, *events, {req.institution_id()});
   auto r = Commit(call, {std::move(part)}, reply.SerializeAsString(), [&] { guard.reset(); });
   if (!r.ok()) return r.status();
-  return FirstReply<gv1::WardStatus>(*r);
+  return FirstReply<gv1::WardStatus>(*r, std::move(reply));
 }
 
 }  // namespace yilian::greenchannel

@@ -107,7 +107,7 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
   // leads to) together in every service, whatever id later calls came with.
   const std::string flow = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
   fv1::ReferralReply reply;
-  if (next) *reply.mutable_referral() = *next;
+  if (next) *reply.mutable_referral() = std::move(*next);
   reply.set_version(version + static_cast<int64_t>(change.events.size()));
   reply.set_correlation_id(flow);
   std::vector<eventstore::AppendRequest> requests;
@@ -128,8 +128,11 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
   for (const auto& r : requests)
     for (const auto& e : r.events) absl::StrAppend(&types, types.empty() ? "" : ",", e.event_type());
   ASSIGN_OR_RETURN(auto results, journal_->AppendTransaction(std::move(requests)));
-  fv1::ReferralReply out;
-  if (!out.ParseFromString(results[0].response)) return absl::DataLossError("stored reply does not parse");
+  fv1::ReferralReply out;  // this call's reply, or the first call's when the append was its retry
+  if (!results[0].duplicate)
+    out = std::move(reply);
+  else if (!out.ParseFromString(results[0].response))
+    return absl::DataLossError("stored reply does not parse");
   std::vector<common::LogField> fields = {{"correlation_id", flow}, {"referral_id", referral_id}};
   if (call.correlation_id != flow) fields.emplace_back("call_correlation_id", call.correlation_id);
   common::LogScope scope(std::move(fields));
