@@ -1,6 +1,8 @@
 // Prometheus metrics over HTTP: every RPC a ServiceHost answers is counted by method and
 // status code and timed; gauges are read from their sources every second; all served in
 // Prometheus text format on a port picked at start.
+#include "yilian/host/metrics.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "yilian/host/metrics.h"
 #include "yilian/host/service_host.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/wait.h"
@@ -82,6 +86,50 @@ TEST(MetricsTest, CountsAndTimesEveryRpcAndServesGauges) {
             std::string::npos);
   EXPECT_NE(text.find("yilian_test_beds{service=\"test\",ward=\"icu-1\"} 3"), std::string::npos);
   server->Shutdown(absl::Seconds(5));
+}
+
+// A service's gauges read its parts; ServiceMain stops them before those parts go. StopGauges
+// must wait for a refresh under way, and none may follow it.
+TEST(MetricsTest, StopGaugesWaitsForARefreshUnderWayAndEndsThem) {
+  ASSERT_OK_AND_ASSIGN(auto metrics, Metrics::Start("127.0.0.1:0", "test"));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool inside = false, release = false, finished = false, gone = false;
+  int reads_after_gone = 0;
+  metrics->Gauge("yilian_test_part", "reads a part of the service", [&] {
+    std::unique_lock lock(mu);
+    if (gone) ++reads_after_gone;
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    finished = true;
+    return 1.0;
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return inside; }));
+  }
+  std::atomic<bool> returned{false};
+  bool finished_when_returned = false;
+  std::thread stopper([&] {
+    metrics->StopGauges();
+    std::lock_guard lock(mu);
+    finished_when_returned = finished;
+    gone = true;  // the part the gauge read is destroyed now
+    returned = true;
+  });
+  // While the read is held, StopGauges must not return (a correct one never can).
+  EXPECT_FALSE(testing::WaitFor([&] { return returned.load(); }, std::chrono::milliseconds(300)));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  stopper.join();
+  EXPECT_TRUE(finished_when_returned);
+  metrics->StopGauges();  // idempotent
+  metrics.reset();
+  EXPECT_EQ(reads_after_gone, 0);
 }
 
 TEST(MetricsTest, RefusesAnAddressItCannotBind) {

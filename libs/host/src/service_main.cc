@@ -60,6 +60,10 @@ int ServiceMain(int argc, char** argv, const std::string& service, const std::ve
 
   WaitForShutdownSignal();
   common::Logger().info("{} stopping", service);
+  // The gauges read the service's parts (journal, relay, consumer ...), which go with
+  // `running`: a refresh during their teardown read freed memory (once it hung the process
+  // on a freed mutex).
+  if (metrics) metrics->StopGauges();
   started->running.reset();
   metrics.reset();
   return 0;

@@ -39,6 +39,9 @@ class Metrics {
   // A family of gauges refreshed together: `read` gives (labels, value) for each.
   void Gauges(const std::string& name, const std::string& help,
               std::function<std::vector<std::pair<Labels, double>>()> read);
+  // Stops refreshing the gauges (waiting for a refresh under way) and drops their readers:
+  // call it before the parts they read go away. Idempotent; the destructor calls it.
+  void StopGauges();
   // Counts and times one answered RPC (the interceptor calls it).
   void ObserveRpc(const std::string& method, int code, double seconds);
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory();
