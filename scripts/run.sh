@@ -29,8 +29,15 @@ cleanup() {
   step "stopping"
   # Reverse start order: the services first (their Kafka clients say goodbye to a live
   # broker), the broker last.
+  # A process that has not stopped 30 s after SIGTERM is killed, so none is left running.
+  running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[i]}" 2>/dev/null || true
+    kill -TERM "${pids[i]}" 2>/dev/null || continue
+    for _ in $(seq 1 300); do running "${pids[i]}" || break; sleep 0.1; done
+    if running "${pids[i]}"; then
+      echo "process ${pids[i]} did not stop within 30 s of SIGTERM; killing it" >&2
+      kill -KILL "${pids[i]}" 2>/dev/null || true
+    fi
     wait "${pids[i]}" 2>/dev/null || true
   done
   echo "stopped; data kept in $HOME_DIR"
