@@ -26,6 +26,7 @@ scripts/setup.sh || fail "install/build" "$BUILD_DIR.build.log"
 mkdir -p "$HOME_DIR/logs"
 pids=()
 cleanup() {
+  trap '' INT TERM  # a second Ctrl-C must not cut the stopping short and leave the broker running
   step "stopping"
   # Reverse start order: the services first (their Kafka clients say goodbye to a live
   # broker), the broker last.

@@ -159,7 +159,7 @@ absl::StatusOr<BoardWriter::Queued> BoardWriter::Enqueue(const Call& call, std::
         if (!e.ok()) return e.status();
         if (auto s = dg::Evolve(board, *e); !s.ok()) return absl::InternalError(s.ToString());
       }
-      after.emplace_back(p.id, StatusOf(*board, p.version + static_cast<int64_t>(p.events.size())));
+      after.emplace_back(p.id, StatusOf(std::move(*board), p.version + static_cast<int64_t>(p.events.size())));
       q.wards.push_back(p.id);
     }
     eventstore::AppendRequest r;
@@ -564,7 +564,7 @@ absl::StatusOr<gv1::WardStatus> BoardWriter::DischargeOnce(const Call& call, con
   if (!events.ok()) return events.status();
   auto board = BoardOf(*w);
   if (auto s = Fold(board, *events); !s.ok()) return s;
-  auto reply = StatusOf(*board, (*w)->version() + 1);
+  auto reply = StatusOf(std::move(*board), (*w)->version() + 1);
   Part part{kWard, key, (*w)->version(), {}};
   Add(part, *events, {req.institution_id()});
   auto r = Commit(call, {std::move(part)}, reply.SerializeAsString(), [&] { guard.reset(); });

@@ -91,11 +91,19 @@ TEST(MetricsTest, CountsAndTimesEveryRpcAndServesGauges) {
 // A service's gauges read its parts; ServiceMain stops them before those parts go. StopGauges
 // must wait for a refresh under way, and none may follow it.
 TEST(MetricsTest, StopGaugesWaitsForARefreshUnderWayAndEndsThem) {
-  ASSERT_OK_AND_ASSIGN(auto metrics, Metrics::Start("127.0.0.1:0", "test"));
+  // Declared before `metrics`, so the state the gauge reads outlives it whatever fails below.
   std::mutex mu;
   std::condition_variable cv;
   bool inside = false, release = false, finished = false, gone = false;
   int reads_after_gone = 0;
+  ASSERT_OK_AND_ASSIGN(auto metrics, Metrics::Start("127.0.0.1:0", "test"));
+  const auto let_go = [&] {
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+  };
   metrics->Gauge("yilian_test_part", "reads a part of the service", [&] {
     std::unique_lock lock(mu);
     if (gone) ++reads_after_gone;
@@ -105,9 +113,14 @@ TEST(MetricsTest, StopGaugesWaitsForARefreshUnderWayAndEndsThem) {
     finished = true;
     return 1.0;
   });
+  bool read_began;
   {
     std::unique_lock lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return inside; }));
+    read_began = cv.wait_for(lock, std::chrono::seconds(30), [&] { return inside; });
+  }
+  if (!read_began) {
+    let_go();
+    FAIL() << "the gauge was never read";
   }
   std::atomic<bool> returned{false};
   bool finished_when_returned = false;
@@ -120,11 +133,7 @@ TEST(MetricsTest, StopGaugesWaitsForARefreshUnderWayAndEndsThem) {
   });
   // While the read is held, StopGauges must not return (a correct one never can).
   EXPECT_FALSE(testing::WaitFor([&] { return returned.load(); }, std::chrono::milliseconds(300)));
-  {
-    std::lock_guard lock(mu);
-    release = true;
-  }
-  cv.notify_all();
+  let_go();
   stopper.join();
   EXPECT_TRUE(finished_when_returned);
   metrics->StopGauges();  // idempotent

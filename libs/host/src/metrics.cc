@@ -102,14 +102,16 @@ Metrics::Metrics(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 Metrics::~Metrics() { StopGauges(); }
 
 void Metrics::StopGauges() {
-  {
+  std::call_once(stopped_, [this] {  // a second caller waits until the first has joined
+    {
+      std::lock_guard lock(impl_->mu);
+      impl_->stop = true;
+    }
+    impl_->cv.notify_all();
+    refresher_.join();
     std::lock_guard lock(impl_->mu);
-    impl_->stop = true;
-  }
-  impl_->cv.notify_all();
-  if (refresher_.joinable()) refresher_.join();
-  std::lock_guard lock(impl_->mu);
-  impl_->readers.clear();
+    impl_->readers.clear();
+  });
 }
 
 void Metrics::Gauge(const std::string& name, const std::string& help, std::function<double()> read, Labels labels) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -40,7 +41,8 @@ class Metrics {
   void Gauges(const std::string& name, const std::string& help,
               std::function<std::vector<std::pair<Labels, double>>()> read);
   // Stops refreshing the gauges (waiting for a refresh under way) and drops their readers:
-  // call it before the parts they read go away. Idempotent; the destructor calls it.
+  // call it before the parts they read go away. Idempotent, and safe from several threads,
+  // but not from inside a gauge's read. The destructor calls it.
   void StopGauges();
   // Counts and times one answered RPC (the interceptor calls it).
   void ObserveRpc(const std::string& method, int code, double seconds);
@@ -53,6 +55,7 @@ class Metrics {
   std::unique_ptr<Impl> impl_;
   std::string address_;
   std::thread refresher_;
+  std::once_flag stopped_;
 };
 
 }  // namespace yilian::host
