@@ -22,13 +22,13 @@ Change Just(dr::Events events) { return Change{.events = std::move(events)}; }
 
 }  // namespace
 
-absl::StatusOr<common::Principal> ReferralService::Caller(const grpc::ServerContext& ctx) const {
+absl::StatusOr<common::Principal> ReferralService::Caller(const grpc::ServerContextBase& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
   RETURN_IF_ERROR(dr::MayWorkReferrals(who));
   return who;
 }
 
-absl::StatusOr<Call> ReferralService::CallOf(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
+absl::StatusOr<Call> ReferralService::CallOf(const grpc::ServerContextBase& ctx, const google::protobuf::Message& req,
                                              const std::string& request_id) const {
   ASSIGN_OR_RETURN(auto who, Caller(ctx));
   if (request_id.empty() || request_id.size() > 128)
@@ -56,52 +56,78 @@ void ReferralService::Decorate(fv1::ReferralReply& reply) const {
     *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);
 }
 
-grpc::Status ReferralService::Command(grpc::ServerContext* ctx, const google::protobuf::Message& req,
-                                      const std::string& referral_id, int64_t expected_version,
-                                      const std::string& request_id, const Act& act, fv1::ReferralReply* out) {
-  auto call = CallOf(*ctx, req, request_id);
-  if (!call.ok()) return ToGrpcStatus(call.status());
-  if (referral_id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("referral_id is required"));
-  auto reply = writer_->Command(*call, referral_id, expected_version, [&](const State& s) -> absl::StatusOr<Change> {
-    if (!s) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
-    ASSIGN_OR_RETURN(Side side, SideOf(call->actor, *s));
-    return act(s, side);
-  });
-  if (!reply.ok()) return ToGrpcStatus(reply.status());
-  *out = std::move(*reply);
-  Decorate(*out);
-  return grpc::Status::OK;
+namespace {
+
+grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* ctx, const grpc::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
 }
 
-grpc::Status ReferralService::Submit(grpc::ServerContext* ctx, const fv1::SubmitReferralRequest* req,
-                                     fv1::ReferralReply* out) {
+}  // namespace
+
+grpc::ServerUnaryReactor* ReferralService::Run(grpc::CallbackServerContext* ctx, const Call& call,
+                                               const std::string& referral_id, int64_t expected_version,
+                                               const ReferralWriter::Decide& decide, fv1::ReferralReply* out,
+                                               Then then) {
+  auto* reactor = ctx->DefaultReactor();
+  writer_->CommandAsync(call, referral_id, expected_version, decide,
+                        [this, reactor, out, then = std::move(then)](absl::StatusOr<fv1::ReferralReply> reply) mutable {
+                          if (reply.ok() && then) reply = std::move(then)(*std::move(reply));
+                          if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
+                          *out = *std::move(reply);
+                          Decorate(*out);
+                          reactor->Finish(grpc::Status::OK);
+                        });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ReferralService::Command(grpc::CallbackServerContext* ctx,
+                                                   const google::protobuf::Message& req, const std::string& referral_id,
+                                                   int64_t expected_version, const std::string& request_id,
+                                                   const Act& act, fv1::ReferralReply* out, Then then) {
+  auto call = CallOf(*ctx, req, request_id);
+  if (!call.ok()) return Finished(ctx, ToGrpcStatus(call.status()));
+  if (referral_id.empty()) return Finished(ctx, ToGrpcStatus(absl::InvalidArgumentError("referral_id is required")));
+  return Run(
+      ctx, *call, referral_id, expected_version,
+      [&](const State& s) -> absl::StatusOr<Change> {
+        if (!s) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+        ASSIGN_OR_RETURN(Side side, SideOf(call->actor, *s));
+        return act(s, side);
+      },
+      out, std::move(then));
+}
+
+grpc::ServerUnaryReactor* ReferralService::Submit(grpc::CallbackServerContext* ctx,
+                                                  const fv1::SubmitReferralRequest* req, fv1::ReferralReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id());
-  if (!call.ok()) return ToGrpcStatus(call.status());
+  if (!call.ok()) return Finished(ctx, ToGrpcStatus(call.status()));
   fv1::Referral draft = req->referral();
   if (draft.sender_institution_id().empty()) draft.set_sender_institution_id(call->actor.institution_id);
   if (draft.sender_institution_id() != call->actor.institution_id)
-    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
-        call->actor.subject, " acts for ", call->actor.institution_id, ", not for ", draft.sender_institution_id())));
+    return Finished(ctx, ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(call->actor.subject, " acts for ",
+                                                                               call->actor.institution_id, ", not for ",
+                                                                               draft.sender_institution_id()))));
   if (draft.sender_clinician().empty()) draft.set_sender_clinician(call->actor.subject);
   if (draft.referral_id().empty()) draft.set_referral_id("ref-" + common::Sha256Hex(call->idempotency_key).substr(0, 20));
   draft.clear_sealed_identity();  // read-only: only what this service sealed is ever stored
-  auto reply = writer_->Command(*call, draft.referral_id(), 0, [&](const State& s) -> absl::StatusOr<Change> {
-    ASSIGN_OR_RETURN(auto events, dr::Submit(s, draft, *directory_, writer_->Now(), deadlines_));
-    // The rules first, then the identity: a refused call makes no key.
-    ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft.patient(), req->identity()));
-    if (sealed)
-      for (auto& e : events)
-        if (e.has_submitted()) *e.mutable_submitted()->mutable_referral()->mutable_sealed_identity() = *sealed;
-    return Just(std::move(events));
-  });
-  if (!reply.ok()) return ToGrpcStatus(reply.status());
-  *out = std::move(*reply);
-  Decorate(*out);
-  return grpc::Status::OK;
+  return Run(
+      ctx, *call, draft.referral_id(), 0,
+      [&](const State& s) -> absl::StatusOr<Change> {
+        ASSIGN_OR_RETURN(auto events, dr::Submit(s, draft, *directory_, writer_->Now(), deadlines_));
+        // The rules first, then the identity: a refused call makes no key.
+        ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft.patient(), req->identity()));
+        if (sealed)
+          for (auto& e : events)
+            if (e.has_submitted()) *e.mutable_submitted()->mutable_referral()->mutable_sealed_identity() = *sealed;
+        return Just(std::move(events));
+      },
+      out);
 }
 
-grpc::Status ReferralService::Acknowledge(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
-                                          fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Acknowledge(grpc::CallbackServerContext* ctx,
+                                                       const fv1::ReferralActionRequest* req, fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto e, dr::Acknowledge(s, side, writer_->Now()));
@@ -109,8 +135,8 @@ grpc::Status ReferralService::Acknowledge(grpc::ServerContext* ctx, const fv1::R
                  }, out);
 }
 
-grpc::Status ReferralService::Accept(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
-                                     fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Accept(grpc::CallbackServerContext* ctx,
+                                                  const fv1::ReferralActionRequest* req, fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto e, dr::Accept(s, side, writer_->Now()));
@@ -118,8 +144,8 @@ grpc::Status ReferralService::Accept(grpc::ServerContext* ctx, const fv1::Referr
                  }, out);
 }
 
-grpc::Status ReferralService::Reject(grpc::ServerContext* ctx, const fv1::RejectReferralRequest* req,
-                                     fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Reject(grpc::CallbackServerContext* ctx,
+                                                  const fv1::RejectReferralRequest* req, fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto e, dr::Reject(s, side, req->reason_code(), req->advice(), writer_->Now()));
@@ -127,8 +153,9 @@ grpc::Status ReferralService::Reject(grpc::ServerContext* ctx, const fv1::Reject
                  }, out);
 }
 
-grpc::Status ReferralService::RequestInformation(grpc::ServerContext* ctx, const fv1::RequestInformationRequest* req,
-                                                 fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::RequestInformation(grpc::CallbackServerContext* ctx,
+                                                              const fv1::RequestInformationRequest* req,
+                                                              fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto e, dr::RequestInformation(s, side, req->question(), writer_->Now()));
@@ -136,8 +163,9 @@ grpc::Status ReferralService::RequestInformation(grpc::ServerContext* ctx, const
                  }, out);
 }
 
-grpc::Status ReferralService::SupplyInformation(grpc::ServerContext* ctx, const fv1::SupplyInformationRequest* req,
-                                                fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::SupplyInformation(grpc::CallbackServerContext* ctx,
+                                                             const fv1::SupplyInformationRequest* req,
+                                                             fv1::ReferralReply* out) {
   std::vector<fv1::ExamResultRef> results(req->exam_results().begin(), req->exam_results().end());
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
@@ -166,8 +194,8 @@ absl::StatusOr<Change> ReferralService::BookSession(const fv1::Referral& r, Side
   return change;
 }
 
-grpc::Status ReferralService::Schedule(grpc::ServerContext* ctx, const fv1::ScheduleReferralRequest* req,
-                                       fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Schedule(grpc::CallbackServerContext* ctx,
+                                                    const fv1::ScheduleReferralRequest* req, fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    const absl::Time now = writer_->Now();
@@ -199,8 +227,9 @@ grpc::Status ReferralService::Schedule(grpc::ServerContext* ctx, const fv1::Sche
                  }, out);
 }
 
-grpc::Status ReferralService::RecordArrival(grpc::ServerContext* ctx, const fv1::ReferralActionRequest* req,
-                                            fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::RecordArrival(grpc::CallbackServerContext* ctx,
+                                                         const fv1::ReferralActionRequest* req,
+                                                         fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto e, dr::RecordArrival(s, side, writer_->Now()));
@@ -208,8 +237,8 @@ grpc::Status ReferralService::RecordArrival(grpc::ServerContext* ctx, const fv1:
                  }, out);
 }
 
-grpc::Status ReferralService::Complete(grpc::ServerContext* ctx, const fv1::CompleteReferralRequest* req,
-                                       fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Complete(grpc::CallbackServerContext* ctx,
+                                                    const fv1::CompleteReferralRequest* req, fv1::ReferralReply* out) {
   auto caller = Caller(*ctx);
   const std::string subject = caller.ok() ? caller->subject : "";
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
@@ -242,8 +271,8 @@ grpc::Status ReferralService::Complete(grpc::ServerContext* ctx, const fv1::Comp
                  }, out);
 }
 
-grpc::Status ReferralService::Cancel(grpc::ServerContext* ctx, const fv1::CancelReferralRequest* req,
-                                     fv1::ReferralReply* out) {
+grpc::ServerUnaryReactor* ReferralService::Cancel(grpc::CallbackServerContext* ctx,
+                                                  const fv1::CancelReferralRequest* req, fv1::ReferralReply* out) {
   return Command(ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
                  [&](const State& s, Side side) -> absl::StatusOr<Change> {
                    ASSIGN_OR_RETURN(auto events, dr::Cancel(s, side, req->reason(), writer_->Now()));
@@ -254,10 +283,9 @@ grpc::Status ReferralService::Cancel(grpc::ServerContext* ctx, const fv1::Cancel
                  }, out);
 }
 
-grpc::Status ReferralService::Redirect(grpc::ServerContext* ctx, const fv1::RedirectReferralRequest* req,
-                                       fv1::ReferralReply* out) {
-  fv1::ReferralReply ended;
-  auto status = Command(
+grpc::ServerUnaryReactor* ReferralService::Redirect(grpc::CallbackServerContext* ctx,
+                                                    const fv1::RedirectReferralRequest* req, fv1::ReferralReply* out) {
+  return Command(
       ctx, *req, req->referral_id(), req->expected_version(), req->request_id(),
       [&](const State& s, Side side) -> absl::StatusOr<Change> {
         const absl::Time now = writer_->Now();
@@ -291,71 +319,84 @@ grpc::Status ReferralService::Redirect(grpc::ServerContext* ctx, const fv1::Redi
         change.events = std::move(events);
         return change;
       },
-      &ended);
-  if (!status.ok()) return status;
-  auto row = view_->Referral(ended.referral().linked_to());
-  if (!row.ok()) return ToGrpcStatus(row.status());
-  if (!*row) return ToGrpcStatus(absl::InternalError("the redirected referral is not in the projection"));
-  *out = std::move(**row);
-  Decorate(*out);
-  return grpc::Status::OK;
+      out,
+      // The answer is the new referral, written in the same transaction.
+      [this](fv1::ReferralReply ended) -> absl::StatusOr<fv1::ReferralReply> {
+        ASSIGN_OR_RETURN(auto row, view_->Referral(ended.referral().linked_to()));
+        if (!row) return absl::InternalError("the redirected referral is not in the projection");
+        return *std::move(row);
+      });
 }
 
-grpc::Status ReferralService::GetReferral(grpc::ServerContext* ctx, const fv1::GetReferralRequest* req,
-                                          fv1::GetReferralResponse* out) {
-  auto who = Caller(*ctx);
+grpc::ServerUnaryReactor* ReferralService::GetReferral(grpc::CallbackServerContext* ctx,
+                                                       const fv1::GetReferralRequest* req,
+                                                       fv1::GetReferralResponse* out) {
+  return Finished(ctx, Get(*ctx, *req, out));
+}
+
+grpc::Status ReferralService::Get(const grpc::ServerContextBase& ctx, const fv1::GetReferralRequest& req,
+                                  fv1::GetReferralResponse* out) const {
+  auto who = Caller(ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  auto row = view_->Referral(req->referral_id());
+  auto row = view_->Referral(req.referral_id());
   if (!row.ok()) return ToGrpcStatus(row.status());
-  if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no referral ", req->referral_id())));
+  if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat("no referral ", req.referral_id())));
   if (auto side = SideOf(*who, (*row)->referral()); !side.ok()) return ToGrpcStatus(side.status());
   *out->mutable_referral() = std::move(**row);
   Decorate(*out->mutable_referral());
-  auto timeline = Timeline(*journal_, req->referral_id());
+  auto timeline = Timeline(*journal_, req.referral_id());
   if (!timeline.ok()) return ToGrpcStatus(timeline.status());
   for (auto& e : *timeline) *out->add_timeline() = std::move(e);
   return grpc::Status::OK;
 }
 
-grpc::Status ReferralService::List(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req, const char* list,
-                                   fv1::ListWorklistResponse* out) {
-  auto who = Caller(*ctx);
+grpc::Status ReferralService::List(const grpc::ServerContextBase& ctx, const fv1::ListWorklistRequest& req,
+                                   const char* list, fv1::ListWorklistResponse* out) const {
+  auto who = Caller(ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  const std::string inst = req->institution_id().empty() ? who->institution_id : req->institution_id();
+  const std::string inst = req.institution_id().empty() ? who->institution_id : req.institution_id();
   if (inst != who->institution_id)
     return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(who->subject, " may list only ", who->institution_id)));
-  if (!fv1::Status_IsValid(req->status())) return ToGrpcStatus(absl::InvalidArgumentError("unknown status"));
-  auto page = view_->Worklist(list, inst, req->status(), req->page());
+  if (!fv1::Status_IsValid(req.status())) return ToGrpcStatus(absl::InvalidArgumentError("unknown status"));
+  auto page = view_->Worklist(list, inst, req.status(), req.page());
   if (!page.ok()) return ToGrpcStatus(page.status());
   *out = std::move(*page);
   for (auto& r : *out->mutable_referrals()) Decorate(r);
   return grpc::Status::OK;
 }
 
-grpc::Status ReferralService::ListIncoming(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req,
-                                           fv1::ListWorklistResponse* out) {
-  return List(ctx, req, "in", out);
+grpc::ServerUnaryReactor* ReferralService::ListIncoming(grpc::CallbackServerContext* ctx,
+                                                        const fv1::ListWorklistRequest* req,
+                                                        fv1::ListWorklistResponse* out) {
+  return Finished(ctx, List(*ctx, *req, "in", out));
 }
 
-grpc::Status ReferralService::ListOutgoing(grpc::ServerContext* ctx, const fv1::ListWorklistRequest* req,
-                                           fv1::ListWorklistResponse* out) {
-  return List(ctx, req, "out", out);
+grpc::ServerUnaryReactor* ReferralService::ListOutgoing(grpc::CallbackServerContext* ctx,
+                                                        const fv1::ListWorklistRequest* req,
+                                                        fv1::ListWorklistResponse* out) {
+  return Finished(ctx, List(*ctx, *req, "out", out));
 }
 
-grpc::Status ReferralService::ListAvailableSlots(grpc::ServerContext* ctx, const fv1::ListAvailableSlotsRequest* req,
-                                                 fv1::ListAvailableSlotsResponse* out) {
-  auto who = Caller(*ctx);
+grpc::ServerUnaryReactor* ReferralService::ListAvailableSlots(grpc::CallbackServerContext* ctx,
+                                                              const fv1::ListAvailableSlotsRequest* req,
+                                                              fv1::ListAvailableSlotsResponse* out) {
+  return Finished(ctx, Slots(*ctx, *req, out));
+}
+
+grpc::Status ReferralService::Slots(const grpc::ServerContextBase& ctx, const fv1::ListAvailableSlotsRequest& req,
+                                    fv1::ListAvailableSlotsResponse* out) const {
+  auto who = Caller(ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (req->host_institution_id().empty())
+  if (req.host_institution_id().empty())
     return ToGrpcStatus(absl::InvalidArgumentError("host_institution_id is required"));
   registry::v1::ListExpertSessionsRequest q;
-  q.set_institution_id(req->host_institution_id());
-  q.set_from_date(req->from_date());
-  q.set_to_date(req->to_date());
-  *q.mutable_page() = req->page();
+  q.set_institution_id(req.host_institution_id());
+  q.set_from_date(req.from_date());
+  q.set_to_date(req.to_date());
+  *q.mutable_page() = req.page();
   auto sessions = directory_->view().ListSessions(q);
   if (!sessions.ok()) return ToGrpcStatus(sessions.status());
-  const bool resident = directory_->SignedResident(req->patient().value(), who->institution_id);
+  const bool resident = directory_->SignedResident(req.patient().value(), who->institution_id);
   const absl::Time now = writer_->Now();
   for (const auto& s : sessions->sessions()) {
     auto bookings = view_->Bookings(s.session().session_id());

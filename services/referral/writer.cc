@@ -1,6 +1,7 @@
 #include "writer.h"
 
-#include "absl/hash/hash.h"
+#include <future>
+
 #include "absl/strings/str_cat.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/oneof_event.h"
@@ -16,10 +17,6 @@ events::v1::Envelope ReferralEnvelope(const fv1::ReferralEvent& event, const fv1
   return env;
 }
 
-std::mutex& ReferralWriter::Stripe(std::array<std::mutex, 64>& locks, const std::string& id) {
-  return locks[absl::HashOf(id) % locks.size()];
-}
-
 absl::StatusOr<std::optional<fv1::ReferralReply>> ReferralWriter::Prior(const Call& call) const {
   if (call.idempotency_key.empty()) return std::nullopt;
   ASSIGN_OR_RETURN(auto prior, journal_->FindIdempotent(call.idempotency_key, call.request_hash));
@@ -30,7 +27,7 @@ absl::StatusOr<std::optional<fv1::ReferralReply>> ReferralWriter::Prior(const Ca
 }
 
 absl::StatusOr<fv1::SessionBookings> ReferralWriter::LockSession(const std::string& session_id, Change& change) {
-  change.locks.emplace_back(Stripe(session_locks_, session_id));
+  change.locks.push_back(session_locks_.Lock(session_id));
   return view_->Bookings(session_id);
 }
 
@@ -71,14 +68,24 @@ void ReferralWriter::AddReferral(const dr::Events& events, Change& change) {
   change.also.push_back(std::move(req));
 }
 
-absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, const std::string& referral_id,
-                                                           int64_t expected_version, const Decide& decide) {
+struct ReferralWriter::Prepared {
+  std::optional<fv1::ReferralReply> answer;  // set: no append, this is the reply
+  std::vector<eventstore::AppendRequest> requests;
+  fv1::ReferralReply reply;  // this call's reply once the requests are durable
+  std::vector<StripeLocks::Hold> locks;
+  std::string flow;
+  std::string types;  // the event types, for the log line
+};
+
+absl::StatusOr<ReferralWriter::Prepared> ReferralWriter::Prepare(const Call& call, const std::string& referral_id,
+                                                                 int64_t expected_version, const Decide& decide) {
+  Prepared out;
   if (expected_version < 0) return absl::InvalidArgumentError("expected_version must not be negative");
-  ASSIGN_OR_RETURN(auto prior, Prior(call));
-  if (prior) return *prior;
-  std::unique_lock lock(Stripe(referral_locks_, referral_id));
-  ASSIGN_OR_RETURN(prior, Prior(call));  // a concurrent retry of the same call finished meanwhile
-  if (prior) return *prior;
+  ASSIGN_OR_RETURN(out.answer, Prior(call));
+  if (out.answer) return out;
+  out.locks.push_back(referral_locks_.Lock(referral_id));
+  ASSIGN_OR_RETURN(out.answer, Prior(call));  // a concurrent retry of the same call finished meanwhile
+  if (out.answer) return out;
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   std::optional<fv1::Referral> state;
   int64_t version = 0;
@@ -92,7 +99,8 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
   ASSIGN_OR_RETURN(Change change, decide(state));
   if (change.events.empty() && change.also.empty()) {
     if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
-    return *row;
+    out.answer = std::move(*row);
+    return out;
   }
   eventstore::AppendRequest req;
   req.aggregate_type = dr::kReferral;
@@ -103,41 +111,64 @@ absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, con
     if (auto s = dr::Evolve(next, e); !s.ok()) return absl::InternalError(s.ToString());
     req.events.push_back(ReferralEnvelope(e, *next));
   }
+  if (req.events.empty())  // only other aggregates change (cannot happen with the core's decisions)
+    return absl::InternalError("a referral command changed other aggregates only");
   // The referral's flow id, kept from its submission, ties its events (and the referrals it
   // leads to) together in every service, whatever id later calls came with.
-  const std::string flow = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
-  fv1::ReferralReply reply;
-  if (next) *reply.mutable_referral() = std::move(*next);
-  reply.set_version(version + static_cast<int64_t>(change.events.size()));
-  reply.set_correlation_id(flow);
-  std::vector<eventstore::AppendRequest> requests;
-  requests.push_back(std::move(req));
-  for (auto& more : change.also) requests.push_back(std::move(more));
-  for (auto& r : requests) {
+  out.flow = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
+  if (next) *out.reply.mutable_referral() = std::move(*next);
+  out.reply.set_version(version + static_cast<int64_t>(change.events.size()));
+  out.reply.set_correlation_id(out.flow);
+  out.requests.push_back(std::move(req));
+  for (auto& more : change.also) out.requests.push_back(std::move(more));
+  for (auto& r : out.requests) {
     r.actor = call.actor;
-    r.correlation_id = flow;
+    r.correlation_id = out.flow;
     r.causation_id = call.causation_id;
   }
-  requests[0].idempotency_key = call.idempotency_key;
-  requests[0].request_hash = call.request_hash;
-  requests[0].response = reply.SerializeAsString();
-  if (requests[0].events.empty()) {  // only other aggregates change (cannot happen with the core's decisions)
-    return absl::InternalError("a referral command changed other aggregates only");
-  }
-  std::string types;
-  for (const auto& r : requests)
-    for (const auto& e : r.events) absl::StrAppend(&types, types.empty() ? "" : ",", e.event_type());
-  ASSIGN_OR_RETURN(auto results, journal_->AppendTransaction(std::move(requests)));
-  fv1::ReferralReply out;  // this call's reply, or the first call's when the append was its retry
-  if (!results[0].duplicate)
-    out = std::move(reply);
-  else if (!out.ParseFromString(results[0].response))
-    return absl::DataLossError("stored reply does not parse");
-  std::vector<common::LogField> fields = {{"correlation_id", flow}, {"referral_id", referral_id}};
-  if (call.correlation_id != flow) fields.emplace_back("call_correlation_id", call.correlation_id);
-  common::LogScope scope(std::move(fields));
-  common::Logger().info("referral {} v{}: {}", referral_id, out.version(), types);
+  out.requests[0].idempotency_key = call.idempotency_key;
+  out.requests[0].request_hash = call.request_hash;
+  out.requests[0].response = out.reply.SerializeAsString();
+  for (const auto& r : out.requests)
+    for (const auto& e : r.events) absl::StrAppend(&out.types, out.types.empty() ? "" : ",", e.event_type());
+  for (auto& l : change.locks) out.locks.push_back(std::move(l));
   return out;
+}
+
+void ReferralWriter::CommandAsync(const Call& call, const std::string& referral_id, int64_t expected_version,
+                                  const Decide& decide, Done done) {
+  auto prepared = Prepare(call, referral_id, expected_version, decide);
+  if (!prepared.ok()) return std::move(done)(prepared.status());
+  if (prepared->answer) return std::move(done)(std::move(*prepared->answer));
+  auto requests = std::move(prepared->requests);
+  journal_->AppendTransactionAsync(
+      std::move(requests),
+      [p = std::move(*prepared), referral_id, call_flow = call.correlation_id,
+       done = std::move(done)](absl::StatusOr<std::vector<eventstore::AppendResult>> results) mutable {
+        p.locks.clear();  // durable (or failed): the next command on these aggregates may decide
+        if (!results.ok()) return std::move(done)(results.status());
+        fv1::ReferralReply out;  // this call's reply, or the first call's when the append was its retry
+        if (!results->front().duplicate)
+          out = std::move(p.reply);
+        else if (!out.ParseFromString(results->front().response))
+          return std::move(done)(absl::DataLossError("stored reply does not parse"));
+        std::vector<common::LogField> fields = {{"correlation_id", p.flow}, {"referral_id", referral_id}};
+        if (call_flow != p.flow) fields.emplace_back("call_correlation_id", call_flow);
+        {
+          common::LogScope scope(std::move(fields));
+          common::Logger().info("referral {} v{}: {}", referral_id, out.version(), p.types);
+        }
+        std::move(done)(std::move(out));
+      });
+}
+
+absl::StatusOr<fv1::ReferralReply> ReferralWriter::Command(const Call& call, const std::string& referral_id,
+                                                           int64_t expected_version, const Decide& decide) {
+  std::promise<absl::StatusOr<fv1::ReferralReply>> promise;
+  auto future = promise.get_future();
+  CommandAsync(call, referral_id, expected_version, decide,
+               [&promise](absl::StatusOr<fv1::ReferralReply> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 }  // namespace yilian::referral

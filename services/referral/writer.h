@@ -8,16 +8,18 @@
 //
 // Locks: referral stripe, then session stripe (Change::locks holds those taken by a decision
 // until its append is durable), so bookings of one session are decided one at a time and a
-// slot cannot be booked twice. Thread-safe.
+// slot cannot be booked twice. The locks are StripeLocks: the journal's completion thread
+// releases them when a CommandAsync's append is durable, so no thread waits for the fsync.
+// Thread-safe.
 
-#include <array>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "referral_model.h"
+#include "stripe_locks.h"
 #include "yilian/common/clock.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/domain/referral/slots.h"
@@ -39,7 +41,7 @@ struct Call {
 struct Change {
   dr::Events events;
   std::vector<eventstore::AppendRequest> also;  // aggregate, expected_version and events set
-  std::vector<std::unique_lock<std::mutex>> locks;  // held until the append is durable
+  std::vector<StripeLocks::Hold> locks;         // held until the append is durable
 };
 
 class ReferralWriter {
@@ -48,7 +50,14 @@ class ReferralWriter {
       : journal_(journal), view_(view), clock_(clock) {}
 
   using Decide = std::function<absl::StatusOr<Change>(const std::optional<fv1::Referral>& state)>;
+  using Done = absl::AnyInvocable<void(absl::StatusOr<fv1::ReferralReply>) &&>;
   // `expected_version` 0: don't check. A decision with no events answers the current row.
+  // `done` runs once: on the calling thread when the command ends before an append (an error,
+  // a retry answered from its record, a decision with no events), else on the journal's
+  // completion thread once the append is durable or has failed; keep it short there.
+  void CommandAsync(const Call& call, const std::string& referral_id, int64_t expected_version, const Decide& decide,
+                    Done done);
+  // The same, waiting for the answer.
   absl::StatusOr<fv1::ReferralReply> Command(const Call& call, const std::string& referral_id,
                                              int64_t expected_version, const Decide& decide);
   // A prior answer to this call's idempotency key (nullopt when new).
@@ -68,13 +77,16 @@ class ReferralWriter {
   static common::Principal System() { return {"referral", "", common::Role::ROLE_SERVICE}; }
 
  private:
-  std::mutex& Stripe(std::array<std::mutex, 64>& locks, const std::string& id);
+  // Up to the append: the requests, this call's reply and the locks, or the answer already.
+  struct Prepared;
+  absl::StatusOr<Prepared> Prepare(const Call& call, const std::string& referral_id, int64_t expected_version,
+                                   const Decide& decide);
 
   eventstore::Journal* journal_;
   const ReferralView* view_;
   common::Clock* clock_;
-  std::array<std::mutex, 64> referral_locks_;
-  std::array<std::mutex, 64> session_locks_;
+  StripeLocks referral_locks_;
+  StripeLocks session_locks_;
 };
 
 // The envelope of a referral event, indexed by patient and institutions for the audit.

@@ -1,9 +1,13 @@
 // The referral service over gRPC on a real server: every RPC and its error cases, the
 // sides' permissions, idempotent retries, expected versions, reserved expert slots, the bed
 // saga with the bed board's answers, deadline timers on a manual clock (across a restart),
-// redirect and the downward referral at completion, and identical worklists and timelines
-// after a restart with a rebuild.
+// redirect and the downward referral at completion, identical worklists and timelines
+// after a restart with a rebuild, and concurrent commands on one referral.
 #include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "referral_node.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
@@ -166,6 +170,46 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
                                              "ReferralScheduled", "PatientArrived", "ReferralCompleted"}));
   EXPECT_EQ(full.timeline(2).actor(), "office@loudi-1st");
   EXPECT_NE(full.timeline(3).summary().find("reserved quota"), std::string::npos);
+}
+
+// Commands are answered from the journal's completion thread; a referral's lock is held until
+// its append is durable. So concurrent calls on one referral see each other's effects: retries
+// of one submission get the one answer, and of several acknowledgements exactly one wins while
+// the others are refused by the rules, never ABORTED by a version they were not asked to check.
+TEST_F(ReferralServiceTest, ConcurrentCallsOnOneReferralAreDecidedOneAfterAnother) {
+  constexpr int kCallers = 16;
+  const int64_t head = Head();
+  fv1::SubmitReferralRequest submit;
+  *submit.mutable_referral() = Draft("loudi-1st", fv1::EXPERT_OUTPATIENT);
+  submit.set_request_id("submit-once");
+  std::vector<fv1::ReferralReply> replies(kCallers);
+  std::vector<grpc::Status> statuses(kCallers);
+  auto all = [&](const std::function<void(int)>& call) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kCallers; ++i) threads.emplace_back(call, i);
+    for (auto& t : threads) t.join();
+  };
+  all([&](int i) { statuses[i] = node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), submit, &replies[i]); });
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(replies[i].referral().referral_id(), replies[0].referral().referral_id());
+    EXPECT_EQ(replies[i].version(), 1);
+  }
+  EXPECT_EQ(Head(), head + 1);  // one submission written
+
+  all([&](int i) {
+    fv1::ReferralActionRequest ack;
+    ack.set_referral_id(replies[0].referral().referral_id());
+    ack.set_request_id("ack-" + std::to_string(i));
+    fv1::ReferralReply out;
+    statuses[i] = node_->stub->Acknowledge(ReferralNode::As("loudi-doc").get(), ack, &out);
+  });
+  std::map<grpc::StatusCode, int> codes;
+  for (const auto& s : statuses) ++codes[s.error_code()];
+  EXPECT_EQ(codes[grpc::StatusCode::OK], 1);
+  EXPECT_EQ(codes[grpc::StatusCode::FAILED_PRECONDITION], kCallers - 1);
+  EXPECT_EQ(codes[grpc::StatusCode::ABORTED], 0);
+  EXPECT_EQ(Get("qiaotouhe-doc", replies[0].referral().referral_id()).referral().version(), 2);
 }
 
 TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
