@@ -1,11 +1,70 @@
 #include "yilian/bus/embedded_broker.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace yilian::bus {
+namespace {
+
+// librdkafka 2.0's mock cluster thread can miss the wake-up for a control op queued while it
+// sits idle in poll(): it then serves each op only at its 1 s timer tick. The broker then took
+// 5-28 s to start (one op per topic and per partition leader) in about one start in six, and
+// almost always when the thread had been idle 100 ms before the first op. Any accepted
+// connection wakes that poll() too, and the thread serves its op queue on every wake. So while
+// control ops run, an OpWaker connects to the brokers' ports every 2 ms (non-blocking, closed
+// at once; the mock cluster reads the EOF and drops the connection).
+class OpWaker {
+ public:
+  explicit OpWaker(std::vector<int> ports) : ports_(std::move(ports)), thread_([this] { Run(); }) {}
+  ~OpWaker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  OpWaker(const OpWaker&) = delete;
+  OpWaker& operator=(const OpWaker&) = delete;
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(2), [this] { return stop_; }))
+      for (int port : ports_) Poke(port);
+  }
+  static void Poke(int port) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    close(fd);
+  }
+
+  const std::vector<int> ports_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace
 
 std::vector<std::string> YilianTopics() {
   return {TopicFor("registry"), TopicFor("referral"), TopicFor("greenchannel"), TopicFor("audit")};
@@ -29,6 +88,12 @@ absl::StatusOr<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(const Embe
   if (b->cluster_ == nullptr) return absl::UnavailableError("cannot start librdkafka's mock cluster");
   b->bootstrap_ = rd_kafka_mock_cluster_bootstraps(b->cluster_);
   b->brokers_ = options.brokers;
+  for (absl::string_view server : absl::StrSplit(b->bootstrap_, ',')) {  // broker 1, 2, ... in order
+    int port = 0;
+    if (!absl::SimpleAtoi(server.substr(server.rfind(':') + 1), &port))
+      return absl::InternalError(absl::StrCat("the mock cluster's bootstrap \"", b->bootstrap_, "\" does not parse"));
+    b->ports_.push_back(port);
+  }
   for (const auto& topic : options.topics) {
     auto s = b->CreateTopic(topic, options.partitions, std::min(options.replication, options.brokers));
     if (!s.ok()) return s;
@@ -42,21 +107,30 @@ EmbeddedBroker::~EmbeddedBroker() {
 }
 
 absl::Status EmbeddedBroker::CreateTopic(const std::string& topic, int partitions, int replication) {
+  std::lock_guard<std::mutex> lock(mu_);
+  OpWaker waker(UpPorts());
   auto e = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, replication);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return absl::InternalError(absl::StrCat("creating topic ", topic, ": ", rd_kafka_err2str(e)));
-  std::lock_guard<std::mutex> lock(mu_);
   partitions_[topic] = partitions;
-  return ElectLeaders();
+  return ElectLeaders(&topic);
 }
 
-absl::Status EmbeddedBroker::ElectLeaders() {
+std::vector<int> EmbeddedBroker::UpPorts() const {
+  std::vector<int> up;
+  for (int id = 1; id <= static_cast<int>(ports_.size()); ++id)
+    if (!down_.count(id)) up.push_back(ports_[id - 1]);
+  return up;
+}
+
+absl::Status EmbeddedBroker::ElectLeaders(const std::string* only) {
   std::vector<int> up;
   for (int id = 1; id <= brokers_; ++id)
     if (!down_.count(id)) up.push_back(id);
   if (up.empty()) return absl::OkStatus();  // nothing to elect: every broker is down
   size_t next = 0;
   for (const auto& [topic, n] : partitions_) {
+    if (only != nullptr && topic != *only) continue;
     for (int p = 0; p < n; ++p) {
       auto e = rd_kafka_mock_partition_set_leader(cluster_, topic.c_str(), p, up[next++ % up.size()]);
       if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -76,6 +150,7 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
   if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   down_.insert(broker_id);
+  OpWaker waker(UpPorts());
   if (auto s = ElectLeaders(); !s.ok()) return s;
   auto e = rd_kafka_mock_broker_set_down(cluster_, broker_id);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::InvalidArgumentError(rd_kafka_err2str(e));
@@ -85,6 +160,7 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
 absl::Status EmbeddedBroker::SetBrokerUp(int broker_id) {
   if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
+  OpWaker waker(UpPorts());
   down_.erase(broker_id);
   auto e = rd_kafka_mock_broker_set_up(cluster_, broker_id);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::InvalidArgumentError(rd_kafka_err2str(e));

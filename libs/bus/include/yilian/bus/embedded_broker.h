@@ -56,7 +56,9 @@ class EmbeddedBroker {
 
  private:
   EmbeddedBroker() = default;
-  absl::Status ElectLeaders();  // requires mu_
+  // Spreads the leaders of every topic (or of `only`) over the brokers up. Requires mu_.
+  absl::Status ElectLeaders(const std::string* only = nullptr);
+  std::vector<int> UpPorts() const;  // the listening ports of the brokers up; requires mu_
   absl::Status CheckBrokerId(int broker_id) const;
   std::mutex mu_;
   int brokers_ = 0;
@@ -65,6 +67,7 @@ class EmbeddedBroker {
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
   std::string bootstrap_;
+  std::vector<int> ports_;  // broker i's port at [i - 1]
 };
 
 }  // namespace yilian::bus
