@@ -32,7 +32,7 @@ namespace yilian::referral {
 // Every method is a callback method. A command's handler decides, queues its append and
 // returns; the journal's completion thread finishes the call once the append is durable, so
 // no thread waits for an fsync (with the sync API each waiting call held a thread: on two
-// cores that cost a third of the submission rate). Reads finish on the handler's thread.
+// cores that cost a quarter of the submission rate). Reads finish on the handler's thread.
 class ReferralService final : public fv1::Referrals::CallbackService {
  public:
   ReferralService(ReferralWriter* writer, const ReferralView* view, const eventstore::Journal* journal,
