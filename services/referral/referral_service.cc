@@ -71,14 +71,27 @@ grpc::ServerUnaryReactor* ReferralService::Run(grpc::CallbackServerContext* ctx,
                                                const ReferralWriter::Decide& decide, fv1::ReferralReply* out,
                                                Then then) {
   auto* reactor = ctx->DefaultReactor();
-  writer_->CommandAsync(call, referral_id, expected_version, decide,
-                        [this, reactor, out, then = std::move(then)](absl::StatusOr<fv1::ReferralReply> reply) mutable {
-                          if (reply.ok() && then) reply = std::move(then)(*std::move(reply));
-                          if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
-                          *out = *std::move(reply);
-                          Decorate(*out);
-                          reactor->Finish(grpc::Status::OK);
-                        });
+  if (then) {  // the answer is another row, decorated once it is read
+    writer_->CommandAsync(
+        call, referral_id, expected_version, decide,
+        [this, reactor, out, then = std::move(then)](absl::StatusOr<fv1::ReferralReply> reply) mutable {
+          if (reply.ok()) reply = std::move(then)(*std::move(reply));
+          if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
+          *out = *std::move(reply);
+          Decorate(*out);
+          reactor->Finish(grpc::Status::OK);
+        });
+    return reactor;
+  }
+  // Decorated on this thread: the journal's completion thread only hands the reply over.
+  writer_->CommandAsync(
+      call, referral_id, expected_version, decide,
+      [reactor, out](absl::StatusOr<fv1::ReferralReply> reply) {
+        if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
+        *out = *std::move(reply);
+        reactor->Finish(grpc::Status::OK);
+      },
+      [this](fv1::ReferralReply& reply) { Decorate(reply); });
   return reactor;
 }
 

@@ -136,22 +136,30 @@ absl::StatusOr<ReferralWriter::Prepared> ReferralWriter::Prepare(const Call& cal
 }
 
 void ReferralWriter::CommandAsync(const Call& call, const std::string& referral_id, int64_t expected_version,
-                                  const Decide& decide, Done done) {
+                                  const Decide& decide, Done done, Shape shape) {
   auto prepared = Prepare(call, referral_id, expected_version, decide);
   if (!prepared.ok()) return std::move(done)(prepared.status());
-  if (prepared->answer) return std::move(done)(std::move(*prepared->answer));
+  if (prepared->answer) {
+    prepared->locks.clear();
+    if (shape) shape(*prepared->answer);
+    return std::move(done)(std::move(*prepared->answer));
+  }
+  if (shape) shape(prepared->reply);  // its stored form is in the request already
   auto requests = std::move(prepared->requests);
   journal_->AppendTransactionAsync(
       std::move(requests),
-      [p = std::move(*prepared), referral_id, call_flow = call.correlation_id,
-       done = std::move(done)](absl::StatusOr<std::vector<eventstore::AppendResult>> results) mutable {
+      [p = std::move(*prepared), referral_id, call_flow = call.correlation_id, done = std::move(done),
+       shape = std::move(shape)](absl::StatusOr<std::vector<eventstore::AppendResult>> results) mutable {
         p.locks.clear();  // durable (or failed): the next command on these aggregates may decide
         if (!results.ok()) return std::move(done)(results.status());
         fv1::ReferralReply out;  // this call's reply, or the first call's when the append was its retry
-        if (!results->front().duplicate)
+        if (!results->front().duplicate) {
           out = std::move(p.reply);
-        else if (!out.ParseFromString(results->front().response))
-          return std::move(done)(absl::DataLossError("stored reply does not parse"));
+        } else {
+          if (!out.ParseFromString(results->front().response))
+            return std::move(done)(absl::DataLossError("stored reply does not parse"));
+          if (shape) shape(out);
+        }
         std::vector<common::LogField> fields = {{"correlation_id", p.flow}, {"referral_id", referral_id}};
         if (call_flow != p.flow) fields.emplace_back("call_correlation_id", call_flow);
         {

@@ -51,12 +51,17 @@ class ReferralWriter {
 
   using Decide = std::function<absl::StatusOr<Change>(const std::optional<fv1::Referral>& state)>;
   using Done = absl::AnyInvocable<void(absl::StatusOr<fv1::ReferralReply>) &&>;
+  // Adds to a reply what it shows but the journal does not store (the service's Decorate).
+  using Shape = std::function<void(fv1::ReferralReply&)>;
   // `expected_version` 0: don't check. A decision with no events answers the current row.
   // `done` runs once: on the calling thread when the command ends before an append (an error,
   // a retry answered from its record, a decision with no events), else on the journal's
-  // completion thread once the append is durable or has failed; keep it short there.
+  // completion thread once the append is durable or has failed; keep it short there. The
+  // locks are released before `done` runs. `shape` (may be null) runs on the calling thread
+  // on this call's reply, once its stored form is taken; on the completion thread only for an
+  // answer parsed from the idempotency record (a concurrent retry).
   void CommandAsync(const Call& call, const std::string& referral_id, int64_t expected_version, const Decide& decide,
-                    Done done);
+                    Done done, Shape shape = nullptr);
   // The same, waiting for the answer.
   absl::StatusOr<fv1::ReferralReply> Command(const Call& call, const std::string& referral_id,
                                              int64_t expected_version, const Decide& decide);

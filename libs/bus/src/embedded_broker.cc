@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <thread>
 
@@ -25,7 +24,8 @@ namespace {
 // almost always when the thread had been idle 100 ms before the first op. Any accepted
 // connection wakes that poll() too, and the thread serves its op queue on every wake. So while
 // control ops run, an OpWaker connects to the brokers' ports every 2 ms (non-blocking, closed
-// at once; the mock cluster reads the EOF and drops the connection).
+// at once; the mock cluster reads the EOF and drops the connection). It pokes every broker: a
+// broker that is down may not be listening, which costs nothing.
 class OpWaker {
  public:
   explicit OpWaker(std::vector<int> ports) : ports_(std::move(ports)), thread_([this] { Run(); }) {}
@@ -102,13 +102,16 @@ absl::StatusOr<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(const Embe
 }
 
 EmbeddedBroker::~EmbeddedBroker() {
-  if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
+  if (cluster_) {
+    OpWaker waker(ports_);  // destroying is an op too
+    rd_kafka_mock_cluster_destroy(cluster_);
+  }
   if (handle_) rd_kafka_destroy(handle_);
 }
 
 absl::Status EmbeddedBroker::CreateTopic(const std::string& topic, int partitions, int replication) {
   std::lock_guard<std::mutex> lock(mu_);
-  OpWaker waker(UpPorts());
+  OpWaker waker(ports_);
   auto e = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, replication);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
     return absl::InternalError(absl::StrCat("creating topic ", topic, ": ", rd_kafka_err2str(e)));
@@ -116,19 +119,12 @@ absl::Status EmbeddedBroker::CreateTopic(const std::string& topic, int partition
   return ElectLeaders(&topic);
 }
 
-std::vector<int> EmbeddedBroker::UpPorts() const {
-  std::vector<int> up;
-  for (int id = 1; id <= static_cast<int>(ports_.size()); ++id)
-    if (!down_.count(id)) up.push_back(ports_[id - 1]);
-  return up;
-}
-
 absl::Status EmbeddedBroker::ElectLeaders(const std::string* only) {
   std::vector<int> up;
   for (int id = 1; id <= brokers_; ++id)
     if (!down_.count(id)) up.push_back(id);
   if (up.empty()) return absl::OkStatus();  // nothing to elect: every broker is down
-  size_t next = 0;
+  size_t next = only != nullptr ? next_leader_ : 0;  // a new topic goes on where the last ended
   for (const auto& [topic, n] : partitions_) {
     if (only != nullptr && topic != *only) continue;
     for (int p = 0; p < n; ++p) {
@@ -137,6 +133,7 @@ absl::Status EmbeddedBroker::ElectLeaders(const std::string* only) {
         return absl::InternalError(absl::StrCat("electing a leader for ", topic, "/", p, ": ", rd_kafka_err2str(e)));
     }
   }
+  if (only != nullptr) next_leader_ = next;
   return absl::OkStatus();
 }
 
@@ -150,7 +147,7 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
   if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   down_.insert(broker_id);
-  OpWaker waker(UpPorts());
+  OpWaker waker(ports_);
   if (auto s = ElectLeaders(); !s.ok()) return s;
   auto e = rd_kafka_mock_broker_set_down(cluster_, broker_id);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::InvalidArgumentError(rd_kafka_err2str(e));
@@ -160,7 +157,7 @@ absl::Status EmbeddedBroker::SetBrokerDown(int broker_id) {
 absl::Status EmbeddedBroker::SetBrokerUp(int broker_id) {
   if (auto s = CheckBrokerId(broker_id); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
-  OpWaker waker(UpPorts());
+  OpWaker waker(ports_);
   down_.erase(broker_id);
   auto e = rd_kafka_mock_broker_set_up(cluster_, broker_id);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::InvalidArgumentError(rd_kafka_err2str(e));

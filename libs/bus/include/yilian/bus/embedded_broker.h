@@ -58,7 +58,6 @@ class EmbeddedBroker {
   EmbeddedBroker() = default;
   // Spreads the leaders of every topic (or of `only`) over the brokers up. Requires mu_.
   absl::Status ElectLeaders(const std::string* only = nullptr);
-  std::vector<int> UpPorts() const;  // the listening ports of the brokers up; requires mu_
   absl::Status CheckBrokerId(int broker_id) const;
   std::mutex mu_;
   int brokers_ = 0;
@@ -68,6 +67,7 @@ class EmbeddedBroker {
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
   std::string bootstrap_;
   std::vector<int> ports_;  // broker i's port at [i - 1]
+  size_t next_leader_ = 0;  // guarded by mu_: where the next new topic's leaders start
 };
 
 }  // namespace yilian::bus
