@@ -71,27 +71,22 @@ grpc::ServerUnaryReactor* ReferralService::Run(grpc::CallbackServerContext* ctx,
                                                const ReferralWriter::Decide& decide, fv1::ReferralReply* out,
                                                Then then) {
   auto* reactor = ctx->DefaultReactor();
-  if (then) {  // the answer is another row, decorated once it is read
-    writer_->CommandAsync(
-        call, referral_id, expected_version, decide,
-        [this, reactor, out, then = std::move(then)](absl::StatusOr<fv1::ReferralReply> reply) mutable {
-          if (reply.ok()) reply = std::move(then)(*std::move(reply));
-          if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
-          *out = *std::move(reply);
-          Decorate(*out);
-          reactor->Finish(grpc::Status::OK);
-        });
-    return reactor;
-  }
-  // Decorated on this thread: the journal's completion thread only hands the reply over.
+  // This call's reply is decorated on this thread, so the journal's completion thread only hands
+  // it over; with `then` the answer is another row, decorated once it is read.
+  ReferralWriter::Shape shape;
+  if (!then) shape = [this](fv1::ReferralReply& reply) { Decorate(reply); };
   writer_->CommandAsync(
       call, referral_id, expected_version, decide,
-      [reactor, out](absl::StatusOr<fv1::ReferralReply> reply) {
+      [this, reactor, out, then = std::move(then)](absl::StatusOr<fv1::ReferralReply> reply) mutable {
+        if (reply.ok() && then) {
+          reply = std::move(then)(*std::move(reply));
+          if (reply.ok()) Decorate(*reply);
+        }
         if (!reply.ok()) return reactor->Finish(ToGrpcStatus(reply.status()));
         *out = *std::move(reply);
         reactor->Finish(grpc::Status::OK);
       },
-      [this](fv1::ReferralReply& reply) { Decorate(reply); });
+      std::move(shape));
   return reactor;
 }
 
