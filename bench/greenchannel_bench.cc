@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   }
   {  // the same open without gRPC, one caller: what the service itself costs
     std::vector<double> lat;
-    greenchannel::Call call;
+    command::Call call;
     call.actor = {"dispatcher", "", common::Role::ROLE_DISPATCH};
     for (int i = 0; i < std::min(calls, 1000); ++i) {
       gv1::OpenCaseRequest r;
@@ -118,15 +118,15 @@ int main(int argc, char** argv) {
       call.idempotency_key = "direct-" + std::to_string(i);
       call.request_hash = call.idempotency_key;
       const auto t0 = SteadyClock::now();
-      auto c = node.stack->writer().OpenCase(call, r);
+      auto c = node.stack->cases().Open(call, r, nullptr);
       lat.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
       if (!c.ok()) continue;
       gv1::CloseCaseRequest close;
       close.set_case_id(c->emergency_case().case_id());
       close.set_outcome("bench");
-      (void)node.stack->writer().CloseCase({call.actor, "", "", "", ""}, close);
+      (void)node.stack->cases().Close({.actor = call.actor}, close, nullptr);
     }
-    std::printf(" 1 caller, no gRPC (BoardWriter::OpenCase): p50 %.2f ms  p99 %.2f ms\n", Percentile(lat, 0.5),
+    std::printf(" 1 caller, no gRPC (CaseCommands::Open): p50 %.2f ms  p99 %.2f ms\n", Percentile(lat, 0.5),
                 Percentile(lat, 0.99));
   }
   std::printf("cases placed in lead overflow (no bed): %d; failed closes: %d\n", overflow.load(), close_errors.load());

@@ -111,13 +111,11 @@ void AsyncAppends(int inflight, double seconds) {
 void SyncedWriteCeiling(double seconds) {
   testing::TempDir dir;
   auto store = *eventstore::Store::Open({.path = dir.Sub("db")});
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
   std::string value(200, 'x');
   int64_t n = 0;
   const auto start = Clock::now();
   while (Seconds(Clock::now() - start) < seconds) {
-    store->db()->Put(wo, store->cf(eventstore::Family::kJournal), eventstore::EncodeU64(++n), value);
+    (void)store->Put(eventstore::Family::kJournal, eventstore::EncodeU64(++n), value, /*sync=*/true);
   }
   std::printf("ceiling: one synced RocksDB write per event, 1 thread: %9.0f writes/s\n",
               n / Seconds(Clock::now() - start));
@@ -140,7 +138,7 @@ void Replay(int64_t events) {
   for (auto& t : threads) t.join();
   // Reopen so reads come from disk structures, not only the memtable.
   o.journal.reset();
-  o.store->db()->Flush(rocksdb::FlushOptions());
+  (void)o.store->Flush();
   o.store.reset();
   o = Open(dir.Sub("db"), &projector);
 

@@ -21,7 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "bench_util.h"
 #include "referral_model.h"
-#include "writer.h"
+#include "streams.h"
 #include "yilian/common/logging.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/store.h"
@@ -69,13 +69,9 @@ std::vector<events::v1::Envelope> Lifecycle(int64_t i) {
   es[4].mutable_arrived()->set_at_ms(t + 86'400'000);
   es[5].mutable_completed()->set_outcome_summary("stable angina; medication adjusted");
   es[5].mutable_completed()->set_at_ms(t + 90'000'000);
-  std::vector<events::v1::Envelope> out;
-  std::optional<fv1::Referral> state;
-  for (const auto& e : es) {
-    if (!domain::referral::Evolve(state, e).ok()) std::abort();  // the core's own fold
-    out.push_back(referral::ReferralEnvelope(e, *state));
-  }
-  return out;
+  command::Stream referral(referral::kReferralKind, r->referral_id(), std::nullopt, 0);
+  if (!referral.Add(es).ok()) std::abort();  // the core's own fold
+  return std::move(referral).Append().events;
 }
 
 // Waits (at most 2 min) until the store runs and owes no flush or compaction, so the rebuild is
@@ -87,8 +83,7 @@ double Settle(const eventstore::Store& store) {
     busy = 0;
     for (const char* p : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes",
                           "rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
-      uint64_t v = 0;
-      if (store.db()->GetAggregatedIntProperty(p, &v)) busy += v;
+      if (auto v = store.IntProperty(p); v.ok()) busy += *v;
     }
     if (busy != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -6,6 +6,7 @@
 // Usage: referral_bench [--calls=20000] [--clients=N]   (calls per level; --clients: that level only)
 #include <cstdio>
 #include <cstring>
+#include <future>
 
 #include "bench_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
   }
   {  // the same submission without gRPC, one caller: what the service itself costs
     std::vector<double> lat;
-    referral::Call call;
+    command::Call call;
     call.actor = {"dr@qiaotouhe-thc", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN};
     for (int i = 0; i < std::min(calls, 2000); ++i) {
       fv1::Referral d;
@@ -81,15 +82,15 @@ int main(int argc, char** argv) {
       call.idempotency_key = d.referral_id();
       call.request_hash = d.referral_id();
       const auto t0 = SteadyClock::now();
-      auto r = node.stack->writer().Command(call, d.referral_id(), 0, [&](const auto& s) -> absl::StatusOr<referral::Change> {
-        auto e = domain::referral::Submit(s, d, node.stack->directory(), node.clock.Now());
-        if (!e.ok()) return e.status();
-        return referral::Change{.events = std::move(*e)};
-      });
+      fv1::SubmitReferralRequest req;
+      *req.mutable_referral() = d;
+      std::promise<absl::StatusOr<fv1::ReferralReply>> answered;
+      node.stack->commands().Submit(call, req, [&](absl::StatusOr<fv1::ReferralReply> r) { answered.set_value(std::move(r)); });
+      auto r = answered.get_future().get();
       lat.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
       if (!r.ok()) std::printf("direct submit: %s\n", r.status().ToString().c_str());
     }
-    std::printf(" 1 caller, no gRPC (ReferralWriter::Command + Submit): p50 %.2f ms  p99 %.2f ms\n",
+    std::printf(" 1 caller, no gRPC (ReferralCommands::Submit): p50 %.2f ms  p99 %.2f ms\n",
                 Percentile(lat, 0.5), Percentile(lat, 0.99));
   }
   return 0;

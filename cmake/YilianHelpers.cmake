@@ -1,12 +1,18 @@
 # Small helpers so every target of ours gets the same warnings and layout.
 set(YILIAN_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers)
 
-# yilian_cc_library(NAME name SRCS ... DEPS ...) -> target yilian_<name>, alias yilian::<name>
+# yilian_cc_library(NAME name SRCS ... DEPS ...) -> target yilian_<name>, alias yilian::<name>.
+# Its public headers are include/ (a lib) or, where there is none, the directory itself (a
+# service's library: everything but main.cc, so tests link exactly the production code).
 function(yilian_cc_library)
   cmake_parse_arguments(A "" "NAME" "SRCS;DEPS" ${ARGN})
   add_library(yilian_${A_NAME} ${A_SRCS})
   add_library(yilian::${A_NAME} ALIAS yilian_${A_NAME})
-  target_include_directories(yilian_${A_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_include_directories(yilian_${A_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  else()
+    target_include_directories(yilian_${A_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
   target_compile_options(yilian_${A_NAME} PRIVATE ${YILIAN_WARNINGS})
   target_link_libraries(yilian_${A_NAME} PUBLIC ${A_DEPS})
 endfunction()

@@ -72,22 +72,22 @@ eventstore::Store& ScratchStore() {
 
 namespace {
 
-// Copies a batch's puts and deletes into `out`, under `prefix`, in one family.
+// Copies a batch's puts and deletes into `out`, under `prefix`.
 class Prefixer : public rocksdb::WriteBatch::Handler {
  public:
-  Prefixer(std::string prefix, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* out)
-      : prefix_(std::move(prefix)), cf_(cf), out_(out) {}
+  Prefixer(std::string prefix, std::vector<eventstore::Store::RowWrite>* out) : prefix_(std::move(prefix)), out_(out) {}
   rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-    return out_->Put(cf_, prefix_ + key.ToString(), value);
+    out_->push_back({prefix_ + key.ToString(), value.ToString()});
+    return rocksdb::Status::OK();
   }
   rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& key) override {
-    return out_->Delete(cf_, prefix_ + key.ToString());
+    out_->push_back({prefix_ + key.ToString(), std::nullopt});
+    return rocksdb::Status::OK();
   }
 
  private:
   std::string prefix_;
-  rocksdb::ColumnFamilyHandle* cf_;
-  rocksdb::WriteBatch* out_;
+  std::vector<eventstore::Store::RowWrite>* out_;
 };
 
 }  // namespace
@@ -97,10 +97,10 @@ std::string CommitUnderNewPrefix(const rocksdb::WriteBatch& batch, eventstore::F
   eventstore::Store& store = ScratchStore();
   if (++commits % 2048 == 0) Require(store.Reset(family).ok(), "the scratch store's family resets");
   const std::string prefix = absl::StrCat("input-", commits, "/");
-  rocksdb::WriteBatch out;
-  Prefixer prefixer(prefix, store.cf(family), &out);
+  std::vector<eventstore::Store::RowWrite> out;
+  Prefixer prefixer(prefix, &out);
   Require(batch.Iterate(&prefixer).ok(), "a projector's batch holds only puts and deletes");
-  Require(store.db()->Write(rocksdb::WriteOptions(), &out).ok(), "the scratch store takes a batch");
+  Require(store.Write(family, out).ok(), "the scratch store takes a batch");
   return prefix;
 }
 

@@ -1,8 +1,8 @@
 #include "archiver.h"
 
-#include <pthread.h>
-
 #include <future>
+
+#include "google/protobuf/empty.pb.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -34,7 +34,6 @@ eventstore::AppendRequest ArchiveAppend(const ArchiveRequest& r, const events::v
   req.idempotency_key = absl::StrCat(env.source_service(), "/", env.source_sequence());
   if (r.correction) absl::StrAppend(&req.idempotency_key, "/correction/", absl::BytesToHexString(hash));
   req.request_hash = hash;
-  req.actor = {"audit", "", common::Role::ROLE_SERVICE};
   req.correlation_id = env.correlation_id();
   req.causation_id = env.event_id();
   events::v1::Envelope out;
@@ -46,31 +45,28 @@ eventstore::AppendRequest ArchiveAppend(const ArchiveRequest& r, const events::v
   return req;
 }
 
+// The archive's call for an append: the audit service itself, keyed by the source entry.
+command::Call CallOf(const eventstore::AppendRequest& a) {
+  command::Call call = command::ServiceCall("audit", a.correlation_id, a.causation_id);
+  call.idempotency_key = a.idempotency_key;
+  call.request_hash = a.request_hash;
+  return call;
+}
+
+absl::StatusOr<command::Decision<google::protobuf::Empty>> Archived(const eventstore::AppendRequest& a) {
+  command::Decision<google::protobuf::Empty> d;
+  d.appends.push_back(a);
+  return d;
+}
+
 }  // namespace
 
 ArchiveProjector::ArchiveProjector()
     : bus::InboxProjector(kInbox, nullptr, [](const events::v1::Envelope&) -> absl::StatusOr<bool> { return true; }) {}
 
-Archiver::Archiver(eventstore::Store* store, eventstore::Journal* journal, bool run_thread)
-    : store_(store), journal_(journal) {
-  if (run_thread) thread_ = std::thread([this] { Loop(); });
-}
-
-Archiver::~Archiver() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Archiver::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    poked_ = true;
-  }
-  cv_.notify_all();
+Archiver::Archiver(eventstore::Store* store, eventstore::Journal* journal, bool run_loop)
+    : store_(store), runner_(journal, {.service = "audit"}), loop_({.name = "yl-archiver"}, [this] { return Pass(); }) {
+  if (run_loop) loop_.Start();
 }
 
 int64_t Archiver::Pending() const {
@@ -90,66 +86,52 @@ absl::Status Archiver::Archive(std::vector<ArchiveRequest> entries) {
     }
     auto promise = std::make_shared<std::promise<absl::Status>>();
     done.push_back(promise->get_future());
-    auto req = ArchiveAppend(r, *env);
-    journal_->AppendAsync(std::move(req), [this, promise, r, env = *env](absl::StatusOr<eventstore::AppendResult> res) mutable {
-      if (absl::IsAlreadyExists(res.status())) {
-        // The same source entry with other bytes: archive this copy too, under its own key.
-        auto copy = ArchiveAppend(r, env);
-        absl::StrAppend(&copy.idempotency_key, "/copy/", absl::BytesToHexString(copy.request_hash));
-        common::Logger().warn("audit: {} #{} arrived again with different bytes; archived as another copy",
-                              env.source_service(), env.source_sequence());
-        journal_->AppendAsync(std::move(copy), [promise](absl::StatusOr<eventstore::AppendResult> again) {
-          promise->set_value(again.status());
+    auto append = std::make_shared<eventstore::AppendRequest>(ArchiveAppend(r, *env));
+    // No state is read: the journal answers an entry archived before from its record.
+    runner_.Run<google::protobuf::Empty>(
+        CallOf(*append), {}, [&] { return Archived(*append); },
+        [this, promise, append, source = env->source_service(), seq = env->source_sequence()](
+            absl::StatusOr<google::protobuf::Empty> res) mutable {
+          if (!absl::IsAlreadyExists(res.status())) return promise->set_value(res.status());
+          // The same source entry with other bytes: archive this copy too, under its own key.
+          absl::StrAppend(&append->idempotency_key, "/copy/", absl::BytesToHexString(append->request_hash));
+          common::Logger().warn("audit: {} #{} arrived again with different bytes; archived as another copy", source,
+                                seq);
+          runner_.Run<google::protobuf::Empty>(
+              CallOf(*append), {}, [&] { return Archived(*append); },
+              [promise](absl::StatusOr<google::protobuf::Empty> again) { promise->set_value(again.status()); });
         });
-        return;
-      }
-      promise->set_value(res.status());
-    });
   }
   absl::Status first;
   for (auto& f : done) first.Update(f.get());
   return first;
 }
 
-void Archiver::Loop() {
-  pthread_setname_np(pthread_self(), "yl-archiver");
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || poked_; });
-      if (stop_) return;
-      poked_ = false;
-    }
-    std::vector<std::string> keys;
-    std::vector<ArchiveRequest> entries;
-    // From just past the last item archived: inbox keys only grow, and starting at the prefix
-    // would walk every deleted item's tombstone again on each pass (it was 10 % of the CPU of
-    // a loaded platform, in RocksDB's memtable iterator).
-    auto scanned = store_->Scan(Family::kConsumed, std::string(kInbox) + "/", resume_,
-                                [&](std::string_view k, std::string_view v) {
-                                  keys.emplace_back(k);
-                                  entries.push_back({std::string(v)});
-                                  return keys.size() < kChunk;
-                                });
-    if (!scanned.ok()) common::Logger().error("audit archiver: {}", scanned.status().ToString());
-    if (keys.empty()) continue;
-    if (auto s = Archive(std::move(entries)); !s.ok()) {
-      common::Logger().warn("audit archiver: {} (will retry)", s.ToString());
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
-      poked_ = true;
-      continue;
-    }
-    rocksdb::WriteBatch del;
-    for (const auto& k : keys) del.Delete(store_->cf(Family::kConsumed), k);
-    if (auto d = store_->db()->Write(rocksdb::WriteOptions(), &del); !d.ok())
-      common::Logger().error("audit archiver: deleting archived inbox items: {}", d.ToString());
-    resume_ = keys.back() + std::string(1, '\0');
-    if (keys.size() == kChunk) {
-      std::lock_guard lock(mu_);
-      poked_ = true;
-    }
+bool Archiver::Pass() {
+  std::vector<std::string> keys;
+  std::vector<ArchiveRequest> entries;
+  // From just past the last item archived: inbox keys only grow, and starting at the prefix
+  // would walk every deleted item's tombstone again on each pass (it was 10 % of the CPU of
+  // a loaded platform, in RocksDB's memtable iterator).
+  auto scanned = store_->Scan(Family::kConsumed, std::string(kInbox) + "/", resume_,
+                              [&](std::string_view k, std::string_view v) {
+                                keys.emplace_back(k);
+                                entries.push_back({std::string(v)});
+                                return keys.size() < kChunk;
+                              });
+  if (!scanned.ok()) common::Logger().error("audit archiver: {}", scanned.status().ToString());
+  if (keys.empty()) return false;
+  if (auto s = Archive(std::move(entries)); !s.ok()) {
+    common::Logger().warn("audit archiver: {} (will retry)", s.ToString());
+    return loop_.Pause(absl::Milliseconds(200));
   }
+  std::vector<eventstore::Store::RowWrite> archived;
+  archived.reserve(keys.size());
+  for (auto& k : keys) archived.push_back({std::move(k), std::nullopt});
+  if (auto d = store_->Write(Family::kConsumed, archived); !d.ok())
+    common::Logger().error("audit archiver: deleting archived inbox items: {}", d.ToString());
+  resume_ = archived.back().key + std::string(1, '\0');
+  return archived.size() == kChunk;
 }
 
 }  // namespace yilian::audit

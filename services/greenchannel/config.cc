@@ -30,8 +30,8 @@ std::vector<common::ConfigKey> ConfigSchema() {
   return keys;
 }
 
-absl::StatusOr<WriterOptions> WriterOptionsFrom(const common::Config& config) {
-  WriterOptions o;
+absl::StatusOr<BoardOptions> BoardOptionsFrom(const common::Config& config) {
+  BoardOptions o;
   const int64_t speed = config.GetInt("placement.speed_kmh");
   const int64_t circle = config.GetInt("placement.circle_minutes");
   if (speed < 5 || speed > 200) return absl::InvalidArgumentError(absl::StrCat("placement.speed_kmh ", speed, " is not 5..200"));

@@ -3,13 +3,13 @@
 
 #include <vector>
 
-#include "board_writer.h"
+#include "board.h"
 #include "yilian/common/config.h"
 
 namespace yilian::greenchannel {
 
 std::vector<common::ConfigKey> ConfigSchema();
 // Placement speed and circle, hold lengths, from a loaded config. INVALID_ARGUMENT when out of range.
-absl::StatusOr<WriterOptions> WriterOptionsFrom(const common::Config& config);
+absl::StatusOr<BoardOptions> BoardOptionsFrom(const common::Config& config);
 
 }  // namespace yilian::greenchannel

@@ -2,32 +2,29 @@
 // The hold expiry timer. Holds and their deadlines live in the journal (BedHeld carries
 // expires_at_ms) and in the projection's expiry index, so the timer needs no state of its
 // own and survives restarts: every `poll` it asks the index for holds due at the injected
-// clock's now and has the writer expire each (an emergency case is re-placed, a referral's
-// request released). Thread-safe; stops on destruction.
+// clock's now and has each one's owner dealt with: an emergency case is placed again (or, if
+// that fails, keeps its destination as an overflow), a referral's request is released, and a
+// hold nobody owns any more expires. Thread-safe; stops on destruction.
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
-#include "board_writer.h"
+#include "bed_commands.h"
+#include "case_commands.h"
+#include "yilian/common/worker_loop.h"
 
 namespace yilian::greenchannel {
 
 class ExpiryTimer {
  public:
-  ExpiryTimer(const BoardView* view, BoardWriter* writer, absl::Duration poll = absl::Milliseconds(200));
-  ~ExpiryTimer();
-  // Expires what is due now; returns how many holds were due. The thread calls it every poll.
+  ExpiryTimer(Board* board, CaseCommands* cases, BedCommands* beds, absl::Duration poll = absl::Milliseconds(200));
+  // Expires what is due now; returns how many holds were due. The loop calls it every poll.
   int ExpireDue();
 
  private:
-  const BoardView* view_;
-  BoardWriter* writer_;
-  absl::Duration poll_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  int Pass();
+  absl::Status Expire(const DueHold& due);
+  Board* board_;
+  CaseCommands* cases_;
+  BedCommands* beds_;
+  common::WorkerLoop loop_;  // last: stops first
 };
 
 }  // namespace yilian::greenchannel

@@ -1,78 +1,50 @@
 #pragma once
-// The green channel's gRPC adapter (yilian.greenchannel.v1.GreenChannel): authenticates,
-// checks the caller's role and institution against the case or ward, scopes idempotency
-// keys by caller, and hands commands to the BoardWriter; reads come from the BoardView,
-// timelines from the journal, and the watch follows the journal head.
-//
-// Who may do what:
-//   OpenCase                        DISPATCH
-//   Redirect/Milestone/Close        DISPATCH, or a CLINICIAN / REFERRAL_OFFICE of the case's
-//                                   current destination
-//   GetCase                         as above, and AUDITOR
-//   ListOpenCases                   DISPATCH, AUDITOR
-//   Discharge                       CLINICIAN / REFERRAL_OFFICE of the ward's institution, SERVICE
-//   GetBedBoard, WatchBedBoard      every authenticated caller
-//   GetBedRequest                   SERVICE, AUDITOR, CLINICIAN / REFERRAL_OFFICE of the hospital
-//   GetDoorToTreatment              CONSORTIUM_ADMIN, AUDITOR, DISPATCH; a CLINICIAN sees own
+// The green channel's gRPC adapter (yilian.greenchannel.v1.GreenChannel): authenticates, checks
+// the caller's role (domain::greenchannel access; docs/ROLES.md), turns a command into a
+// command::Call (idempotency scoped by caller) for CaseCommands or BedCommands, and a read into
+// a BoardQueries call. A sync service: a case's placement may be decided again when the board
+// moved, which needs a thread, and placement is CPU work the callback API would not make cheaper.
 //
 // Thread-safe. Borrows all parts.
 
-#include <atomic>
-#include <functional>
-
-#include "board_writer.h"
+#include "bed_commands.h"
+#include "board_queries.h"
+#include "case_commands.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
-#include "yilian/privacy/key_vault.h"
 
 namespace yilian::greenchannel {
 
-class GreenChannelService final : public gv1::GreenChannel::Service {
+class GreenChannelService final : public v1::GreenChannel::Service {
  public:
-  GreenChannelService(eventstore::Journal* journal, const BoardView* view, BoardWriter* writer,
-                      const registry_model::RegistryView* registry, const host::Authenticator* auth,
-                      privacy::KeyVault* vault)
-      : journal_(journal), view_(view), writer_(writer), registry_(registry), auth_(auth), vault_(vault) {}
-  // Ends open watch streams (call before shutting the server down).
-  void Stop() { stopping_ = true; }
+  GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, const host::Authenticator* auth)
+      : cases_(cases), beds_(beds), queries_(queries), auth_(auth) {}
 
-  grpc::Status OpenCase(grpc::ServerContext*, const gv1::OpenCaseRequest*, gv1::CaseReply*) override;
-  grpc::Status RedirectCase(grpc::ServerContext*, const gv1::RedirectCaseRequest*, gv1::CaseReply*) override;
-  grpc::Status RecordMilestone(grpc::ServerContext*, const gv1::RecordMilestoneRequest*, gv1::CaseReply*) override;
-  grpc::Status CloseCase(grpc::ServerContext*, const gv1::CloseCaseRequest*, gv1::CaseReply*) override;
-  grpc::Status GetCase(grpc::ServerContext*, const gv1::GetCaseRequest*, gv1::CaseDetail*) override;
-  grpc::Status ListOpenCases(grpc::ServerContext*, const gv1::ListOpenCasesRequest*, gv1::ListCasesResponse*) override;
-  grpc::Status Discharge(grpc::ServerContext*, const gv1::DischargeRequest*, gv1::WardStatus*) override;
-  grpc::Status GetBedBoard(grpc::ServerContext*, const gv1::BedBoardRequest*, gv1::BedBoard*) override;
-  grpc::Status WatchBedBoard(grpc::ServerContext*, const gv1::BedBoardRequest*,
-                             grpc::ServerWriter<gv1::WardStatus>*) override;
-  grpc::Status GetBedRequest(grpc::ServerContext*, const gv1::GetBedRequestRequest*, gv1::BedRequestReply*) override;
-  grpc::Status GetDoorToTreatment(grpc::ServerContext*, const gv1::DoorToTreatmentRequest*,
-                                  gv1::DoorToTreatmentReport*) override;
+  using Ctx = grpc::ServerContext;
+  grpc::Status OpenCase(Ctx*, const v1::OpenCaseRequest*, v1::CaseReply*) override;
+  grpc::Status RedirectCase(Ctx*, const v1::RedirectCaseRequest*, v1::CaseReply*) override;
+  grpc::Status RecordMilestone(Ctx*, const v1::RecordMilestoneRequest*, v1::CaseReply*) override;
+  grpc::Status CloseCase(Ctx*, const v1::CloseCaseRequest*, v1::CaseReply*) override;
+  grpc::Status GetCase(Ctx*, const v1::GetCaseRequest*, v1::CaseDetail*) override;
+  grpc::Status ListOpenCases(Ctx*, const v1::ListOpenCasesRequest*, v1::ListCasesResponse*) override;
+  grpc::Status Discharge(Ctx*, const v1::DischargeRequest*, v1::WardStatus*) override;
+  grpc::Status GetBedBoard(Ctx*, const v1::BedBoardRequest*, v1::BedBoard*) override;
+  grpc::Status WatchBedBoard(Ctx*, const v1::BedBoardRequest*, grpc::ServerWriter<v1::WardStatus>*) override;
+  grpc::Status GetBedRequest(Ctx*, const v1::GetBedRequestRequest*, v1::BedRequestReply*) override;
+  grpc::Status GetDoorToTreatment(Ctx*, const v1::DoorToTreatmentRequest*, v1::DoorToTreatmentReport*) override;
 
  private:
-  // The caller and its Call (idempotency scoped by subject) for a command.
-  absl::StatusOr<Call> CallOf(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
-                              const std::string& request_id) const;
-  // Redirect, milestone, close: authenticate, answer a retry, check the caller may act on
-  // the case, then `run`.
-  grpc::Status CaseCommand(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& request_id,
-                           const std::string& case_id, gv1::CaseReply* out,
-                           const std::function<absl::StatusOr<gv1::CaseReply>(const Call&)>& run);
-  // May `who` act on (or read) this case? PERMISSION_DENIED, or NOT_FOUND for others.
-  absl::StatusOr<gv1::CaseReply> CaseFor(const common::Principal& who, const std::string& case_id, bool read) const;
-  // The reply's identity view: shown to dispatch and the destination's clinicians.
-  void ShowIdentity(const common::Principal& who, gv1::CaseReply& reply) const;
-  // The wards a board request selects, as a filter.
-  absl::StatusOr<std::function<bool(const gv1::WardStatus&)>> BoardFilter(const gv1::BedBoardRequest& req) const;
+  // The caller, if `may` lets it, and its call for `req` (request_id optional here).
+  absl::StatusOr<command::Call> CallOf(const Ctx& ctx, const google::protobuf::Message& req,
+                                       const std::string& request_id,
+                                       absl::FunctionRef<absl::Status(const common::Principal&)> may) const;
+  // What a case command's answers show the caller (its identity view).
+  CaseCommands::Shape ShapeFor(const common::Principal& who) const;
 
-  eventstore::Journal* journal_;
-  const BoardView* view_;
-  BoardWriter* writer_;
-  const registry_model::RegistryView* registry_;
+  CaseCommands* cases_;
+  BedCommands* beds_;
+  BoardQueries* queries_;
   const host::Authenticator* auth_;
-  privacy::KeyVault* vault_;
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace yilian::greenchannel

@@ -57,19 +57,16 @@ IntakeProjector::IntakeProjector()
             return true;
           }) {}
 
-Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, BoardWriter* writer,
+Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, BedCommands* beds,
                const registry_model::RegistryView* registry, SiteDirectory* sites)
-    : writer_(writer), registry_(registry), sites_(sites) {
+    : beds_(beds), registry_(registry), sites_(sites) {
   worker_ = std::make_unique<bus::InboxWorker>(
       store, journal, kInbox, "yl-intake",
       [this](const events::v1::Envelope& env, const std::string& key, const std::string& hash) {
-        Call call;
-        call.actor = writer_->system();
-        call.correlation_id = env.correlation_id();
-        call.causation_id = env.event_id();
+        command::Call call = command::ServiceCall("greenchannel", env.correlation_id(), env.event_id());
         call.idempotency_key = key;
         call.request_hash = hash;
-        return Handle(env, std::move(call));
+        return Handle(env, call);
       });
 }
 
@@ -78,7 +75,7 @@ void Intake::Notify() {
   worker_->Notify();
 }
 
-absl::Status Intake::Handle(const events::v1::Envelope& env, Call call) {
+absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call& call) {
   const auto& p = env.payload();
   if (env.source_service() == "registry") {
     const std::string& id = env.aggregate_id();
@@ -86,21 +83,21 @@ absl::Status Intake::Handle(const events::v1::Envelope& env, Call call) {
     if (slash == std::string::npos) return absl::InvalidArgumentError(absl::StrCat("ward id \"", id, "\""));
     ASSIGN_OR_RETURN(auto ward, registry_->Ward(id.substr(0, slash), id.substr(slash + 1)));
     if (!ward) return absl::NotFoundError(absl::StrCat("ward ", id, " is not in the registry mirror"));
-    return writer_->SetCapacity(call, ward->ward());
+    return beds_->SetCapacity(call, ward->ward());
   }
   if (p.Is<rfv1::BedRequested>()) {
     rfv1::BedRequested r;
     p.UnpackTo(&r);
-    return writer_->AnswerBedRequest(call, r);
+    return beds_->AnswerBedRequest(call, r);
   }
   if (p.Is<rfv1::BedRequestCancelled>()) {
     rfv1::BedRequestCancelled r;
     p.UnpackTo(&r);
-    return writer_->CancelBedRequest(call, r);
+    return beds_->CancelBedRequest(call, r);
   }
   rfv1::ReferredPatientAdmitted r;
   p.UnpackTo(&r);
-  return writer_->AdmitReferral(call, r);
+  return beds_->AdmitReferral(call, r);
 }
 
 }  // namespace yilian::greenchannel

@@ -4,11 +4,11 @@
 // the same durable batch, queues in "gc/inbox" what the bed board must act on: ward
 // capacity from the registry; bed requests, cancellations and admissions from referrals
 // (a malformed one is refused, so the consumer parks it). The Intake drains the queue
-// through the BoardWriter. Thread-safe.
+// through the BedCommands. Thread-safe.
 
 #include <memory>
 
-#include "board_writer.h"
+#include "bed_commands.h"
 #include "yilian/bus/inbox.h"
 #include "yilian/registry_model/registry_model.h"
 
@@ -26,7 +26,7 @@ class IntakeProjector : public bus::InboxProjector {
 
 class Intake {
  public:
-  Intake(eventstore::Store* store, eventstore::Journal* journal, BoardWriter* writer,
+  Intake(eventstore::Store* store, eventstore::Journal* journal, BedCommands* beds,
          const registry_model::RegistryView* registry, SiteDirectory* sites);
   // After each consumed batch: the registry may have changed and items may be waiting.
   void Notify();
@@ -34,9 +34,9 @@ class Intake {
   int64_t Pending() const { return worker_->Pending(); }
 
  private:
-  absl::Status Handle(const events::v1::Envelope& env, Call call);
+  absl::Status Handle(const events::v1::Envelope& env, const command::Call& call);
 
-  BoardWriter* writer_;
+  BedCommands* beds_;
   const registry_model::RegistryView* registry_;
   SiteDirectory* sites_;
   std::unique_ptr<bus::InboxWorker> worker_;  // last: stops first

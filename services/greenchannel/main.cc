@@ -19,7 +19,7 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                     const host::Authenticator& auth) {
   ASSIGN_OR_RETURN(auto kafka, bus::KafkaSettingsFrom(config));
   ASSIGN_OR_RETURN(auto vault, privacy::VaultSettingsFrom(config));
-  ASSIGN_OR_RETURN(auto writer, greenchannel::WriterOptionsFrom(config));
+  ASSIGN_OR_RETURN(auto board, greenchannel::BoardOptionsFrom(config));
   ASSIGN_OR_RETURN(auto endpoints, bus::FeedEndpointsFrom(config, {"registry", "referral"}));
   auto r = std::make_shared<Running>();
   r->feeds = std::make_unique<bus::GrpcEventSource>(endpoints);
@@ -28,7 +28,7 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                                                      .rebuild = config.GetBool("rebuild"),
                                                                      .kafka = kafka,
                                                                      .feed = r->feeds.get(),
-                                                                     .writer = writer,
+                                                                     .board = board,
                                                                      .expiry_poll = config.GetDuration("expiry.poll"),
                                                                      .host = host_options,
                                                                      .auth = &auth,

@@ -22,8 +22,10 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   s->registry_ = std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
   s->view_ = std::make_unique<BoardView>(&s->store());
   s->sites_ = std::make_unique<SiteDirectory>(s->registry_.get());
-  s->writer_ = std::make_unique<BoardWriter>(&s->journal(), s->view_.get(), s->sites_.get(), o.clock, o.writer);
-  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get(), s->registry_.get(),
+  s->board_ = std::make_unique<Board>(&s->journal(), s->view_.get(), s->sites_.get(), o.clock, o.board);
+  s->cases_ = std::make_unique<CaseCommands>(s->board_.get(), s->vault_.get());
+  s->beds_ = std::make_unique<BedCommands>(s->board_.get());
+  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->beds_.get(), s->registry_.get(),
                                         s->sites_.get());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
@@ -31,9 +33,9 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
                                              .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
-  s->expiry_ = std::make_unique<ExpiryTimer>(s->view_.get(), s->writer_.get(), o.expiry_poll);
-  s->api_ = std::make_unique<GreenChannelService>(&s->journal(), s->view_.get(), s->writer_.get(),
-                                                  s->registry_.get(), o.auth, s->vault_.get());
+  s->expiry_ = std::make_unique<ExpiryTimer>(s->board_.get(), s->cases_.get(), s->beds_.get(), o.expiry_poll);
+  s->queries_ = std::make_unique<BoardQueries>(&s->journal(), s->view_.get(), s->registry_.get(), s->vault_.get());
+  s->api_ = std::make_unique<GreenChannelService>(s->cases_.get(), s->beds_.get(), s->queries_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
     const BoardView* view = s->view_.get();
@@ -58,14 +60,15 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
 }
 
 GreenChannelStack::~GreenChannelStack() {
-  if (api_) api_->Stop();
+  if (queries_) queries_->Stop();
   if (core_) {
     core_->StopServing();
     core_->StopConsumer();
   }
   expiry_.reset();
   intake_.reset();
-  writer_.reset();
+  beds_.reset();
+  cases_.reset();
 }
 
 }  // namespace yilian::greenchannel

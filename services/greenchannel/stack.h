@@ -1,13 +1,12 @@
 #pragma once
 // The whole green channel in one object, in start order: store -> journal (+ board
-// projection) -> relay -> registry mirror, sites, writer, intake -> bus consumer -> expiry
+// projection) -> relay -> registry mirror, sites, board and its commands, intake -> bus consumer -> expiry
 // timer -> gRPC (API, catch-up feed, bus admin). main.cc builds one from the config; tests
 // build one on temp dirs, with or without Kafka. Destruction stops in reverse order.
 
 #include <memory>
 #include <string>
 
-#include "board_writer.h"
 #include "expiry.h"
 #include "greenchannel_service.h"
 #include "intake.h"
@@ -23,7 +22,7 @@ struct StackOptions {
   bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
   bus::KafkaSettings kafka;
   bus::EventSource* feed = nullptr;       // catch-up for the consumer (may be null)
-  WriterOptions writer;
+  BoardOptions board;
   absl::Duration expiry_poll = absl::Milliseconds(200);
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
@@ -41,7 +40,8 @@ class GreenChannelStack {
   eventstore::Store& store() { return core_->store(); }
   eventstore::Journal& journal() { return core_->journal(); }
   const BoardView& view() const { return *view_; }
-  BoardWriter& writer() { return *writer_; }
+  CaseCommands& cases() { return *cases_; }
+  BedCommands& beds() { return *beds_; }
   Intake& intake() { return *intake_; }
   IntakeProjector& intake_projector() { return intake_projector_; }
   bus::BusConsumer* consumer() { return core_->consumer(); }
@@ -57,9 +57,12 @@ class GreenChannelStack {
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<BoardView> view_;
   std::unique_ptr<SiteDirectory> sites_;
-  std::unique_ptr<BoardWriter> writer_;
+  std::unique_ptr<Board> board_;
+  std::unique_ptr<CaseCommands> cases_;
+  std::unique_ptr<BedCommands> beds_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<ExpiryTimer> expiry_;
+  std::unique_ptr<BoardQueries> queries_;
   std::unique_ptr<GreenChannelService> api_;
 };
 

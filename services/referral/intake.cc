@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
-#include "yilian/domain/greenchannel/bed_board.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::referral {
@@ -28,8 +28,8 @@ IntakeProjector::IntakeProjector()
             return env.source_service() == "registry" ? registry_.Apply(env, rows) : absl::OkStatus();
           },
           [](const events::v1::Envelope& env) -> absl::StatusOr<bool> {
-            if (env.source_service() != "greenchannel" || env.aggregate_type() != domain::greenchannel::kBedRequest) return false;
-            const auto& p = env.payload();
+            if (env.source_service() != "greenchannel") return false;
+            const auto& p = env.payload();  // the bed board's answers, on its bed request aggregates
             if (!p.Is<gv1::BedReserved>() && !p.Is<gv1::BedRequestDeclined>() && !p.Is<gv1::BedRequestReleased>())
               return false;
             if (ReferralOf(env.aggregate_id()).empty())
@@ -38,21 +38,23 @@ IntakeProjector::IntakeProjector()
             return true;
           }) {}
 
-Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer) : writer_(writer) {
+Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralCommands* commands)
+    : commands_(commands) {
   worker_ = std::make_unique<bus::InboxWorker>(
       store, journal, kInbox, "yl-ref-intake",
       [this](const events::v1::Envelope& env, const std::string& key, const std::string& hash) {
-        Call call{.actor = ReferralWriter::System(), .correlation_id = env.correlation_id(), .idempotency_key = key,
-                  .request_hash = hash, .causation_id = env.event_id()};
+        command::Call call = command::ServiceCall("referral", env.correlation_id(), env.event_id());
+        call.idempotency_key = key;
+        call.request_hash = hash;
         return Handle(env, call);
       });
 }
 
-absl::Status Intake::Handle(const events::v1::Envelope& env, const Call& call) {
+absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call& call) {
   const std::string& request_id = env.aggregate_id();
   const auto& p = env.payload();
-  dr::Side system = dr::Side::kSystem;
-  ReferralWriter::Decide decide;
+  const ref::Side system = ref::Side::kSystem;
+  std::function<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>&, absl::Time)> decide;
   if (p.Is<gv1::BedReserved>() || p.Is<gv1::BedRequestDeclined>()) {
     const bool reserved = p.Is<gv1::BedReserved>();
     gv1::BedRequest req;
@@ -65,23 +67,20 @@ absl::Status Intake::Handle(const events::v1::Envelope& env, const Call& call) {
       if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedRequestDeclined does not parse");
       req = e.request();
     }
-    decide = [&, reserved, reason = req.reason()](const std::optional<fv1::Referral>& s) -> absl::StatusOr<Change> {
-      ASSIGN_OR_RETURN(auto events, dr::AnswerBed(s, system, request_id, reserved, reason, writer_->Now()));
-      return Change{.events = std::move(events)};
+    decide = [&, reserved, reason = req.reason()](const std::optional<fv1::Referral>& s, absl::Time now) {
+      return ref::AnswerBed(s, system, request_id, reserved, reason, now);
     };
   } else {
     gv1::BedRequestReleased e;
     if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedRequestReleased does not parse");
     if (e.reason() != "expired") return absl::OkStatus();  // released because the referral let it go
-    decide = [&](const std::optional<fv1::Referral>& s) -> absl::StatusOr<Change> {
+    decide = [&](const std::optional<fv1::Referral>& s, absl::Time now) -> absl::StatusOr<ref::Events> {
       // Only a referral still waiting on this very bed fails; otherwise nothing changes.
-      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return Change{};
-      ASSIGN_OR_RETURN(auto events, dr::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived",
-                                             writer_->Now()));
-      return Change{.events = std::move(events)};
+      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return ref::Events{};
+      return ref::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived", now);
     };
   }
-  auto r = writer_->Command(call, ReferralOf(request_id), 0, decide);
+  auto r = commands_->RunAsService(call, ReferralOf(request_id), decide);
   if (absl::IsNotFound(r.status()))  // an answer for a referral this service never had
     return absl::NotFoundError(absl::StrCat("bed answer for unknown referral ", ReferralOf(request_id)));
   return r.status();

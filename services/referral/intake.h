@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "writer.h"
+#include "referral_commands.h"
 #include "yilian/bus/inbox.h"
 
 namespace yilian::referral {
@@ -25,13 +25,13 @@ class IntakeProjector : public bus::InboxProjector {
 
 class Intake {
  public:
-  Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralWriter* writer);
+  Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralCommands* commands);
   void Notify() { worker_->Notify(); }
   int64_t Pending() const { return worker_->Pending(); }
 
  private:
-  absl::Status Handle(const events::v1::Envelope& env, const Call& call);
-  ReferralWriter* writer_;
+  absl::Status Handle(const events::v1::Envelope& env, const command::Call& call);
+  ReferralCommands* commands_;
   std::unique_ptr<bus::InboxWorker> worker_;  // last: stops first
 };
 

@@ -21,17 +21,21 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->registry_ = std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
   s->directory_ = std::make_unique<MirrorDirectory>(s->registry_.get());
   s->view_ = std::make_unique<ReferralView>(&s->store());
-  s->writer_ = std::make_unique<ReferralWriter>(&s->journal(), s->view_.get(), o.clock);
-  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->writer_.get());
+  s->shape_ = std::make_unique<ReplyShape>(s->directory_.get(), s->vault_.get(), o.clock);
+  s->commands_ = std::make_unique<ReferralCommands>(&s->journal(), s->view_.get(), s->directory_.get(),
+                                                    s->vault_.get(), s->shape_.get(), o.clock,
+                                                    ReferralCommands::Options{o.deadlines, o.slots});
+  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->commands_.get());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
     RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "referral", .sources = {"registry", "greenchannel"},
                                              .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
-  s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->writer_.get(), o.timer_poll);
-  s->api_ = std::make_unique<ReferralService>(s->writer_.get(), s->view_.get(), &s->journal(), s->directory_.get(),
-                                              o.auth, o.deadlines, o.slots, s->vault_.get());
+  s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->commands_.get(), o.timer_poll);
+  s->queries_ = std::make_unique<ReferralQueries>(s->view_.get(), &s->journal(), s->directory_.get(), s->shape_.get(),
+                                                  o.clock, o.slots);
+  s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   return s;
 }
@@ -43,7 +47,7 @@ ReferralStack::~ReferralStack() {
   }
   timers_.reset();
   intake_.reset();
-  writer_.reset();
+  commands_.reset();
 }
 
 }  // namespace yilian::referral

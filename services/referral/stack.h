@@ -1,6 +1,6 @@
 #pragma once
 // The whole referral service in one object, in start order: store -> journal (+ referral
-// projection) -> relay -> registry mirror, writer, intake -> bus consumer (registry, green
+// projection) -> relay -> registry mirror, commands, intake -> bus consumer (registry, green
 // channel) -> deadline timers -> gRPC (API, catch-up feed, bus admin). main.cc builds one from
 // the config; tests build one on temp dirs, with or without Kafka. Destruction stops in
 // reverse order.
@@ -24,8 +24,8 @@ struct StackOptions {
   bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
   bus::KafkaSettings kafka;
   bus::EventSource* feed = nullptr;       // catch-up for the consumer (may be null)
-  dr::Deadlines deadlines;
-  dr::SlotPolicy slots;
+  domain::referral::Deadlines deadlines;
+  domain::referral::SlotPolicy slots;
   absl::Duration timer_poll = absl::Seconds(1);
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
@@ -43,7 +43,7 @@ class ReferralStack {
   eventstore::Store& store() { return core_->store(); }
   eventstore::Journal& journal() { return core_->journal(); }
   const ReferralView& view() const { return *view_; }
-  ReferralWriter& writer() { return *writer_; }
+  ReferralCommands& commands() { return *commands_; }
   Intake& intake() { return *intake_; }
   IntakeProjector& intake_projector() { return intake_projector_; }
   bus::BusConsumer* consumer() { return core_->consumer(); }
@@ -60,7 +60,9 @@ class ReferralStack {
   std::unique_ptr<registry_model::RegistryView> registry_;
   std::unique_ptr<MirrorDirectory> directory_;
   std::unique_ptr<ReferralView> view_;
-  std::unique_ptr<ReferralWriter> writer_;
+  std::unique_ptr<ReplyShape> shape_;
+  std::unique_ptr<ReferralCommands> commands_;
+  std::unique_ptr<ReferralQueries> queries_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<DeadlineTimer> timers_;
   std::unique_ptr<ReferralService> api_;

@@ -16,6 +16,7 @@ struct Running {  // members stop in reverse order; the host first (see the dest
   std::unique_ptr<privacy::KeyVault> vault;
   std::unique_ptr<bus::ServiceCore> core;  // store, journal, relay, host with the feed
   std::unique_ptr<registry::RegistryView> view;
+  std::unique_ptr<registry::RegistryCommands> commands;
   std::unique_ptr<registry::RegistryService> api;
   ~Running() {
     if (core) core->StopServing();
@@ -34,7 +35,8 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
                                                     .rebuild = config.GetBool("rebuild")}));
   RETURN_IF_ERROR(r->core->StartRelay(kafka));
   r->view = std::make_unique<registry::RegistryView>(&r->core->store());
-  r->api = std::make_unique<registry::RegistryService>(&r->core->journal(), r->view.get(), &auth, r->vault.get());
+  r->commands = std::make_unique<registry::RegistryCommands>(&r->core->journal(), r->view.get(), r->vault.get());
+  r->api = std::make_unique<registry::RegistryService>(r->commands.get(), r->view.get(), &auth);
   RETURN_IF_ERROR(r->core->Serve(options, auth, {r->api.get()}));
   return host::Started{r->core->address(), r};
 }

@@ -4,7 +4,8 @@
 
 namespace yilian::registry {
 
-namespace dr = ::yilian::domain::registry;
+namespace dreg = ::yilian::domain::registry;
+namespace rv1 = ::yilian::registry::v1;
 using host::ToGrpcStatus;
 
 namespace {
@@ -30,7 +31,7 @@ grpc::Status Answer(absl::StatusOr<Response> list, Response* out) {
 grpc::Status RegistryService::GetInstitution(grpc::ServerContext* ctx, const rv1::GetInstitutionRequest* req,
                                              rv1::InstitutionReply* out) {
   if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
-  if (auto s = dr::CheckId("institution_id", req->institution_id()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = dreg::CheckId("institution_id", req->institution_id()); !s.ok()) return ToGrpcStatus(s);
   return Answer(view_->Institution(req->institution_id()), absl::StrCat("institution \"", req->institution_id(), "\""),
                 out);
 }
@@ -44,7 +45,7 @@ grpc::Status RegistryService::ListInstitutions(grpc::ServerContext* ctx, const r
 grpc::Status RegistryService::GetConsortium(grpc::ServerContext* ctx, const rv1::GetConsortiumRequest* req,
                                             rv1::ConsortiumReply* out) {
   if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
-  if (auto s = dr::CheckId("consortium_id", req->consortium_id()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = dreg::CheckId("consortium_id", req->consortium_id()); !s.ok()) return ToGrpcStatus(s);
   return Answer(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\""), out);
 }
 
@@ -70,9 +71,9 @@ grpc::Status RegistryService::GetResident(grpc::ServerContext* ctx, const rv1::G
                                           rv1::ResidentReply* out) {
   auto who = Read(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  if (auto s = dr::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = dreg::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
   auto status = Answer(view_->Resident(req->patient().value()), "resident", out);
-  if (status.ok()) ShowIdentity(*who, *out);
+  if (status.ok()) commands_->ShowIdentity(*who, *out);
   return status;
 }
 

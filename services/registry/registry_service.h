@@ -1,15 +1,13 @@
 #pragma once
-// The registry's gRPC adapter (yilian.registry.v1.Registry): authenticates, loads the
-// aggregate's row, asks the domain core, and appends the events to the journal with the
-// row's version as the expected version (ABORTED on a concurrent change) and the caller's
-// request_id as idempotency key (a retry gets the first answer). Reads come from the view.
+// The registry's gRPC adapter (yilian.registry.v1.Registry): authenticates (writes need a
+// CONSORTIUM_ADMIN, reads a member of the consortia: docs/ROLES.md), turns a write into a
+// command::Call (the caller's request_id as idempotency key) for RegistryCommands, and answers
+// reads from the view.
 //
-// Thread-safe (sync gRPC service over a thread-safe journal and view). Borrows all parts.
+// Thread-safe (a sync gRPC service over thread-safe parts). Borrows all parts.
 
-#include "yilian/registry_model/registry_model.h"
-#include "yilian/eventstore/journal.h"
+#include "registry_commands.h"
 #include "yilian/host/authenticator.h"
-#include "yilian/privacy/key_vault.h"
 #include "yilian/registry/v1/registry.grpc.pb.h"
 
 namespace yilian::registry {
@@ -20,11 +18,8 @@ using registry_model::RegistryView;
 
 class RegistryService final : public rv1::Registry::Service {
  public:
-  // `vault` holds the patients' data keys (identity of residents, erasure); without one,
-  // identity in a request is refused (FAILED_PRECONDITION) and ErasePatient too.
-  RegistryService(eventstore::Journal* journal, const RegistryView* view, const host::Authenticator* auth,
-                  privacy::KeyVault* vault = nullptr)
-      : journal_(journal), view_(view), auth_(auth), vault_(vault) {}
+  RegistryService(RegistryCommands* commands, const RegistryView* view, const host::Authenticator* auth)
+      : commands_(commands), view_(view), auth_(auth) {}
 
   grpc::Status RegisterInstitution(grpc::ServerContext*, const rv1::RegisterInstitutionRequest*, rv1::InstitutionReply*) override;
   grpc::Status UpdateInstitution(grpc::ServerContext*, const rv1::UpdateInstitutionRequest*, rv1::InstitutionReply*) override;
@@ -54,45 +49,15 @@ class RegistryService final : public rv1::Registry::Service {
   grpc::Status ErasePatient(grpc::ServerContext*, const rv1::ErasePatientRequest*, rv1::ErasePatientReply*) override;
 
  private:
-  struct Target {
-    const char* type;       // aggregate type
-    std::string id;         // aggregate id
-    int64_t expected_version;
-    const std::string* request_id;
-    absl::Status valid;     // the request's own id checks, reported after authentication
-  };
-  template <typename Reply, typename State>
-  grpc::Status Command(grpc::ServerContext* ctx, const google::protobuf::Message& request, const Target& target,
-                       absl::StatusOr<std::optional<Reply>> row, State* (Reply::*field)(),
-                       const std::function<absl::StatusOr<domain::registry::Events>(const std::optional<State>&)>& decide,
-                       Reply* out);
-  template <typename State>
-  using Decide = std::function<absl::StatusOr<domain::registry::Events>(const std::optional<State>&)>;
-  // One per aggregate type: the row to load and the id checks, then Command.
-  grpc::Status OnInstitution(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
-                             int64_t expected, const std::string& request_id, const Decide<rv1::Institution>& decide,
-                             rv1::InstitutionReply* out);
-  grpc::Status OnConsortium(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
-                            int64_t expected, const std::string& request_id, const Decide<rv1::Consortium>& decide,
-                            rv1::ConsortiumReply* out);
-  grpc::Status OnWard(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& institution_id,
-                      const std::string& ward_id, int64_t expected, const std::string& request_id,
-                      const Decide<rv1::Ward>& decide, rv1::WardReply* out);
-  grpc::Status OnSession(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& id,
-                         int64_t expected, const std::string& request_id, const Decide<rv1::ExpertSession>& decide,
-                         rv1::ExpertSessionReply* out);
-  grpc::Status OnResident(grpc::ServerContext* ctx, const google::protobuf::Message& req,
-                          const common::v1::PatientRef& patient, int64_t expected, const std::string& request_id,
-                          const Decide<rv1::Resident>& decide, rv1::ResidentReply* out);
+  // The caller, if it may change the registry, and its call (request_id optional).
+  absl::StatusOr<command::Call> Writer(const grpc::ServerContext& ctx, const google::protobuf::Message& req,
+                                       const std::string& request_id) const;
+  // The caller, if it may read the registry.
   absl::StatusOr<common::Principal> Read(const grpc::ServerContext& ctx) const;
-  // Fills the reply's identity view: shown to CONSORTIUM_ADMIN and to the clinicians and
-  // referral office of the resident's family-doctor institution; withheld from the rest.
-  void ShowIdentity(const common::Principal& who, rv1::ResidentReply& reply) const;
 
-  eventstore::Journal* journal_;
+  RegistryCommands* commands_;
   const RegistryView* view_;
   const host::Authenticator* auth_;
-  privacy::KeyVault* vault_;
 };
 
 }  // namespace yilian::registry

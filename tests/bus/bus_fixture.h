@@ -13,7 +13,7 @@
 #include "yilian/bus/consumer.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/relay.h"
-#include "yilian/eventstore/feed_service.h"
+#include "yilian/bus/feed_service.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/service_host.h"
 #include "yilian/testing/counter_projector.h"
@@ -61,7 +61,7 @@ class OwnerNode {
   std::unique_ptr<eventstore::Store> store_;
   std::unique_ptr<eventstore::Journal> journal_;
   std::unique_ptr<host::Authenticator> auth_;
-  std::unique_ptr<eventstore::FeedService> feed_;
+  std::unique_ptr<bus::FeedService> feed_;
   std::unique_ptr<host::ServiceHost> host_;
   std::unique_ptr<bus::OutboxRelay> relay_;
 };

@@ -147,7 +147,7 @@ TEST(DeliveryTest, ARelayThatForgotItsPositionRepublishesAndConsumersSkipEveryth
 
   registry->StopRelay();
   auto& store = registry->store();
-  ASSERT_TRUE(store.db()->Delete({}, store.cf(eventstore::Family::kMeta), "bus/relay/" + TopicFor("registry")).ok());
+  ASSERT_OK(store.Delete(eventstore::Family::kMeta, "bus/relay/" + TopicFor("registry")));
   ASSERT_OK(registry->StartRelay(broker->bootstrap()));  // publishes all 2,000 again
   ASSERT_TRUE(WaitFor([&] { return referral->consumer()->status().duplicates() == 2'000; }, 180s))
       << referral->consumer()->status().DebugString();

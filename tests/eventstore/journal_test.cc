@@ -246,11 +246,11 @@ TEST_F(JournalTest, VerifyNamesAFlippedByteInAnyStoredEntry) {
       ASSERT_OK_AND_ASSIGN(auto original, store_->Get(Family::kJournal, key));
       std::string tampered = *original;
       tampered[offset] = static_cast<char>(tampered[offset] ^ 0x20);
-      ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Family::kJournal), key, tampered).ok());
+      ASSERT_OK(store_->Put(Family::kJournal, key, tampered));
       ASSERT_OK_AND_ASSIGN(auto v, journal_->Verify());
       EXPECT_FALSE(v.intact);
       EXPECT_EQ(v.bad_sequence, target) << v.problem;
-      ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store_->cf(Family::kJournal), key, *original).ok());
+      ASSERT_OK(store_->Put(Family::kJournal, key, *original));
     }
   }
   ASSERT_OK_AND_ASSIGN(auto restored, journal_->Verify());

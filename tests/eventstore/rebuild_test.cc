@@ -97,7 +97,7 @@ TEST(RebuildTest, AnInterruptedRebuildIsFinishedAtOpen) {
     ASSERT_OK_AND_ASSIGN(before, store->Dump(Family::kProjection));
     journal.reset();
     // Simulate a crash right after a rebuild started: marker set, projection emptied.
-    ASSERT_TRUE(store->db()->Put(rocksdb::WriteOptions(), store->cf(Family::kMeta), "rebuilding", "1").ok());
+    ASSERT_OK(store->Put(Family::kMeta, "rebuilding", "1"));
     ASSERT_OK(store->Reset(Family::kProjection));
   }
   ASSERT_OK_AND_ASSIGN(auto store, Store::Open({.path = dir.Sub("db")}));

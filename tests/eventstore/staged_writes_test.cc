@@ -37,11 +37,21 @@ std::vector<std::string> RecordsOf(rocksdb::WriteBatch* batch) {
   return r.got;
 }
 
+}  // namespace
+
+// White-box access to the store's column families (StagedWrites works on their handles).
+class StoreTestPeer {
+ public:
+  static rocksdb::ColumnFamilyHandle* Handle(const Store& store, Family f) { return store.cf(f); }
+};
+
+namespace {
+
 class StagedWritesTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_OK_AND_ASSIGN(store_, Store::Open({.path = dir_.Sub("db")})); }
-  rocksdb::ColumnFamilyHandle* projection() { return store_->cf(Family::kProjection); }
-  rocksdb::ColumnFamilyHandle* journal() { return store_->cf(Family::kJournal); }
+  rocksdb::ColumnFamilyHandle* projection() { return StoreTestPeer::Handle(*store_, Family::kProjection); }
+  rocksdb::ColumnFamilyHandle* journal() { return StoreTestPeer::Handle(*store_, Family::kJournal); }
   std::string Id(rocksdb::ColumnFamilyHandle* cf) { return std::to_string(cf->GetID()); }
   std::optional<std::string> Read(std::string_view key) {
     std::string_view v;
@@ -128,9 +138,9 @@ TEST_F(StagedWritesTest, NestedSavePointsAndAPoppedOneUnderARolledBackOne) {
 }
 
 TEST_F(StagedWritesTest, AProjectionBatchReadsStagedRowsBeforeTheStore) {
-  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "deleted", "stored").ok());
-  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "rewritten", "stored").ok());
-  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), projection(), "untouched", "stored").ok());
+  ASSERT_OK(store_->Put(Family::kProjection, "deleted", "stored"));
+  ASSERT_OK(store_->Put(Family::kProjection, "rewritten", "stored"));
+  ASSERT_OK(store_->Put(Family::kProjection, "untouched", "stored"));
   ProjectionBatch rows(*store_, &staged_, Family::kProjection);
   rows.Delete("deleted");
   rows.Put("rewritten", "staged");
@@ -143,7 +153,7 @@ TEST_F(StagedWritesTest, AProjectionBatchReadsStagedRowsBeforeTheStore) {
   EXPECT_EQ(*rows.Get("deleted"), "again");
   staged_.RollbackToSavePoint();
   EXPECT_EQ(*rows.Get("deleted"), std::nullopt);
-  ASSERT_TRUE(store_->db()->Write(rocksdb::WriteOptions(), staged_.Seal()).ok());
+  ASSERT_OK(store_->Write(staged_));
   EXPECT_EQ(*store_->Get(Family::kProjection, "deleted"), std::nullopt);
   EXPECT_EQ(*store_->Get(Family::kProjection, "rewritten"), "staged");
   EXPECT_EQ(*store_->Get(Family::kProjection, "untouched"), "stored");

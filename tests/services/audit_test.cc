@@ -317,8 +317,7 @@ TEST_F(AuditTest, VerifyFindsAChangedByteAtItsPosition) {
   ASSERT_OK_AND_ASSIGN(auto original, stack_->store().Get(eventstore::Family::kJournal, key));
   std::string tampered = *original;
   tampered[tampered.size() - 5] ^= 0x01;  // inside the archived source bytes
-  ASSERT_TRUE(stack_->store().db()->Put(rocksdb::WriteOptions(), stack_->store().cf(eventstore::Family::kJournal), key,
-                                        tampered).ok());
+  ASSERT_OK(stack_->store().Put(eventstore::Family::kJournal, key, tampered));
   auto v = Verify(false, false);
   EXPECT_FALSE(v.intact());
   EXPECT_EQ(v.bad_position(), 17) << v.problem();

@@ -23,8 +23,8 @@ namespace gv1 = ::yilian::greenchannel::v1;
 
 class GreenChannelNode {
  public:
-  explicit GreenChannelNode(const std::string& dir, WriterOptions writer = {})
-      : registry(Made(dir) + "/registry"), dir_(dir), writer_(writer) {
+  explicit GreenChannelNode(const std::string& dir, BoardOptions board = {})
+      : registry(Made(dir) + "/registry"), dir_(dir), board_(board) {
     auth_ = std::make_unique<host::Authenticator>(host::Authenticator::FromTokens({
         {"dispatch", {"dispatcher@120-loudi", "", common::Role::ROLE_DISPATCH}},
         {"loudi-doc", {"dr.zhang", "loudi-1st", common::Role::ROLE_CLINICIAN}},
@@ -38,7 +38,7 @@ class GreenChannelNode {
   ~GreenChannelNode() { Stop(); }
 
   void Start(bool rebuild) {
-    StackOptions o{.data_dir = dir_ + "/greenchannel", .rebuild = rebuild, .use_bus = false, .writer = writer_,
+    StackOptions o{.data_dir = dir_ + "/greenchannel", .rebuild = rebuild, .use_bus = false, .board = board_,
                    .expiry_poll = absl::Milliseconds(10), .clock = &clock, .host = {.service_name = "greenchannel"},
                    .auth = auth_.get()};
     auto s = GreenChannelStack::Start(o);
@@ -90,7 +90,7 @@ class GreenChannelNode {
     return dir;
   }
   std::string dir_;
-  WriterOptions writer_;
+  BoardOptions board_;
   std::unique_ptr<host::Authenticator> auth_;
   testing::HandFeed feed_{[this]() -> eventstore::Store& { return stack->store(); },
                           [this]() -> eventstore::Projector& { return stack->intake_projector(); },

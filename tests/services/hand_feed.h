@@ -27,9 +27,7 @@ class HandFeed {
     eventstore::ProjectionBatch rows(store_(), &wb, eventstore::Family::kConsumed);
     auto s = stored.empty() ? projector_().Apply(env, rows) : projector_().ApplyEntry(env, stored, rows);
     if (!s.ok()) return s;
-    auto w = store_().db()->Write(rocksdb::WriteOptions(), wb.Seal());
-    if (!w.ok()) return absl::InternalError(w.ToString());
-    return absl::OkStatus();
+    return store_().Write(wb);
   }
   // An event of another service (`payload` on aggregate type/id, at `sequence` of `source`),
   // delivered and drained; returns what the projector said.

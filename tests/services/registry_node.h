@@ -26,7 +26,8 @@ struct RegistryNode {
          {"doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
          {"stranger", {"dr.x", "elsewhere", common::Role::ROLE_CLINICIAN}}}));
     vault = *privacy::KeyVault::Open(path + ".keys", privacy::ProcessTestKey());
-    service = std::make_unique<RegistryService>(journal.get(), view.get(), auth.get(), vault.get());
+    commands = std::make_unique<RegistryCommands>(journal.get(), view.get(), vault.get());
+    service = std::make_unique<RegistryService>(commands.get(), view.get(), auth.get());
     host = *host::ServiceHost::Start({.service_name = "registry"}, *auth, {service.get()});
     stub = rv1::Registry::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
   }
@@ -55,6 +56,7 @@ struct RegistryNode {
   std::unique_ptr<RegistryView> view;
   std::unique_ptr<host::Authenticator> auth;
   std::unique_ptr<privacy::KeyVault> vault;
+  std::unique_ptr<RegistryCommands> commands;
   std::unique_ptr<RegistryService> service;
   std::unique_ptr<host::ServiceHost> host;
   std::unique_ptr<rv1::Registry::Stub> stub;

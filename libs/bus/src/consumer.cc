@@ -435,20 +435,15 @@ absl::Status BusConsumer::Worker::Flush() {
   rd_kafka_topic_partition_list_t* commit = rd_kafka_topic_partition_list_new(static_cast<int>(parts_.size()));
   for (auto& [key, part] : parts_) {
     if (!part.dirty) continue;
-    wb_.Put(store_->cf(Family::kConsumed), PositionKey(part.topic, part.partition), part.pos.SerializeAsString());
+    ProjectionBatch(*store_, &wb_, Family::kConsumed).Put(PositionKey(part.topic, part.partition),
+                                                          part.pos.SerializeAsString());
     if (part.pos.next_offset() > 0)
       rd_kafka_topic_partition_list_add(commit, part.topic.c_str(), part.partition)->offset = part.pos.next_offset();
   }
   // Each key is written once, with its final value, however often the batch rewrote it (a busy
   // aggregate's row is rewritten per event): that spares the memtable.
-  absl::Status result;
-  rocksdb::WriteBatch* batch = wb_.Seal();
-  const uint32_t written = batch->Count();
-  if (written > 0) {
-    auto s = store_->db()->Write(rocksdb::WriteOptions(), batch);
-    if (!s.ok()) result = eventstore::FromRocks(s, "writing consumed events");
-  }
-  wb_.Clear();
+  const bool written = !wb_.empty();
+  absl::Status result = store_->Write(wb_);
   if (!result.ok()) committed_.clear();
   if (result.ok() && commit->cnt > 0) rd_kafka_offsets_store(rk_, commit);
   rd_kafka_topic_partition_list_destroy(commit);
@@ -457,7 +452,7 @@ absl::Status BusConsumer::Worker::Flush() {
     for (const auto& [source, committed] : committed_) propagation_.Observe(source, applied_at - committed);
     committed_.clear();
     for (auto& [key, part] : parts_) part.dirty = false;
-    if (options_.on_commit && written > 0) options_.on_commit();
+    if (options_.on_commit && written) options_.on_commit();
   } else {
     // What was applied in memory is gone: every partition goes back to its stored position
     // and waits a little, so nothing is skipped.

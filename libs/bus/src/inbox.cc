@@ -1,7 +1,5 @@
 #include "yilian/bus/inbox.h"
 
-#include <pthread.h>
-
 #include "absl/strings/str_cat.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
@@ -29,26 +27,16 @@ absl::Status InboxProjector::ApplyEntry(const events::v1::Envelope& env, std::st
 
 InboxWorker::InboxWorker(eventstore::Store* store, const eventstore::Journal* journal, std::string prefix,
                          std::string name, Handler handler)
-    : store_(store), journal_(journal), prefix_(prefix + "/"), name_(std::move(name)), handler_(std::move(handler)) {
-  thread_ = std::thread([this] { Loop(); });
+    : store_(store),
+      journal_(journal),
+      prefix_(prefix + "/"),
+      name_(std::move(name)),
+      handler_(std::move(handler)),
+      loop_({.name = name_}, [this] { return Pass(); }) {
+  loop_.Start();
 }
 
-InboxWorker::~InboxWorker() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
-void InboxWorker::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    poked_ = true;
-  }
-  cv_.notify_all();
-}
+void InboxWorker::Notify() { loop_.Notify(); }
 
 int64_t InboxWorker::Pending() const {
   auto n = store_->Scan(Family::kConsumed, prefix_, "", [](std::string_view, std::string_view) { return true; });
@@ -62,57 +50,39 @@ absl::Status InboxWorker::Handle(const events::v1::Envelope& env) {
   return handler_(env, key, env.event_id());
 }
 
-void InboxWorker::Loop() {
-  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+bool InboxWorker::Pass() {
   constexpr size_t kChunk = 256;
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || poked_; });
-      if (stop_) return;
-      poked_ = false;
+  std::vector<std::pair<std::string, std::string>> items;
+  // From just past the last item handled: inbox keys only grow, and starting at the prefix
+  // would walk every deleted item's tombstone again on each pass.
+  auto scanned = store_->Scan(Family::kConsumed, prefix_, resume_, [&](std::string_view k, std::string_view v) {
+    items.emplace_back(k, v);
+    return items.size() < kChunk;
+  });
+  if (!scanned.ok()) common::Logger().error("{}: {}", name_, scanned.status().ToString());
+  bool again = items.size() == kChunk;
+  for (const auto& [key, value] : items) {
+    if (loop_.stopping()) return false;
+    events::v1::Envelope env;
+    const bool parsed = env.ParseFromString(value);
+    // Whatever acting on it logs (here or in the handler) carries the flow it belongs to.
+    common::LogScope scope({{"correlation_id", env.correlation_id()},
+                            {"event", absl::StrCat(env.source_service(), "#", env.source_sequence())}});
+    absl::Status s = parsed ? Handle(env) : absl::DataLossError("inbox item does not parse");
+    if (s.ok()) common::Logger().info("{}: acted on {} {}", name_, env.event_type(), env.aggregate_id());
+    if (absl::IsUnavailable(s) || absl::IsAborted(s) || absl::IsInternal(s)) {
+      // Transient (disk, shutdown, a race on a version): keep the item, try again soon.
+      common::Logger().warn("{}: {} (will retry)", name_, s.ToString());
+      return loop_.Pause(absl::Milliseconds(100));
     }
-    std::vector<std::pair<std::string, std::string>> items;
-    // From just past the last item handled: inbox keys only grow, and starting at the prefix
-    // would walk every deleted item's tombstone again on each pass.
-    auto scanned = store_->Scan(Family::kConsumed, prefix_, resume_, [&](std::string_view k, std::string_view v) {
-      items.emplace_back(k, v);
-      return items.size() < kChunk;
-    });
-    if (!scanned.ok()) common::Logger().error("{}: {}", name_, scanned.status().ToString());
-    bool again = items.size() == kChunk;
-    for (const auto& [key, value] : items) {
-      {
-        std::lock_guard lock(mu_);
-        if (stop_) return;
-      }
-      events::v1::Envelope env;
-      const bool parsed = env.ParseFromString(value);
-      // Whatever acting on it logs (here or in the handler) carries the flow it belongs to.
-      common::LogScope scope({{"correlation_id", env.correlation_id()},
-                              {"event", absl::StrCat(env.source_service(), "#", env.source_sequence())}});
-      absl::Status s = parsed ? Handle(env) : absl::DataLossError("inbox item does not parse");
-      if (s.ok()) common::Logger().info("{}: acted on {} {}", name_, env.event_type(), env.aggregate_id());
-      if (absl::IsUnavailable(s) || absl::IsAborted(s) || absl::IsInternal(s)) {
-        // Transient (disk, shutdown, a race on a version): keep the item, try again soon.
-        common::Logger().warn("{}: {} (will retry)", name_, s.ToString());
-        again = true;
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
-        break;
-      }
-      if (!s.ok())
-        common::Logger().warn("{}: {} event {} from {} #{} not acted on: {}", name_, env.event_type(), env.event_id(),
-                              env.source_service(), env.source_sequence(), s.ToString());
-      auto d = store_->db()->Delete(rocksdb::WriteOptions(), store_->cf(Family::kConsumed), key);
-      if (!d.ok()) common::Logger().error("{}: deleting an item: {}", name_, d.ToString());
-      resume_ = key + std::string(1, '\0');
-    }
-    if (again) {
-      std::lock_guard lock(mu_);
-      poked_ = true;
-    }
+    if (!s.ok())
+      common::Logger().warn("{}: {} event {} from {} #{} not acted on: {}", name_, env.event_type(), env.event_id(),
+                            env.source_service(), env.source_sequence(), s.ToString());
+    auto d = store_->Delete(Family::kConsumed, key);
+    if (!d.ok()) common::Logger().error("{}: deleting an item: {}", name_, d.ToString());
+    resume_ = key + std::string(1, '\0');
   }
+  return again;
 }
 
 }  // namespace yilian::bus

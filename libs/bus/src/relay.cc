@@ -257,9 +257,7 @@ void OutboxRelay::Worker::Checkpoint(bool force) {
   next.set_published(acked_);
   next.mutable_tails()->Assign(acked_tails_.begin(), acked_tails_.end());
   next.mutable_acked_end()->Assign(acked_end_.begin(), acked_end_.end());
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  auto s = store_->db()->Put(wo, store_->cf(Family::kMeta), checkpoint_key_, next.SerializeAsString());
+  auto s = store_->Put(Family::kMeta, checkpoint_key_, next.SerializeAsString(), /*sync=*/true);
   if (!s.ok()) {
     common::Logger().error("relay {}: cannot write checkpoint: {}", options_.topic, s.ToString());
     return;

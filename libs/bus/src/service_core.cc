@@ -46,7 +46,7 @@ absl::Status ServiceCore::StartConsumer(ConsumerOptions options) {
 
 absl::Status ServiceCore::Serve(const host::HostOptions& host, const host::Authenticator& auth,
                                 std::vector<grpc::Service*> api) {
-  feed_ = std::make_unique<eventstore::FeedService>(journal_.get(),
+  feed_ = std::make_unique<bus::FeedService>(journal_.get(),
                                                     auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
   api.push_back(feed_.get());
   if (consumer_) {

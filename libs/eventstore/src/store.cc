@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "block_buffers.h"
+#include "yilian/eventstore/staged_writes.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -157,6 +158,45 @@ absl::StatusOr<std::string> Store::Dump(Family f) const {
   });
   if (!n.ok()) return n.status();
   return out;
+}
+
+absl::Status Store::Write(Family f, const std::vector<RowWrite>& rows, bool sync) {
+  rocksdb::WriteBatch batch;
+  for (const auto& r : rows) {
+    auto s = r.value ? batch.Put(cf(f), r.key, *r.value) : batch.Delete(cf(f), r.key);
+    if (!s.ok()) return FromRocks(s, "staging a write");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, &batch), "writing");
+}
+
+absl::Status Store::Put(Family f, std::string_view key, std::string_view value, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Put(wo, cf(f), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
+                   "writing");
+}
+
+absl::Status Store::Delete(Family f, std::string_view key) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), cf(f), rocksdb::Slice(key.data(), key.size())), "deleting");
+}
+
+absl::Status Store::Write(StagedWrites& staged, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  rocksdb::WriteBatch* batch = staged.Seal();
+  absl::Status s = batch->Count() == 0 ? absl::OkStatus() : FromRocks(db_->Write(wo, batch), "writing a batch");
+  staged.Clear();
+  return s;
+}
+
+absl::Status Store::Flush() { return FromRocks(db_->Flush(rocksdb::FlushOptions()), "flushing"); }
+
+absl::StatusOr<uint64_t> Store::IntProperty(const std::string& name) const {
+  uint64_t v = 0;
+  if (!db_->GetAggregatedIntProperty(name, &v)) return absl::NotFoundError(absl::StrCat("no property ", name));
+  return v;
 }
 
 }  // namespace yilian::eventstore

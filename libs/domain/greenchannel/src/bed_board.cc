@@ -114,16 +114,35 @@ absl::StatusOr<BoardEvents> Vacate(const std::optional<gv1::WardBoard>& state, c
   return BoardEvents{Make(&gv1::BoardEvent::mutable_vacated, e)};
 }
 
+namespace {
+
+gv1::BoardEvent Expired(const std::string& hold_id) {
+  gv1::BedHoldExpired e;
+  e.set_hold_id(hold_id);
+  return Make(&gv1::BoardEvent::mutable_hold_expired, e);
+}
+
+}  // namespace
+
 BoardEvents Expire(const std::optional<gv1::WardBoard>& state, int64_t now_ms) {
   BoardEvents out;
   if (!state) return out;
-  for (const auto& h : state->holds()) {
-    if (h.expires_at_ms() > now_ms) continue;
-    gv1::BedHoldExpired e;
-    e.set_hold_id(h.hold_id());
-    out.push_back(Make(&gv1::BoardEvent::mutable_hold_expired, e));
-  }
+  for (const auto& h : state->holds())
+    if (h.expires_at_ms() <= now_ms) out.push_back(Expired(h.hold_id()));
   return out;
+}
+
+BoardEvents ExpireHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id, int64_t now_ms) {
+  const gv1::BedHold* h = FindHold(state, hold_id);
+  if (h == nullptr || h->expires_at_ms() > now_ms) return {};
+  return {Expired(hold_id)};
+}
+
+const gv1::BedHold* FindHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id) {
+  if (!state) return nullptr;
+  for (const auto& h : state->holds())
+    if (h.hold_id() == hold_id) return &h;
+  return nullptr;
 }
 
 namespace {

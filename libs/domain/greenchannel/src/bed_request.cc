@@ -78,4 +78,20 @@ absl::Status Evolve(std::optional<gv1::BedRequest>& state, const gv1::BedRequest
   }
 }
 
+gv1::BedHold ReferralHold(const std::string& request_id, const std::string& referral_id, int64_t now_ms,
+                          int64_t expires_ms) {
+  gv1::BedHold hold;
+  hold.set_hold_id("bed:" + request_id);
+  hold.set_purpose(gv1::REFERRAL);
+  hold.set_subject_id(referral_id);
+  hold.set_placed_at_ms(now_ms);
+  hold.set_expires_at_ms(expires_ms);
+  return hold;
+}
+
+std::string RequestOfHold(const gv1::BedHold& hold) {
+  if (hold.purpose() != gv1::REFERRAL || hold.hold_id().rfind("bed:", 0) != 0) return "";
+  return hold.hold_id().substr(4);
+}
+
 }  // namespace yilian::domain::greenchannel

@@ -177,4 +177,37 @@ std::vector<gv1::InstitutionClocks> TreatmentClocksTally::Rows() const {
   return out;
 }
 
+absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<gv1::EmergencyCase>& state,
+                                                     const std::string& reason) {
+  if (!state) return absl::NotFoundError("no such case");
+  gv1::Placement overflow;
+  overflow.set_step(gv1::LEAD_OVERFLOW);
+  overflow.set_institution_id(state->placement().institution_id());
+  overflow.set_ward_id("emergency-overflow");
+  return RedirectCase(state, overflow, "", reason);
+}
+
+gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& req, const std::string& case_id) {
+  gv1::EmergencyCase c;
+  c.set_case_id(case_id);
+  c.set_condition(req.condition());
+  c.set_severity(req.severity());
+  *c.mutable_location() = req.location();
+  c.set_first_medical_contact_ms(req.first_medical_contact_ms());
+  c.set_dispatch_centre(req.dispatch_centre());
+  c.set_consortium_id(req.consortium_id());
+  *c.mutable_patient() = req.patient();
+  return c;
+}
+
+gv1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms, int64_t hold_ms) {
+  gv1::BedHold hold;
+  hold.set_hold_id(absl::StrCat(case_id, "#", n));
+  hold.set_purpose(gv1::EMERGENCY);
+  hold.set_subject_id(case_id);
+  hold.set_placed_at_ms(now_ms);
+  hold.set_expires_at_ms(now_ms + hold_ms);
+  return hold;
+}
+
 }  // namespace yilian::domain::greenchannel

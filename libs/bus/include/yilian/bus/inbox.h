@@ -14,13 +14,11 @@
 // ABORTED and INTERNAL are taken as transient (the item is kept and retried); any other error
 // is logged and the item dropped. Thread-safe.
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "yilian/common/worker_loop.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/projection.h"
 
@@ -52,14 +50,15 @@ class InboxWorker {
                                              const std::string& request_hash)>;
   InboxWorker(eventstore::Store* store, const eventstore::Journal* journal, std::string prefix, std::string name,
               Handler handler);
-  ~InboxWorker();  // finishes the item in hand, then stops
+  ~InboxWorker() = default;  // finishes the item in hand, then stops
   // Items may be waiting (call after each consumed batch).
   void Notify();
   // Items waiting (a scan; for tests and status).
   int64_t Pending() const;
 
  private:
-  void Loop();
+  // One chunk of the inbox; true when more may be waiting.
+  bool Pass();
   absl::Status Handle(const events::v1::Envelope& env);
 
   eventstore::Store* store_;
@@ -67,12 +66,8 @@ class InboxWorker {
   std::string prefix_;  // "<prefix>/"
   std::string name_;
   Handler handler_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  bool poked_ = true;  // guarded by mu_; true: look at the inbox at start
-  std::string resume_;  // the loop thread's: where the next scan of the inbox starts
-  std::thread thread_;
+  std::string resume_;  // the passes': where the next scan of the inbox starts
+  common::WorkerLoop loop_;  // last: stops first
 };
 
 }  // namespace yilian::bus

@@ -16,7 +16,7 @@
 #include "yilian/bus/consumer.h"
 #include "yilian/bus/relay.h"
 #include "yilian/common/config.h"
-#include "yilian/eventstore/feed_service.h"
+#include "yilian/bus/feed_service.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/service_host.h"
 
@@ -57,7 +57,7 @@ class ServiceCore {
   std::unique_ptr<eventstore::Journal> journal_;
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<BusConsumer> consumer_;
-  std::unique_ptr<eventstore::FeedService> feed_;
+  std::unique_ptr<bus::FeedService> feed_;
   std::unique_ptr<BusAdminService> admin_;
   std::unique_ptr<host::ServiceHost> server_;
 };

@@ -9,12 +9,14 @@
 //   projection   the service's own read model, rebuilt from its journal
 //   consumed     read models fed by other services' events and consumer positions (bus)
 //
-// Thread-safe (RocksDB is). Owns the DB; the journal and projections borrow it.
+// Thread-safe (RocksDB is). Owns the DB; the journal and projections borrow it. RocksDB itself
+// stays inside the event store: others read and write through this API.
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -34,6 +36,8 @@ struct StoreBudget {
   size_t memtable_bytes = 32 << 20;
 };
 
+class StagedWrites;
+
 struct StoreOptions {
   std::string path;
   StoreBudget budget;
@@ -45,8 +49,6 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  rocksdb::DB* db() const { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[static_cast<int>(f)]; }
   const std::string& path() const { return path_; }
 
   // Point read from one family: nullopt when absent.
@@ -59,12 +61,33 @@ class Store {
   // returns false. Deleted keys at or after `end` cost nothing.
   absl::StatusOr<int64_t> ScanRange(Family f, std::string_view begin, std::string_view end,
                                     absl::FunctionRef<bool(std::string_view key, std::string_view value)> fn) const;
+  // One write to a family outside the journal: puts (value set) and deletes (nullopt), all or
+  // none. `sync`: durable when it returns (else it survives a crash of the process, not of the
+  // machine).
+  struct RowWrite {
+    std::string key;
+    std::optional<std::string> value;
+  };
+  absl::Status Write(Family f, const std::vector<RowWrite>& rows, bool sync = false);
+  absl::Status Put(Family f, std::string_view key, std::string_view value, bool sync = false);
+  absl::Status Delete(Family f, std::string_view key);
+  // Seals and writes a batch a ProjectionBatch staged (a consumer's), then clears it.
+  absl::Status Write(StagedWrites& staged, bool sync = false);
   // Empties a family (drop and recreate). The caller must ensure nothing writes it meanwhile.
   absl::Status Reset(Family f);
   // Every key/value of a family, for comparisons in tests and tools.
   absl::StatusOr<std::string> Dump(Family f) const;
+  // Flushes every memtable to disk (benchmarks that time a read from files).
+  absl::Status Flush();
+  // A RocksDB integer property summed over the families (e.g. "rocksdb.num-running-compactions").
+  absl::StatusOr<uint64_t> IntProperty(const std::string& name) const;
 
  private:
+  friend class Journal;
+  friend class ProjectionBatch;
+  friend class StoreTestPeer;  // the event store's own white-box tests
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(Family f) const { return handles_[static_cast<int>(f)]; }
   Store() = default;
   rocksdb::ColumnFamilyOptions FamilyOptions(Family f) const;  // cf_options_ tuned per family
   std::string path_;

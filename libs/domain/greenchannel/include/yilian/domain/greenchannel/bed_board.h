@@ -47,6 +47,11 @@ absl::StatusOr<BoardEvents> Vacate(const std::optional<gv1::WardBoard>& state, c
                                    const std::string& reason);
 // Every hold whose deadline is at or before `now_ms` expires (no events when none).
 BoardEvents Expire(const std::optional<gv1::WardBoard>& state, int64_t now_ms);
+// The one hold `hold_id` expires if it is due at `now_ms` (no events when it is gone or not
+// due yet): its owner is dealt with first, and no other hold is touched.
+BoardEvents ExpireHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id, int64_t now_ms);
+// The hold `hold_id` on the ward, null when it is not there.
+const gv1::BedHold* FindHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id);
 
 // FAILED_PRECONDITION when the event does not fit the state.
 absl::Status Evolve(std::optional<gv1::WardBoard>& state, const gv1::BoardEvent& event);

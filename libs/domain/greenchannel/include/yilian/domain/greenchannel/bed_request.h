@@ -24,6 +24,12 @@ absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedReque
 absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequest>& state, const std::string& reason);
 absl::StatusOr<RequestEvents> TakeUpBedRequest(const std::optional<gv1::BedRequest>& state, const std::string& admission_id);
 
+// The bed held for a referral's request ("bed:<request>"), until `expires_ms`.
+gv1::BedHold ReferralHold(const std::string& request_id, const std::string& referral_id, int64_t now_ms,
+                          int64_t expires_ms);
+// The request a hold belongs to ("" when it is not a referral's).
+std::string RequestOfHold(const gv1::BedHold& hold);
+
 absl::Status Evolve(std::optional<gv1::BedRequest>& state, const gv1::BedRequestEvent& event);
 
 }  // namespace yilian::domain::greenchannel

@@ -34,6 +34,17 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
 absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
                                      int64_t at_ms);
 
+// A case whose hold lapsed and could not be placed again keeps its destination, as an
+// overflow with no bed counted for it (so its arrival looks for no hold).
+absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<gv1::EmergencyCase>& state,
+                                                     const std::string& reason);
+
+// What dispatch gave when opening a case (id, condition, severity, location, first
+// contact, centre, consortium, patient), before placement.
+gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& request, const std::string& case_id);
+// The bed held for a case's n-th placement ("<case>#<n>"), for `hold_ms` from `now_ms`.
+gv1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms, int64_t hold_ms);
+
 absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEvent& event);
 
 gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c);

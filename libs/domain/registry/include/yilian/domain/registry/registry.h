@@ -69,6 +69,11 @@ absl::StatusOr<Events> MoveResident(const std::optional<rv1::Resident>& state, c
                                     const std::string& team, const Directory& dir);
 absl::StatusOr<Events> EndResident(const std::optional<rv1::Resident>& state, const std::string& reason);
 
+// Erasure (aggregate "patient", one per pseudonymous token): the service destroys the
+// patient's data keys and records PatientErased. Erasing an erased patient changes nothing.
+absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& state,
+                                    const common::v1::PatientRef& patient, const std::string& reason, int64_t at_ms);
+
 // Folding. An event of another aggregate type is INVALID_ARGUMENT; an event that does not
 // fit the state (for example an update before registration) is FAILED_PRECONDITION, which
 // for a journal written by the core means corruption.
@@ -77,6 +82,7 @@ absl::Status Evolve(std::optional<rv1::Consortium>& state, const rv1::RegistryEv
 absl::Status Evolve(std::optional<rv1::Ward>& state, const rv1::RegistryEvent& e);
 absl::Status Evolve(std::optional<rv1::ExpertSession>& state, const rv1::RegistryEvent& e);
 absl::Status Evolve(std::optional<rv1::Resident>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<rv1::PatientErased>& state, const rv1::RegistryEvent& e);
 
 // The event's payload message (what an envelope carries) and back.
 const google::protobuf::Message& Payload(const rv1::RegistryEvent& e);

@@ -10,11 +10,11 @@
 #include "yilian/feed/v1/feed.grpc.pb.h"
 #include "yilian/host/authenticator.h"
 
-namespace yilian::eventstore {
+namespace yilian::bus {
 
 class FeedService final : public feed::v1::EventFeed::Service {
  public:
-  FeedService(const Journal* journal, host::Authorizer authorize, int max_batch_entries = 512)
+  FeedService(const eventstore::Journal* journal, host::Authorizer authorize, int max_batch_entries = 512)
       : journal_(journal), authorize_(std::move(authorize)), max_batch_(max_batch_entries) {}
 
   grpc::Status ReadJournal(grpc::ServerContext* ctx, const feed::v1::ReadJournalRequest* req,
@@ -25,9 +25,9 @@ class FeedService final : public feed::v1::EventFeed::Service {
                     feed::v1::HeadResponse* out) override;
 
  private:
-  const Journal* journal_;
+  const eventstore::Journal* journal_;
   host::Authorizer authorize_;
   int max_batch_;
 };
 
-}  // namespace yilian::eventstore
+}  // namespace yilian::bus

@@ -1,5 +1,5 @@
 // The catch-up feed over a real gRPC server on port 0.
-#include "yilian/eventstore/feed_service.h"
+#include "yilian/bus/feed_service.h"
 
 #include <future>
 
@@ -11,8 +11,13 @@
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 
-namespace yilian::eventstore {
+namespace yilian::bus {
 namespace {
+
+using eventstore::Journal;
+using eventstore::ParseEnvelope;
+using eventstore::kAnyVersion;
+using eventstore::Store;
 
 class FeedTest : public ::testing::Test {
  protected:
@@ -162,4 +167,4 @@ TEST_F(FeedTest, HeadAndAuthorization) {
 }
 
 }  // namespace
-}  // namespace yilian::eventstore
+}  // namespace yilian::bus

@@ -1,9 +1,12 @@
-#include "yilian/eventstore/feed_service.h"
+#include "yilian/bus/feed_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "yilian/host/grpc_status.h"
 
-namespace yilian::eventstore {
+namespace yilian::bus {
+
+using eventstore::JournalEntry;
+
 namespace {
 constexpr size_t kMaxBatchBytes = 1 << 20;
 
@@ -81,4 +84,4 @@ grpc::Status FeedService::Head(grpc::ServerContext* ctx, const feed::v1::HeadReq
   return grpc::Status::OK;
 }
 
-}  // namespace yilian::eventstore
+}  // namespace yilian::bus

@@ -1,0 +1,218 @@
+#include "referral_commands.h"
+
+#include "absl/strings/str_cat.h"
+#include "streams.h"
+#include "yilian/common/sha256.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/domain/referral/access.h"
+#include "yilian/privacy/identity.h"
+
+namespace yilian::referral {
+
+using command::Call;
+
+ReferralCommands::ReferralCommands(eventstore::Journal* journal, const ReferralView* view,
+                                   const MirrorDirectory* directory, privacy::KeyVault* vault, const ReplyShape* shape,
+                                   common::Clock* clock, Options options)
+    : runner_(journal, {.service = "referral", .log_changes = true}),
+      view_(view),
+      directory_(directory),
+      vault_(vault),
+      shape_(shape),
+      clock_(clock),
+      options_(options) {}
+
+absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call& call, const std::string& referral_id,
+                                                                      int64_t expected_version, Decide decide) {
+  ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
+  std::optional<fv1::Referral> state;
+  int64_t version = 0;
+  if (row) {
+    state = row->referral();
+    version = row->version();
+  }
+  RETURN_IF_ERROR(command::CheckVersion(ref::kReferral, referral_id, version, expected_version));
+  ReferralStream referral(kReferralKind, referral_id, std::move(state), version);
+  Decision d;
+  RETURN_IF_ERROR(decide(referral, d));
+  if (referral.empty()) {
+    if (!d.appends.empty()) return absl::InternalError("a referral command changed other aggregates only");
+    if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+    d.reply = *std::move(row);  // nothing changes: the referral as it is
+    return d;
+  }
+  // The referral's flow id, kept from its submission, ties its events (and the referrals it
+  // opens) together in every service, whatever id later calls came with.
+  d.flow_id = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
+  if (d.reply.referral().referral_id().empty()) {  // the answer is this referral (not one it opened)
+    *d.reply.mutable_referral() = *referral.state();
+    d.reply.set_version(referral.version());
+  }
+  d.reply.set_correlation_id(d.flow_id);
+  d.appends.insert(d.appends.begin(), std::move(referral).Append());  // first: it carries the idempotency
+  return d;
+}
+
+void ReferralCommands::RunCommand(const Call& call, const std::string& referral_id, int64_t expected_version,
+                                  Decide decide, Done done) {
+  if (referral_id.empty()) return std::move(done)(absl::InvalidArgumentError("referral_id is required"));
+  runner_.Run<fv1::ReferralReply>(
+      call, {&referral_locks_, referral_id}, [&] { return DecideOn(call, referral_id, expected_version, decide); },
+      std::move(done), [shape = shape_](fv1::ReferralReply& r) { (*shape)(r); });
+}
+
+void ReferralCommands::RunOnExisting(const Call& call, const std::string& referral_id, int64_t expected_version,
+                                     absl::FunctionRef<absl::Status(ReferralStream&, ref::Side, Decision&)> decide,
+                                     Done done) {
+  RunCommand(
+      call, referral_id, expected_version,
+      [&](ReferralStream& referral, Decision& d) -> absl::Status {
+        if (!referral.state()) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+        ASSIGN_OR_RETURN(ref::Side side, ref::SideOf(call.actor, *referral.state(), *directory_));
+        return decide(referral, side, d);
+      },
+      std::move(done));
+}
+
+void ReferralCommands::Submit(const Call& call, const fv1::SubmitReferralRequest& req, Done done) {
+  auto draft =
+      ref::SubmissionDraft(req.referral(), call.actor, "ref-" + common::Sha256Hex(call.idempotency_key).substr(0, 20));
+  if (!draft.ok()) return std::move(done)(draft.status());
+  RunCommand(
+      call, draft->referral_id(), 0,
+      [&](ReferralStream& referral, Decision&) -> absl::Status {
+        ASSIGN_OR_RETURN(auto events, ref::Submit(referral.state(), *draft, *directory_, Now(), options_.deadlines));
+        // The rules first, then the identity: a refused call makes no key.
+        ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft->patient(), req.identity()));
+        if (sealed)
+          for (auto& e : events)
+            if (e.has_submitted()) *e.mutable_submitted()->mutable_referral()->mutable_sealed_identity() = *sealed;
+        return referral.Add(events);
+      },
+      std::move(done));
+}
+
+void ReferralCommands::Run(const Call& call, const std::string& referral_id, int64_t expected_version, Act act,
+                           Done done) {
+  RunOnExisting(
+      call, referral_id, expected_version,
+      [&](ReferralStream& referral, ref::Side side, Decision&) -> absl::Status {
+        ASSIGN_OR_RETURN(auto events, act(referral.state(), side, Now()));
+        return referral.Add(events);
+      },
+      std::move(done));
+}
+
+absl::StatusOr<fv1::SessionBookings> ReferralCommands::LockSession(const std::string& session_id, Decision& d) {
+  d.locks.push_back(session_locks_.Lock(session_id));
+  return view_->Bookings(session_id);
+}
+
+void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralRequest& req, Done done) {
+  RunOnExisting(
+      call, req.referral_id(), req.expected_version(),
+      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+        const auto& r = referral.state();
+        switch (req.what_case()) {
+          case fv1::ScheduleReferralRequest::kSessionId: {
+            ASSIGN_OR_RETURN(auto session, directory_->view().Session(req.session_id()));
+            if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", req.session_id()));
+            ASSIGN_OR_RETURN(auto bookings, LockSession(req.session_id(), d));
+            const bool resident = directory_->SignedResident(r->patient().value(), r->sender_institution_id());
+            ASSIGN_OR_RETURN(auto booking, ref::BookExpertSession(r, side, session->session(), bookings, resident,
+                                                                  Now(), options_.slots));
+            command::Stream session_stream(kSessionKind, req.session_id(), std::optional(bookings), bookings.version());
+            RETURN_IF_ERROR(session_stream.Add({booking.booked}));
+            d.Add(std::move(session_stream));
+            return referral.Add(booking.events);
+          }
+          case fv1::ScheduleReferralRequest::kBed: {
+            ASSIGN_OR_RETURN(auto events, ref::RequestBed(r, side, req.bed().ward_kind(),
+                                                          absl::FromUnixMillis(req.bed().planned_admission_ms()), Now()));
+            return referral.Add(events);
+          }
+          case fv1::ScheduleReferralRequest::kAppointmentAtMs: {
+            ASSIGN_OR_RETURN(auto events, ref::ScheduleAt(r, side, req.appointment_at_ms(), Now()));
+            return referral.Add(events);
+          }
+          default: return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
+        }
+      },
+      std::move(done));
+}
+
+absl::StatusOr<fv1::Referral> ReferralCommands::Open(const ref::Events& events, Decision& d) {
+  if (events.empty() || !events[0].has_submitted()) return absl::InternalError("an opened referral starts submitted");
+  ReferralStream next(kReferralKind, events[0].submitted().referral().referral_id(), std::nullopt, 0);
+  RETURN_IF_ERROR(next.Add(events));
+  fv1::Referral opened = *next.state();
+  d.Add(std::move(next));
+  return opened;
+}
+
+void ReferralCommands::Complete(const Call& call, const fv1::CompleteReferralRequest& req, Done done) {
+  RunOnExisting(
+      call, req.referral_id(), req.expected_version(),
+      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+        std::optional<fv1::Referral> downward;
+        if (req.has_downward()) downward = req.downward();
+        ASSIGN_OR_RETURN(auto outcome, ref::CompleteAndHandOver(referral.state(), side, req.outcome_summary(),
+                                                                downward, call.actor.subject, *directory_, Now(),
+                                                                options_.deadlines));
+        if (!outcome.next.empty()) RETURN_IF_ERROR(Open(outcome.next, d).status());
+        return referral.Add(outcome.events);
+      },
+      std::move(done));
+}
+
+absl::Status ReferralCommands::ReleaseSlot(const fv1::Referral& r, const std::string& reason, Decision& d) {
+  if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT || r.schedule().session_id().empty())
+    return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto bookings, LockSession(r.schedule().session_id(), d));
+  auto released = ref::ReleaseSlot(bookings, r.referral_id(), reason, Now());
+  if (!released) return absl::OkStatus();
+  command::Stream session(kSessionKind, bookings.session_id(), std::optional(bookings), bookings.version());
+  RETURN_IF_ERROR(session.Add({*released}));
+  d.Add(std::move(session));
+  return absl::OkStatus();
+}
+
+void ReferralCommands::Cancel(const Call& call, const fv1::CancelReferralRequest& req, Done done) {
+  RunOnExisting(
+      call, req.referral_id(), req.expected_version(),
+      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+        ASSIGN_OR_RETURN(auto events, ref::Cancel(referral.state(), side, req.reason(), Now()));
+        RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral cancelled: " + req.reason(), d));
+        return referral.Add(events);
+      },
+      std::move(done));
+}
+
+void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralRequest& req, Done done) {
+  RunOnExisting(
+      call, req.referral_id(), req.expected_version(),
+      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+        ASSIGN_OR_RETURN(auto outcome,
+                         ref::RedirectAndResubmit(referral.state(), side, req.to_institution_id(), req.to_capability(),
+                                                  req.reason(), *directory_, Now(), options_.deadlines));
+        RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral redirected: " + req.reason(), d));
+        ASSIGN_OR_RETURN(auto opened, Open(outcome.next, d));
+        *d.reply.mutable_referral() = std::move(opened);  // the answer is the referral it opens
+        d.reply.set_version(1);
+        return referral.Add(outcome.events);
+      },
+      std::move(done));
+}
+
+absl::StatusOr<fv1::ReferralReply> ReferralCommands::RunAsService(const Call& call, const std::string& referral_id,
+                                                                  SystemAct act) {
+  return runner_.RunAndWait<fv1::ReferralReply>(
+      call, {&referral_locks_, referral_id}, [&] {
+        return DecideOn(call, referral_id, 0, [&](ReferralStream& referral, Decision&) -> absl::Status {
+          ASSIGN_OR_RETURN(auto events, act(referral.state(), Now()));
+          return referral.Add(events);
+        });
+      });
+}
+
+}  // namespace yilian::referral

@@ -1,0 +1,94 @@
+#pragma once
+// The referral service's commands: each loads what its decision needs (the referral, an
+// expert session's bookings, the registry mirror), asks the domain core, and hands the
+// decision to the command runner, which writes it (the referral with whatever else it
+// touches, in one transaction) and answers once it is durable.
+//
+// Locks: the referral's stripe (the runner's), then an expert session's, held until the
+// append is durable: bookings of one session are decided one at a time and a slot cannot be
+// booked twice.
+//
+// The answer is the referral as the command leaves it (Redirect: the referral it opens),
+// shaped by the ReplyShape. Thread-safe; borrows all parts.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "directory.h"
+#include "referral_model.h"
+#include "reply_shape.h"
+#include "yilian/command/runner.h"
+#include "yilian/common/clock.h"
+#include "yilian/domain/referral/follow_ups.h"
+#include "yilian/privacy/key_vault.h"
+#include "yilian/referral/v1/referral_service.pb.h"
+
+namespace yilian::referral {
+
+namespace ref = ::yilian::domain::referral;
+
+class ReferralCommands {
+ public:
+  struct Options {
+    ref::Deadlines deadlines;
+    ref::SlotPolicy slots;
+  };
+  ReferralCommands(eventstore::Journal* journal, const ReferralView* view, const MirrorDirectory* directory,
+                   privacy::KeyVault* vault, const ReplyShape* shape, common::Clock* clock, Options options);
+
+  using Done = command::Runner::Done<fv1::ReferralReply>;
+  // A decision on an existing referral by a caller on `side`.
+  using Act =
+      absl::FunctionRef<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>& r, ref::Side side, absl::Time now)>;
+  // A decision of the service itself (timers, the bed board's answers): no events when
+  // nothing is to change (or there is no such referral).
+  using SystemAct = absl::FunctionRef<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>& r, absl::Time now)>;
+
+  void Submit(const command::Call& call, const fv1::SubmitReferralRequest& req, Done done);
+  // Acknowledge, Accept, Reject, RequestInformation, SupplyInformation, RecordArrival: the
+  // caller's side of the referral, then `act`.
+  void Run(const command::Call& call, const std::string& referral_id, int64_t expected_version, Act act, Done done);
+  void Schedule(const command::Call& call, const fv1::ScheduleReferralRequest& req, Done done);
+  void Complete(const command::Call& call, const fv1::CompleteReferralRequest& req, Done done);
+  void Cancel(const command::Call& call, const fv1::CancelReferralRequest& req, Done done);
+  void Redirect(const command::Call& call, const fv1::RedirectReferralRequest& req, Done done);
+  // The service's own command, waiting for the answer. NOT_FOUND for an unknown referral.
+  absl::StatusOr<fv1::ReferralReply> RunAsService(const command::Call& call, const std::string& referral_id,
+                                                  SystemAct act);
+
+  absl::Time Now() const { return clock_->Now(); }
+
+ private:
+  using Decision = command::Decision<fv1::ReferralReply>;
+  using ReferralStream = command::Stream<fv1::Referral, fv1::ReferralEvent>;
+  // What a command does with the referral (loaded under its lock, version checked): events on
+  // `referral`, and anything more in `decision` (other aggregates, their locks).
+  using Decide = absl::FunctionRef<absl::Status(ReferralStream& referral, Decision& decision)>;
+  // Every command: load, check the version, decide, and shape the decision's reply.
+  absl::StatusOr<Decision> DecideOn(const command::Call& call, const std::string& referral_id,
+                                    int64_t expected_version, Decide decide);
+  void RunCommand(const command::Call& call, const std::string& referral_id, int64_t expected_version, Decide decide,
+                  Done done);
+  // An existing referral and the caller's side of it.
+  void RunOnExisting(const command::Call& call, const std::string& referral_id, int64_t expected_version,
+                     absl::FunctionRef<absl::Status(ReferralStream&, ref::Side, Decision&)> decide, Done done);
+  // Adds the release of `r`'s expert slot (if it holds one) to `decision`.
+  absl::Status ReleaseSlot(const fv1::Referral& r, const std::string& reason, Decision& decision);
+  // The session's bookings, under its stripe (kept in `decision` until durable).
+  absl::StatusOr<fv1::SessionBookings> LockSession(const std::string& session_id, Decision& decision);
+  // Adds a referral the command opens (its events) to `decision`; its state.
+  absl::StatusOr<fv1::Referral> Open(const ref::Events& events, Decision& decision);
+
+  command::Runner runner_;
+  const ReferralView* view_;
+  const MirrorDirectory* directory_;
+  privacy::KeyVault* vault_;
+  const ReplyShape* shape_;
+  common::Clock* clock_;
+  Options options_;
+  command::StripeLocks referral_locks_;
+  command::StripeLocks session_locks_;
+};
+
+}  // namespace yilian::referral

@@ -1,0 +1,59 @@
+#include "referral_queries.h"
+
+#include "absl/strings/str_cat.h"
+#include "timeline.h"
+#include "yilian/common/status_macros.h"
+#include "yilian/domain/referral/access.h"
+
+namespace yilian::referral {
+
+namespace ref = ::yilian::domain::referral;
+
+absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Principal& who,
+                                                              const std::string& referral_id) const {
+  ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
+  if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
+  RETURN_IF_ERROR(ref::SideOf(who, row->referral(), *directory_).status());
+  fv1::GetReferralResponse out;
+  *out.mutable_referral() = *std::move(row);
+  (*shape_)(*out.mutable_referral());
+  ASSIGN_OR_RETURN(auto timeline, Timeline(*journal_, referral_id));
+  for (auto& e : timeline) *out.add_timeline() = std::move(e);
+  return out;
+}
+
+absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common::Principal& who,
+                                                                    const fv1::ListWorklistRequest& req,
+                                                                    const char* list) const {
+  const std::string inst = req.institution_id().empty() ? who.institution_id : req.institution_id();
+  if (inst != who.institution_id)
+    return absl::PermissionDeniedError(absl::StrCat(who.subject, " may list only ", who.institution_id));
+  if (!fv1::Status_IsValid(req.status())) return absl::InvalidArgumentError("unknown status");
+  ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page()));
+  for (auto& r : *page.mutable_referrals()) (*shape_)(r);
+  return page;
+}
+
+absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(const common::Principal& who,
+                                                                       const fv1::ListAvailableSlotsRequest& req) const {
+  if (req.host_institution_id().empty()) return absl::InvalidArgumentError("host_institution_id is required");
+  registry::v1::ListExpertSessionsRequest q;
+  q.set_institution_id(req.host_institution_id());
+  q.set_from_date(req.from_date());
+  q.set_to_date(req.to_date());
+  *q.mutable_page() = req.page();
+  ASSIGN_OR_RETURN(auto sessions, directory_->view().ListSessions(q));
+  const bool resident = directory_->SignedResident(req.patient().value(), who.institution_id);
+  const absl::Time now = clock_->Now();
+  fv1::ListAvailableSlotsResponse out;
+  for (const auto& s : sessions.sessions()) {
+    ASSIGN_OR_RETURN(auto bookings, view_->Bookings(s.session().session_id()));
+    auto* a = out.add_sessions();
+    *a->mutable_session() = s.session();
+    *a->mutable_availability() = ref::Availability(s.session(), bookings, who.institution_id, resident, now, slots_);
+  }
+  *out.mutable_page() = sessions.page();
+  return out;
+}
+
+}  // namespace yilian::referral

@@ -1,0 +1,39 @@
+#pragma once
+// The referral service's reads, for a caller already authenticated as one who works
+// referrals: a referral with its timeline (sender, receiver or their lead hospital only), an
+// institution's worklists, and the expert sessions a sender may book. Answers come from the
+// ReferralView and the journal, shaped like every command's answer. Thread-safe; borrows all.
+
+#include "directory.h"
+#include "referral_model.h"
+#include "reply_shape.h"
+#include "yilian/common/clock.h"
+#include "yilian/common/principal.h"
+#include "yilian/domain/referral/slots.h"
+#include "yilian/eventstore/journal.h"
+
+namespace yilian::referral {
+
+class ReferralQueries {
+ public:
+  ReferralQueries(const ReferralView* view, const eventstore::Journal* journal, const MirrorDirectory* directory,
+                  const ReplyShape* shape, common::Clock* clock, domain::referral::SlotPolicy slots)
+      : view_(view), journal_(journal), directory_(directory), shape_(shape), clock_(clock), slots_(slots) {}
+
+  absl::StatusOr<fv1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id) const;
+  // `list`: "in" (incoming) or "out" (outgoing); the caller's own institution only.
+  absl::StatusOr<fv1::ListWorklistResponse> Worklist(const common::Principal& who, const fv1::ListWorklistRequest& req,
+                                                     const char* list) const;
+  absl::StatusOr<fv1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
+                                                        const fv1::ListAvailableSlotsRequest& req) const;
+
+ private:
+  const ReferralView* view_;
+  const eventstore::Journal* journal_;
+  const MirrorDirectory* directory_;
+  const ReplyShape* shape_;
+  common::Clock* clock_;
+  domain::referral::SlotPolicy slots_;
+};
+
+}  // namespace yilian::referral

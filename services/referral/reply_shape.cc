@@ -1,0 +1,21 @@
+#include "reply_shape.h"
+
+#include "yilian/domain/referral/referral.h"
+#include "yilian/privacy/identity.h"
+
+namespace yilian::referral {
+
+namespace ref = ::yilian::domain::referral;
+
+void ReplyShape::operator()(::yilian::referral::v1::ReferralReply& reply) const {
+  reply.clear_exam_recognition();
+  reply.clear_allowed_actions();
+  for (auto& e : ref::RecogniseExams(reply.referral(), *directory_, clock_->Now()))
+    *reply.add_exam_recognition() = std::move(e);
+  for (auto& a : ref::AllowedActions(reply.referral().status())) reply.add_allowed_actions(std::move(a));
+  const auto& r = reply.referral();
+  if (r.has_sealed_identity())
+    *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);
+}
+
+}  // namespace yilian::referral
