@@ -4,6 +4,7 @@
 // and refreshed when the mirror changes (Invalidate, called after each consumed batch). The
 // wards' free beds are the BoardWriter's to add (it holds the live board). Thread-safe.
 
+#include "absl/base/thread_annotations.h"
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -36,7 +37,7 @@ class SiteDirectory {
   const registry_model::RegistryView* registry_;
   std::atomic<uint64_t> generation_{1};
   mutable std::mutex mu_;
-  mutable std::map<std::string, Cached> cache_;  // by consortium id; guarded by mu_
+  mutable std::map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);  // by consortium id
 };
 
 }  // namespace yilian::greenchannel

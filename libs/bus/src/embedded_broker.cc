@@ -1,3 +1,4 @@
+#include "absl/base/thread_annotations.h"
 #include "yilian/bus/embedded_broker.h"
 
 #include <arpa/inet.h>
@@ -60,7 +61,7 @@ class OpWaker {
   const std::vector<int> ports_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -1,6 +1,5 @@
+#include "absl/base/thread_annotations.h"
 #include "yilian/bus/relay.h"
-
-#include "worker_thread.h"
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -27,8 +26,13 @@ class OutboxRelay::Worker {
         checkpoint_key_(absl::StrCat("bus/relay/", options_.topic)) {}
 
   absl::Status LoadCheckpoint();
-  void Run();
-  void Stop() { stop_ = true; }
+  // One round: connect if need be, produce what the journal has, poll for acknowledgements,
+  // checkpoint. Always true: it waits by itself (on the journal head, on Kafka).
+  bool Pass();
+  // On the loop's thread when it stops: what is in flight flushed (2 s at most), checkpointed.
+  void Finish();
+  // The loop it runs on (for stop-aware back-offs).
+  void RunsOn(common::WorkerLoop* loop) { loop_ = loop; }
   RelayStatus status() const {
     std::lock_guard<std::mutex> lock(status_mu_);
     return status_;
@@ -60,7 +64,7 @@ class OutboxRelay::Worker {
   const eventstore::Journal* journal_;
   RelayOptions options_;
   const std::string checkpoint_key_;
-  std::atomic<bool> stop_{false};
+  common::WorkerLoop* loop_ = nullptr;
 
   // Owned by the relay thread.
   rd_kafka_t* rk_ = nullptr;
@@ -82,7 +86,7 @@ class OutboxRelay::Worker {
   std::string last_error_;
 
   mutable std::mutex status_mu_;
-  RelayStatus status_;  // guarded by status_mu_
+  RelayStatus status_ ABSL_GUARDED_BY(status_mu_);
 };
 
 absl::Status OutboxRelay::Worker::LoadCheckpoint() {
@@ -320,37 +324,39 @@ void OutboxRelay::Worker::PublishStatus() {
   status_.last_error = last_error_;
 }
 
-void OutboxRelay::Worker::Run() {
-  while (!stop_) {
-    if (const absl::Time now = absl::Now(); now >= next_bootstrap_check_) {
-      next_bootstrap_check_ = now + absl::Seconds(1);
-      if (RefreshBootstrap(options_.kafka)) {
-        common::Logger().info("relay {}: Kafka bootstrap servers are now {}: reconnecting", options_.topic,
-                              options_.kafka.bootstrap);
-        restart_ = true;
-      }
+bool OutboxRelay::Worker::Pass() {
+  if (const absl::Time now = absl::Now(); now >= next_bootstrap_check_) {
+    next_bootstrap_check_ = now + absl::Seconds(1);
+    if (RefreshBootstrap(options_.kafka)) {
+      common::Logger().info("relay {}: Kafka bootstrap servers are now {}: reconnecting", options_.topic,
+                            options_.kafka.bootstrap);
+      restart_ = true;
     }
-    if (backoff_) {
-      backoff_ = false;
-      for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));
-    }
-    if (rk_ == nullptr || restart_) {
-      Disconnect();
-      if (!Connect()) {
-        PublishStatus();
-        for (int i = 0; i < 20 && !stop_; ++i) absl::SleepFor(absl::Milliseconds(50));  // retry in 1 s
-        continue;
-      }
-    }
-    CheckLoss();  // first, so a fresh broker is noticed before anything new lands in it
-    if (restart_) continue;
-    const bool produced = ProduceSome();
-    rd_kafka_poll(rk_, (produced || in_flight_.empty()) ? 0 : 1);
-    AdvanceAcked();
-    Checkpoint(false);
-    PublishStatus();
-    if (!backoff_ && !produced && in_flight_.empty() && !restart_) journal_->WaitForHead(produced_, absl::Milliseconds(50));
   }
+  if (backoff_) {
+    backoff_ = false;
+    if (!loop_->Pause(absl::Seconds(1))) return false;
+  }
+  if (rk_ == nullptr || restart_) {
+    Disconnect();
+    if (!Connect()) {
+      PublishStatus();
+      loop_->Pause(absl::Seconds(1));  // retry in 1 s
+      return true;
+    }
+  }
+  CheckLoss();  // first, so a fresh broker is noticed before anything new lands in it
+  if (restart_) return true;
+  const bool produced = ProduceSome();
+  rd_kafka_poll(rk_, (produced || in_flight_.empty()) ? 0 : 1);
+  AdvanceAcked();
+  Checkpoint(false);
+  PublishStatus();
+  if (!backoff_ && !produced && in_flight_.empty() && !restart_) journal_->WaitForHead(produced_, absl::Milliseconds(50));
+  return true;
+}
+
+void OutboxRelay::Worker::Finish() {
   if (rk_ != nullptr) {
     rd_kafka_flush(rk_, 2000);
     AdvanceAcked();
@@ -369,16 +375,20 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
   relay->worker_ = std::make_unique<Worker>(store, journal, std::move(options));
   auto s = relay->worker_->LoadCheckpoint();
   if (!s.ok()) return s;
-  relay->thread_ = std::make_unique<WorkerThread>();
-  relay->thread_->Start("yl-relay", [w = relay->worker_.get()] { w->Run(); });
+  Worker* w = relay->worker_.get();
+  relay->loop_ = std::make_unique<common::WorkerLoop>(common::WorkerLoop::Options{.name = "yl-relay", .period = {}},
+                                                      [w] { return w->Pass(); }, [w] { w->Finish(); });
+  w->RunsOn(relay->loop_.get());
+  relay->loop_->Start();
   return relay;
 }
 
 OutboxRelay::~OutboxRelay() {
-  if (worker_) worker_->Stop();
-  if (!thread_ || thread_->Join(absl::Seconds(6))) return;
+  if (!loop_ || loop_->Stop(absl::Seconds(6))) return;
   common::Logger().error("relay: the Kafka client did not stop within 6 s (broker unreachable?); leaving it");
-  (void)worker_.release();  // still used by the detached thread; the journal has every event
+  // Both still used by the thread left running; the journal has every event.
+  (void)worker_.release();
+  (void)loop_.release();
 }
 
 RelayStatus OutboxRelay::status() const { return worker_->status(); }

@@ -1,26 +1,16 @@
 #pragma once
 // The exactly-once consumer: a consumer-group member that folds other services' events
-// into this service's `consumed` family through its Projector.
+// into this service's `consumed` family through its Projector. Its Kafka session (connect,
+// rebalance, pause and resume, bootstrap refresh, close) hands every message to an Applier
+// (applier.h: watermarks, gap filling from the catch-up feed, parking, exactly once), and
+// each batch of messages becomes ONE write holding the projector's rows, each aggregate's
+// applied version and each partition's position: the durable state is always
+// self-consistent, so after a crash the consumer resumes exactly there and never applies an
+// event twice. (The batch is written without fsync: a power loss rolls rows and positions
+// back together and they are simply read again.) When the feed cannot be reached, only the
+// partition that needs it pauses and retries.
 //
-// Each batch of messages becomes ONE RocksDB WriteBatch holding the projector's rows, each
-// aggregate's applied version and each partition's position (ConsumerPosition): the
-// durable state is always self-consistent, so after a crash the consumer resumes exactly
-// there and never applies an event twice. (The batch is written without fsync: a power
-// loss rolls rows and positions back together and they are simply read again.)
-//
-// Per partition the consumer keeps a watermark: every source sequence up to it that maps
-// to the partition has been handled. A message at or below it is a duplicate; one whose
-// `yilian-previous` header is above it reveals a gap (evicted offsets, a fresh broker, a
-// consumer that was away), which is filled from the source's catch-up feed before the
-// message is applied. Per aggregate, a version above applied+1 is filled from the feed too.
-//
-// A message that cannot be read (bad headers, hash mismatch, unparseable envelope) is
-// parked and skipped. An event the projector refuses is parked, and later events of that
-// aggregate are parked behind it (its order is kept); other aggregates keep flowing. When
-// the feed cannot be reached, only the partition that needs it pauses and retries.
-//
-// Keys under "bus/" in the consumed family belong to the consumer; projectors must not
-// use them. One background thread. Thread-safe. Borrows store, projector and feed.
+// One background thread (a WorkerLoop). Thread-safe. Borrows store, projector and feed.
 
 #include <atomic>
 #include <functional>
@@ -35,12 +25,12 @@
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/bus/v1/bus.pb.h"
 #include "yilian/common/clock.h"
+#include "yilian/common/worker_loop.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
 
 namespace yilian::bus {
 
-class WorkerThread;
 
 struct ConsumerOptions {
   KafkaSettings kafka;
@@ -72,7 +62,7 @@ class BusConsumer {
   BusConsumer() = default;
   eventstore::Store* store_ = nullptr;
   std::unique_ptr<Worker> worker_;
-  std::unique_ptr<WorkerThread> thread_;
+  std::unique_ptr<common::WorkerLoop> loop_;
 };
 
 }  // namespace yilian::bus

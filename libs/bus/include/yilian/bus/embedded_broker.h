@@ -8,6 +8,7 @@
 //
 // Thread-safe for the fault-injection calls; owns the mock cluster and its handle.
 
+#include "absl/base/thread_annotations.h"
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,13 +62,13 @@ class EmbeddedBroker {
   absl::Status CheckBrokerId(int broker_id) const;
   std::mutex mu_;
   int brokers_ = 0;
-  std::map<std::string, int> partitions_;  // guarded by mu_
-  std::set<int> down_;                     // guarded by mu_
+  std::map<std::string, int> partitions_ ABSL_GUARDED_BY(mu_);
+  std::set<int> down_ ABSL_GUARDED_BY(mu_);
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
   std::string bootstrap_;
   std::vector<int> ports_;  // broker i's port at [i - 1]
-  size_t next_leader_ = 0;  // guarded by mu_: where the next new topic's leaders start
+  size_t next_leader_ ABSL_GUARDED_BY(mu_) = 0;  // where the next new topic's leaders start
 };
 
 }  // namespace yilian::bus

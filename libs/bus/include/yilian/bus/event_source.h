@@ -3,6 +3,7 @@
 // (yilian.feed.v1.EventFeed). GrpcEventSource calls the feeds of the configured source
 // services over gRPC with a bearer token; tests may implement EventSource directly.
 
+#include "absl/base/thread_annotations.h"
 #include <map>
 #include <mutex>
 #include <vector>
@@ -63,7 +64,7 @@ class GrpcEventSource : public EventSource {
   absl::Status Forget(const std::string& source, absl::Status s);
   void Prepare(const Feed& feed, grpc::ClientContext& ctx) const;
   std::mutex mu_;
-  std::map<std::string, Feed> feeds_;  // guarded by mu_ (stubs made on first use)
+  std::map<std::string, Feed> feeds_ ABSL_GUARDED_BY(mu_);  // stubs made on first use
   absl::Duration deadline_;
 };
 

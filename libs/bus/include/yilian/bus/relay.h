@@ -12,31 +12,25 @@
 // start and every `loss_check_interval`; the relay then republishes the whole journal,
 // which restores every partition's history for consumers that were behind.
 //
-// One background thread. Thread-safe. Borrows the store and journal.
+// One background thread (a WorkerLoop). Thread-safe. Borrows the store and journal.
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "yilian/bus/kafka_settings.h"
+#include "yilian/common/worker_loop.h"
 #include "yilian/eventstore/journal.h"
 
 namespace yilian::bus {
-
-class WorkerThread;
 
 struct RelayOptions {
   KafkaSettings kafka;
   std::string topic;                // default: yilian.<journal source service>.events
   int max_in_flight = 100000;       // produced but not yet acknowledged
-  // How long the producer waits to fill a batch (linger.ms). At 2 ms, under load, librdkafka
-  // 2.0.2's broker threads called poll() ~90,000 times/s and propagation stalled for
-  // 300-475 ms; at 10 ms, 300-8,000 times/s, for ~9 ms more propagation at
-  // low rates (docs/PERFORMANCE.md).
+  // How long the producer waits to fill a batch (linger.ms): shorter makes librdkafka's
+  // broker threads spin in poll() under load (docs/PERFORMANCE.md).
   absl::Duration linger = absl::Milliseconds(10);
   absl::Duration loss_check_interval = absl::Seconds(1);
   absl::Duration checkpoint_interval = absl::Milliseconds(50);
@@ -68,7 +62,7 @@ class OutboxRelay {
   class Worker;
   OutboxRelay() = default;
   std::unique_ptr<Worker> worker_;
-  std::unique_ptr<WorkerThread> thread_;
+  std::unique_ptr<common::WorkerLoop> loop_;
 };
 
 }  // namespace yilian::bus

@@ -12,6 +12,7 @@
 //
 // Thread-safe. Borrows the Store and the Projector; both must outlive the Journal.
 
+#include "absl/base/thread_annotations.h"
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -179,9 +180,9 @@ class Journal {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   mutable std::condition_variable head_cv_;  // head_ advanced (with mu_)
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
-  Head head_;                  // guarded by mu_ (written only by the writer thread)
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Head head_ ABSL_GUARDED_BY(mu_);  // written only by the writer thread
   std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
   StagedWrites staged_;        // the batch being built (with writer_mu_); empty between batches
   std::thread writer_;
@@ -190,8 +191,8 @@ class Journal {
   using Completion = std::vector<std::pair<AppendCallback, absl::StatusOr<AppendResult>>>;
   std::mutex done_mu_;
   std::condition_variable done_cv_;
-  std::deque<Completion> done_queue_;  // guarded by done_mu_
-  bool done_stopping_ = false;         // guarded by done_mu_
+  std::deque<Completion> done_queue_ ABSL_GUARDED_BY(done_mu_);
+  bool done_stopping_ ABSL_GUARDED_BY(done_mu_) = false;
   std::thread completer_;
 };
 

@@ -13,6 +13,7 @@
 // before KeyFor returns, so an acknowledged event never refers to a key a crash could lose.
 // Unwrapped keys are cached in memory; Erase drops them. Thread-safe.
 
+#include "absl/base/thread_annotations.h"
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,7 +54,7 @@ class KeyVault {
   std::string master_;
   std::unique_ptr<rocksdb::DB> db_;
   mutable std::mutex mu_;
-  mutable absl::flat_hash_map<std::string, std::string> cache_;  // guarded by mu_
+  mutable absl::flat_hash_map<std::string, std::string> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace yilian::privacy
