@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
               static_cast<double>(read) / Seconds(t0));
   t0 = SteadyClock::now();
   read = 0;
-  (void)s.view().ForEachEntry(0, [&](audit::av1::Entry&) { return ++read, true; });
+  (void)s.view().ForEachEntry(0, [&](audit::v1::Entry&) { return ++read, true; });
   std::printf("entry scan, no gRPC:         %9.0f events/s (the wire bytes walked: replay)\n",
               static_cast<double>(read) / Seconds(t0));
 
@@ -111,16 +111,16 @@ int main(int argc, char** argv) {
   read = 0;
   for (int p = 0; p < 2000; ++p)
     (void)s.view().ForEachIndexedEntry(audit::PatientPrefix("pt-" + std::to_string(p * 7 % 50000)), "",
-                                       [&](audit::av1::Entry&) { return ++read, true; });
+                                       [&](audit::v1::Entry&) { return ++read, true; });
   std::printf("patient histories, no gRPC:  %9.0f events/s (%.0f us per patient of %.1f entries)\n",
               static_cast<double>(read) / Seconds(t0), Seconds(t0) * 1e6 / 2000, static_cast<double>(read) / 2000);
 
   t0 = SteadyClock::now();
   read = 0;
   {
-    audit::av1::ReplayBatch b;
+    audit::v1::ReplayBatch b;
     std::string wire;
-    (void)s.view().ForEachEntry(0, [&](audit::av1::Entry& e) {
+    (void)s.view().ForEachEntry(0, [&](audit::v1::Entry& e) {
       *b.add_entries() = std::move(e);
       if (b.entries_size() == 1000) {
         b.SerializeToString(&wire);
@@ -132,16 +132,16 @@ int main(int argc, char** argv) {
   std::printf("scan + batch + serialize:    %9.0f events/s (what the server does, without the transport)\n",
               static_cast<double>(read) / Seconds(t0));
 
-  auto stub = audit::av1::Audit::NewStub(grpc::CreateChannel(s.address(), grpc::InsecureChannelCredentials()));
+  auto stub = audit::v1::Audit::NewStub(grpc::CreateChannel(s.address(), grpc::InsecureChannelCredentials()));
   for (int batch : {1000, 5000}) {
-    audit::av1::ReplayRequest req;
+    audit::v1::ReplayRequest req;
     req.mutable_time();
     req.set_batch_size(batch);
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer auditor");
     t0 = SteadyClock::now();
     auto reader = stub->Replay(&ctx, req);
-    audit::av1::ReplayBatch b;
+    audit::v1::ReplayBatch b;
     int64_t got = 0;
     while (reader->Read(&b)) got += b.entries_size();
     const auto st = reader->Finish();

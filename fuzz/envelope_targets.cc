@@ -97,7 +97,7 @@ namespace {
 // The archiver's wrapping of a source entry (archiver.cc's ArchiveAppend): an ArchivedEvent
 // envelope, as the archive's journal stores it (before the journal fills in its own fields).
 std::string Archived(std::string_view source_bytes, bool correction) {
-  audit::av1::ArchivedEvent a;
+  audit::v1::ArchivedEvent a;
   a.set_envelope(std::string(source_bytes));
   auto inner = eventstore::ParseEnvelope(source_bytes);
   if (inner.ok()) {
@@ -116,7 +116,7 @@ std::string Archived(std::string_view source_bytes, bool correction) {
 
 // export.cc's JSON line for an entry (the same fields, printed the same way).
 void JsonLine(const audit::Unpacked& u) {
-  audit::av1::ExportLine line;
+  audit::v1::ExportLine line;
   line.set_position(u.entry.position());
   line.set_chain_hash(absl::BytesToHexString(u.entry.chain_hash()));
   line.set_source_service(u.entry.source_service());

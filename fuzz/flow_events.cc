@@ -20,8 +20,8 @@ namespace yilian::fuzz {
 
 namespace {
 
-namespace dg = ::yilian::domain::greenchannel;
-namespace dr = ::yilian::domain::referral;
+namespace dgc = ::yilian::domain::greenchannel;
+namespace dref = ::yilian::domain::referral;
 namespace fv1 = ::yilian::referral::v1;
 namespace gv1 = ::yilian::greenchannel::v1;
 namespace rv1 = ::yilian::registry::v1;
@@ -40,18 +40,18 @@ bool ReadState(FuzzInput& in, const State& (Row::*field)() const, std::optional<
 
 // What is computed from a referral whatever its history: the timers, the reply's reads.
 void ReadReferral(const std::optional<fv1::Referral>& r, absl::Time now) {
-  (void)dr::DueTimers(r, now);
+  (void)dref::DueTimers(r, now);
   if (!r) return;
-  (void)dr::NextTimer(*r);
-  (void)dr::AllowedActions(r->status());
-  (void)dr::IsTerminal(r->status());
+  (void)dref::NextTimer(*r);
+  (void)dref::AllowedActions(r->status());
+  (void)dref::IsTerminal(r->status());
 }
 
 // referral intake.cc: the answer the bed board sent for `request_id`, decided on the referral.
 void ReferralIntake(const events::v1::Envelope& env, std::optional<fv1::Referral>& referral, absl::Time now) {
   const std::string& request_id = env.aggregate_id();
   const auto& p = env.payload();
-  absl::StatusOr<dr::Events> events = dr::Events{};
+  absl::StatusOr<dref::Events> events = dref::Events{};
   if (p.Is<gv1::BedReserved>() || p.Is<gv1::BedRequestDeclined>()) {
     const bool reserved = p.Is<gv1::BedReserved>();
     gv1::BedRequest req;
@@ -64,17 +64,17 @@ void ReferralIntake(const events::v1::Envelope& env, std::optional<fv1::Referral
       if (!p.UnpackTo(&e)) return;
       req = e.request();
     }
-    events = dr::AnswerBed(referral, dr::Side::kSystem, request_id, reserved, req.reason(), now);
+    events = dref::AnswerBed(referral, dref::Side::kSystem, request_id, reserved, req.reason(), now);
   } else {
     gv1::BedRequestReleased e;
     if (!p.UnpackTo(&e) || e.reason() != "expired") return;
     if (!referral || referral->status() != fv1::SCHEDULED || referral->schedule().bed_request_id() != request_id)
       return;
-    events = dr::Fail(referral, dr::Side::kSystem, "no-show: the bed hold lapsed before the patient arrived", now);
+    events = dref::Fail(referral, dref::Side::kSystem, "no-show: the bed hold lapsed before the patient arrived", now);
   }
   if (!events.ok()) return;
   for (const auto& e : *events)
-    Require(dr::Evolve(referral, e).ok(), "the referral intake's decision folds into the referral");
+    Require(dref::Evolve(referral, e).ok(), "the referral intake's decision folds into the referral");
 }
 
 }  // namespace
@@ -99,12 +99,12 @@ int FuzzReferralEvents(const uint8_t* data, size_t size) {
       fv1::ReferralEvent e;
       if (!in.Parse(e)) break;
       (void)common::UnpackEvent<fv1::ReferralEvent>(common::EnvelopeOf(e));
-      (void)dr::Evolve(referral, e);
+      (void)dref::Evolve(referral, e);
     } else if (kind == 1) {
       const std::string id = in.Text();
       gv1::BedRequestEvent e;
       if (!in.Parse(e)) break;
-      const auto env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dg::kBedRequest, id, i + 1, i + 1, kRecorded);
+      const auto env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, id, i + 1, i + 1, kRecorded);
       if (!intake->ApplyEntry(env, env.SerializeAsString(), inbox.rows()).ok()) continue;  // parked
       if (env.payload().Is<gv1::BedReserved>() || env.payload().Is<gv1::BedRequestDeclined>() ||
           env.payload().Is<gv1::BedRequestReleased>())
@@ -112,12 +112,12 @@ int FuzzReferralEvents(const uint8_t* data, size_t size) {
     } else {
       fv1::SessionEvent e;
       if (!in.Parse(e)) break;
-      (void)dr::EvolveSession(bookings, e);
+      (void)dref::EvolveSession(bookings, e);
     }
     ReadReferral(referral, now);
     if (referral) {  // what ListAvailableSlots and Schedule read of the session
-      (void)dr::Availability(session, bookings, referral->sender_institution_id(), signed_resident, now);
-      (void)dr::BookSlot(session, bookings, *referral, signed_resident, now);
+      (void)dref::Availability(session, bookings, referral->sender_institution_id(), signed_resident, now);
+      (void)dref::BookSlot(session, bookings, *referral, signed_resident, now);
     }
   }
   return 0;
@@ -135,7 +135,7 @@ struct Board {
 template <typename State, typename Event>
 void Fold(std::optional<State>& state, const absl::StatusOr<std::vector<Event>>& events, const char* what) {
   if (!events.ok()) return;
-  for (const auto& e : *events) Require(dg::Evolve(state, e).ok(), what);
+  for (const auto& e : *events) Require(dgc::Evolve(state, e).ok(), what);
 }
 
 // bed_requests.cc: what the bed board does with a referral's bed event from its inbox.
@@ -155,7 +155,7 @@ void BoardIntake(const events::v1::Envelope& env, Board& b) {
     answer.set_referral_id(req.referral_id());
     answer.set_institution_id(req.institution_id());
     answer.set_ward_kind(req.ward_kind());
-    auto held = dg::PlaceHold(b.ward, hold);
+    auto held = dgc::PlaceHold(b.ward, hold);
     if (held.ok()) {
       answer.set_ward_id(b.ward->ward_id());
       answer.set_hold_id(hold.hold_id());
@@ -163,7 +163,7 @@ void BoardIntake(const events::v1::Envelope& env, Board& b) {
     } else {
       answer.set_reason(std::string(held.status().message()));
     }
-    auto answered = dg::AnswerBedRequest(b.request, answer);
+    auto answered = dgc::AnswerBedRequest(b.request, answer);
     if (!answered.ok()) return;
     Fold(b.ward, held, "a referral's bed hold folds into its ward");
     Fold(b.request, answered, "the bed board's answer folds into the bed request");
@@ -171,14 +171,14 @@ void BoardIntake(const events::v1::Envelope& env, Board& b) {
     fv1::BedRequestCancelled req;
     p.UnpackTo(&req);
     if (!b.request || b.request->status() != gv1::RESERVED) return;
-    auto released = dg::ReleaseBedRequest(b.request, "cancelled: " + req.reason());
-    auto hold = dg::ReleaseHold(b.ward, b.request->hold_id(), "cancelled");
+    auto released = dgc::ReleaseBedRequest(b.request, "cancelled: " + req.reason());
+    auto hold = dgc::ReleaseHold(b.ward, b.request->hold_id(), "cancelled");
     Fold(b.request, released, "a cancellation folds into the bed request");
     Fold(b.ward, hold, "a cancellation folds into the ward");
   } else if (p.Is<fv1::ReferredPatientAdmitted>()) {
     if (!b.request || b.request->status() != gv1::RESERVED) return;
-    auto taken = dg::TakeUpBedRequest(b.request, b.request->request_id());
-    auto occupied = dg::Admit(b.ward, b.request->hold_id(), b.request->request_id());
+    auto taken = dgc::TakeUpBedRequest(b.request, b.request->request_id());
+    auto occupied = dgc::Admit(b.ward, b.request->hold_id(), b.request->request_id());
     if (!taken.ok() || !occupied.ok()) return;
     Fold(b.request, taken, "an admission folds into the bed request");
     Fold(b.ward, occupied, "an admission folds into the ward");
@@ -202,7 +202,7 @@ int FuzzGreenchannelEvents(const uint8_t* data, size_t size) {
       !ReadState(in, &gv1::BedRequestReply::request, b.request))
     return 0;
   Scratch inbox, projection(eventstore::Family::kProjection);
-  dg::TreatmentClocksTally tally;
+  dgc::TreatmentClocksTally tally;
   std::optional<rv1::Ward> registry_ward;
   for (int i = 0; i < kMaxEvents && !in.empty(); ++i) {
     const uint8_t kind = in.Byte() % 5;
@@ -211,19 +211,19 @@ int FuzzGreenchannelEvents(const uint8_t* data, size_t size) {
       if (kind == 0) {
         gv1::BoardEvent e;
         if (!in.Parse(e)) break;
-        (void)dg::Evolve(b.ward, e);
-        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dg::kWard, "inst/ward", i + 1, i + 1, kRecorded);
+        (void)dgc::Evolve(b.ward, e);
+        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kWard, "inst/ward", i + 1, i + 1, kRecorded);
       } else if (kind == 1) {
         gv1::CaseEvent e;
         if (!in.Parse(e)) break;
-        (void)dg::Evolve(b.emergency, e);
+        (void)dgc::Evolve(b.emergency, e);
         if (b.emergency) tally.Add(*b.emergency);
-        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dg::kCase, "case-1", i + 1, i + 1, kRecorded);
+        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kCase, "case-1", i + 1, i + 1, kRecorded);
       } else {
         gv1::BedRequestEvent e;
         if (!in.Parse(e)) break;
-        (void)dg::Evolve(b.request, e);
-        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dg::kBedRequest, "r/bed@1", i + 1, i + 1, kRecorded);
+        (void)dgc::Evolve(b.request, e);
+        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, "r/bed@1", i + 1, i + 1, kRecorded);
       }
       (void)projector->Apply(env, projection.rows());  // the board's own read model
     } else {
@@ -232,7 +232,7 @@ int FuzzGreenchannelEvents(const uint8_t* data, size_t size) {
       if (kind == 3) {
         fv1::ReferralEvent e;
         if (!in.Parse(e)) break;
-        env = EnvelopeFor(common::OneofPayload(e), "referral", dr::kReferral, id, i + 1, i + 1, kRecorded);
+        env = EnvelopeFor(common::OneofPayload(e), "referral", dref::kReferral, id, i + 1, i + 1, kRecorded);
       } else {
         rv1::RegistryEvent e;
         if (!in.Parse(e)) break;
@@ -249,17 +249,17 @@ int FuzzGreenchannelEvents(const uint8_t* data, size_t size) {
         cmd.set_kind(registry_ward->kind());
         cmd.set_capacity(registry_ward->capacity());
         cmd.set_emergency_reserved(registry_ward->emergency_reserved());
-        Fold(b.ward, dg::SetCapacity(b.ward, cmd), "a registry ward's capacity folds into the board");
+        Fold(b.ward, dgc::SetCapacity(b.ward, cmd), "a registry ward's capacity folds into the board");
       }
     }
     if (b.ward) {
       (void)greenchannel::StatusOf(*b.ward, i);
-      (void)dg::FreeBeds(*b.ward, gv1::EMERGENCY);
-      (void)dg::FreeBeds(*b.ward, gv1::REFERRAL);
-      const auto expired = dg::Expire(b.ward, b.now);
-      Fold(b.ward, absl::StatusOr<dg::BoardEvents>(expired), "expired holds fold into the ward");
+      (void)dgc::FreeBeds(*b.ward, gv1::EMERGENCY);
+      (void)dgc::FreeBeds(*b.ward, gv1::REFERRAL);
+      const auto expired = dgc::Expire(b.ward, b.now);
+      Fold(b.ward, absl::StatusOr<dgc::BoardEvents>(expired), "expired holds fold into the ward");
     }
-    if (b.emergency) (void)dg::ClocksOf(*b.emergency);
+    if (b.emergency) (void)dgc::ClocksOf(*b.emergency);
   }
   (void)tally.Rows();
   return 0;

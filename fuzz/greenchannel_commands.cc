@@ -15,7 +15,7 @@ namespace yilian::fuzz {
 
 namespace {
 
-namespace dg = ::yilian::domain::greenchannel;
+namespace dgc = ::yilian::domain::greenchannel;
 namespace gv1 = ::yilian::greenchannel::v1;
 namespace rv1 = ::yilian::registry::v1;
 
@@ -24,7 +24,7 @@ template <typename State, typename Event>
 std::optional<State> FoldDecision(std::optional<State> state, const absl::StatusOr<std::vector<Event>>& events) {
   if (!events.ok()) return std::nullopt;
   for (const auto& e : *events) {
-    Require(dg::Evolve(state, e).ok(), "a green channel command's events fold into the state it was decided on");
+    Require(dgc::Evolve(state, e).ok(), "a green channel command's events fold into the state it was decided on");
     Require(state.has_value(), "a folded green channel event leaves a state");
   }
   return state;
@@ -41,23 +41,23 @@ bool ReadState(FuzzInput& in, const State& (Row::*field)() const, std::optional<
 
 // SiteDirectory + BoardWriter::SitesFor: the registry's institutions (a consortium's members
 // when one is named), the leads, and each ward's free beds from the board.
-std::vector<dg::Site> SitesOf(const FuzzDirectory& dir, const gv1::BedBoard& board, const std::string& consortium) {
+std::vector<dgc::Site> SitesOf(const FuzzDirectory& dir, const gv1::BedBoard& board, const std::string& consortium) {
   std::set<std::string> leads, members;
   for (const auto& [id, c] : dir.consortia()) leads.insert(c.lead_institution_id());
   if (auto c = dir.FindConsortium(consortium)) members.insert(c->member_ids().begin(), c->member_ids().end());
-  std::vector<dg::Site> sites;
+  std::vector<dgc::Site> sites;
   for (const auto& [id, inst] : dir.institutions()) {
     if (!consortium.empty() && !members.count(id)) continue;
-    dg::Site s;
+    dgc::Site s;
     s.institution = inst;
     s.leads_a_consortium = leads.count(id) > 0;
     for (const auto& w : board.wards()) {
       if (w.board().institution_id() != id) continue;
-      dg::WardBeds beds;
+      dgc::WardBeds beds;
       beds.ward_id = w.board().ward_id();
       beds.kind = w.board().kind();
-      beds.free = dg::FreeBeds(w.board(), gv1::REFERRAL);  // as board_model.cc counts them
-      beds.free_reserve = dg::FreeBeds(w.board(), gv1::EMERGENCY) - beds.free;
+      beds.free = dgc::FreeBeds(w.board(), gv1::REFERRAL);  // as board_model.cc counts them
+      beds.free_reserve = dgc::FreeBeds(w.board(), gv1::EMERGENCY) - beds.free;
       s.wards.push_back(std::move(beds));
     }
     sites.push_back(std::move(s));
@@ -76,9 +76,9 @@ void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
   gv1::OpenCaseRequest req;
   gv1::BedBoard board;
   if (!in.Parse(req) || !in.Parse(board)) return;
-  dg::PlacementOptions options;
+  dgc::PlacementOptions options;
   options.max_listed = in.Byte() % 16;
-  auto placement = dg::Place(req.condition(), req.location(), SitesOf(dir, board, req.consortium_id()), options);
+  auto placement = dgc::Place(req.condition(), req.location(), SitesOf(dir, board, req.consortium_id()), options);
   if (!placement.ok()) return;
   gv1::EmergencyCase desc;
   desc.set_case_id("case-" + req.request_id().substr(0, 20));
@@ -99,11 +99,11 @@ void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
     hold.set_expires_at_ms(now + 3'600'000);
     auto ward = WardOf(board, placement->institution_id(), placement->ward_id());
     Require(ward.has_value(), "placement chooses a ward on the board");
-    FoldDecision(ward, dg::PlaceHold(ward, hold));
+    FoldDecision(ward, dgc::PlaceHold(ward, hold));
     hold_id = hold.hold_id();
   }
-  if (auto c = FoldDecision(std::optional<gv1::EmergencyCase>(), dg::OpenCase(std::nullopt, desc, hold_id)))
-    (void)dg::ClocksOf(*c);
+  if (auto c = FoldDecision(std::optional<gv1::EmergencyCase>(), dgc::OpenCase(std::nullopt, desc, hold_id)))
+    (void)dgc::ClocksOf(*c);
 }
 
 // BoardWriter::AnswerBedRequest: a referral's bed request from the bus, held on a ward or declined.
@@ -123,14 +123,14 @@ void AnswerBedRequest(FuzzInput& in, int64_t now) {
   hold.set_subject_id(req.referral_id());
   hold.set_placed_at_ms(now);
   hold.set_expires_at_ms(expires);
-  if (FoldDecision(ward, dg::PlaceHold(ward, hold))) {
+  if (FoldDecision(ward, dgc::PlaceHold(ward, hold))) {
     answer.set_ward_id(ward ? ward->ward_id() : "");
     answer.set_hold_id(hold.hold_id());
     answer.set_expires_at_ms(expires);
   } else {
     answer.set_reason("no bed");
   }
-  FoldDecision(std::optional<gv1::BedRequest>(), dg::AnswerBedRequest(std::nullopt, answer));
+  FoldDecision(std::optional<gv1::BedRequest>(), dgc::AnswerBedRequest(std::nullopt, answer));
 }
 
 }  // namespace
@@ -154,18 +154,18 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
         gv1::BedBoard board;
         if (!in.Parse(req) || !in.Parse(board)) return 0;
         const gv1::EmergencyCase base = c ? *c : gv1::EmergencyCase();
-        auto placement = dg::Place(base.condition(), base.location(), SitesOf(dir, board, base.consortium_id()));
-        if (placement.ok()) FoldDecision(c, dg::RedirectCase(c, *placement, base.case_id() + "#2", req.reason()));
+        auto placement = dgc::Place(base.condition(), base.location(), SitesOf(dir, board, base.consortium_id()));
+        if (placement.ok()) FoldDecision(c, dgc::RedirectCase(c, *placement, base.case_id() + "#2", req.reason()));
       } else if (op % 12 == 2) {
         gv1::RecordMilestoneRequest req;
         if (!in.Parse(req)) return 0;
-        if (auto next = FoldDecision(c, dg::RecordMilestone(c, req.milestone(), req.at_ms()))) (void)dg::ClocksOf(*next);
+        if (auto next = FoldDecision(c, dgc::RecordMilestone(c, req.milestone(), req.at_ms()))) (void)dgc::ClocksOf(*next);
       } else {
         gv1::CloseCaseRequest req;
         if (!in.Parse(req)) return 0;
-        FoldDecision(c, dg::CloseCase(c, req.outcome(), req.at_ms() != 0 ? req.at_ms() : now));
+        FoldDecision(c, dgc::CloseCase(c, req.outcome(), req.at_ms() != 0 ? req.at_ms() : now));
       }
-      if (c) (void)dg::ClocksOf(*c);
+      if (c) (void)dgc::ClocksOf(*c);
       return 0;
     }
     case 4: {  // BoardWriter::SetCapacity, from the registry's ward
@@ -178,7 +178,7 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       cmd.set_kind(ward.kind());
       cmd.set_capacity(ward.capacity());
       cmd.set_emergency_reserved(ward.emergency_reserved());
-      FoldDecision(w, dg::SetCapacity(w, cmd));
+      FoldDecision(w, dgc::SetCapacity(w, cmd));
       return 0;
     }
     case 5: AnswerBedRequest(in, now); return 0;
@@ -191,31 +191,31 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       if (op % 12 == 6) {  // a bed request cancelled by its referral
         referral::v1::BedRequestCancelled req;
         if (!in.Parse(req)) return 0;
-        FoldDecision(w, dg::ReleaseHold(w, "bed:" + req.request_id(), "cancelled: " + req.reason()));
+        FoldDecision(w, dgc::ReleaseHold(w, "bed:" + req.request_id(), "cancelled: " + req.reason()));
       } else if (op % 12 == 7) {  // the patient arrived
         referral::v1::ReferredPatientAdmitted req;
         if (!in.Parse(req)) return 0;
-        FoldDecision(w, dg::Admit(w, "bed:" + req.request_id(), req.request_id()));
+        FoldDecision(w, dgc::Admit(w, "bed:" + req.request_id(), req.request_id()));
       } else if (op % 12 == 8) {
         gv1::DischargeRequest req;
         if (!in.Parse(req)) return 0;
-        FoldDecision(w, dg::Vacate(w, req.admission_id(), req.reason()));
+        FoldDecision(w, dgc::Vacate(w, req.admission_id(), req.reason()));
       } else {
-        const auto events = dg::Expire(w, now);
-        FoldDecision(w, absl::StatusOr<dg::BoardEvents>(events));
+        const auto events = dgc::Expire(w, now);
+        FoldDecision(w, absl::StatusOr<dgc::BoardEvents>(events));
       }
-      if (w) (void)dg::FreeBeds(*w, static_cast<gv1::HoldPurpose>(in.Byte() % 3));
+      if (w) (void)dgc::FreeBeds(*w, static_cast<gv1::HoldPurpose>(in.Byte() % 3));
       return 0;
     }
     case 10: {
       std::optional<gv1::BedRequest> r;
       if (!ReadState(in, &gv1::BedRequestReply::request, r)) return 0;
       const std::string text = in.Text();
-      FoldDecision(r, in.Bool() ? dg::ReleaseBedRequest(r, text) : dg::TakeUpBedRequest(r, text));
+      FoldDecision(r, in.Bool() ? dgc::ReleaseBedRequest(r, text) : dgc::TakeUpBedRequest(r, text));
       return 0;
     }
     default:
-      (void)dg::NeedsOf(static_cast<gv1::Condition>(in.U32()));
+      (void)dgc::NeedsOf(static_cast<gv1::Condition>(in.U32()));
       return 0;
   }
 }

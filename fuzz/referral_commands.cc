@@ -13,25 +13,25 @@ namespace yilian::fuzz {
 
 namespace {
 
-namespace dr = ::yilian::domain::referral;
+namespace dref = ::yilian::domain::referral;
 namespace fv1 = ::yilian::referral::v1;
 namespace rv1 = ::yilian::registry::v1;
 using State = std::optional<fv1::Referral>;
 
-constexpr dr::Side kSides[] = {dr::Side::kSender, dr::Side::kReceiver, dr::Side::kLead, dr::Side::kSystem};
+constexpr dref::Side kSides[] = {dref::Side::kSender, dref::Side::kReceiver, dref::Side::kLead, dref::Side::kSystem};
 
 // ReferralWriter's fold of a decision (INTERNAL when an event does not fold), then what the
 // reply and the timer index read from the new state.
-void FoldDecision(State state, const absl::StatusOr<dr::Events>& events, const dr::Directory& dir, absl::Time now) {
+void FoldDecision(State state, const absl::StatusOr<dref::Events>& events, const dref::Directory& dir, absl::Time now) {
   if (!events.ok()) return;
   for (const auto& e : *events) {
-    Require(dr::Evolve(state, e).ok(), "a referral command's events fold into the state it was decided on");
+    Require(dref::Evolve(state, e).ok(), "a referral command's events fold into the state it was decided on");
     Require(state.has_value(), "a folded referral event leaves a state");
   }
   if (!state) return;
-  (void)dr::RecogniseExams(*state, dir, now);
-  (void)dr::AllowedActions(state->status());
-  (void)dr::NextTimer(*state);
+  (void)dref::RecogniseExams(*state, dir, now);
+  (void)dref::AllowedActions(state->status());
+  (void)dref::NextTimer(*state);
 }
 
 // Expert slots: the session (registry mirror row), its bookings and the referral booking.
@@ -41,16 +41,16 @@ void Slots(FuzzInput& in, const State& state, absl::Time now) {
   if (!in.Parse(session) || !in.Parse(bookings)) return;
   const bool signed_resident = in.Bool();
   const fv1::Referral referral = state ? *state : fv1::Referral();
-  (void)dr::SessionStart(session.session());
-  (void)dr::Availability(session.session(), bookings, referral.sender_institution_id(), signed_resident, now);
-  auto booked = dr::BookSlot(session.session(), bookings, referral, signed_resident, now);
+  (void)dref::SessionStart(session.session());
+  (void)dref::Availability(session.session(), bookings, referral.sender_institution_id(), signed_resident, now);
+  auto booked = dref::BookSlot(session.session(), bookings, referral, signed_resident, now);
   if (booked.ok()) {
     fv1::SessionBookings next = bookings;
-    Require(dr::EvolveSession(next, *booked).ok(), "a booked slot folds into its session");
+    Require(dref::EvolveSession(next, *booked).ok(), "a booked slot folds into its session");
   }
-  if (auto released = dr::ReleaseSlot(bookings, referral.referral_id(), "fuzz", now)) {
+  if (auto released = dref::ReleaseSlot(bookings, referral.referral_id(), "fuzz", now)) {
     fv1::SessionBookings next = bookings;
-    Require(dr::EvolveSession(next, *released).ok(), "a released slot folds into its session");
+    Require(dref::EvolveSession(next, *released).ok(), "a released slot folds into its session");
   }
 }
 
@@ -61,7 +61,7 @@ void Slots(FuzzInput& in, const State& state, absl::Time now) {
 int FuzzReferralCommands(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   const uint8_t op = in.Byte();
-  const dr::Side side = kSides[in.Byte() & 3];
+  const dref::Side side = kSides[in.Byte() & 3];
   const absl::Time now = ReadNow(in);
   FuzzDirectory dir;
   if (!dir.Read(in)) return 0;
@@ -74,7 +74,7 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
     case 0: {
       fv1::SubmitReferralRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, dr::Submit(s, req.referral(), dir, now), dir, now);
+      FoldDecision(s, dref::Submit(s, req.referral(), dir, now), dir, now);
       return 0;
     }
     case 1:
@@ -83,35 +83,35 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       fv1::ReferralActionRequest req;
       if (!in.Parse(req)) return 0;
       const int which = op % 16;
-      FoldDecision(s, which == 1 ? dr::Acknowledge(s, side, now) : which == 2 ? dr::Accept(s, side, now)
-                                                                              : dr::RecordArrival(s, side, now),
+      FoldDecision(s, which == 1 ? dref::Acknowledge(s, side, now) : which == 2 ? dref::Accept(s, side, now)
+                                                                              : dref::RecordArrival(s, side, now),
                    dir, now);
       return 0;
     }
     case 4: {
       fv1::RejectReferralRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, dr::Reject(s, side, req.reason_code(), req.advice(), now), dir, now);
+      FoldDecision(s, dref::Reject(s, side, req.reason_code(), req.advice(), now), dir, now);
       return 0;
     }
     case 5: {
       fv1::RequestInformationRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, dr::RequestInformation(s, side, req.question(), now), dir, now);
+      FoldDecision(s, dref::RequestInformation(s, side, req.question(), now), dir, now);
       return 0;
     }
     case 6: {
       fv1::SupplyInformationRequest req;
       if (!in.Parse(req)) return 0;
       const std::vector<fv1::ExamResultRef> results(req.exam_results().begin(), req.exam_results().end());
-      FoldDecision(s, dr::SupplyInformation(s, side, req.answer(), results, now), dir, now);
+      FoldDecision(s, dref::SupplyInformation(s, side, req.answer(), results, now), dir, now);
       return 0;
     }
     case 7: {  // ReferralService::Schedule: a bed, an appointment time, or an expert session
       fv1::ScheduleReferralRequest req;
       if (!in.Parse(req)) return 0;
       if (req.has_bed()) {
-        FoldDecision(s, dr::RequestBed(s, side, req.bed().ward_kind(),
+        FoldDecision(s, dref::RequestBed(s, side, req.bed().ward_kind(),
                                        absl::FromUnixMillis(req.bed().planned_admission_ms()), now),
                      dir, now);
       } else {
@@ -119,7 +119,7 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
         schedule.set_kind(req.has_appointment_at_ms() && s ? s->requested_service() : fv1::EXPERT_OUTPATIENT);
         schedule.set_session_id(req.session_id());
         schedule.set_at_ms(req.has_session_id() ? absl::ToUnixMillis(now) + 3'600'000 : req.appointment_at_ms());
-        FoldDecision(s, dr::ScheduleAppointment(s, side, schedule, now), dir, now);
+        FoldDecision(s, dref::ScheduleAppointment(s, side, schedule, now), dir, now);
         if (req.has_session_id()) Slots(in, s, now);
       }
       return 0;
@@ -127,7 +127,7 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
     case 8: {  // the bed board's answer, as the intake gives it
       greenchannel::v1::BedRequest answer;
       if (!in.Parse(answer)) return 0;
-      FoldDecision(s, dr::AnswerBed(s, side, answer.request_id(), in.Bool(), answer.reason(), now), dir, now);
+      FoldDecision(s, dref::AnswerBed(s, side, answer.request_id(), in.Bool(), answer.reason(), now), dir, now);
       return 0;
     }
     case 9: {  // ReferralService::Complete, with an optional downward referral submitted first
@@ -143,16 +143,16 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
         *d.mutable_patient() = s->patient();
         d.set_linked_from(s->referral_id());
         if (d.priority() == fv1::PRIORITY_UNSPECIFIED) d.set_priority(fv1::ROUTINE);
-        FoldDecision(std::nullopt, dr::Submit(std::nullopt, d, dir, now), dir, now);
+        FoldDecision(std::nullopt, dref::Submit(std::nullopt, d, dir, now), dir, now);
       }
-      FoldDecision(s, dr::Complete(s, side, req.outcome_summary(), down_id, now), dir, now);
+      FoldDecision(s, dref::Complete(s, side, req.outcome_summary(), down_id, now), dir, now);
       return 0;
     }
     case 10:
     case 11: {
       fv1::CancelReferralRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, op % 16 == 10 ? dr::Cancel(s, side, req.reason(), now) : dr::Fail(s, side, req.reason(), now),
+      FoldDecision(s, op % 16 == 10 ? dref::Cancel(s, side, req.reason(), now) : dref::Fail(s, side, req.reason(), now),
                    dir, now);
       return 0;
     }
@@ -177,21 +177,21 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
         d.set_linked_from(s->referral_id());
         d.set_receiver_institution_id(req.to_institution_id());
         if (req.to_capability() != rv1::CAPABILITY_UNSPECIFIED) d.mutable_routing()->set_capability(req.to_capability());
-        auto next = dr::Submit(std::nullopt, d, dir, now);
+        auto next = dref::Submit(std::nullopt, d, dir, now);
         if (next.ok()) to = (*next)[0].submitted().referral().receiver_institution_id();
         FoldDecision(std::nullopt, next, dir, now);
       }
-      FoldDecision(s, dr::Redirect(s, side, s ? s->referral_id() + ".redir" : "x.redir", to, req.reason(), now), dir,
+      FoldDecision(s, dref::Redirect(s, side, s ? s->referral_id() + ".redir" : "x.redir", to, req.reason(), now), dir,
                    now);
       return 0;
     }
     case 13:  // the durable timers (timers.cc) on whatever state the journal holds
-      FoldDecision(s, dr::DueTimers(s, now), dir, now);
-      if (s) (void)dr::NextTimer(*s);
+      FoldDecision(s, dref::DueTimers(s, now), dir, now);
+      if (s) (void)dref::NextTimer(*s);
       return 0;
     case 14:
-      if (s) (void)dr::RecogniseExams(*s, dir, now);
-      for (int k = 0; k < 9; ++k) (void)dr::ValidityOf(static_cast<fv1::ExamKind>(k));
+      if (s) (void)dref::RecogniseExams(*s, dir, now);
+      for (int k = 0; k < 9; ++k) (void)dref::ValidityOf(static_cast<fv1::ExamKind>(k));
       return 0;
     default:
       Slots(in, s, now);

@@ -9,7 +9,7 @@ namespace yilian::fuzz {
 
 namespace {
 
-namespace dr = ::yilian::domain::registry;
+namespace dreg = ::yilian::domain::registry;
 namespace rv1 = ::yilian::registry::v1;
 
 // The state a command sees: a flag (exists or not), then its row (the Reply message).
@@ -25,14 +25,14 @@ bool ReadState(FuzzInput& in, const State& (Reply::*field)() const, std::optiona
 // What RegistryService::Command does with a decision: fold each event into the next state
 // (INTERNAL if one does not fold), index its institutions, pack its payload.
 template <typename State>
-void FoldDecision(std::optional<State> state, const absl::StatusOr<dr::Events>& events) {
+void FoldDecision(std::optional<State> state, const absl::StatusOr<dreg::Events>& events) {
   if (!events.ok()) return;
   for (const auto& e : *events) {
-    Require(dr::Evolve(state, e).ok(), "a registry command's events fold into the state it was decided on");
+    Require(dreg::Evolve(state, e).ok(), "a registry command's events fold into the state it was decided on");
     Require(state.has_value(), "a folded registry event leaves a state");
     events::v1::Envelope env;
-    env.mutable_payload()->PackFrom(dr::Payload(e));
-    auto back = dr::FromPayload(dr::Payload(e));
+    env.mutable_payload()->PackFrom(dreg::Payload(e));
+    auto back = dreg::FromPayload(dreg::Payload(e));
     Require(back.ok(), "a registry event's payload is a registry event");
   }
 }
@@ -58,13 +58,13 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (op % 15 == 0) {
         rv1::RegisterInstitutionRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckId("institution_id", req.institution().institution_id());
-        FoldDecision(s, dr::RegisterInstitution(s, req.institution()));
+        (void)dreg::CheckId("institution_id", req.institution().institution_id());
+        FoldDecision(s, dreg::RegisterInstitution(s, req.institution()));
       } else {
         rv1::UpdateInstitutionRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckId("institution_id", req.institution().institution_id());
-        FoldDecision(s, dr::UpdateInstitution(s, req.institution()));
+        (void)dreg::CheckId("institution_id", req.institution().institution_id());
+        FoldDecision(s, dreg::UpdateInstitution(s, req.institution()));
       }
       return 0;
     }
@@ -75,13 +75,13 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (op % 15 == 2) {
         rv1::SuspendInstitutionRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckId("institution_id", req.institution_id());
-        FoldDecision(s, dr::SuspendInstitution(s, req.reason()));
+        (void)dreg::CheckId("institution_id", req.institution_id());
+        FoldDecision(s, dreg::SuspendInstitution(s, req.reason()));
       } else {
         rv1::ReactivateInstitutionRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckId("institution_id", req.institution_id());
-        FoldDecision(s, dr::ReactivateInstitution(s));
+        (void)dreg::CheckId("institution_id", req.institution_id());
+        FoldDecision(s, dreg::ReactivateInstitution(s));
       }
       return 0;
     }
@@ -90,7 +90,7 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (!ReadState(in, &rv1::ConsortiumReply::consortium, s)) return 0;
       rv1::FormConsortiumRequest req;
       if (!Read(in, req)) return 0;
-      FoldDecision(s, dr::FormConsortium(s, req.consortium(), dir));
+      FoldDecision(s, dreg::FormConsortium(s, req.consortium(), dir));
       return 0;
     }
     case 5:
@@ -99,9 +99,9 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (!ReadState(in, &rv1::ConsortiumReply::consortium, s)) return 0;
       rv1::ConsortiumMemberRequest req;
       if (!Read(in, req)) return 0;
-      (void)dr::CheckId("consortium_id", req.consortium_id());
-      FoldDecision(s, op % 15 == 5 ? dr::AddMember(s, req.institution_id(), dir)
-                                   : dr::RemoveMember(s, req.institution_id()));
+      (void)dreg::CheckId("consortium_id", req.consortium_id());
+      FoldDecision(s, op % 15 == 5 ? dreg::AddMember(s, req.institution_id(), dir)
+                                   : dreg::RemoveMember(s, req.institution_id()));
       return 0;
     }
     case 7: {
@@ -109,8 +109,8 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (!ReadState(in, &rv1::WardReply::ward, s)) return 0;
       rv1::DefineWardRequest req;
       if (!Read(in, req)) return 0;
-      (void)dr::WardAggregateId(req.ward().institution_id(), req.ward().ward_id());
-      FoldDecision(s, dr::DefineWard(s, req.ward(), dir));
+      (void)dreg::WardAggregateId(req.ward().institution_id(), req.ward().ward_id());
+      FoldDecision(s, dreg::DefineWard(s, req.ward(), dir));
       return 0;
     }
     case 8: {
@@ -118,7 +118,7 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (!ReadState(in, &rv1::WardReply::ward, s)) return 0;
       rv1::ChangeWardCapacityRequest req;
       if (!Read(in, req)) return 0;
-      FoldDecision(s, dr::ChangeWardCapacity(s, req.capacity(), req.emergency_reserved()));
+      FoldDecision(s, dreg::ChangeWardCapacity(s, req.capacity(), req.emergency_reserved()));
       return 0;
     }
     case 9:
@@ -128,11 +128,11 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (op % 15 == 9) {
         rv1::PublishExpertSessionRequest req;
         if (!Read(in, req)) return 0;
-        FoldDecision(s, dr::PublishExpertSession(s, req.session(), dir));
+        FoldDecision(s, dreg::PublishExpertSession(s, req.session(), dir));
       } else {
         rv1::CancelExpertSessionRequest req;
         if (!Read(in, req)) return 0;
-        FoldDecision(s, dr::CancelExpertSession(s, req.reason()));
+        FoldDecision(s, dreg::CancelExpertSession(s, req.reason()));
       }
       return 0;
     }
@@ -144,32 +144,32 @@ int FuzzRegistryCommands(const uint8_t* data, size_t size) {
       if (op % 15 == 11) {
         rv1::EnrolResidentRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckPatientRef(req.resident().patient());
-        FoldDecision(s, dr::EnrolResident(s, req.resident(), dir));
+        (void)dreg::CheckPatientRef(req.resident().patient());
+        FoldDecision(s, dreg::EnrolResident(s, req.resident(), dir));
       } else if (op % 15 == 12) {
         rv1::MoveResidentRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckPatientRef(req.patient());
-        FoldDecision(s, dr::MoveResident(s, req.to_institution_id(), req.team(), dir));
+        (void)dreg::CheckPatientRef(req.patient());
+        FoldDecision(s, dreg::MoveResident(s, req.to_institution_id(), req.team(), dir));
       } else {
         rv1::EndResidentRequest req;
         if (!Read(in, req)) return 0;
-        (void)dr::CheckPatientRef(req.patient());
-        FoldDecision(s, dr::EndResident(s, req.reason()));
+        (void)dreg::CheckPatientRef(req.patient());
+        FoldDecision(s, dreg::EndResident(s, req.reason()));
       }
       return 0;
     }
     default: {  // the field checks and reads the service and importers share
       for (const auto& [id, inst] : dir.institutions()) {
-        (void)dr::CheckId("institution_id", id);
-        (void)dr::IsPrimaryCare(inst);
-        (void)dr::HasCapability(inst, static_cast<rv1::Capability>(in.Byte()));
+        (void)dreg::CheckId("institution_id", id);
+        (void)dreg::IsPrimaryCare(inst);
+        (void)dreg::HasCapability(inst, static_cast<rv1::Capability>(in.Byte()));
         for (const auto& [other_id, other] : dir.institutions())
-          (void)dr::DistanceKm(inst.location(), other.location());
+          (void)dreg::DistanceKm(inst.location(), other.location());
       }
       common::v1::PatientRef ref;
       ref.set_value(std::string(in.Rest()));
-      (void)dr::CheckPatientRef(ref);
+      (void)dreg::CheckPatientRef(ref);
       return 0;
     }
   }

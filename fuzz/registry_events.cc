@@ -17,11 +17,11 @@ namespace yilian::fuzz {
 
 namespace {
 
-namespace dr = ::yilian::domain::registry;
+namespace dreg = ::yilian::domain::registry;
 namespace rv1 = ::yilian::registry::v1;
 using eventstore::Family;
 
-constexpr const char* kTypes[] = {dr::kInstitution, dr::kConsortium, dr::kWard, dr::kExpertSession, dr::kResident};
+constexpr const char* kTypes[] = {dreg::kInstitution, dreg::kConsortium, dreg::kWard, dreg::kExpertSession, dreg::kResident};
 constexpr int kMaxEvents = 24;
 
 // Every page of a listing, following next_page_token (at most 64 pages).
@@ -126,17 +126,17 @@ int FuzzRegistryEvents(const uint8_t* data, size_t size) {
       rv1::RegistryEvent e;
       if (!in.Parse(e)) break;
       const auto env =
-          EnvelopeFor(dr::Payload(e), "registry", type, id, version, i + 1, absl::FromUnixSeconds(1'700'000'000));
+          EnvelopeFor(dreg::Payload(e), "registry", type, id, version, i + 1, absl::FromUnixSeconds(1'700'000'000));
       const std::string stored = env.SerializeAsString();
       (void)greenchannel->ApplyEntry(env, stored, mirror.rows());
       (void)referral->ApplyEntry(env, stored, referral_mirror.rows());
       (void)own->Apply(env, projection.rows());
       // The domain fold per aggregate type, as the registry_model rows hold it.
-      if (type == dr::kInstitution) (void)dr::Evolve(institutions[id], e);
-      if (type == dr::kConsortium) (void)dr::Evolve(consortia[id], e);
-      if (type == dr::kWard) (void)dr::Evolve(wards[id], e);
-      if (type == dr::kExpertSession) (void)dr::Evolve(sessions[id], e);
-      if (type == dr::kResident) (void)dr::Evolve(residents[id], e);
+      if (type == dreg::kInstitution) (void)dreg::Evolve(institutions[id], e);
+      if (type == dreg::kConsortium) (void)dreg::Evolve(consortia[id], e);
+      if (type == dreg::kWard) (void)dreg::Evolve(wards[id], e);
+      if (type == dreg::kExpertSession) (void)dreg::Evolve(sessions[id], e);
+      if (type == dreg::kResident) (void)dreg::Evolve(residents[id], e);
       ids.insert(id);
       if (const size_t slash = id.find('/'); slash != std::string::npos) {
         ids.insert(id.substr(0, slash));

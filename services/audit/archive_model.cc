@@ -10,6 +10,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 using eventstore::DecodeU64;
 using eventstore::EncodeU64;
 using eventstore::Family;

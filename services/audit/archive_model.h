@@ -25,16 +25,13 @@
 #include "yilian/eventstore/journal.h"
 
 namespace yilian::audit {
-
-namespace av1 = ::yilian::audit::v1;
-
 inline constexpr char kArchive[] = "archive";      // aggregate of archived events (id: source)
 inline constexpr char kAuditCall[] = "audit_call";  // aggregate of audit calls (id: auditor)
 
 // An archive entry as replay and export show it: for an archived event, the source's
 // envelope; for the audit's own record, the archive's envelope.
 struct Unpacked {
-  av1::Entry entry;
+  v1::Entry entry;
   events::v1::Envelope envelope;  // parsed `entry.envelope`
   bool correction = false;
 };
@@ -66,9 +63,9 @@ class ArchiveView {
   // The same walks for a caller that needs only each entry's replayed form (patient_erased set):
   // read from the stored bytes without parsing the envelopes (entry_scan.h), several times
   // faster. `fn` may move from the entry.
-  absl::Status ForEachEntry(int64_t after, const std::function<bool(av1::Entry&)>& fn) const;
+  absl::Status ForEachEntry(int64_t after, const std::function<bool(v1::Entry&)>& fn) const;
   absl::Status ForEachIndexedEntry(const std::string& prefix, const std::string& start,
-                                   const std::function<bool(av1::Entry&)>& fn) const;
+                                   const std::function<bool(v1::Entry&)>& fn) const;
   absl::StatusOr<Unpacked> At(int64_t position) const;
   // The patient was erased: what was sealed for them is gone (At, ForEach and
   // ForEachIndexed set Entry.patient_erased with it).
@@ -92,7 +89,7 @@ class ArchiveView {
   absl::Status StoredAfter(int64_t after, const StoredFn& fn) const;
   absl::Status StoredIndexed(const std::string& prefix, const std::string& start, const StoredFn& fn) const;
   static StoredFn Unpacking(const absl::flat_hash_set<std::string>& erased, const std::function<bool(Unpacked&)>& fn);
-  static StoredFn Scanning(const absl::flat_hash_set<std::string>& erased, const std::function<bool(av1::Entry&)>& fn);
+  static StoredFn Scanning(const absl::flat_hash_set<std::string>& erased, const std::function<bool(v1::Entry&)>& fn);
 
   const eventstore::Store* store_;
   const eventstore::Journal* journal_;

@@ -13,6 +13,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 using eventstore::Family;
 
 namespace {

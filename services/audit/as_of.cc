@@ -9,6 +9,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 namespace {
 
 // Folds `prefix`'s events up to `at_ms` with `evolve` into `state`.

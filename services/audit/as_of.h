@@ -7,6 +7,6 @@
 
 namespace yilian::audit {
 
-absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const av1::StateAsOfRequest& req);
+absl::StatusOr<v1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const v1::StateAsOfRequest& req);
 
 }  // namespace yilian::audit

@@ -15,6 +15,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 using host::ToGrpcStatus;
 
 absl::StatusOr<common::Principal> AuditService::Auditor(const grpc::ServerContext& ctx) const {

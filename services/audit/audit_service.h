@@ -12,17 +12,17 @@
 
 namespace yilian::audit {
 
-class AuditService final : public av1::Audit::Service {
+class AuditService final : public v1::Audit::Service {
  public:
   AuditService(eventstore::Journal* journal, const ArchiveView* view, Archiver* archiver, bus::EventSource* feed,
                const host::Authenticator* auth)
       : journal_(journal), view_(view), archiver_(archiver), feed_(feed), auth_(auth) {}
 
-  grpc::Status Replay(grpc::ServerContext*, const av1::ReplayRequest*, grpc::ServerWriter<av1::ReplayBatch>*) override;
-  grpc::Status StateAsOf(grpc::ServerContext*, const av1::StateAsOfRequest*, av1::StateAsOfResponse*) override;
-  grpc::Status Verify(grpc::ServerContext*, const av1::VerifyRequest*, av1::VerifyResponse*) override;
-  grpc::Status Export(grpc::ServerContext*, const av1::ExportRequest*, grpc::ServerWriter<av1::ExportChunk>*) override;
-  grpc::Status GetComplianceReport(grpc::ServerContext*, const av1::ComplianceRequest*, av1::ComplianceReport*) override;
+  grpc::Status Replay(grpc::ServerContext*, const v1::ReplayRequest*, grpc::ServerWriter<v1::ReplayBatch>*) override;
+  grpc::Status StateAsOf(grpc::ServerContext*, const v1::StateAsOfRequest*, v1::StateAsOfResponse*) override;
+  grpc::Status Verify(grpc::ServerContext*, const v1::VerifyRequest*, v1::VerifyResponse*) override;
+  grpc::Status Export(grpc::ServerContext*, const v1::ExportRequest*, grpc::ServerWriter<v1::ExportChunk>*) override;
+  grpc::Status GetComplianceReport(grpc::ServerContext*, const v1::ComplianceRequest*, v1::ComplianceReport*) override;
 
  private:
   // An AUDITOR principal, or PERMISSION_DENIED (UNAUTHENTICATED without credentials).

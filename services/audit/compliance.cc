@@ -11,6 +11,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 namespace fv1 = ::yilian::referral::v1;
 namespace gv1 = ::yilian::greenchannel::v1;
 

@@ -9,6 +9,6 @@
 
 namespace yilian::audit {
 
-absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const av1::TimeRange& range);
+absl::StatusOr<v1::ComplianceReport> Compliance(const ArchiveView& view, const v1::TimeRange& range);
 
 }  // namespace yilian::audit

@@ -1,5 +1,5 @@
 #pragma once
-// An archive entry's replayed form (av1::Entry, with its patient reference) read straight from
+// An archive entry's replayed form (v1::Entry, with its patient reference) read straight from
 // the stored wire bytes, without parsing the outer envelope, the ArchivedEvent and the source's
 // envelope into messages.
 //

@@ -8,6 +8,8 @@
 
 namespace yilian::audit {
 
+namespace av1 = ::yilian::audit::v1;
+
 namespace {
 
 constexpr size_t kChunk = 1 << 20;

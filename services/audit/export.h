@@ -15,7 +15,7 @@
 namespace yilian::audit {
 
 // Calls `emit` with chunks of about 1 MB; stops early when `emit` returns false.
-absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
+absl::Status Export(const ArchiveView& view, const v1::ExportRequest& req,
                     const std::function<bool(std::string chunk)>& emit);
 
 }  // namespace yilian::audit

@@ -13,7 +13,7 @@
 
 namespace yilian::audit {
 
-absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
+absl::StatusOr<std::vector<v1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
                                                             bus::EventSource* feed, bool repair);
 
 }  // namespace yilian::audit

@@ -14,7 +14,9 @@
 
 namespace yilian::greenchannel {
 
-namespace dg = ::yilian::domain::greenchannel;
+namespace gv1 = ::yilian::greenchannel::v1;
+
+namespace dgc = ::yilian::domain::greenchannel;
 using eventstore::Family;
 
 namespace {
@@ -61,8 +63,8 @@ gv1::WardStatus StatusOf(gv1::WardBoard board_in, int64_t version) {
   s.set_held(board.holds_size());
   s.set_occupied(board.admissions_size());
   s.set_over_capacity(board.holds_size() + board.admissions_size() > board.capacity());
-  s.set_free_general(dg::FreeBeds(board, gv1::REFERRAL));
-  s.set_free_reserve(dg::FreeBeds(board, gv1::EMERGENCY) - s.free_general());
+  s.set_free_general(dgc::FreeBeds(board, gv1::REFERRAL));
+  s.set_free_reserve(dgc::FreeBeds(board, gv1::EMERGENCY) - s.free_general());
   return s;
 }
 
@@ -84,7 +86,7 @@ absl::Status BoardProjector::ApplyWard(const events::v1::Envelope& env, eventsto
     for (const auto& h : row->board().holds()) held_before.emplace_back(h.expires_at_ms(), h.hold_id());
     board = std::move(*row->mutable_board());
   }
-  RETURN_IF_ERROR(dg::Evolve(board, e));
+  RETURN_IF_ERROR(dgc::Evolve(board, e));
   // The expiry index follows the set of live holds.
   std::set<std::string> now_held;
   for (const auto& h : board->holds()) now_held.insert(h.hold_id());
@@ -104,13 +106,13 @@ absl::Status BoardProjector::ApplyCase(const events::v1::Envelope& env, eventsto
   ASSIGN_OR_RETURN(auto row, Load<gv1::CaseReply>(rows, key));
   std::optional<gv1::EmergencyCase> c;
   if (row) c = std::move(*row->mutable_emergency_case());
-  RETURN_IF_ERROR(dg::Evolve(c, e));
+  RETURN_IF_ERROR(dgc::Evolve(c, e));
   if (c->status() == gv1::CLOSED)
     rows.Delete(OpenKey(c->dispatch_centre(), c->case_id()));
   else
     rows.Put(OpenKey(c->dispatch_centre(), c->case_id()), "");
   gv1::CaseReply out;
-  *out.mutable_clocks() = dg::ClocksOf(*c);
+  *out.mutable_clocks() = dgc::ClocksOf(*c);
   *out.mutable_emergency_case() = std::move(*c);
   out.set_version(env.aggregate_version());
   rows.Put(key, out.SerializeAsString());
@@ -123,7 +125,7 @@ absl::Status BoardProjector::ApplyRequest(const events::v1::Envelope& env, event
   ASSIGN_OR_RETURN(auto row, Load<gv1::BedRequestReply>(rows, key));
   std::optional<gv1::BedRequest> r;
   if (row) r = std::move(*row->mutable_request());
-  RETURN_IF_ERROR(dg::Evolve(r, e));
+  RETURN_IF_ERROR(dgc::Evolve(r, e));
   gv1::BedRequestReply out;
   *out.mutable_request() = std::move(*r);
   out.set_version(env.aggregate_version());

@@ -23,9 +23,6 @@
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::greenchannel {
-
-namespace gv1 = ::yilian::greenchannel::v1;
-
 // Aggregate types of the green channel's journal.
 using domain::greenchannel::kBedRequest;
 using domain::greenchannel::kCase;
@@ -33,7 +30,7 @@ using domain::greenchannel::kWard;
 
 std::string WardKey(const std::string& institution_id, const std::string& ward_id);
 // The status a board row shows: free counts, held, occupied, over capacity.
-gv1::WardStatus StatusOf(gv1::WardBoard board, int64_t version);
+v1::WardStatus StatusOf(v1::WardBoard board, int64_t version);
 
 class BoardProjector : public eventstore::Projector {
  public:
@@ -55,19 +52,19 @@ class BoardView {
  public:
   explicit BoardView(const eventstore::Store* store) : store_(store) {}
 
-  absl::StatusOr<std::optional<gv1::WardStatus>> Ward(const std::string& ward_key) const;
-  absl::StatusOr<std::optional<gv1::CaseReply>> Case(const std::string& case_id) const;
-  absl::StatusOr<std::optional<gv1::BedRequestReply>> Request(const std::string& request_id) const;
+  absl::StatusOr<std::optional<v1::WardStatus>> Ward(const std::string& ward_key) const;
+  absl::StatusOr<std::optional<v1::CaseReply>> Case(const std::string& case_id) const;
+  absl::StatusOr<std::optional<v1::BedRequestReply>> Request(const std::string& request_id) const;
   // Every ward on the board (or one institution's), in key order.
-  absl::Status ForEachWard(const std::string& institution_id, absl::FunctionRef<bool(const gv1::WardStatus&)> fn) const;
+  absl::Status ForEachWard(const std::string& institution_id, absl::FunctionRef<bool(const v1::WardStatus&)> fn) const;
   // Holds whose deadline is at or before `now_ms`, soonest first, at most `max`.
   absl::StatusOr<std::vector<DueHold>> DueHolds(int64_t now_ms, size_t max) const;
   // Open cases of a dispatch centre in case id order, after `after_case` ("" = from the start).
   absl::Status ForEachOpenCase(const std::string& dispatch_centre, const std::string& after_case,
-                               absl::FunctionRef<bool(const gv1::CaseReply&)> fn) const;
-  absl::Status ForEachCase(absl::FunctionRef<bool(const gv1::CaseReply&)> fn) const;
+                               absl::FunctionRef<bool(const v1::CaseReply&)> fn) const;
+  absl::Status ForEachCase(absl::FunctionRef<bool(const v1::CaseReply&)> fn) const;
   // The deadline of a live hold, 0 when it is gone.
-  int64_t HoldExpiry(const gv1::EmergencyCase& c) const;
+  int64_t HoldExpiry(const v1::EmergencyCase& c) const;
 
  private:
   const eventstore::Store* store_;

@@ -6,8 +6,7 @@
 
 namespace yilian::greenchannel {
 
-namespace rfv1 = ::yilian::referral::v1;
-
+namespace fv1 = ::yilian::referral::v1;
 namespace {
 
 constexpr char kInbox[] = "gc/inbox";
@@ -15,7 +14,7 @@ constexpr char kInbox[] = "gc/inbox";
 bool ForTheBoard(const events::v1::Envelope& env) {
   if (env.source_service() == "registry") return env.aggregate_type() == domain::registry::kWard;
   const auto& p = env.payload();
-  return p.Is<rfv1::BedRequested>() || p.Is<rfv1::BedRequestCancelled>() || p.Is<rfv1::ReferredPatientAdmitted>();
+  return p.Is<fv1::BedRequested>() || p.Is<fv1::BedRequestCancelled>() || p.Is<fv1::ReferredPatientAdmitted>();
 }
 
 absl::Status CheckRequestId(const std::string& id) {
@@ -25,18 +24,18 @@ absl::Status CheckRequestId(const std::string& id) {
 
 absl::Status Validate(const events::v1::Envelope& env) {
   const auto& p = env.payload();
-  if (p.Is<rfv1::BedRequested>()) {
-    rfv1::BedRequested r;
+  if (p.Is<fv1::BedRequested>()) {
+    fv1::BedRequested r;
     if (!p.UnpackTo(&r)) return absl::InvalidArgumentError("BedRequested does not parse");
     RETURN_IF_ERROR(CheckRequestId(r.request_id()));
     if (r.referral_id().empty() || r.institution_id().empty() || r.ward_kind() == registry::v1::WARD_KIND_UNSPECIFIED)
       return absl::InvalidArgumentError("BedRequested needs referral_id, institution_id and ward_kind");
-  } else if (p.Is<rfv1::BedRequestCancelled>()) {
-    rfv1::BedRequestCancelled r;
+  } else if (p.Is<fv1::BedRequestCancelled>()) {
+    fv1::BedRequestCancelled r;
     if (!p.UnpackTo(&r)) return absl::InvalidArgumentError("BedRequestCancelled does not parse");
     RETURN_IF_ERROR(CheckRequestId(r.request_id()));
-  } else if (p.Is<rfv1::ReferredPatientAdmitted>()) {
-    rfv1::ReferredPatientAdmitted r;
+  } else if (p.Is<fv1::ReferredPatientAdmitted>()) {
+    fv1::ReferredPatientAdmitted r;
     if (!p.UnpackTo(&r)) return absl::InvalidArgumentError("ReferredPatientAdmitted does not parse");
     RETURN_IF_ERROR(CheckRequestId(r.request_id()));
   }
@@ -85,17 +84,17 @@ absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call
     if (!ward) return absl::NotFoundError(absl::StrCat("ward ", id, " is not in the registry mirror"));
     return beds_->SetCapacity(call, ward->ward());
   }
-  if (p.Is<rfv1::BedRequested>()) {
-    rfv1::BedRequested r;
+  if (p.Is<fv1::BedRequested>()) {
+    fv1::BedRequested r;
     p.UnpackTo(&r);
     return beds_->AnswerBedRequest(call, r);
   }
-  if (p.Is<rfv1::BedRequestCancelled>()) {
-    rfv1::BedRequestCancelled r;
+  if (p.Is<fv1::BedRequestCancelled>()) {
+    fv1::BedRequestCancelled r;
     p.UnpackTo(&r);
     return beds_->CancelBedRequest(call, r);
   }
-  rfv1::ReferredPatientAdmitted r;
+  fv1::ReferredPatientAdmitted r;
   p.UnpackTo(&r);
   return beds_->AdmitReferral(call, r);
 }

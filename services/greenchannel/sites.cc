@@ -4,10 +4,10 @@
 
 namespace yilian::greenchannel {
 
-namespace dg = ::yilian::domain::greenchannel;
+namespace dgc = ::yilian::domain::greenchannel;
 namespace rv1 = ::yilian::registry::v1;
 
-absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Load(const std::string& consortium_id) const {
+absl::StatusOr<std::vector<dgc::Site>> SiteDirectory::Load(const std::string& consortium_id) const {
   std::set<std::string> leads;
   if (!consortium_id.empty()) {
     auto c = registry_->Consortium(consortium_id);
@@ -24,7 +24,7 @@ absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Load(const std::string& con
       req.mutable_page()->set_page_token(page->page().next_page_token());
     } while (!req.page().page_token().empty());
   }
-  std::vector<dg::Site> sites;
+  std::vector<dgc::Site> sites;
   rv1::ListInstitutionsRequest req;
   req.set_consortium_id(consortium_id);
   req.mutable_page()->set_page_size(500);
@@ -32,7 +32,7 @@ absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Load(const std::string& con
     auto page = registry_->ListInstitutions(req);
     if (!page.ok()) return page.status();
     for (const auto& i : page->institutions()) {
-      dg::Site s;
+      dgc::Site s;
       s.institution = i.institution();
       s.leads_a_consortium = leads.count(i.institution().institution_id()) > 0;
       sites.push_back(std::move(s));
@@ -42,9 +42,9 @@ absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Load(const std::string& con
   return sites;
 }
 
-absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Sites(const std::string& consortium_id,
+absl::StatusOr<std::vector<dgc::Site>> SiteDirectory::Sites(const std::string& consortium_id,
                                                            const std::set<std::string>& exclude) const {
-  std::vector<dg::Site> sites;
+  std::vector<dgc::Site> sites;
   {
     const uint64_t gen = generation_.load();
     std::lock_guard lock(mu_);
@@ -59,7 +59,7 @@ absl::StatusOr<std::vector<dg::Site>> SiteDirectory::Sites(const std::string& co
     }
     sites = cached.sites;
   }
-  std::vector<dg::Site> kept;
+  std::vector<dgc::Site> kept;
   for (auto& s : sites)
     if (!exclude.count(s.institution.institution_id())) kept.push_back(std::move(s));
   return kept;

@@ -6,6 +6,8 @@
 
 namespace yilian::greenchannel {
 
+namespace gv1 = ::yilian::greenchannel::v1;
+
 absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(const StackOptions& o) {
   if (o.auth == nullptr) return absl::InvalidArgumentError("the green channel needs an authenticator");
   std::unique_ptr<GreenChannelStack> s(new GreenChannelStack());

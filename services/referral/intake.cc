@@ -7,6 +7,10 @@
 
 namespace yilian::referral {
 
+namespace dref = ::yilian::domain::referral;
+
+namespace fv1 = ::yilian::referral::v1;
+
 namespace gv1 = ::yilian::greenchannel::v1;
 
 namespace {
@@ -53,8 +57,8 @@ Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralC
 absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call& call) {
   const std::string& request_id = env.aggregate_id();
   const auto& p = env.payload();
-  const ref::Side system = ref::Side::kSystem;
-  std::function<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>&, absl::Time)> decide;
+  const dref::Side system = dref::Side::kSystem;
+  std::function<absl::StatusOr<dref::Events>(const std::optional<fv1::Referral>&, absl::Time)> decide;
   if (p.Is<gv1::BedReserved>() || p.Is<gv1::BedRequestDeclined>()) {
     const bool reserved = p.Is<gv1::BedReserved>();
     gv1::BedRequest req;
@@ -68,16 +72,16 @@ absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call
       req = e.request();
     }
     decide = [&, reserved, reason = req.reason()](const std::optional<fv1::Referral>& s, absl::Time now) {
-      return ref::AnswerBed(s, system, request_id, reserved, reason, now);
+      return dref::AnswerBed(s, system, request_id, reserved, reason, now);
     };
   } else {
     gv1::BedRequestReleased e;
     if (!p.UnpackTo(&e)) return absl::InvalidArgumentError("BedRequestReleased does not parse");
     if (e.reason() != "expired") return absl::OkStatus();  // released because the referral let it go
-    decide = [&](const std::optional<fv1::Referral>& s, absl::Time now) -> absl::StatusOr<ref::Events> {
+    decide = [&](const std::optional<fv1::Referral>& s, absl::Time now) -> absl::StatusOr<dref::Events> {
       // Only a referral still waiting on this very bed fails; otherwise nothing changes.
-      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return ref::Events{};
-      return ref::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived", now);
+      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return dref::Events{};
+      return dref::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived", now);
     };
   }
   auto r = commands_->RunAsService(call, ReferralOf(request_id), decide);

@@ -9,6 +9,10 @@
 
 namespace yilian::referral {
 
+namespace dref = ::yilian::domain::referral;
+
+namespace fv1 = ::yilian::referral::v1;
+
 using command::Call;
 
 ReferralCommands::ReferralCommands(eventstore::Journal* journal, const ReferralView* view,
@@ -31,7 +35,7 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
     state = row->referral();
     version = row->version();
   }
-  RETURN_IF_ERROR(command::CheckVersion(ref::kReferral, referral_id, version, expected_version));
+  RETURN_IF_ERROR(command::CheckVersion(dref::kReferral, referral_id, version, expected_version));
   ReferralStream referral(kReferralKind, referral_id, std::move(state), version);
   Decision d;
   RETURN_IF_ERROR(decide(referral, d));
@@ -62,13 +66,13 @@ void ReferralCommands::RunCommand(const Call& call, const std::string& referral_
 }
 
 void ReferralCommands::RunOnExisting(const Call& call, const std::string& referral_id, int64_t expected_version,
-                                     absl::FunctionRef<absl::Status(ReferralStream&, ref::Side, Decision&)> decide,
+                                     absl::FunctionRef<absl::Status(ReferralStream&, dref::Side, Decision&)> decide,
                                      Done done) {
   RunCommand(
       call, referral_id, expected_version,
       [&](ReferralStream& referral, Decision& d) -> absl::Status {
         if (!referral.state()) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
-        ASSIGN_OR_RETURN(ref::Side side, ref::SideOf(call.actor, *referral.state(), *directory_));
+        ASSIGN_OR_RETURN(dref::Side side, dref::SideOf(call.actor, *referral.state(), *directory_));
         return decide(referral, side, d);
       },
       std::move(done));
@@ -76,12 +80,12 @@ void ReferralCommands::RunOnExisting(const Call& call, const std::string& referr
 
 void ReferralCommands::Submit(const Call& call, const fv1::SubmitReferralRequest& req, Done done) {
   auto draft =
-      ref::SubmissionDraft(req.referral(), call.actor, "ref-" + common::Sha256Hex(call.idempotency_key).substr(0, 20));
+      dref::SubmissionDraft(req.referral(), call.actor, "ref-" + common::Sha256Hex(call.idempotency_key).substr(0, 20));
   if (!draft.ok()) return std::move(done)(draft.status());
   RunCommand(
       call, draft->referral_id(), 0,
       [&](ReferralStream& referral, Decision&) -> absl::Status {
-        ASSIGN_OR_RETURN(auto events, ref::Submit(referral.state(), *draft, *directory_, Now(), options_.deadlines));
+        ASSIGN_OR_RETURN(auto events, dref::Submit(referral.state(), *draft, *directory_, Now(), options_.deadlines));
         // The rules first, then the identity: a refused call makes no key.
         ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft->patient(), req.identity()));
         if (sealed)
@@ -96,7 +100,7 @@ void ReferralCommands::Run(const Call& call, const std::string& referral_id, int
                            Done done) {
   RunOnExisting(
       call, referral_id, expected_version,
-      [&](ReferralStream& referral, ref::Side side, Decision&) -> absl::Status {
+      [&](ReferralStream& referral, dref::Side side, Decision&) -> absl::Status {
         ASSIGN_OR_RETURN(auto events, act(referral.state(), side, Now()));
         return referral.Add(events);
       },
@@ -111,7 +115,7 @@ absl::StatusOr<fv1::SessionBookings> ReferralCommands::LockSession(const std::st
 void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralRequest& req, Done done) {
   RunOnExisting(
       call, req.referral_id(), req.expected_version(),
-      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+      [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         const auto& r = referral.state();
         switch (req.what_case()) {
           case fv1::ScheduleReferralRequest::kSessionId: {
@@ -119,7 +123,7 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
             if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", req.session_id()));
             ASSIGN_OR_RETURN(auto bookings, LockSession(req.session_id(), d));
             const bool resident = directory_->SignedResident(r->patient().value(), r->sender_institution_id());
-            ASSIGN_OR_RETURN(auto booking, ref::BookExpertSession(r, side, session->session(), bookings, resident,
+            ASSIGN_OR_RETURN(auto booking, dref::BookExpertSession(r, side, session->session(), bookings, resident,
                                                                   Now(), options_.slots));
             command::Stream session_stream(kSessionKind, req.session_id(), std::optional(bookings), bookings.version());
             RETURN_IF_ERROR(session_stream.Add({booking.booked}));
@@ -127,12 +131,12 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
             return referral.Add(booking.events);
           }
           case fv1::ScheduleReferralRequest::kBed: {
-            ASSIGN_OR_RETURN(auto events, ref::RequestBed(r, side, req.bed().ward_kind(),
+            ASSIGN_OR_RETURN(auto events, dref::RequestBed(r, side, req.bed().ward_kind(),
                                                           absl::FromUnixMillis(req.bed().planned_admission_ms()), Now()));
             return referral.Add(events);
           }
           case fv1::ScheduleReferralRequest::kAppointmentAtMs: {
-            ASSIGN_OR_RETURN(auto events, ref::ScheduleAt(r, side, req.appointment_at_ms(), Now()));
+            ASSIGN_OR_RETURN(auto events, dref::ScheduleAt(r, side, req.appointment_at_ms(), Now()));
             return referral.Add(events);
           }
           default: return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
@@ -141,7 +145,7 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
       std::move(done));
 }
 
-absl::StatusOr<fv1::Referral> ReferralCommands::Open(const ref::Events& events, Decision& d) {
+absl::StatusOr<fv1::Referral> ReferralCommands::Open(const dref::Events& events, Decision& d) {
   if (events.empty() || !events[0].has_submitted()) return absl::InternalError("an opened referral starts submitted");
   ReferralStream next(kReferralKind, events[0].submitted().referral().referral_id(), std::nullopt, 0);
   RETURN_IF_ERROR(next.Add(events));
@@ -153,10 +157,10 @@ absl::StatusOr<fv1::Referral> ReferralCommands::Open(const ref::Events& events, 
 void ReferralCommands::Complete(const Call& call, const fv1::CompleteReferralRequest& req, Done done) {
   RunOnExisting(
       call, req.referral_id(), req.expected_version(),
-      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+      [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         std::optional<fv1::Referral> downward;
         if (req.has_downward()) downward = req.downward();
-        ASSIGN_OR_RETURN(auto outcome, ref::CompleteAndHandOver(referral.state(), side, req.outcome_summary(),
+        ASSIGN_OR_RETURN(auto outcome, dref::CompleteAndHandOver(referral.state(), side, req.outcome_summary(),
                                                                 downward, call.actor.subject, *directory_, Now(),
                                                                 options_.deadlines));
         if (!outcome.next.empty()) RETURN_IF_ERROR(Open(outcome.next, d).status());
@@ -169,7 +173,7 @@ absl::Status ReferralCommands::ReleaseSlot(const fv1::Referral& r, const std::st
   if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT || r.schedule().session_id().empty())
     return absl::OkStatus();
   ASSIGN_OR_RETURN(auto bookings, LockSession(r.schedule().session_id(), d));
-  auto released = ref::ReleaseSlot(bookings, r.referral_id(), reason, Now());
+  auto released = dref::ReleaseSlot(bookings, r.referral_id(), reason, Now());
   if (!released) return absl::OkStatus();
   command::Stream session(kSessionKind, bookings.session_id(), std::optional(bookings), bookings.version());
   RETURN_IF_ERROR(session.Add({*released}));
@@ -180,8 +184,8 @@ absl::Status ReferralCommands::ReleaseSlot(const fv1::Referral& r, const std::st
 void ReferralCommands::Cancel(const Call& call, const fv1::CancelReferralRequest& req, Done done) {
   RunOnExisting(
       call, req.referral_id(), req.expected_version(),
-      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
-        ASSIGN_OR_RETURN(auto events, ref::Cancel(referral.state(), side, req.reason(), Now()));
+      [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
+        ASSIGN_OR_RETURN(auto events, dref::Cancel(referral.state(), side, req.reason(), Now()));
         RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral cancelled: " + req.reason(), d));
         return referral.Add(events);
       },
@@ -191,9 +195,9 @@ void ReferralCommands::Cancel(const Call& call, const fv1::CancelReferralRequest
 void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralRequest& req, Done done) {
   RunOnExisting(
       call, req.referral_id(), req.expected_version(),
-      [&](ReferralStream& referral, ref::Side side, Decision& d) -> absl::Status {
+      [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         ASSIGN_OR_RETURN(auto outcome,
-                         ref::RedirectAndResubmit(referral.state(), side, req.to_institution_id(), req.to_capability(),
+                         dref::RedirectAndResubmit(referral.state(), side, req.to_institution_id(), req.to_capability(),
                                                   req.reason(), *directory_, Now(), options_.deadlines));
         RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral redirected: " + req.reason(), d));
         ASSIGN_OR_RETURN(auto opened, Open(outcome.next, d));

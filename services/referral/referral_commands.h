@@ -25,43 +25,40 @@
 #include "yilian/referral/v1/referral_service.pb.h"
 
 namespace yilian::referral {
-
-namespace ref = ::yilian::domain::referral;
-
 class ReferralCommands {
  public:
   struct Options {
-    ref::Deadlines deadlines;
-    ref::SlotPolicy slots;
+    domain::referral::Deadlines deadlines;
+    domain::referral::SlotPolicy slots;
   };
   ReferralCommands(eventstore::Journal* journal, const ReferralView* view, const MirrorDirectory* directory,
                    privacy::KeyVault* vault, const ReplyShape* shape, common::Clock* clock, Options options);
 
-  using Done = command::Runner::Done<fv1::ReferralReply>;
+  using Done = command::Runner::Done<v1::ReferralReply>;
   // A decision on an existing referral by a caller on `side`.
   using Act =
-      absl::FunctionRef<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>& r, ref::Side side, absl::Time now)>;
+      absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, domain::referral::Side side, absl::Time now)>;
   // A decision of the service itself (timers, the bed board's answers): no events when
   // nothing is to change (or there is no such referral).
-  using SystemAct = absl::FunctionRef<absl::StatusOr<ref::Events>(const std::optional<fv1::Referral>& r, absl::Time now)>;
+  using SystemAct = absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, absl::Time now)>;
 
-  void Submit(const command::Call& call, const fv1::SubmitReferralRequest& req, Done done);
+  void Submit(const command::Call& call, const v1::SubmitReferralRequest& req, Done done);
   // Acknowledge, Accept, Reject, RequestInformation, SupplyInformation, RecordArrival: the
   // caller's side of the referral, then `act`.
   void Run(const command::Call& call, const std::string& referral_id, int64_t expected_version, Act act, Done done);
-  void Schedule(const command::Call& call, const fv1::ScheduleReferralRequest& req, Done done);
-  void Complete(const command::Call& call, const fv1::CompleteReferralRequest& req, Done done);
-  void Cancel(const command::Call& call, const fv1::CancelReferralRequest& req, Done done);
-  void Redirect(const command::Call& call, const fv1::RedirectReferralRequest& req, Done done);
+  void Schedule(const command::Call& call, const v1::ScheduleReferralRequest& req, Done done);
+  void Complete(const command::Call& call, const v1::CompleteReferralRequest& req, Done done);
+  void Cancel(const command::Call& call, const v1::CancelReferralRequest& req, Done done);
+  void Redirect(const command::Call& call, const v1::RedirectReferralRequest& req, Done done);
   // The service's own command, waiting for the answer. NOT_FOUND for an unknown referral.
-  absl::StatusOr<fv1::ReferralReply> RunAsService(const command::Call& call, const std::string& referral_id,
+  absl::StatusOr<v1::ReferralReply> RunAsService(const command::Call& call, const std::string& referral_id,
                                                   SystemAct act);
 
   absl::Time Now() const { return clock_->Now(); }
 
  private:
-  using Decision = command::Decision<fv1::ReferralReply>;
-  using ReferralStream = command::Stream<fv1::Referral, fv1::ReferralEvent>;
+  using Decision = command::Decision<v1::ReferralReply>;
+  using ReferralStream = command::Stream<v1::Referral, v1::ReferralEvent>;
   // What a command does with the referral (loaded under its lock, version checked): events on
   // `referral`, and anything more in `decision` (other aggregates, their locks).
   using Decide = absl::FunctionRef<absl::Status(ReferralStream& referral, Decision& decision)>;
@@ -72,13 +69,13 @@ class ReferralCommands {
                   Done done);
   // An existing referral and the caller's side of it.
   void RunOnExisting(const command::Call& call, const std::string& referral_id, int64_t expected_version,
-                     absl::FunctionRef<absl::Status(ReferralStream&, ref::Side, Decision&)> decide, Done done);
+                     absl::FunctionRef<absl::Status(ReferralStream&, domain::referral::Side, Decision&)> decide, Done done);
   // Adds the release of `r`'s expert slot (if it holds one) to `decision`.
-  absl::Status ReleaseSlot(const fv1::Referral& r, const std::string& reason, Decision& decision);
+  absl::Status ReleaseSlot(const v1::Referral& r, const std::string& reason, Decision& decision);
   // The session's bookings, under its stripe (kept in `decision` until durable).
-  absl::StatusOr<fv1::SessionBookings> LockSession(const std::string& session_id, Decision& decision);
+  absl::StatusOr<v1::SessionBookings> LockSession(const std::string& session_id, Decision& decision);
   // Adds a referral the command opens (its events) to `decision`; its state.
-  absl::StatusOr<fv1::Referral> Open(const ref::Events& events, Decision& decision);
+  absl::StatusOr<v1::Referral> Open(const domain::referral::Events& events, Decision& decision);
 
   command::Runner runner_;
   const ReferralView* view_;

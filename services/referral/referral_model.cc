@@ -11,7 +11,9 @@
 
 namespace yilian::referral {
 
-namespace dr = ::yilian::domain::referral;
+namespace fv1 = ::yilian::referral::v1;
+
+namespace dref = ::yilian::domain::referral;
 using eventstore::Family;
 
 namespace {
@@ -49,7 +51,7 @@ struct IndexRows {
     for (std::string* k : {&in, &out, &timer}) k->clear();
     AppendListKey(&in, "in", r.receiver_institution_id(), r);
     AppendListKey(&out, "out", r.sender_institution_id(), r);
-    if (const absl::Time due = dr::NextTimer(r); due != absl::InfiniteFuture())
+    if (const absl::Time due = dref::NextTimer(r); due != absl::InfiniteFuture())
       AppendTimerKey(&timer, due, r.referral_id());
   }
   static void AppendListKey(std::string* key, std::string_view list, const std::string& institution,
@@ -87,7 +89,7 @@ absl::Status ApplyReferral(const events::v1::Envelope& env, eventstore::Projecti
     s.row.Clear();
     s.state.reset();
   }
-  RETURN_IF_ERROR(dr::Evolve(s.state, s.event));
+  RETURN_IF_ERROR(dref::Evolve(s.state, s.event));
   s.after.Of(*s.state);
   if (s.row.correlation_id().empty()) s.row.set_correlation_id(env.correlation_id());  // the flow it started in
   s.row.mutable_referral()->Swap(&*s.state);
@@ -111,7 +113,7 @@ absl::Status ApplySession(const events::v1::Envelope& env, eventstore::Projectio
   ASSIGN_OR_RETURN(auto bytes, rows.Get(key));
   fv1::SessionBookings b;
   if (bytes && !b.ParseFromString(*bytes)) return absl::DataLossError("session row " + key);
-  RETURN_IF_ERROR(dr::EvolveSession(b, event));
+  RETURN_IF_ERROR(dref::EvolveSession(b, event));
   b.set_version(env.aggregate_version());
   rows.Put(key, b.SerializeAsString());
   return absl::OkStatus();
@@ -120,8 +122,8 @@ absl::Status ApplySession(const events::v1::Envelope& env, eventstore::Projectio
 }  // namespace
 
 absl::Status ReferralProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
-  if (env.aggregate_type() == dr::kReferral) return ApplyReferral(env, rows);
-  if (env.aggregate_type() == dr::kExpertSession) return ApplySession(env, rows);
+  if (env.aggregate_type() == dref::kReferral) return ApplyReferral(env, rows);
+  if (env.aggregate_type() == dref::kExpertSession) return ApplySession(env, rows);
   return absl::InvalidArgumentError(absl::StrCat("the referral journal has no aggregate \"", env.aggregate_type(), "\""));
 }
 

@@ -23,9 +23,6 @@
 #include "yilian/registry_model/registry_model.h"
 
 namespace yilian::referral {
-
-namespace fv1 = ::yilian::referral::v1;
-
 class ReferralProjector : public eventstore::Projector {
  public:
   absl::Status Apply(const events::v1::Envelope& event, eventstore::ProjectionBatch& rows) override;
@@ -35,11 +32,11 @@ class ReferralView {
  public:
   explicit ReferralView(const eventstore::Store* store) : store_(store) {}
 
-  absl::StatusOr<std::optional<fv1::ReferralReply>> Referral(const std::string& id) const;
-  absl::StatusOr<fv1::SessionBookings> Bookings(const std::string& session_id) const;
+  absl::StatusOr<std::optional<v1::ReferralReply>> Referral(const std::string& id) const;
+  absl::StatusOr<v1::SessionBookings> Bookings(const std::string& session_id) const;
   // A page of a worklist ("in" or "out") of one institution, optionally one status.
-  absl::StatusOr<fv1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
-                                                     fv1::Status status, const common::v1::PageRequest& page) const;
+  absl::StatusOr<v1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
+                                                     v1::Status status, const common::v1::PageRequest& page) const;
   // Referrals whose next timer is due at `now` (at most `max`).
   absl::StatusOr<std::vector<std::string>> Due(absl::Time now, size_t max) const;
 

@@ -7,13 +7,14 @@
 
 namespace yilian::referral {
 
-namespace ref = ::yilian::domain::referral;
+namespace fv1 = ::yilian::referral::v1;
 
+namespace dref = ::yilian::domain::referral;
 absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Principal& who,
                                                               const std::string& referral_id) const {
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
-  RETURN_IF_ERROR(ref::SideOf(who, row->referral(), *directory_).status());
+  RETURN_IF_ERROR(dref::SideOf(who, row->referral(), *directory_).status());
   fv1::GetReferralResponse out;
   *out.mutable_referral() = *std::move(row);
   (*shape_)(*out.mutable_referral());
@@ -50,7 +51,7 @@ absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(const com
     ASSIGN_OR_RETURN(auto bookings, view_->Bookings(s.session().session_id()));
     auto* a = out.add_sessions();
     *a->mutable_session() = s.session();
-    *a->mutable_availability() = ref::Availability(s.session(), bookings, who.institution_id, resident, now, slots_);
+    *a->mutable_availability() = dref::Availability(s.session(), bookings, who.institution_id, resident, now, slots_);
   }
   *out.mutable_page() = sessions.page();
   return out;

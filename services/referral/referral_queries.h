@@ -20,12 +20,12 @@ class ReferralQueries {
                   const ReplyShape* shape, common::Clock* clock, domain::referral::SlotPolicy slots)
       : view_(view), journal_(journal), directory_(directory), shape_(shape), clock_(clock), slots_(slots) {}
 
-  absl::StatusOr<fv1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id) const;
+  absl::StatusOr<v1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id) const;
   // `list`: "in" (incoming) or "out" (outgoing); the caller's own institution only.
-  absl::StatusOr<fv1::ListWorklistResponse> Worklist(const common::Principal& who, const fv1::ListWorklistRequest& req,
+  absl::StatusOr<v1::ListWorklistResponse> Worklist(const common::Principal& who, const v1::ListWorklistRequest& req,
                                                      const char* list) const;
-  absl::StatusOr<fv1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
-                                                        const fv1::ListAvailableSlotsRequest& req) const;
+  absl::StatusOr<v1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
+                                                        const v1::ListAvailableSlotsRequest& req) const;
 
  private:
   const ReferralView* view_;

@@ -6,13 +6,17 @@
 
 namespace yilian::referral {
 
+namespace dref = ::yilian::domain::referral;
+
+namespace fv1 = ::yilian::referral::v1;
+
 using command::Call;
 using Done = ReferralCommands::Done;
 using ReferralState = std::optional<fv1::Referral>;
 
 absl::StatusOr<common::Principal> ReferralService::Caller(const grpc::ServerContextBase& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
-  RETURN_IF_ERROR(ref::MayWorkReferrals(who));
+  RETURN_IF_ERROR(dref::MayWorkReferrals(who));
   return who;
 }
 
@@ -37,33 +41,33 @@ ReferralService::Reactor* ReferralService::Submit(Ctx* ctx, const fv1::SubmitRef
 
 ReferralService::Reactor* ReferralService::Acknowledge(Ctx* ctx, const fv1::ReferralActionRequest* req,
                                                        fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, ref::Acknowledge);
+  return Act(ctx, *req, out, dref::Acknowledge);
 }
 
 ReferralService::Reactor* ReferralService::Accept(Ctx* ctx, const fv1::ReferralActionRequest* req,
                                                   fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, ref::Accept);
+  return Act(ctx, *req, out, dref::Accept);
 }
 
 ReferralService::Reactor* ReferralService::Reject(Ctx* ctx, const fv1::RejectReferralRequest* req,
                                                   fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, [&](const ReferralState& r, ref::Side side, absl::Time now) {
-    return ref::Reject(r, side, req->reason_code(), req->advice(), now);
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::Reject(r, side, req->reason_code(), req->advice(), now);
   });
 }
 
 ReferralService::Reactor* ReferralService::RequestInformation(Ctx* ctx, const fv1::RequestInformationRequest* req,
                                                               fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, [&](const ReferralState& r, ref::Side side, absl::Time now) {
-    return ref::RequestInformation(r, side, req->question(), now);
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::RequestInformation(r, side, req->question(), now);
   });
 }
 
 ReferralService::Reactor* ReferralService::SupplyInformation(Ctx* ctx, const fv1::SupplyInformationRequest* req,
                                                              fv1::ReferralReply* out) {
   const std::vector<fv1::ExamResultRef> results(req->exam_results().begin(), req->exam_results().end());
-  return Act(ctx, *req, out, [&](const ReferralState& r, ref::Side side, absl::Time now) {
-    return ref::SupplyInformation(r, side, req->answer(), results, now);
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::SupplyInformation(r, side, req->answer(), results, now);
   });
 }
 
@@ -75,7 +79,7 @@ ReferralService::Reactor* ReferralService::Schedule(Ctx* ctx, const fv1::Schedul
 
 ReferralService::Reactor* ReferralService::RecordArrival(Ctx* ctx, const fv1::ReferralActionRequest* req,
                                                          fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, ref::RecordArrival);
+  return Act(ctx, *req, out, dref::RecordArrival);
 }
 
 ReferralService::Reactor* ReferralService::Complete(Ctx* ctx, const fv1::CompleteReferralRequest* req,

@@ -18,28 +18,28 @@
 
 namespace yilian::referral {
 
-class ReferralService final : public fv1::Referrals::CallbackService {
+class ReferralService final : public v1::Referrals::CallbackService {
  public:
   ReferralService(ReferralCommands* commands, const ReferralQueries* queries, const host::Authenticator* auth)
       : commands_(commands), queries_(queries), auth_(auth) {}
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
-  Reactor* Submit(Ctx*, const fv1::SubmitReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* Acknowledge(Ctx*, const fv1::ReferralActionRequest*, fv1::ReferralReply*) override;
-  Reactor* Accept(Ctx*, const fv1::ReferralActionRequest*, fv1::ReferralReply*) override;
-  Reactor* Reject(Ctx*, const fv1::RejectReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* RequestInformation(Ctx*, const fv1::RequestInformationRequest*, fv1::ReferralReply*) override;
-  Reactor* SupplyInformation(Ctx*, const fv1::SupplyInformationRequest*, fv1::ReferralReply*) override;
-  Reactor* Schedule(Ctx*, const fv1::ScheduleReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* RecordArrival(Ctx*, const fv1::ReferralActionRequest*, fv1::ReferralReply*) override;
-  Reactor* Complete(Ctx*, const fv1::CompleteReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* Cancel(Ctx*, const fv1::CancelReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* Redirect(Ctx*, const fv1::RedirectReferralRequest*, fv1::ReferralReply*) override;
-  Reactor* GetReferral(Ctx*, const fv1::GetReferralRequest*, fv1::GetReferralResponse*) override;
-  Reactor* ListIncoming(Ctx*, const fv1::ListWorklistRequest*, fv1::ListWorklistResponse*) override;
-  Reactor* ListOutgoing(Ctx*, const fv1::ListWorklistRequest*, fv1::ListWorklistResponse*) override;
-  Reactor* ListAvailableSlots(Ctx*, const fv1::ListAvailableSlotsRequest*, fv1::ListAvailableSlotsResponse*) override;
+  Reactor* Submit(Ctx*, const v1::SubmitReferralRequest*, v1::ReferralReply*) override;
+  Reactor* Acknowledge(Ctx*, const v1::ReferralActionRequest*, v1::ReferralReply*) override;
+  Reactor* Accept(Ctx*, const v1::ReferralActionRequest*, v1::ReferralReply*) override;
+  Reactor* Reject(Ctx*, const v1::RejectReferralRequest*, v1::ReferralReply*) override;
+  Reactor* RequestInformation(Ctx*, const v1::RequestInformationRequest*, v1::ReferralReply*) override;
+  Reactor* SupplyInformation(Ctx*, const v1::SupplyInformationRequest*, v1::ReferralReply*) override;
+  Reactor* Schedule(Ctx*, const v1::ScheduleReferralRequest*, v1::ReferralReply*) override;
+  Reactor* RecordArrival(Ctx*, const v1::ReferralActionRequest*, v1::ReferralReply*) override;
+  Reactor* Complete(Ctx*, const v1::CompleteReferralRequest*, v1::ReferralReply*) override;
+  Reactor* Cancel(Ctx*, const v1::CancelReferralRequest*, v1::ReferralReply*) override;
+  Reactor* Redirect(Ctx*, const v1::RedirectReferralRequest*, v1::ReferralReply*) override;
+  Reactor* GetReferral(Ctx*, const v1::GetReferralRequest*, v1::GetReferralResponse*) override;
+  Reactor* ListIncoming(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
+  Reactor* ListOutgoing(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
+  Reactor* ListAvailableSlots(Ctx*, const v1::ListAvailableSlotsRequest*, v1::ListAvailableSlotsResponse*) override;
 
  private:
   // The authenticated caller, if it works referrals.
@@ -47,11 +47,11 @@ class ReferralService final : public fv1::Referrals::CallbackService {
   // Authenticates, builds the call (request_id required) and runs `command`, whose answer
   // finishes the call.
   Reactor* Command(Ctx* ctx, const google::protobuf::Message& req, const std::string& request_id,
-                   fv1::ReferralReply* out,
+                   v1::ReferralReply* out,
                    absl::FunctionRef<void(const command::Call&, ReferralCommands::Done)> command);
   // Acknowledge, Accept, ...: `act` on the referral the request names.
   template <typename Request>
-  Reactor* Act(Ctx* ctx, const Request& req, fv1::ReferralReply* out, ReferralCommands::Act act) {
+  Reactor* Act(Ctx* ctx, const Request& req, v1::ReferralReply* out, ReferralCommands::Act act) {
     return Command(ctx, req, req.request_id(), out, [&](const command::Call& call, ReferralCommands::Done done) {
       commands_->Run(call, req.referral_id(), req.expected_version(), act, std::move(done));
     });

@@ -8,8 +8,7 @@ namespace yilian::referral {
 namespace {
 
 namespace fv1 = ::yilian::referral::v1;
-namespace ref = ::yilian::domain::referral;
-
+namespace dref = ::yilian::domain::referral;
 void IndexReferral(const fv1::ReferralEvent&, const std::optional<fv1::Referral>&, const fv1::Referral& after,
                    events::v1::Envelope& env) {
   *env.mutable_patient() = after.patient();
@@ -19,7 +18,7 @@ void IndexReferral(const fv1::ReferralEvent&, const std::optional<fv1::Referral>
 
 absl::Status EvolveSession(std::optional<fv1::SessionBookings>& state, const fv1::SessionEvent& e) {
   if (!state) state.emplace();
-  return ref::EvolveSession(*state, e);
+  return dref::EvolveSession(*state, e);
 }
 
 void IndexSession(const fv1::SessionEvent& e, const std::optional<fv1::SessionBookings>&, const fv1::SessionBookings&,
@@ -30,8 +29,8 @@ void IndexSession(const fv1::SessionEvent& e, const std::optional<fv1::SessionBo
 
 }  // namespace
 
-const command::Kind<fv1::Referral, fv1::ReferralEvent> kReferralKind{ref::kReferral, &ref::Evolve, &IndexReferral};
-const command::Kind<fv1::SessionBookings, fv1::SessionEvent> kSessionKind{ref::kExpertSession, &EvolveSession,
+const command::Kind<fv1::Referral, fv1::ReferralEvent> kReferralKind{dref::kReferral, &dref::Evolve, &IndexReferral};
+const command::Kind<fv1::SessionBookings, fv1::SessionEvent> kSessionKind{dref::kExpertSession, &EvolveSession,
                                                                           &IndexSession};
 
 }  // namespace yilian::referral

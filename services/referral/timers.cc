@@ -4,6 +4,10 @@
 
 namespace yilian::referral {
 
+namespace dref = ::yilian::domain::referral;
+
+namespace fv1 = ::yilian::referral::v1;
+
 DeadlineTimer::DeadlineTimer(const ReferralView* view, ReferralCommands* commands, absl::Duration poll)
     : view_(view),
       commands_(commands),
@@ -30,7 +34,7 @@ int DeadlineTimer::Pass() {
   for (const auto& id : *due) {
     auto r = commands_->RunAsService(command::ServiceCall("referral", id, "deadline-timer"), id,
                                      [](const std::optional<fv1::Referral>& s, absl::Time now) {
-                                       return absl::StatusOr<ref::Events>(ref::DueTimers(s, now));
+                                       return absl::StatusOr<dref::Events>(dref::DueTimers(s, now));
                                      });
     if (r.ok())
       ++changed;

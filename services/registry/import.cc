@@ -13,6 +13,8 @@
 
 namespace yilian::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 namespace {
 
 using Stub = rv1::Registry::StubInterface;

@@ -21,14 +21,11 @@
 #include "yilian/registry/v1/registry.grpc.pb.h"
 
 namespace yilian::registry {
-
-namespace rv1 = ::yilian::registry::v1;
-
 struct ImportPlan {
-  std::vector<rv1::Institution> institutions;
-  std::vector<rv1::Ward> wards;
-  std::vector<rv1::Consortium> consortia;
-  std::vector<rv1::ExpertSession> sessions;
+  std::vector<v1::Institution> institutions;
+  std::vector<v1::Ward> wards;
+  std::vector<v1::Consortium> consortia;
+  std::vector<v1::ExpertSession> sessions;
 };
 
 // INVALID_ARGUMENT naming the path of the first bad item ("institutions[2].tier: ...").
@@ -44,7 +41,7 @@ struct ImportReport {
 
 // Sends the plan to a registry as `token` (a CONSORTIUM_ADMIN). Stops at the first refused
 // command and says which item it was; what was sent before stays (a rerun continues).
-absl::StatusOr<ImportReport> Import(rv1::Registry::StubInterface& registry, const std::string& token,
+absl::StatusOr<ImportReport> Import(v1::Registry::StubInterface& registry, const std::string& token,
                                     const ImportPlan& plan);
 
 }  // namespace yilian::registry

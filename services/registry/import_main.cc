@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", plan.status().ToString().c_str());
     return 2;
   }
-  auto stub = yilian::registry::rv1::Registry::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = yilian::registry::v1::Registry::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   auto report = yilian::registry::Import(*stub, std::string(absl::StripAsciiWhitespace(token.str())), *plan);
   if (!report.ok()) {
     std::fprintf(stderr, "import stopped: %s\n", report.status().ToString().c_str());

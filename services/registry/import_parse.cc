@@ -7,6 +7,8 @@
 
 namespace yilian::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 namespace {
 
 // A bad item: where it is and what is wrong.

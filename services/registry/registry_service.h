@@ -11,42 +11,40 @@
 #include "yilian/registry/v1/registry.grpc.pb.h"
 
 namespace yilian::registry {
-
-namespace rv1 = ::yilian::registry::v1;
 using registry_model::RegistryProjector;
 using registry_model::RegistryView;
 
-class RegistryService final : public rv1::Registry::Service {
+class RegistryService final : public v1::Registry::Service {
  public:
   RegistryService(RegistryCommands* commands, const RegistryView* view, const host::Authenticator* auth)
       : commands_(commands), view_(view), auth_(auth) {}
 
-  grpc::Status RegisterInstitution(grpc::ServerContext*, const rv1::RegisterInstitutionRequest*, rv1::InstitutionReply*) override;
-  grpc::Status UpdateInstitution(grpc::ServerContext*, const rv1::UpdateInstitutionRequest*, rv1::InstitutionReply*) override;
-  grpc::Status SuspendInstitution(grpc::ServerContext*, const rv1::SuspendInstitutionRequest*, rv1::InstitutionReply*) override;
-  grpc::Status ReactivateInstitution(grpc::ServerContext*, const rv1::ReactivateInstitutionRequest*, rv1::InstitutionReply*) override;
-  grpc::Status GetInstitution(grpc::ServerContext*, const rv1::GetInstitutionRequest*, rv1::InstitutionReply*) override;
-  grpc::Status ListInstitutions(grpc::ServerContext*, const rv1::ListInstitutionsRequest*, rv1::ListInstitutionsResponse*) override;
+  grpc::Status RegisterInstitution(grpc::ServerContext*, const v1::RegisterInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status UpdateInstitution(grpc::ServerContext*, const v1::UpdateInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status SuspendInstitution(grpc::ServerContext*, const v1::SuspendInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status ReactivateInstitution(grpc::ServerContext*, const v1::ReactivateInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status GetInstitution(grpc::ServerContext*, const v1::GetInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status ListInstitutions(grpc::ServerContext*, const v1::ListInstitutionsRequest*, v1::ListInstitutionsResponse*) override;
 
-  grpc::Status FormConsortium(grpc::ServerContext*, const rv1::FormConsortiumRequest*, rv1::ConsortiumReply*) override;
-  grpc::Status AddConsortiumMember(grpc::ServerContext*, const rv1::ConsortiumMemberRequest*, rv1::ConsortiumReply*) override;
-  grpc::Status RemoveConsortiumMember(grpc::ServerContext*, const rv1::ConsortiumMemberRequest*, rv1::ConsortiumReply*) override;
-  grpc::Status GetConsortium(grpc::ServerContext*, const rv1::GetConsortiumRequest*, rv1::ConsortiumReply*) override;
-  grpc::Status ListConsortia(grpc::ServerContext*, const rv1::ListConsortiaRequest*, rv1::ListConsortiaResponse*) override;
+  grpc::Status FormConsortium(grpc::ServerContext*, const v1::FormConsortiumRequest*, v1::ConsortiumReply*) override;
+  grpc::Status AddConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*, v1::ConsortiumReply*) override;
+  grpc::Status RemoveConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*, v1::ConsortiumReply*) override;
+  grpc::Status GetConsortium(grpc::ServerContext*, const v1::GetConsortiumRequest*, v1::ConsortiumReply*) override;
+  grpc::Status ListConsortia(grpc::ServerContext*, const v1::ListConsortiaRequest*, v1::ListConsortiaResponse*) override;
 
-  grpc::Status DefineWard(grpc::ServerContext*, const rv1::DefineWardRequest*, rv1::WardReply*) override;
-  grpc::Status ChangeWardCapacity(grpc::ServerContext*, const rv1::ChangeWardCapacityRequest*, rv1::WardReply*) override;
-  grpc::Status ListWards(grpc::ServerContext*, const rv1::ListWardsRequest*, rv1::ListWardsResponse*) override;
+  grpc::Status DefineWard(grpc::ServerContext*, const v1::DefineWardRequest*, v1::WardReply*) override;
+  grpc::Status ChangeWardCapacity(grpc::ServerContext*, const v1::ChangeWardCapacityRequest*, v1::WardReply*) override;
+  grpc::Status ListWards(grpc::ServerContext*, const v1::ListWardsRequest*, v1::ListWardsResponse*) override;
 
-  grpc::Status PublishExpertSession(grpc::ServerContext*, const rv1::PublishExpertSessionRequest*, rv1::ExpertSessionReply*) override;
-  grpc::Status CancelExpertSession(grpc::ServerContext*, const rv1::CancelExpertSessionRequest*, rv1::ExpertSessionReply*) override;
-  grpc::Status ListExpertSessions(grpc::ServerContext*, const rv1::ListExpertSessionsRequest*, rv1::ListExpertSessionsResponse*) override;
+  grpc::Status PublishExpertSession(grpc::ServerContext*, const v1::PublishExpertSessionRequest*, v1::ExpertSessionReply*) override;
+  grpc::Status CancelExpertSession(grpc::ServerContext*, const v1::CancelExpertSessionRequest*, v1::ExpertSessionReply*) override;
+  grpc::Status ListExpertSessions(grpc::ServerContext*, const v1::ListExpertSessionsRequest*, v1::ListExpertSessionsResponse*) override;
 
-  grpc::Status EnrolResident(grpc::ServerContext*, const rv1::EnrolResidentRequest*, rv1::ResidentReply*) override;
-  grpc::Status MoveResident(grpc::ServerContext*, const rv1::MoveResidentRequest*, rv1::ResidentReply*) override;
-  grpc::Status EndResident(grpc::ServerContext*, const rv1::EndResidentRequest*, rv1::ResidentReply*) override;
-  grpc::Status GetResident(grpc::ServerContext*, const rv1::GetResidentRequest*, rv1::ResidentReply*) override;
-  grpc::Status ErasePatient(grpc::ServerContext*, const rv1::ErasePatientRequest*, rv1::ErasePatientReply*) override;
+  grpc::Status EnrolResident(grpc::ServerContext*, const v1::EnrolResidentRequest*, v1::ResidentReply*) override;
+  grpc::Status MoveResident(grpc::ServerContext*, const v1::MoveResidentRequest*, v1::ResidentReply*) override;
+  grpc::Status EndResident(grpc::ServerContext*, const v1::EndResidentRequest*, v1::ResidentReply*) override;
+  grpc::Status GetResident(grpc::ServerContext*, const v1::GetResidentRequest*, v1::ResidentReply*) override;
+  grpc::Status ErasePatient(grpc::ServerContext*, const v1::ErasePatientRequest*, v1::ErasePatientReply*) override;
 
  private:
   // The caller, if it may change the registry, and its call (request_id optional).

@@ -38,70 +38,70 @@ struct Dir : domain::referral::Directory {
 };
 
 TEST(RegistryAccess, AdminsChangeMembersReadIdentityForTheFamilyDoctor) {
-  namespace dr = domain::registry;
-  EXPECT_OK(dr::MayChangeRegistry(kAdmin));
-  for (const auto& p : {kDispatch, kAuditor, kService, kLoudiDoc}) EXPECT_CODE(dr::MayChangeRegistry(p), kPermissionDenied);
+  namespace dreg = ::yilian::domain::registry;
+  EXPECT_OK(dreg::MayChangeRegistry(kAdmin));
+  for (const auto& p : {kDispatch, kAuditor, kService, kLoudiDoc}) EXPECT_CODE(dreg::MayChangeRegistry(p), kPermissionDenied);
   Dir dir;
-  for (const auto& p : {kAdmin, kAuditor, kService, kLoudiDoc}) EXPECT_OK(dr::MayReadRegistry(p, dir));
-  EXPECT_CODE(dr::MayReadRegistry(kOtherDoc, dir), kPermissionDenied);  // not a member here
-  EXPECT_CODE(dr::MayReadRegistry(kDispatch, dir), kPermissionDenied);
+  for (const auto& p : {kAdmin, kAuditor, kService, kLoudiDoc}) EXPECT_OK(dreg::MayReadRegistry(p, dir));
+  EXPECT_CODE(dreg::MayReadRegistry(kOtherDoc, dir), kPermissionDenied);  // not a member here
+  EXPECT_CODE(dreg::MayReadRegistry(kDispatch, dir), kPermissionDenied);
   registry::v1::Resident r;
   r.set_family_doctor_institution_id("loudi-1st");
-  EXPECT_TRUE(dr::MaySeeResidentIdentity(kAdmin, r));
-  EXPECT_TRUE(dr::MaySeeResidentIdentity(kLoudiOffice, r));
-  EXPECT_FALSE(dr::MaySeeResidentIdentity(kOtherDoc, r));
-  EXPECT_FALSE(dr::MaySeeResidentIdentity(kAuditor, r));
+  EXPECT_TRUE(dreg::MaySeeResidentIdentity(kAdmin, r));
+  EXPECT_TRUE(dreg::MaySeeResidentIdentity(kLoudiOffice, r));
+  EXPECT_FALSE(dreg::MaySeeResidentIdentity(kOtherDoc, r));
+  EXPECT_FALSE(dreg::MaySeeResidentIdentity(kAuditor, r));
 }
 
 TEST(ReferralAccess, CliniciansAndOfficesOfTheSidesAndTheirLeadOnly) {
-  namespace dr = domain::referral;
-  EXPECT_OK(dr::MayWorkReferrals(kLoudiDoc));
-  EXPECT_OK(dr::MayWorkReferrals(kLoudiOffice));
+  namespace dref = ::yilian::domain::referral;
+  EXPECT_OK(dref::MayWorkReferrals(kLoudiDoc));
+  EXPECT_OK(dref::MayWorkReferrals(kLoudiOffice));
   for (const auto& p : {kAdmin, kDispatch, kAuditor, kService, kNoInstitution})
-    EXPECT_CODE(dr::MayWorkReferrals(p), kPermissionDenied);
+    EXPECT_CODE(dref::MayWorkReferrals(p), kPermissionDenied);
   referral::v1::Referral r;
   r.set_sender_institution_id("qiaotouhe-thc");
   r.set_receiver_institution_id("loudi-1st");
   Dir dir;
-  auto side = dr::SideOf(kLoudiDoc, r, dir);
+  auto side = dref::SideOf(kLoudiDoc, r, dir);
   ASSERT_OK(side.status());
-  EXPECT_EQ(*side, dr::Side::kReceiver);
-  auto lead = dr::SideOf(kOtherDoc, r, dir);  // xiangya-3rd leads the consortium
+  EXPECT_EQ(*side, dref::Side::kReceiver);
+  auto lead = dref::SideOf(kOtherDoc, r, dir);  // xiangya-3rd leads the consortium
   ASSERT_OK(lead.status());
-  EXPECT_EQ(*lead, dr::Side::kLead);
-  EXPECT_CODE(dr::SideOf(Principal{"dr.y", "ruijin", Role::ROLE_CLINICIAN}, r, dir).status(), kPermissionDenied);
-  EXPECT_CODE(dr::SideOf(kAuditor, r, dir).status(), kPermissionDenied);
+  EXPECT_EQ(*lead, dref::Side::kLead);
+  EXPECT_CODE(dref::SideOf(Principal{"dr.y", "ruijin", Role::ROLE_CLINICIAN}, r, dir).status(), kPermissionDenied);
+  EXPECT_CODE(dref::SideOf(kAuditor, r, dir).status(), kPermissionDenied);
 }
 
 TEST(GreenChannelAccess, DispatchOpensHospitalsReachTheirOwnCasesAuditorsRead) {
-  namespace dg = domain::greenchannel;
-  EXPECT_OK(dg::MayOpenCase(kDispatch));
-  EXPECT_CODE(dg::MayOpenCase(kLoudiDoc), kPermissionDenied);
+  namespace dgc = ::yilian::domain::greenchannel;
+  EXPECT_OK(dgc::MayOpenCase(kDispatch));
+  EXPECT_CODE(dgc::MayOpenCase(kLoudiDoc), kPermissionDenied);
   greenchannel::v1::EmergencyCase c;
   c.mutable_placement()->set_institution_id("loudi-1st");
-  EXPECT_OK(dg::MayReachCase(kDispatch, c, false));
-  EXPECT_OK(dg::MayReachCase(kLoudiDoc, c, false));
-  EXPECT_CODE(dg::MayReachCase(kOtherDoc, c, true), kPermissionDenied);
-  EXPECT_OK(dg::MayReachCase(kAuditor, c, true));
-  EXPECT_CODE(dg::MayReachCase(kAuditor, c, false), kPermissionDenied);
-  EXPECT_CODE(dg::MayReachCases(kAdmin, true), kPermissionDenied);
-  EXPECT_OK(dg::MayListOpenCases(kAuditor));
-  EXPECT_CODE(dg::MayListOpenCases(kLoudiDoc), kPermissionDenied);
-  EXPECT_OK(dg::MayDischarge(kService, "loudi-1st"));
-  EXPECT_OK(dg::MayDischarge(kLoudiOffice, "loudi-1st"));
-  EXPECT_CODE(dg::MayDischarge(kOtherDoc, "loudi-1st"), kPermissionDenied);
-  EXPECT_OK(dg::MayReadBedRequest(kAuditor, "loudi-1st"));
-  EXPECT_CODE(dg::MayReadBedRequest(kOtherDoc, "loudi-1st"), kPermissionDenied);
-  EXPECT_CODE(dg::MayReadBedRequests(kDispatch), kPermissionDenied);
-  auto scope = dg::ClocksScope(kLoudiDoc, "");
+  EXPECT_OK(dgc::MayReachCase(kDispatch, c, false));
+  EXPECT_OK(dgc::MayReachCase(kLoudiDoc, c, false));
+  EXPECT_CODE(dgc::MayReachCase(kOtherDoc, c, true), kPermissionDenied);
+  EXPECT_OK(dgc::MayReachCase(kAuditor, c, true));
+  EXPECT_CODE(dgc::MayReachCase(kAuditor, c, false), kPermissionDenied);
+  EXPECT_CODE(dgc::MayReachCases(kAdmin, true), kPermissionDenied);
+  EXPECT_OK(dgc::MayListOpenCases(kAuditor));
+  EXPECT_CODE(dgc::MayListOpenCases(kLoudiDoc), kPermissionDenied);
+  EXPECT_OK(dgc::MayDischarge(kService, "loudi-1st"));
+  EXPECT_OK(dgc::MayDischarge(kLoudiOffice, "loudi-1st"));
+  EXPECT_CODE(dgc::MayDischarge(kOtherDoc, "loudi-1st"), kPermissionDenied);
+  EXPECT_OK(dgc::MayReadBedRequest(kAuditor, "loudi-1st"));
+  EXPECT_CODE(dgc::MayReadBedRequest(kOtherDoc, "loudi-1st"), kPermissionDenied);
+  EXPECT_CODE(dgc::MayReadBedRequests(kDispatch), kPermissionDenied);
+  auto scope = dgc::ClocksScope(kLoudiDoc, "");
   ASSERT_OK(scope.status());
   EXPECT_EQ(*scope, "loudi-1st");
-  EXPECT_CODE(dg::ClocksScope(kLoudiDoc, "xiangya-3rd").status(), kPermissionDenied);
-  EXPECT_CODE(dg::ClocksScope(kService, "").status(), kPermissionDenied);
-  EXPECT_TRUE(dg::MaySeeIdentity(kDispatch, c));
-  EXPECT_TRUE(dg::MaySeeIdentity(kLoudiDoc, c));
-  EXPECT_FALSE(dg::MaySeeIdentity(kAuditor, c));
-  EXPECT_FALSE(dg::MaySeeIdentity(kOtherDoc, c));
+  EXPECT_CODE(dgc::ClocksScope(kLoudiDoc, "xiangya-3rd").status(), kPermissionDenied);
+  EXPECT_CODE(dgc::ClocksScope(kService, "").status(), kPermissionDenied);
+  EXPECT_TRUE(dgc::MaySeeIdentity(kDispatch, c));
+  EXPECT_TRUE(dgc::MaySeeIdentity(kLoudiDoc, c));
+  EXPECT_FALSE(dgc::MaySeeIdentity(kAuditor, c));
+  EXPECT_FALSE(dgc::MaySeeIdentity(kOtherDoc, c));
 }
 
 }  // namespace

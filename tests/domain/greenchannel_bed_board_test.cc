@@ -9,6 +9,9 @@
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::greenchannel {
+
+namespace rv1 = ::yilian::registry::v1;
+namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 void Apply(std::optional<gv1::WardBoard>& w, const absl::StatusOr<BoardEvents>& events) {

@@ -6,6 +6,8 @@
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 gv1::BedRequest Answer(bool reserved) {

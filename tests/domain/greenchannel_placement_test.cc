@@ -5,6 +5,9 @@
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::greenchannel {
+
+namespace rv1 = ::yilian::registry::v1;
+namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 rv1::Location At(double lat, double lon) {

@@ -10,6 +10,9 @@
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::referral {
+
+namespace rv1 = ::yilian::registry::v1;
+namespace fv1 = ::yilian::referral::v1;
 namespace {
 
 using testing::Inst;

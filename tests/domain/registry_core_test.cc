@@ -9,6 +9,8 @@
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::registry {
+
+namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 using google::protobuf::util::TimeUtil;

@@ -13,6 +13,8 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::privacy {
+
+namespace cv1 = ::yilian::common::v1;
 namespace {
 
 cv1::PatientRef Ref(const std::string& v) {

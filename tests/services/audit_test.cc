@@ -21,6 +21,8 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::audit {
+
+namespace av1 = ::yilian::audit::v1;
 namespace {
 
 namespace fv1 = ::yilian::referral::v1;

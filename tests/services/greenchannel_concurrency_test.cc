@@ -22,10 +22,12 @@
 #include "yilian/testing/wait.h"
 
 namespace yilian::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 namespace rv1 = ::yilian::registry::v1;
-namespace rfv1 = ::yilian::referral::v1;
+namespace fv1 = ::yilian::referral::v1;
 using testing::WaitFor;
 
 constexpr int kDispatchers = 64;
@@ -44,7 +46,7 @@ void Cut(registry::RegistryNode& registry, const std::string& ward, int capacity
 }
 
 absl::Status RequestBed(eventstore::Journal& referral, int i) {
-  rfv1::BedRequested r;
+  fv1::BedRequested r;
   r.set_request_id("bedreq-" + std::to_string(i));
   r.set_referral_id("ref-" + std::to_string(i));
   r.set_institution_id("loudi-1st");

@@ -18,9 +18,6 @@
 #include "yilian/testing/wait.h"
 
 namespace yilian::greenchannel {
-
-namespace gv1 = ::yilian::greenchannel::v1;
-
 class GreenChannelNode {
  public:
   explicit GreenChannelNode(const std::string& dir, BoardOptions board = {})
@@ -44,7 +41,7 @@ class GreenChannelNode {
     auto s = GreenChannelStack::Start(o);
     if (!s.ok()) throw std::runtime_error(s.status().ToString());
     stack = std::move(*s);
-    stub = gv1::GreenChannel::NewStub(grpc::CreateChannel(stack->address(), grpc::InsecureChannelCredentials()));
+    stub = v1::GreenChannel::NewStub(grpc::CreateChannel(stack->address(), grpc::InsecureChannelCredentials()));
   }
   void Stop() {
     stub.reset();
@@ -82,7 +79,7 @@ class GreenChannelNode {
   common::ManualClock clock{absl::FromUnixSeconds(1'790'000'000)};
   registry::RegistryNode registry;
   std::unique_ptr<GreenChannelStack> stack;
-  std::unique_ptr<gv1::GreenChannel::Stub> stub;
+  std::unique_ptr<v1::GreenChannel::Stub> stub;
 
  private:
   static std::string Made(const std::string& dir) {

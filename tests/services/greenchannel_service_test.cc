@@ -12,11 +12,13 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
 namespace {
 
 using grpc::StatusCode;
 namespace rv1 = ::yilian::registry::v1;
-namespace rfv1 = ::yilian::referral::v1;
+namespace fv1 = ::yilian::referral::v1;
 using testing::WaitFor;
 
 class GreenChannelServiceTest : public ::testing::Test {
@@ -85,8 +87,8 @@ class GreenChannelServiceTest : public ::testing::Test {
     EXPECT_TRUE(node_->stub->GetBedRequest(As("service").get(), req, &out).ok());
     return out;
   }
-  rfv1::BedRequested Requested(const std::string& id, int64_t hold_until = 0) {
-    rfv1::BedRequested r;
+  fv1::BedRequested Requested(const std::string& id, int64_t hold_until = 0) {
+    fv1::BedRequested r;
     r.set_request_id(id);
     r.set_referral_id("ref-" + id);
     r.set_institution_id("loudi-1st");
@@ -364,14 +366,14 @@ TEST_F(GreenChannelServiceTest, ReferralBedRequestsTakeGeneralBedsOnlyAndFollowT
   EXPECT_EQ(BedRequest("q1").version(), 1);
   EXPECT_EQ(Ward("loudi-1st", "general-1").held(), 2);
 
-  rfv1::BedRequestCancelled cancel;
+  fv1::BedRequestCancelled cancel;
   cancel.set_request_id("q1");
   cancel.set_referral_id("ref-q1");
   cancel.set_reason("patient declined");
   ASSERT_OK(node_->SendReferral(cancel, "ref-q1"));
   EXPECT_EQ(BedRequest("q1").request().status(), gv1::RELEASED);
   EXPECT_EQ(BedRequest("q1").request().reason(), "cancelled: patient declined");
-  rfv1::ReferredPatientAdmitted admitted;
+  fv1::ReferredPatientAdmitted admitted;
   admitted.set_request_id("q2");
   admitted.set_referral_id("ref-q2");
   ASSERT_OK(node_->SendReferral(admitted, "ref-q2"));
@@ -388,7 +390,7 @@ TEST_F(GreenChannelServiceTest, ReferralBedRequestsTakeGeneralBedsOnlyAndFollowT
   auto past = Requested("q5", Now() - 1);
   ASSERT_OK(node_->SendReferral(past, "ref-q5"));
   EXPECT_EQ(BedRequest("q5").request().status(), gv1::DECLINED);
-  rfv1::BedRequested malformed;  // no request id: refused, so the consumer parks it
+  fv1::BedRequested malformed;  // no request id: refused, so the consumer parks it
   malformed.set_referral_id("ref-x");
   EXPECT_CODE(node_->SendReferral(malformed, "ref-x"), kInvalidArgument);
 

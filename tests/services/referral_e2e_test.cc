@@ -184,7 +184,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   ASSERT_OK_AND_ASSIGN(auto reports, audit::CheckSources(audit->view(), &audit->archiver(), nullptr, false));
   for (const auto& r : reports) EXPECT_EQ(r.problems_size(), 0) << r.DebugString();
   // The stroke unit's board rebuilt by the audit from its archive equals the bed board's own.
-  audit::av1::StateAsOfRequest as_of;
+  audit::v1::StateAsOfRequest as_of;
   as_of.mutable_ward()->set_institution_id("loudi-1st");
   as_of.mutable_ward()->set_ward_id("stroke-1");
   as_of.set_at_ms(absl::ToUnixMillis(absl::Now()) + 60'000);

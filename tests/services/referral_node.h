@@ -49,7 +49,7 @@ class ReferralNode {
     auto s = ReferralStack::Start(o);
     if (!s.ok()) throw std::runtime_error(s.status().ToString());
     stack = std::move(*s);
-    stub = fv1::Referrals::NewStub(grpc::CreateChannel(stack->address(), grpc::InsecureChannelCredentials()));
+    stub = v1::Referrals::NewStub(grpc::CreateChannel(stack->address(), grpc::InsecureChannelCredentials()));
   }
   void Stop() {
     stub.reset();
@@ -85,7 +85,7 @@ class ReferralNode {
   common::ManualClock clock;
   registry::RegistryNode registry;
   std::unique_ptr<ReferralStack> stack;
-  std::unique_ptr<fv1::Referrals::Stub> stub;
+  std::unique_ptr<v1::Referrals::Stub> stub;
 
  private:
   static std::string Made(const std::string& dir) {

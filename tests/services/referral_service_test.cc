@@ -16,6 +16,8 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::referral {
+
+namespace fv1 = ::yilian::referral::v1;
 namespace {
 
 namespace gv1 = ::yilian::greenchannel::v1;

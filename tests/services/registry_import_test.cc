@@ -8,6 +8,8 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::registry {
+
+namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 // Lists every page of a listing, appending each reply.

@@ -13,6 +13,8 @@
 #include "yilian/testing/wait.h"
 
 namespace yilian::registry {
+
+namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 // Every list the view serves, in one page each, as bytes.

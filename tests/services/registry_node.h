@@ -29,7 +29,7 @@ struct RegistryNode {
     commands = std::make_unique<RegistryCommands>(journal.get(), view.get(), vault.get());
     service = std::make_unique<RegistryService>(commands.get(), view.get(), auth.get());
     host = *host::ServiceHost::Start({.service_name = "registry"}, *auth, {service.get()});
-    stub = rv1::Registry::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
+    stub = v1::Registry::NewStub(grpc::CreateChannel(host->address(), grpc::InsecureChannelCredentials()));
   }
   ~RegistryNode() {
     stub.reset();
@@ -59,7 +59,7 @@ struct RegistryNode {
   std::unique_ptr<RegistryCommands> commands;
   std::unique_ptr<RegistryService> service;
   std::unique_ptr<host::ServiceHost> host;
-  std::unique_ptr<rv1::Registry::Stub> stub;
+  std::unique_ptr<v1::Registry::Stub> stub;
 };
 
 }  // namespace yilian::registry

@@ -10,6 +10,8 @@
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian::registry {
+
+namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 using google::protobuf::util::TimeUtil;

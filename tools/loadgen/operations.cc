@@ -5,7 +5,7 @@
 
 namespace yilian::loadgen {
 
-namespace rv1 = ::yilian::referral::v1;
+namespace fv1 = ::yilian::referral::v1;
 namespace gv1 = ::yilian::greenchannel::v1;
 namespace av1 = ::yilian::audit::v1;
 namespace hv1 = ::grpc::health::v1;
@@ -46,7 +46,7 @@ Operations::Operations(const Home& home, OpSettings settings)
     return grpc::CreateCustomChannel(home_.address.at(service), grpc::InsecureChannelCredentials(), args);
   };
   auto to_referral = channel("referral"), to_greenchannel = channel("greenchannel"), to_audit = channel("audit");
-  referrals_ = rv1::Referrals::NewStub(to_referral);
+  referrals_ = fv1::Referrals::NewStub(to_referral);
   greenchannel_ = gv1::GreenChannel::NewStub(to_greenchannel);
   audit_ = av1::Audit::NewStub(to_audit);
   health_.push_back(hv1::Health::NewStub(to_referral));
@@ -89,7 +89,7 @@ void Operations::Run(Op op, Clock::time_point started, Tally* tally) {
   grpc::Status s;
   int64_t items = 0;
   switch (op) {
-    case Op::kSubmit: s = Submit(nullptr, started, rv1::EXPERT_OUTPATIENT, nullptr, nullptr); break;
+    case Op::kSubmit: s = Submit(nullptr, started, fv1::EXPERT_OUTPATIENT, nullptr, nullptr); break;
     case Op::kLifecycle: s = Lifecycle(started, tally); break;
     case Op::kCase: s = Case(started, tally); break;
     case Op::kBoard: s = Board(started); break;
@@ -123,21 +123,21 @@ absl::Status Operations::Reachable(std::chrono::milliseconds deadline) {
   return absl::OkStatus();
 }
 
-grpc::Status Operations::Submit(const char* row, Clock::time_point from, rv1::ServiceKind kind, Tally* tally,
+grpc::Status Operations::Submit(const char* row, Clock::time_point from, fv1::ServiceKind kind, Tally* tally,
                                 std::string* referral_id) {
   const int64_t n = serial_.load();
-  rv1::SubmitReferralRequest req;
+  fv1::SubmitReferralRequest req;
   auto* r = req.mutable_referral();
-  r->set_direction(rv1::UPWARD);
+  r->set_direction(fv1::UPWARD);
   r->set_receiver_institution_id("loudi-1st");
   r->mutable_patient()->set_value(absl::StrCat("pt-load-", n % kPatients));
-  r->set_reason(kind == rv1::EXAMINATION ? "suspected cholelithiasis, needs abdominal CT"
+  r->set_reason(kind == fv1::EXAMINATION ? "suspected cholelithiasis, needs abdominal CT"
                                          : "chest pain on exertion, needs cardiology");
-  r->add_diagnosis_codes(kind == rv1::EXAMINATION ? "K80.2" : "I20.9");
-  r->set_priority(n % 10 == 0 ? rv1::ASAP : rv1::ROUTINE);
+  r->add_diagnosis_codes(kind == fv1::EXAMINATION ? "K80.2" : "I20.9");
+  r->set_priority(n % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
   r->set_requested_service(kind);
   req.set_request_id(NextId());
-  rv1::ReferralReply out;
+  fv1::ReferralReply out;
   const grpc::Status s = referrals_->Submit(Context("township").get(), req, &out);
   if (s.ok()) Remember(out.referral().referral_id());
   if (referral_id != nullptr) *referral_id = out.referral().referral_id();
@@ -146,33 +146,33 @@ grpc::Status Operations::Submit(const char* row, Clock::time_point from, rv1::Se
 
 grpc::Status Operations::Lifecycle(Clock::time_point started, Tally* tally) {
   std::string id;
-  if (auto s = Submit("lifecycle/submit", started, rv1::EXAMINATION, tally, &id); !s.ok()) return s;
+  if (auto s = Submit("lifecycle/submit", started, fv1::EXAMINATION, tally, &id); !s.ok()) return s;
   auto action = [&](const char* row, auto method) {
-    rv1::ReferralActionRequest req;
+    fv1::ReferralActionRequest req;
     req.set_referral_id(id);
     req.set_request_id(NextId());
-    rv1::ReferralReply out;
+    fv1::ReferralReply out;
     const auto t0 = Clock::now();
     return Step(tally, row, t0, (referrals_.get()->*method)(Context("lead").get(), req, &out));
   };
-  if (auto s = action("lifecycle/acknowledge", &rv1::Referrals::Stub::Acknowledge); !s.ok()) return s;
-  if (auto s = action("lifecycle/accept", &rv1::Referrals::Stub::Accept); !s.ok()) return s;
+  if (auto s = action("lifecycle/acknowledge", &fv1::Referrals::Stub::Acknowledge); !s.ok()) return s;
+  if (auto s = action("lifecycle/accept", &fv1::Referrals::Stub::Accept); !s.ok()) return s;
   {
-    rv1::ScheduleReferralRequest req;
+    fv1::ScheduleReferralRequest req;
     req.set_referral_id(id);
     req.set_request_id(NextId());
     req.set_appointment_at_ms(NowMs() + 24 * 3600 * 1000);  // tomorrow
-    rv1::ReferralReply out;
+    fv1::ReferralReply out;
     const auto t0 = Clock::now();
     if (auto s = Step(tally, "lifecycle/schedule", t0, referrals_->Schedule(Context("lead").get(), req, &out)); !s.ok())
       return s;
   }
-  if (auto s = action("lifecycle/arrive", &rv1::Referrals::Stub::RecordArrival); !s.ok()) return s;
-  rv1::CompleteReferralRequest req;
+  if (auto s = action("lifecycle/arrive", &fv1::Referrals::Stub::RecordArrival); !s.ok()) return s;
+  fv1::CompleteReferralRequest req;
   req.set_referral_id(id);
   req.set_request_id(NextId());
   req.set_outcome_summary("CT done: gallstones; elective cholecystectomy planned");
-  rv1::ReferralReply out;
+  fv1::ReferralReply out;
   const auto t0 = Clock::now();
   return Step(tally, "lifecycle/complete", t0, referrals_->Complete(Context("lead").get(), req, &out));
 }

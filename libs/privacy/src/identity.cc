@@ -5,6 +5,8 @@
 #include "yilian/privacy/aes_gcm.h"
 
 namespace yilian::privacy {
+
+namespace cv1 = ::yilian::common::v1;
 namespace {
 
 absl::Status Limit(const std::string& value, size_t max, const char* field) {

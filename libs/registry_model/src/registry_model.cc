@@ -12,7 +12,9 @@
 
 namespace yilian::registry_model {
 
-namespace dr = ::yilian::domain::registry;
+namespace rv1 = ::yilian::registry::v1;
+
+namespace dreg = ::yilian::domain::registry;
 using eventstore::Family;
 
 absl::StatusOr<rv1::RegistryEvent> EventOf(const events::v1::Envelope& envelope) {
@@ -32,7 +34,7 @@ absl::Status Fold(eventstore::ProjectionBatch& rows, const std::string& key, con
     if (!reply.ParseFromString(*row)) return absl::DataLossError(absl::StrCat("row ", key, " does not parse"));
     state = *(reply.*field)();
   }
-  RETURN_IF_ERROR(dr::Evolve(state, e));
+  RETURN_IF_ERROR(dreg::Evolve(state, e));
   *(reply.*field)() = *state;
   reply.set_version(version);
   rows.Put(key, reply.SerializeAsString());
@@ -51,11 +53,11 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
   const std::string& type = env.aggregate_type();
   const std::string& id = env.aggregate_id();
   const int64_t v = env.aggregate_version();
-  if (type == dr::kInstitution)
+  if (type == dreg::kInstitution)
     return Fold(rows, prefix_ + "i/" + id, e, v, &rv1::InstitutionReply::mutable_institution);
-  if (type == dr::kWard) return Fold(rows, prefix_ + "w/" + id, e, v, &rv1::WardReply::mutable_ward);
-  if (type == dr::kResident) return Fold(rows, prefix_ + "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
-  if (type == dr::kPatient) {
+  if (type == dreg::kWard) return Fold(rows, prefix_ + "w/" + id, e, v, &rv1::WardReply::mutable_ward);
+  if (type == dreg::kResident) return Fold(rows, prefix_ + "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
+  if (type == dreg::kPatient) {
     if (!e.has_patient_erased()) return absl::InvalidArgumentError("a patient aggregate holds only PatientErased");
     if (on_erased_) RETURN_IF_ERROR(on_erased_(id, e.patient_erased().at_ms()));
     rv1::ErasePatientReply row;
@@ -64,13 +66,13 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
     rows.Put(prefix_ + "x/" + id, row.SerializeAsString());
     return absl::OkStatus();
   }
-  if (type == dr::kExpertSession) {
+  if (type == dreg::kExpertSession) {
     std::optional<rv1::ExpertSession> s;
     RETURN_IF_ERROR(Fold(rows, prefix_ + "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
     rows.Put(absl::StrCat(prefix_, "sx/", s->institution_id(), "/", s->date(), "/", id), "");
     return absl::OkStatus();
   }
-  if (type == dr::kConsortium) {
+  if (type == dreg::kConsortium) {
     RETURN_IF_ERROR(Fold(rows, prefix_ + "c/" + id, e, v, &rv1::ConsortiumReply::mutable_consortium));
     if (e.has_consortium_formed())
       for (const auto& m : e.consortium_formed().consortium().member_ids()) rows.Put(MemberKey(prefix_, m, id), "");
@@ -118,7 +120,7 @@ absl::StatusOr<std::optional<rv1::ConsortiumReply>> RegistryView::Consortium(con
 }
 absl::StatusOr<std::optional<rv1::WardReply>> RegistryView::Ward(const std::string& institution_id,
                                                                  const std::string& ward_id) const {
-  return Row<rv1::WardReply>(Key("w/" + dr::WardAggregateId(institution_id, ward_id)));
+  return Row<rv1::WardReply>(Key("w/" + dreg::WardAggregateId(institution_id, ward_id)));
 }
 absl::StatusOr<std::optional<rv1::ExpertSessionReply>> RegistryView::Session(const std::string& id) const {
   return Row<rv1::ExpertSessionReply>(Key("s/" + id));
@@ -228,7 +230,7 @@ absl::StatusOr<rv1::ListConsortiaResponse> RegistryView::ListConsortia(const rv1
 }
 
 absl::StatusOr<rv1::ListWardsResponse> RegistryView::ListWards(const rv1::ListWardsRequest& req) const {
-  RETURN_IF_ERROR(dr::CheckId("institution_id", req.institution_id()));
+  RETURN_IF_ERROR(dreg::CheckId("institution_id", req.institution_id()));
   ASSIGN_OR_RETURN(auto inst, Institution(req.institution_id()));
   if (!inst) return absl::NotFoundError(absl::StrCat("institution \"", req.institution_id(), "\" is not registered"));
   const std::string prefix = Key(absl::StrCat("w/", req.institution_id(), "/"));
@@ -241,7 +243,7 @@ absl::StatusOr<rv1::ListWardsResponse> RegistryView::ListWards(const rv1::ListWa
 
 absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
     const rv1::ListExpertSessionsRequest& req) const {
-  RETURN_IF_ERROR(dr::CheckId("institution_id", req.institution_id()));
+  RETURN_IF_ERROR(dreg::CheckId("institution_id", req.institution_id()));
   for (const std::string* d : {&req.from_date(), &req.to_date()}) {
     absl::CivilDay day;
     if (!d->empty() && (!absl::ParseCivilTime(common::Sv(*d), &day) || absl::FormatCivilTime(day) != *d))

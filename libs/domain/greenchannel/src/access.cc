@@ -4,6 +4,8 @@
 
 namespace yilian::domain::greenchannel {
 
+namespace gv1 = ::yilian::greenchannel::v1;
+
 using common::Role;
 
 absl::Status Denied(const common::Principal& who, const std::string& what) {

@@ -7,6 +7,8 @@
 
 namespace yilian::domain::greenchannel {
 
+namespace gv1 = ::yilian::greenchannel::v1;
+
 namespace {
 
 int32_t Used(const gv1::WardBoard& w) { return w.holds_size() + w.admissions_size(); }

@@ -4,6 +4,8 @@
 
 namespace yilian::domain::greenchannel {
 
+namespace gv1 = ::yilian::greenchannel::v1;
+
 namespace {
 
 absl::Status Reserved(const std::optional<gv1::BedRequest>& state) {

@@ -8,6 +8,8 @@
 
 namespace yilian::domain::greenchannel {
 
+namespace gv1 = ::yilian::greenchannel::v1;
+
 namespace {
 
 template <typename M>

@@ -8,6 +8,9 @@
 
 namespace yilian::domain::greenchannel {
 
+namespace rv1 = ::yilian::registry::v1;
+namespace gv1 = ::yilian::greenchannel::v1;
+
 absl::StatusOr<Needs> NeedsOf(gv1::Condition condition) {
   switch (condition) {
     case gv1::STROKE: return Needs{rv1::STROKE_CENTRE, rv1::WARD_STROKE_UNIT};

@@ -4,6 +4,8 @@
 
 namespace yilian::domain::referral {
 
+namespace fv1 = ::yilian::referral::v1;
+
 using common::Role;
 
 absl::Status MayWorkReferrals(const common::Principal& who) {

@@ -7,6 +7,8 @@
 
 namespace yilian::domain::referral {
 
+namespace fv1 = ::yilian::referral::v1;
+
 absl::Duration ValidityOf(fv1::ExamKind kind) {
   switch (kind) {
     case fv1::LAB_ROUTINE:

@@ -10,27 +10,27 @@ namespace yilian::domain::referral::internal {
 inline int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
 
 template <typename M>
-fv1::ReferralEvent Make(M* (fv1::ReferralEvent::*field)(), const M& m) {
-  fv1::ReferralEvent e;
+::yilian::referral::v1::ReferralEvent Make(M* (::yilian::referral::v1::ReferralEvent::*field)(), const M& m) {
+  ::yilian::referral::v1::ReferralEvent e;
   *(e.*field)() = m;
   return e;
 }
 
-inline std::string StatusName(fv1::Status s) {
-  std::string n = fv1::Status_Name(s);
+inline std::string StatusName(::yilian::referral::v1::Status s) {
+  std::string n = ::yilian::referral::v1::Status_Name(s);
   for (auto& c : n) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return n;
 }
 
 // FAILED_PRECONDITION naming the state and what it allows.
-inline absl::Status WrongState(const fv1::Referral& r, const char* action) {
+inline absl::Status WrongState(const ::yilian::referral::v1::Referral& r, const char* action) {
   const auto allowed = AllowedActions(r.status());
   return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " referral ", r.referral_id(), ": it is ",
                                                     StatusName(r.status()), "; allowed now: ",
                                                     allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", ")));
 }
 
-inline absl::Status Exists(const std::optional<fv1::Referral>& state) {
+inline absl::Status Exists(const std::optional<::yilian::referral::v1::Referral>& state) {
   if (!state) return absl::NotFoundError("no such referral");
   return absl::OkStatus();
 }

@@ -3,6 +3,8 @@
 
 namespace yilian::domain::referral {
 
+namespace fv1 = ::yilian::referral::v1;
+
 using internal::Make;
 using internal::Ms;
 using F = fv1::ReferralEvent;

@@ -7,6 +7,9 @@
 
 namespace yilian::domain::referral {
 
+namespace rv1 = ::yilian::registry::v1;
+namespace fv1 = ::yilian::referral::v1;
+
 using internal::Make;
 using internal::Ms;
 

@@ -4,6 +4,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 using common::Role;
 
 absl::Status MayChangeRegistry(const common::Principal& who) {

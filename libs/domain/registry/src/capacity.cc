@@ -9,6 +9,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 namespace {
 
 absl::Status CheckCapacity(int32_t capacity, int32_t emergency_reserved) {

@@ -7,6 +7,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 std::string WardAggregateId(const std::string& institution_id, const std::string& ward_id) {
   return absl::StrCat(institution_id, "/", ward_id);
 }

@@ -11,14 +11,14 @@ namespace yilian::domain::registry {
 
 absl::Status CheckText(const std::string& field, const std::string& value, size_t max = 200, bool required = true);
 absl::Status CheckReason(const std::string& value);
-absl::Status CheckInstitution(const rv1::Institution& desc);
+absl::Status CheckInstitution(const ::yilian::registry::v1::Institution& desc);
 // The referenced institution exists (NOT_FOUND) and is not suspended (FAILED_PRECONDITION).
-absl::StatusOr<rv1::Institution> ActiveInstitution(const Directory& dir, const std::string& field,
+absl::StatusOr<::yilian::registry::v1::Institution> ActiveInstitution(const Directory& dir, const std::string& field,
                                                    const std::string& id);
 
 template <typename M>
-rv1::RegistryEvent Event(M* (rv1::RegistryEvent::*mutable_field)(), const M& payload) {
-  rv1::RegistryEvent e;
+::yilian::registry::v1::RegistryEvent Event(M* (::yilian::registry::v1::RegistryEvent::*mutable_field)(), const M& payload) {
+  ::yilian::registry::v1::RegistryEvent e;
   *(e.*mutable_field)() = payload;
   return e;
 }

@@ -4,6 +4,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& state,
                                     const common::v1::PatientRef& patient, const std::string& reason, int64_t at_ms) {
   if (auto s = CheckPatientRef(patient); !s.ok()) return s;

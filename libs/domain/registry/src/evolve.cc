@@ -4,6 +4,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 namespace {
 
 absl::Status NotThisAggregate(const rv1::RegistryEvent& e, const char* type) {

@@ -6,6 +6,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 bool HasCapability(const rv1::Institution& i, rv1::Capability c) {
   return std::find(i.capabilities().begin(), i.capabilities().end(), c) != i.capabilities().end();
 }

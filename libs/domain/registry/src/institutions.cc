@@ -6,6 +6,8 @@
 
 namespace yilian::domain::registry {
 
+namespace rv1 = ::yilian::registry::v1;
+
 using google::protobuf::util::MessageDifferencer;
 
 absl::StatusOr<Events> RegisterInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc) {

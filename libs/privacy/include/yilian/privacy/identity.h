@@ -8,21 +8,18 @@
 #include "yilian/privacy/key_vault.h"
 
 namespace yilian::privacy {
-
-namespace cv1 = ::yilian::common::v1;
-
-bool IsEmpty(const cv1::PatientIdentity& identity);
+bool IsEmpty(const common::v1::PatientIdentity& identity);
 // Length limits; the message names the field, never its value.
-absl::Status CheckIdentity(const cv1::PatientIdentity& identity);
+absl::Status CheckIdentity(const common::v1::PatientIdentity& identity);
 
 // An empty identity seals to nothing (nullopt). INVALID_ARGUMENT without a patient reference
 // or for a bad field; FAILED_PRECONDITION when the patient was erased.
-absl::StatusOr<std::optional<cv1::SealedIdentity>> SealIdentity(KeyVault& vault, const cv1::PatientRef& patient,
-                                                                 const cv1::PatientIdentity& identity);
+absl::StatusOr<std::optional<common::v1::SealedIdentity>> SealIdentity(KeyVault& vault, const common::v1::PatientRef& patient,
+                                                                 const common::v1::PatientIdentity& identity);
 
 // What a reply says: NONE when nothing was sealed, WITHHELD when `allowed` is false, ERASED
 // when the key is gone by erasure, UNAVAILABLE when it is gone otherwise (or does not open).
-cv1::IdentityView RevealIdentity(const KeyVault& vault, const cv1::PatientRef& patient,
-                                 const cv1::SealedIdentity& sealed, bool allowed);
+common::v1::IdentityView RevealIdentity(const KeyVault& vault, const common::v1::PatientRef& patient,
+                                 const common::v1::SealedIdentity& sealed, bool allowed);
 
 }  // namespace yilian::privacy

@@ -27,11 +27,8 @@
 #include "yilian/eventstore/store.h"
 
 namespace yilian::registry_model {
-
-namespace rv1 = ::yilian::registry::v1;
-
 // The registry event an envelope carries. INVALID_ARGUMENT if it carries something else.
-absl::StatusOr<rv1::RegistryEvent> EventOf(const events::v1::Envelope& envelope);
+absl::StatusOr<registry::v1::RegistryEvent> EventOf(const events::v1::Envelope& envelope);
 
 class RegistryProjector : public eventstore::Projector {
  public:
@@ -75,20 +72,20 @@ class RegistryView : public domain::registry::Directory {
       : store_(store), family_(family), prefix_(std::move(prefix)) {}
 
   // Row + version; nullopt when absent.
-  absl::StatusOr<std::optional<rv1::InstitutionReply>> Institution(const std::string& id) const;
-  absl::StatusOr<std::optional<rv1::ConsortiumReply>> Consortium(const std::string& id) const;
-  absl::StatusOr<std::optional<rv1::WardReply>> Ward(const std::string& institution_id, const std::string& ward_id) const;
-  absl::StatusOr<std::optional<rv1::ExpertSessionReply>> Session(const std::string& id) const;
-  absl::StatusOr<std::optional<rv1::ResidentReply>> Resident(const std::string& token) const;
-  absl::StatusOr<std::optional<rv1::ErasePatientReply>> Erasure(const std::string& token) const;
+  absl::StatusOr<std::optional<registry::v1::InstitutionReply>> Institution(const std::string& id) const;
+  absl::StatusOr<std::optional<registry::v1::ConsortiumReply>> Consortium(const std::string& id) const;
+  absl::StatusOr<std::optional<registry::v1::WardReply>> Ward(const std::string& institution_id, const std::string& ward_id) const;
+  absl::StatusOr<std::optional<registry::v1::ExpertSessionReply>> Session(const std::string& id) const;
+  absl::StatusOr<std::optional<registry::v1::ResidentReply>> Resident(const std::string& token) const;
+  absl::StatusOr<std::optional<registry::v1::ErasePatientReply>> Erasure(const std::string& token) const;
 
-  absl::StatusOr<rv1::ListInstitutionsResponse> ListInstitutions(const rv1::ListInstitutionsRequest& req) const;
-  absl::StatusOr<rv1::ListConsortiaResponse> ListConsortia(const rv1::ListConsortiaRequest& req) const;
-  absl::StatusOr<rv1::ListWardsResponse> ListWards(const rv1::ListWardsRequest& req) const;
-  absl::StatusOr<rv1::ListExpertSessionsResponse> ListSessions(const rv1::ListExpertSessionsRequest& req) const;
+  absl::StatusOr<registry::v1::ListInstitutionsResponse> ListInstitutions(const registry::v1::ListInstitutionsRequest& req) const;
+  absl::StatusOr<registry::v1::ListConsortiaResponse> ListConsortia(const registry::v1::ListConsortiaRequest& req) const;
+  absl::StatusOr<registry::v1::ListWardsResponse> ListWards(const registry::v1::ListWardsRequest& req) const;
+  absl::StatusOr<registry::v1::ListExpertSessionsResponse> ListSessions(const registry::v1::ListExpertSessionsRequest& req) const;
 
   // Directory, for the domain core (errors read as "absent").
-  std::optional<rv1::Institution> FindInstitution(const std::string& id) const override;
+  std::optional<registry::v1::Institution> FindInstitution(const std::string& id) const override;
   std::vector<std::string> ConsortiaOf(const std::string& institution_id) const override;
 
  private:

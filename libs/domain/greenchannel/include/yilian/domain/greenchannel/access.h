@@ -11,9 +11,6 @@
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::domain::greenchannel {
-
-namespace gv1 = ::yilian::greenchannel::v1;
-
 absl::Status Denied(const common::Principal& who, const std::string& what);
 // A clinician or the referral office acting for `institution_id`.
 bool ActsForHospital(const common::Principal& who, const std::string& institution_id);
@@ -22,7 +19,7 @@ absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
 // Cases: DISPATCH any, AUDITOR any to read, clinicians and referral offices those bound for
 // their hospital. `MayReachCases` is the role part, `MayReachCase` the whole rule.
 absl::Status MayReachCases(const common::Principal& who, bool read);
-absl::Status MayReachCase(const common::Principal& who, const gv1::EmergencyCase& c, bool read);
+absl::Status MayReachCase(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c, bool read);
 absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
 // Discharges free a hospital's beds: SERVICE (a hospital's system), or the hospital's own.
 absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id);
@@ -33,6 +30,6 @@ absl::Status MayReadBedRequest(const common::Principal& who, const std::string& 
 // institution the caller is limited to ("" = all).
 absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std::string& asked);
 // A patient's identity on a case: dispatch, and the destination's clinicians.
-bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c);
+bool MaySeeIdentity(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c);
 
 }  // namespace yilian::domain::greenchannel

@@ -19,43 +19,41 @@
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::domain::greenchannel {
-
-namespace gv1 = ::yilian::greenchannel::v1;
-using CaseEvents = std::vector<gv1::CaseEvent>;
+using CaseEvents = std::vector<::yilian::greenchannel::v1::CaseEvent>;
 
 // `desc` holds the dispatch facts (id, condition, severity, location, first contact, centre)
 // and the placement; `hold_id` is the bed hold placed with it ("" for LEAD_OVERFLOW).
-absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& desc,
+absl::StatusOr<CaseEvents> OpenCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::EmergencyCase& desc,
                                     const std::string& hold_id);
-absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>& state, const gv1::Placement& placement,
+absl::StatusOr<CaseEvents> RedirectCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::Placement& placement,
                                         const std::string& hold_id, const std::string& reason);
-absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCase>& state, gv1::Milestone milestone,
+absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, ::yilian::greenchannel::v1::Milestone milestone,
                                            int64_t at_ms);
-absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
+absl::StatusOr<CaseEvents> CloseCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const std::string& outcome,
                                      int64_t at_ms);
 
 // A case whose hold lapsed and could not be placed again keeps its destination, as an
 // overflow with no bed counted for it (so its arrival looks for no hold).
-absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<gv1::EmergencyCase>& state,
+absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
                                                      const std::string& reason);
 
 // What dispatch gave when opening a case (id, condition, severity, location, first
 // contact, centre, consortium, patient), before placement.
-gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& request, const std::string& case_id);
+::yilian::greenchannel::v1::EmergencyCase CaseOf(const ::yilian::greenchannel::v1::OpenCaseRequest& request, const std::string& case_id);
 // The bed held for a case's n-th placement ("<case>#<n>"), for `hold_ms` from `now_ms`.
-gv1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms, int64_t hold_ms);
+::yilian::greenchannel::v1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms, int64_t hold_ms);
 
-absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEvent& event);
+absl::Status Evolve(std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::CaseEvent& event);
 
-gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c);
+::yilian::greenchannel::v1::CaseClocks ClocksOf(const ::yilian::greenchannel::v1::EmergencyCase& c);
 
 // Door-to-needle (stroke) and door-to-balloon (STEMI) per destination institution and
 // condition, for reports: cases whose clock has stopped, how many met the target, the median
 // and the worst minutes.
 class TreatmentClocksTally {
  public:
-  void Add(const gv1::EmergencyCase& c);
-  std::vector<gv1::InstitutionClocks> Rows() const;
+  void Add(const ::yilian::greenchannel::v1::EmergencyCase& c);
+  std::vector<::yilian::greenchannel::v1::InstitutionClocks> Rows() const;
 
  private:
   std::map<std::pair<std::string, int>, std::vector<int64_t>> minutes_;

@@ -24,27 +24,23 @@
 #include "yilian/registry/v1/registry.pb.h"
 
 namespace yilian::domain::greenchannel {
-
-namespace gv1 = ::yilian::greenchannel::v1;
-namespace rv1 = ::yilian::registry::v1;
-
 struct Needs {
-  rv1::Capability capability;
-  rv1::WardKind ward_kind;
+  ::yilian::registry::v1::Capability capability;
+  ::yilian::registry::v1::WardKind ward_kind;
 };
 // INVALID_ARGUMENT for CONDITION_UNSPECIFIED or an unknown value.
-absl::StatusOr<Needs> NeedsOf(gv1::Condition condition);
+absl::StatusOr<Needs> NeedsOf(::yilian::greenchannel::v1::Condition condition);
 
 // Beds a ward can give right now (after holds and occupancy).
 struct WardBeds {
   std::string ward_id;
-  rv1::WardKind kind = rv1::WARD_KIND_UNSPECIFIED;
+  ::yilian::registry::v1::WardKind kind = ::yilian::registry::v1::WARD_KIND_UNSPECIFIED;
   int32_t free = 0;            // free beds outside the emergency reserve
   int32_t free_reserve = 0;    // free beds of the emergency reserve
 };
 
 struct Site {
-  rv1::Institution institution;  // suspended institutions are skipped (and listed as such)
+  ::yilian::registry::v1::Institution institution;  // suspended institutions are skipped (and listed as such)
   std::vector<WardBeds> wards;
   bool leads_a_consortium = false;
 };
@@ -63,7 +59,7 @@ using registry::DistanceKm;
 
 // INVALID_ARGUMENT for a bad condition, location or options; FAILED_PRECONDITION only when
 // there is no site at all that could take the patient (no lead hospital to overflow to).
-absl::StatusOr<gv1::Placement> Place(gv1::Condition condition, const rv1::Location& patient,
+absl::StatusOr<::yilian::greenchannel::v1::Placement> Place(::yilian::greenchannel::v1::Condition condition, const ::yilian::registry::v1::Location& patient,
                                      const std::vector<Site>& sites, const PlacementOptions& options = {});
 
 }  // namespace yilian::domain::greenchannel

@@ -20,7 +20,7 @@ namespace yilian::domain::referral {
 // caller as clinician, the id to `default_id`; a sealed identity in the request is dropped
 // (only what the service seals itself is stored). PERMISSION_DENIED when the caller acts for
 // another institution than the draft's sender.
-absl::StatusOr<fv1::Referral> SubmissionDraft(fv1::Referral draft, const common::Principal& caller,
+absl::StatusOr<::yilian::referral::v1::Referral> SubmissionDraft(::yilian::referral::v1::Referral draft, const common::Principal& caller,
                                               const std::string& default_id);
 
 // A command on one referral that also opens another.
@@ -35,8 +35,8 @@ struct FollowUp {
 // linked from `r`; what `downward` leaves out defaults to ROUTINE priority, the reason
 // "continuing care after referral <id>" and `r`'s diagnosis codes. Its refusals are prefixed
 // "downward referral: ".
-absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>& r, Side side, const std::string& outcome_summary,
-                                             const std::optional<fv1::Referral>& downward,
+absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const std::string& outcome_summary,
+                                             const std::optional<::yilian::referral::v1::Referral>& downward,
                                              const std::string& clinician, const Directory& directory, absl::Time now,
                                              const Deadlines& deadlines);
 
@@ -44,24 +44,24 @@ absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>&
 // `r`), to `to_institution_id` or routed by `to_capability` (exactly one of them). The new
 // referral starts over: no state, deadlines, schedule, answers or links of the old one. Its
 // refusals are prefixed "redirected referral: ".
-absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<fv1::Referral>& r, Side side, const std::string& to_institution_id,
-                                             rv1::Capability to_capability, const std::string& reason,
+absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const std::string& to_institution_id,
+                                             ::yilian::registry::v1::Capability to_capability, const std::string& reason,
                                              const Directory& directory, absl::Time now, const Deadlines& deadlines);
 
 // Schedules an examination or tele-consultation at `at_ms`. INVALID_ARGUMENT for the other
 // services (an expert outpatient referral books a session, an inpatient one asks a bed) and
 // for a time not in the future.
-absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& r, Side side, int64_t at_ms, absl::Time now);
+absl::StatusOr<Events> ScheduleAt(const std::optional<::yilian::referral::v1::Referral>& r, Side side, int64_t at_ms, absl::Time now);
 
 // Schedules `r` at the start of an expert session and books one of its slots for it
 // (reserved for the sender first; `signed_resident`: the patient is one of the sender's
 // residents). The session's bookings must be the latest, under the session's lock.
 struct SessionBooking {
   Events events;             // the referral scheduled
-  fv1::SessionEvent booked;  // the slot taken
+  ::yilian::referral::v1::SessionEvent booked;  // the slot taken
 };
-absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<fv1::Referral>& r, Side side, const rv1::ExpertSession& session,
-                                                 const fv1::SessionBookings& bookings, bool signed_resident,
+absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const ::yilian::registry::v1::ExpertSession& session,
+                                                 const ::yilian::referral::v1::SessionBookings& bookings, bool signed_resident,
                                                  absl::Time now, const SlotPolicy& policy);
 
 }  // namespace yilian::domain::referral

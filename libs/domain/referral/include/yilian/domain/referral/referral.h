@@ -24,10 +24,7 @@
 #include "yilian/referral/v1/referral.pb.h"
 
 namespace yilian::domain::referral {
-
-namespace fv1 = ::yilian::referral::v1;
-namespace rv1 = ::yilian::registry::v1;
-using Events = std::vector<fv1::ReferralEvent>;
+using Events = std::vector<::yilian::referral::v1::ReferralEvent>;
 
 inline constexpr char kReferral[] = "referral";
 
@@ -38,7 +35,7 @@ enum class Side { kSender, kReceiver, kLead, kSystem };
 // What routing and the rules need from the registry.
 class Directory : public registry::Directory {
  public:
-  virtual std::optional<rv1::Consortium> FindConsortium(const std::string& id) const = 0;
+  virtual std::optional<::yilian::registry::v1::Consortium> FindConsortium(const std::string& id) const = 0;
 };
 
 // Response and scheduling deadlines per priority (DOMAIN.md: each priority has an SLA).
@@ -50,62 +47,62 @@ struct Deadlines {
 };
 
 // Validity windows of exam results for mutual recognition.
-absl::Duration ValidityOf(fv1::ExamKind kind);
+absl::Duration ValidityOf(::yilian::referral::v1::ExamKind kind);
 
 // ---- commands ----
 // `draft` carries what the sender gives (id, direction, sender, receiver or routing
 // capability, patient, reason, codes, priority, service, results, notes, cross_consortium,
 // linked_from). The receiver is routed when only routing.capability is set.
-absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const fv1::Referral& draft,
+absl::StatusOr<Events> Submit(const std::optional<::yilian::referral::v1::Referral>& state, const ::yilian::referral::v1::Referral& draft,
                               const Directory& directory, absl::Time now, const Deadlines& deadlines = {});
-absl::StatusOr<Events> Acknowledge(const std::optional<fv1::Referral>& state, Side side, absl::Time now);
-absl::StatusOr<Events> Accept(const std::optional<fv1::Referral>& state, Side side, absl::Time now);
-absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& state, Side side, const std::string& reason_code,
+absl::StatusOr<Events> Acknowledge(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+absl::StatusOr<Events> Accept(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+absl::StatusOr<Events> Reject(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason_code,
                               const std::string& advice, absl::Time now);
-absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& state, Side side,
+absl::StatusOr<Events> RequestInformation(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                           const std::string& question, absl::Time now);
-absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& state, Side side,
-                                         const std::string& answer, const std::vector<fv1::ExamResultRef>& results,
+absl::StatusOr<Events> SupplyInformation(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                         const std::string& answer, const std::vector<::yilian::referral::v1::ExamResultRef>& results,
                                          absl::Time now);
 // An expert slot (the service checks the session and the quota) or an examination /
 // tele-consultation time.
-absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& state, Side side,
-                                           const fv1::Schedule& schedule, absl::Time now);
+absl::StatusOr<Events> ScheduleAppointment(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                           const ::yilian::referral::v1::Schedule& schedule, absl::Time now);
 // An inpatient bed: emits BedRequested for the bed board; the referral stays ACCEPTED until
 // the answer.
-absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& state, Side side, rv1::WardKind ward_kind,
+absl::StatusOr<Events> RequestBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side, ::yilian::registry::v1::WardKind ward_kind,
                                   absl::Time planned_admission, absl::Time now);
 // The bed board's answer (Side::kSystem): reserved -> SCHEDULED; declined -> back to
 // ACCEPTED with the reason, to try again or fail.
-absl::StatusOr<Events> AnswerBed(const std::optional<fv1::Referral>& state, Side side, const std::string& request_id,
+absl::StatusOr<Events> AnswerBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& request_id,
                                  bool reserved, const std::string& reason, absl::Time now);
-absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& state, Side side, absl::Time now);
-absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& state, Side side,
+absl::StatusOr<Events> RecordArrival(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+absl::StatusOr<Events> Complete(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                 const std::string& outcome_summary, const std::string& downward_referral_id,
                                 absl::Time now);
 // Cancelling releases a requested bed (BedRequestCancelled).
-absl::StatusOr<Events> Cancel(const std::optional<fv1::Referral>& state, Side side, const std::string& reason,
+absl::StatusOr<Events> Cancel(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason,
                               absl::Time now);
-absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& state, Side side, const std::string& reason,
+absl::StatusOr<Events> Fail(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason,
                             absl::Time now);
-absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& state, Side side, const std::string& to_referral_id,
+absl::StatusOr<Events> Redirect(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& to_referral_id,
                                 const std::string& to_institution_id, const std::string& reason, absl::Time now);
 // The durable timers, derived from the state: escalation when unanswered past respond_by
 // (level 1: the receiver's referral office; level 2, after as long again: the lead
 // hospital), failure when not scheduled by schedule_by. No events when nothing is due.
-Events DueTimers(const std::optional<fv1::Referral>& state, absl::Time now);
+Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, absl::Time now);
 // When DueTimers next has something to do (InfiniteFuture when never).
-absl::Time NextTimer(const fv1::Referral& referral);
+absl::Time NextTimer(const ::yilian::referral::v1::Referral& referral);
 
-absl::Status Evolve(std::optional<fv1::Referral>& state, const fv1::ReferralEvent& event);
+absl::Status Evolve(std::optional<::yilian::referral::v1::Referral>& state, const ::yilian::referral::v1::ReferralEvent& event);
 
 // ---- reads ----
-bool IsTerminal(fv1::Status status);
+bool IsTerminal(::yilian::referral::v1::Status status);
 // The actions allowed in a state, for error messages and clients ("accept, reject, ...").
-std::vector<std::string> AllowedActions(fv1::Status status);
+std::vector<std::string> AllowedActions(::yilian::referral::v1::Status status);
 // Which attached results the receiver need not repeat: recognised when performed inside a
 // consortium shared with the receiver and still within the kind's validity window at `now`.
-std::vector<fv1::ExamRecognition> RecogniseExams(const fv1::Referral& referral, const Directory& directory,
+std::vector<::yilian::referral::v1::ExamRecognition> RecogniseExams(const ::yilian::referral::v1::Referral& referral, const Directory& directory,
                                                  absl::Time now);
 
 }  // namespace yilian::domain::referral

@@ -15,6 +15,6 @@ absl::Status MayChangeRegistry(const common::Principal& who);
 absl::Status MayReadRegistry(const common::Principal& who, const Directory& directory);
 // A resident's identity: CONSORTIUM_ADMIN, and the clinicians and referral office of the
 // family doctor's institution.
-bool MaySeeResidentIdentity(const common::Principal& who, const rv1::Resident& resident);
+bool MaySeeResidentIdentity(const common::Principal& who, const ::yilian::registry::v1::Resident& resident);
 
 }  // namespace yilian::domain::registry

@@ -17,9 +17,7 @@
 #include "yilian/registry/v1/registry.pb.h"
 
 namespace yilian::domain::registry {
-
-namespace rv1 = ::yilian::registry::v1;
-using Events = std::vector<rv1::RegistryEvent>;
+using Events = std::vector<::yilian::registry::v1::RegistryEvent>;
 
 // Aggregate types (the journal's aggregate_type) and ids.
 inline constexpr char kInstitution[] = "institution";
@@ -34,67 +32,67 @@ std::string WardAggregateId(const std::string& institution_id, const std::string
 class Directory {
  public:
   virtual ~Directory() = default;
-  virtual std::optional<rv1::Institution> FindInstitution(const std::string& id) const = 0;
+  virtual std::optional<::yilian::registry::v1::Institution> FindInstitution(const std::string& id) const = 0;
   // Consortia the institution is a member of.
   virtual std::vector<std::string> ConsortiaOf(const std::string& institution_id) const = 0;
 };
 
 // Institutions.
-absl::StatusOr<Events> RegisterInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc);
-absl::StatusOr<Events> UpdateInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc);
-absl::StatusOr<Events> SuspendInstitution(const std::optional<rv1::Institution>& state, const std::string& reason);
-absl::StatusOr<Events> ReactivateInstitution(const std::optional<rv1::Institution>& state);
+absl::StatusOr<Events> RegisterInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::Institution& desc);
+absl::StatusOr<Events> UpdateInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::Institution& desc);
+absl::StatusOr<Events> SuspendInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const std::string& reason);
+absl::StatusOr<Events> ReactivateInstitution(const std::optional<::yilian::registry::v1::Institution>& state);
 
 // Consortia. `desc.member_ids` may list initial members besides the lead.
-absl::StatusOr<Events> FormConsortium(const std::optional<rv1::Consortium>& state, const rv1::Consortium& desc,
+absl::StatusOr<Events> FormConsortium(const std::optional<::yilian::registry::v1::Consortium>& state, const ::yilian::registry::v1::Consortium& desc,
                                       const Directory& dir);
-absl::StatusOr<Events> AddMember(const std::optional<rv1::Consortium>& state, const std::string& institution_id,
+absl::StatusOr<Events> AddMember(const std::optional<::yilian::registry::v1::Consortium>& state, const std::string& institution_id,
                                  const Directory& dir);
-absl::StatusOr<Events> RemoveMember(const std::optional<rv1::Consortium>& state, const std::string& institution_id);
+absl::StatusOr<Events> RemoveMember(const std::optional<::yilian::registry::v1::Consortium>& state, const std::string& institution_id);
 
 // Wards.
-absl::StatusOr<Events> DefineWard(const std::optional<rv1::Ward>& state, const rv1::Ward& desc, const Directory& dir);
-absl::StatusOr<Events> ChangeWardCapacity(const std::optional<rv1::Ward>& state, int32_t capacity,
+absl::StatusOr<Events> DefineWard(const std::optional<::yilian::registry::v1::Ward>& state, const ::yilian::registry::v1::Ward& desc, const Directory& dir);
+absl::StatusOr<Events> ChangeWardCapacity(const std::optional<::yilian::registry::v1::Ward>& state, int32_t capacity,
                                           int32_t emergency_reserved);
 
 // Expert clinic sessions.
-absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSession>& state,
-                                            const rv1::ExpertSession& desc, const Directory& dir);
-absl::StatusOr<Events> CancelExpertSession(const std::optional<rv1::ExpertSession>& state, const std::string& reason);
+absl::StatusOr<Events> PublishExpertSession(const std::optional<::yilian::registry::v1::ExpertSession>& state,
+                                            const ::yilian::registry::v1::ExpertSession& desc, const Directory& dir);
+absl::StatusOr<Events> CancelExpertSession(const std::optional<::yilian::registry::v1::ExpertSession>& state, const std::string& reason);
 
 // Signed residents.
-absl::StatusOr<Events> EnrolResident(const std::optional<rv1::Resident>& state, const rv1::Resident& desc,
+absl::StatusOr<Events> EnrolResident(const std::optional<::yilian::registry::v1::Resident>& state, const ::yilian::registry::v1::Resident& desc,
                                      const Directory& dir);
-absl::StatusOr<Events> MoveResident(const std::optional<rv1::Resident>& state, const std::string& to_institution_id,
+absl::StatusOr<Events> MoveResident(const std::optional<::yilian::registry::v1::Resident>& state, const std::string& to_institution_id,
                                     const std::string& team, const Directory& dir);
-absl::StatusOr<Events> EndResident(const std::optional<rv1::Resident>& state, const std::string& reason);
+absl::StatusOr<Events> EndResident(const std::optional<::yilian::registry::v1::Resident>& state, const std::string& reason);
 
 // Erasure (aggregate "patient", one per pseudonymous token): the service destroys the
 // patient's data keys and records PatientErased. Erasing an erased patient changes nothing.
-absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& state,
+absl::StatusOr<Events> ErasePatient(const std::optional<::yilian::registry::v1::PatientErased>& state,
                                     const common::v1::PatientRef& patient, const std::string& reason, int64_t at_ms);
 
 // Folding. An event of another aggregate type is INVALID_ARGUMENT; an event that does not
 // fit the state (for example an update before registration) is FAILED_PRECONDITION, which
 // for a journal written by the core means corruption.
-absl::Status Evolve(std::optional<rv1::Institution>& state, const rv1::RegistryEvent& e);
-absl::Status Evolve(std::optional<rv1::Consortium>& state, const rv1::RegistryEvent& e);
-absl::Status Evolve(std::optional<rv1::Ward>& state, const rv1::RegistryEvent& e);
-absl::Status Evolve(std::optional<rv1::ExpertSession>& state, const rv1::RegistryEvent& e);
-absl::Status Evolve(std::optional<rv1::Resident>& state, const rv1::RegistryEvent& e);
-absl::Status Evolve(std::optional<rv1::PatientErased>& state, const rv1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Consortium>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Ward>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::ExpertSession>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Resident>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::PatientErased>& state, const ::yilian::registry::v1::RegistryEvent& e);
 
 // The event's payload message (what an envelope carries) and back.
-const google::protobuf::Message& Payload(const rv1::RegistryEvent& e);
+const google::protobuf::Message& Payload(const ::yilian::registry::v1::RegistryEvent& e);
 // INVALID_ARGUMENT when the message is not a registry event.
-absl::StatusOr<rv1::RegistryEvent> FromPayload(const google::protobuf::Message& payload);
+absl::StatusOr<::yilian::registry::v1::RegistryEvent> FromPayload(const google::protobuf::Message& payload);
 
 // Field checks shared with the service (and importers), exposed for their own messages.
 absl::Status CheckId(const std::string& field, const std::string& value);
 absl::Status CheckPatientRef(const yilian::common::v1::PatientRef& ref);
-bool IsPrimaryCare(const rv1::Institution& institution);
-bool HasCapability(const rv1::Institution& institution, rv1::Capability capability);
+bool IsPrimaryCare(const ::yilian::registry::v1::Institution& institution);
+bool HasCapability(const ::yilian::registry::v1::Institution& institution, ::yilian::registry::v1::Capability capability);
 // Great-circle distance in km (travel-time ranking and routing).
-double DistanceKm(const rv1::Location& a, const rv1::Location& b);
+double DistanceKm(const ::yilian::registry::v1::Location& a, const ::yilian::registry::v1::Location& b);
 
 }  // namespace yilian::domain::registry
