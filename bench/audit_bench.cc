@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
   (void)common::InitLogging({"bench", "warn", ""});
   testing::TempDir dir;
   auto auth = host::Authenticator::FromTokens({{"auditor", {"auditor", "", common::Role::ROLE_AUDITOR}}});
-  auto stack = audit::AuditStack::Start({.data_dir = dir.Sub("audit"), .use_bus = false, .host = {.service_name = "audit"},
-                                         .auth = &auth});
+  auto stack = audit::AuditStack::Start(
+      {.data_dir = dir.Sub("audit"), .use_bus = false, .host = {.service_name = "audit"}, .auth = &auth});
   if (!stack.ok()) {
     std::fprintf(stderr, "%s\n", stack.status().ToString().c_str());
     return 1;

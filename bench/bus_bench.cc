@@ -9,9 +9,9 @@
 #include <cstring>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "bus_fixture.h"
 #include "google/protobuf/util/time_util.h"
-#include "absl/time/clock.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/common/logging.h"
 #include "yilian/testing/temp_dir.h"
@@ -90,9 +90,9 @@ void Latency(int rate, double seconds) {
   while (Seconds(Clock::now() - start) < seconds) {
     const int64_t due = static_cast<int64_t>(Seconds(Clock::now() - start) * rate);
     for (; sent < due; ++sent)
-      owner->journal().AppendAsync(testing::CounterAppend("registry-" + std::to_string(sent % 1000),
-                                                          eventstore::kAnyVersion),
-                                   [&done](absl::StatusOr<eventstore::AppendResult>) { done.fetch_add(1); });
+      owner->journal().AppendAsync(
+          testing::CounterAppend("registry-" + std::to_string(sent % 1000), eventstore::kAnyVersion),
+          [&done](absl::StatusOr<eventstore::AppendResult>) { done.fetch_add(1); });
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   while (c->projector.applied.load() < sent) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -150,9 +150,12 @@ int main(int argc, char** argv) {
   double seconds = 10;
   int64_t events = 200'000;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--rate=", 7) == 0) rate = std::atoi(argv[i] + 7);
-    else if (std::strncmp(argv[i], "--seconds=", 10) == 0) seconds = std::atof(argv[i] + 10);
-    else if (std::strncmp(argv[i], "--events=", 9) == 0) events = std::atoll(argv[i] + 9);
+    if (std::strncmp(argv[i], "--rate=", 7) == 0)
+      rate = std::atoi(argv[i] + 7);
+    else if (std::strncmp(argv[i], "--seconds=", 10) == 0)
+      seconds = std::atof(argv[i] + 10);
+    else if (std::strncmp(argv[i], "--events=", 9) == 0)
+      events = std::atoll(argv[i] + 9);
     else {
       std::fprintf(stderr, "usage: bus_bench [--rate=5000] [--seconds=10] [--events=200000]\n");
       return 2;

@@ -34,8 +34,8 @@ struct Spot {
   double lat, lon;
 };
 constexpr Spot kSpots[] = {{27.70, 111.95}, {31.20, 121.45}, {31.03, 112.20}, {27.34, 117.49}, {28.20, 112.94}};
-constexpr gv1::Condition kConditions[] = {gv1::STROKE, gv1::STEMI, gv1::MAJOR_TRAUMA, gv1::MATERNAL_EMERGENCY,
-                                          gv1::PAEDIATRIC_CRITICAL, gv1::OTHER};
+constexpr gv1::Condition kConditions[] = {
+    gv1::STROKE, gv1::STEMI, gv1::MAJOR_TRAUMA, gv1::MATERNAL_EMERGENCY, gv1::PAEDIATRIC_CRITICAL, gv1::OTHER};
 
 }  // namespace
 

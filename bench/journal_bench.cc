@@ -104,8 +104,7 @@ void AsyncAppends(int inflight, double seconds) {
   stop = true;
   const double elapsed = Seconds(Clock::now() - start);
   while (running.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::printf("durable appends, %2d in flight (async, no thread each): %9.0f events/s\n", inflight,
-              total / elapsed);
+  std::printf("durable appends, %2d in flight (async, no thread each): %9.0f events/s\n", inflight, total / elapsed);
 }
 
 void SyncedWriteCeiling(double seconds) {
@@ -130,7 +129,8 @@ void Replay(int64_t events) {
   for (int w = 0; w < 64; ++w) {
     threads.emplace_back([&, w] {
       for (int64_t i = 0; left.fetch_sub(1) > 0; ++i) {
-        auto r = o.journal->Append(testing::CounterAppend(absl::StrCat("agg-", w, "-", i % 200), eventstore::kAnyVersion));
+        auto r =
+            o.journal->Append(testing::CounterAppend(absl::StrCat("agg-", w, "-", i % 200), eventstore::kAnyVersion));
         if (!r.ok()) std::exit(1);
       }
     });

@@ -108,7 +108,8 @@ void RunSize(int64_t events, int rebuilds) {
       cv.wait(lock, [&] { return in_flight < 512; });
       ++in_flight;
     }
-    eventstore::AppendRequest req{.aggregate_type = "referral", .aggregate_id = "ref-bench-" + std::to_string(i),
+    eventstore::AppendRequest req{.aggregate_type = "referral",
+                                  .aggregate_id = "ref-bench-" + std::to_string(i),
                                   .expected_version = eventstore::kNoStream};
     req.events = Lifecycle(i);
     (*journal)->AppendAsync(std::move(req), [&](absl::StatusOr<eventstore::AppendResult> r) {

@@ -85,13 +85,14 @@ int main(int argc, char** argv) {
       fv1::SubmitReferralRequest req;
       *req.mutable_referral() = d;
       std::promise<absl::StatusOr<fv1::ReferralReply>> answered;
-      node.stack->commands().Submit(call, req, [&](absl::StatusOr<fv1::ReferralReply> r) { answered.set_value(std::move(r)); });
+      node.stack->commands().Submit(call, req,
+                                    [&](absl::StatusOr<fv1::ReferralReply> r) { answered.set_value(std::move(r)); });
       auto r = answered.get_future().get();
       lat.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count());
       if (!r.ok()) std::printf("direct submit: %s\n", r.status().ToString().c_str());
     }
-    std::printf(" 1 caller, no gRPC (ReferralCommands::Submit): p50 %.2f ms  p99 %.2f ms\n",
-                Percentile(lat, 0.5), Percentile(lat, 0.99));
+    std::printf(" 1 caller, no gRPC (ReferralCommands::Submit): p50 %.2f ms  p99 %.2f ms\n", Percentile(lat, 0.5),
+                Percentile(lat, 0.99));
   }
   return 0;
 }

@@ -44,7 +44,8 @@ absl::StatusOr<Unpacked> Unpack(const eventstore::JournalEntry& stored) {
   u.entry.set_chain_hash(std::string(stored.hash));
   av1::ArchivedEvent archived;
   if (outer.payload().Is<av1::ArchivedEvent>()) {
-    if (!outer.payload().UnpackTo(&archived)) return absl::DataLossError(absl::StrCat("archive entry ", stored.sequence));
+    if (!outer.payload().UnpackTo(&archived))
+      return absl::DataLossError(absl::StrCat("archive entry ", stored.sequence));
     ASSIGN_OR_RETURN(u.envelope, eventstore::ParseEnvelope(archived.envelope()));
     u.entry.set_source_service(archived.source_service());
     u.entry.set_source_sequence(archived.source_sequence());
@@ -76,7 +77,8 @@ absl::Status IndexProjector::Apply(const events::v1::Envelope& outer, eventstore
     if (!prior || archived.correction()) {
       rows.Put(key, copy);
     } else {  // a second, different copy of a source entry: kept, and reported by verify
-      rows.Put(absl::StrCat("srcx/", archived.source_service(), kNul, Pos(archived.source_sequence()), kNul, Pos(pos)), "");
+      rows.Put(absl::StrCat("srcx/", archived.source_service(), kNul, Pos(archived.source_sequence()), kNul, Pos(pos)),
+               "");
     }
   }
   const std::string p = Pos(pos);
@@ -210,15 +212,18 @@ absl::Status ArchiveView::ForEachIndexedEntry(const std::string& prefix, const s
 absl::Status ArchiveView::ForEachSourceCopy(const std::string& source,
                                             const std::function<bool(const SourceCopy&)>& fn) const {
   const std::string prefix = absl::StrCat("src/", source, kNul);
-  return store_->Scan(Family::kProjection, prefix, "", [&](std::string_view k, std::string_view v) {
-                 SourceCopy c;
-                 c.sequence = PositionOfIndexKey(k);
-                 if (v.size() < 40) return true;
-                 c.position = static_cast<int64_t>(DecodeU64(v.substr(0, 8)));
-                 c.hash = std::string(v.substr(8, 32));
-                 c.previous_hash = std::string(v.substr(40));
-                 return fn(c);
-               }).status();
+  return store_
+      ->Scan(Family::kProjection, prefix, "",
+             [&](std::string_view k, std::string_view v) {
+               SourceCopy c;
+               c.sequence = PositionOfIndexKey(k);
+               if (v.size() < 40) return true;
+               c.position = static_cast<int64_t>(DecodeU64(v.substr(0, 8)));
+               c.hash = std::string(v.substr(8, 32));
+               c.previous_hash = std::string(v.substr(40));
+               return fn(c);
+             })
+      .status();
 }
 
 absl::StatusOr<std::vector<std::string>> ArchiveView::Sources() const {
@@ -226,10 +231,13 @@ absl::StatusOr<std::vector<std::string>> ArchiveView::Sources() const {
   std::string next = "src/";
   while (true) {  // skip from one source to the next
     std::string found;
-    RETURN_IF_ERROR(store_->Scan(Family::kProjection, "src/", next, [&](std::string_view k, std::string_view) {
-                              found = std::string(k.substr(4, k.find('\0') - 4));
-                              return false;
-                            }).status());
+    RETURN_IF_ERROR(store_
+                        ->Scan(Family::kProjection, "src/", next,
+                               [&](std::string_view k, std::string_view) {
+                                 found = std::string(k.substr(4, k.find('\0') - 4));
+                                 return false;
+                               })
+                        .status());
     if (found.empty()) return out;
     out.push_back(found);
     next = absl::StrCat("src/", found, std::string(1, '\x01'));

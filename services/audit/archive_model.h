@@ -25,7 +25,7 @@
 #include "yilian/eventstore/journal.h"
 
 namespace yilian::audit {
-inline constexpr char kArchive[] = "archive";      // aggregate of archived events (id: source)
+inline constexpr char kArchive[] = "archive";       // aggregate of archived events (id: source)
 inline constexpr char kAuditCall[] = "audit_call";  // aggregate of audit calls (id: auditor)
 
 // An archive entry as replay and export show it: for an archived event, the source's

@@ -2,11 +2,10 @@
 
 #include <future>
 
-#include "google/protobuf/empty.pb.h"
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "archive_model.h"
+#include "google/protobuf/empty.pb.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
@@ -92,8 +91,8 @@ absl::Status Archiver::Archive(std::vector<ArchiveRequest> entries) {
     // No state is read: the journal answers an entry archived before from its record.
     runner_.Run<google::protobuf::Empty>(
         CallOf(*append), {}, [&] { return Archived(*append); },
-        [this, promise, append, source = env->source_service(), seq = env->source_sequence()](
-            absl::StatusOr<google::protobuf::Empty> res) mutable {
+        [this, promise, append, source = env->source_service(),
+         seq = env->source_sequence()](absl::StatusOr<google::protobuf::Empty> res) mutable {
           if (!absl::IsAlreadyExists(res.status())) return promise->set_value(res.status());
           // The same source entry with other bytes: archive this copy too, under its own key.
           absl::StrAppend(&append->idempotency_key, "/copy/", absl::BytesToHexString(append->request_hash));
@@ -115,12 +114,12 @@ bool Archiver::Pass() {
   // From just past the last item archived: inbox keys only grow, and starting at the prefix
   // would walk every deleted item's tombstone again on each pass (it was 10 % of the CPU of
   // a loaded platform, in RocksDB's memtable iterator).
-  auto scanned = store_->Scan(Family::kConsumed, std::string(kInbox) + "/", resume_,
-                              [&](std::string_view k, std::string_view v) {
-                                keys.emplace_back(k);
-                                entries.push_back({std::string(v)});
-                                return keys.size() < kChunk;
-                              });
+  auto scanned =
+      store_->Scan(Family::kConsumed, std::string(kInbox) + "/", resume_, [&](std::string_view k, std::string_view v) {
+        keys.emplace_back(k);
+        entries.push_back({std::string(v)});
+        return keys.size() < kChunk;
+      });
   if (!scanned.ok()) common::Logger().error("audit archiver: {}", scanned.status().ToString());
   if (keys.empty()) return false;
   if (auto s = Archive(std::move(entries)); !s.ok()) {

@@ -23,7 +23,7 @@ class ArchiveProjector : public bus::InboxProjector {
 };
 
 struct ArchiveRequest {
-  std::string bytes;        // the source's stored entry
+  std::string bytes;  // the source's stored entry
   bool from_feed = false;
   bool correction = false;  // replaces an archived copy that broke the source's chain
 };
@@ -42,7 +42,7 @@ class Archiver {
   bool Pass();
   eventstore::Store* store_;
   command::Runner runner_;
-  std::string resume_;  // the passes': where the next scan of the inbox starts
+  std::string resume_;       // the passes': where the next scan of the inbox starts
   common::WorkerLoop loop_;  // last: stops first
 };
 

@@ -43,8 +43,9 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
     case av1::StateAsOfRequest::kReferralId: {
       if (req.referral_id().empty()) return absl::InvalidArgumentError("referral_id is empty");
       std::optional<referral::v1::Referral> s;
-      RETURN_IF_ERROR(Fold<referral::v1::ReferralEvent>(view, AggregatePrefix("referral", domain::referral::kReferral, req.referral_id()), req.at_ms(),
-                           s, &domain::referral::Evolve, out));
+      RETURN_IF_ERROR(Fold<referral::v1::ReferralEvent>(
+          view, AggregatePrefix("referral", domain::referral::kReferral, req.referral_id()), req.at_ms(), s,
+          &domain::referral::Evolve, out));
       if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_referral() = std::move(*s);
       out.set_existed(s.has_value());
@@ -53,8 +54,9 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
     case av1::StateAsOfRequest::kCaseId: {
       if (req.case_id().empty()) return absl::InvalidArgumentError("case_id is empty");
       std::optional<greenchannel::v1::EmergencyCase> s;
-      RETURN_IF_ERROR(Fold<greenchannel::v1::CaseEvent>(view, AggregatePrefix("greenchannel", domain::greenchannel::kCase, req.case_id()),
-                           req.at_ms(), s, &domain::greenchannel::Evolve, out));
+      RETURN_IF_ERROR(Fold<greenchannel::v1::CaseEvent>(
+          view, AggregatePrefix("greenchannel", domain::greenchannel::kCase, req.case_id()), req.at_ms(), s,
+          &domain::greenchannel::Evolve, out));
       if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_emergency_case() = std::move(*s);
       out.set_existed(s.has_value());
@@ -64,15 +66,17 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
       if (req.ward().institution_id().empty() || req.ward().ward_id().empty())
         return absl::InvalidArgumentError("ward needs institution_id and ward_id");
       std::optional<greenchannel::v1::WardBoard> s;
-      RETURN_IF_ERROR(Fold<greenchannel::v1::BoardEvent>(view,
-                           AggregatePrefix("greenchannel", domain::greenchannel::kWard,
-                                           absl::StrCat(req.ward().institution_id(), "/", req.ward().ward_id())),
-                           req.at_ms(), s, &domain::greenchannel::Evolve, out));
+      RETURN_IF_ERROR(Fold<greenchannel::v1::BoardEvent>(
+          view,
+          AggregatePrefix("greenchannel", domain::greenchannel::kWard,
+                          absl::StrCat(req.ward().institution_id(), "/", req.ward().ward_id())),
+          req.at_ms(), s, &domain::greenchannel::Evolve, out));
       if (s) *out.mutable_ward() = std::move(*s);
       out.set_existed(s.has_value());
       break;
     }
-    default: return absl::InvalidArgumentError("say which state: referral_id, case_id or ward");
+    default:
+      return absl::InvalidArgumentError("say which state: referral_id, case_id or ward");
   }
   return out;
 }

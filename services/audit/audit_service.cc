@@ -22,8 +22,8 @@ using host::ToGrpcStatus;
 absl::StatusOr<common::Principal> AuditService::Auditor(const grpc::ServerContext& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
   if (who.role != common::Role::ROLE_AUDITOR)
-    return absl::PermissionDeniedError(
-        absl::StrCat("the audit archive is for AUDITOR principals; \"", who.subject, "\" is ", common::RoleName(who.role)));
+    return absl::PermissionDeniedError(absl::StrCat("the audit archive is for AUDITOR principals; \"", who.subject,
+                                                    "\" is ", common::RoleName(who.role)));
   return who;
 }
 
@@ -66,7 +66,8 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
     case av1::ReplayRequest::kAggregate: {
       const auto& a = req->aggregate();
       if (a.source_service().empty() || a.aggregate_type().empty() || a.aggregate_id().empty())
-        return ToGrpcStatus(absl::InvalidArgumentError("aggregate needs source_service, aggregate_type and aggregate_id"));
+        return ToGrpcStatus(
+            absl::InvalidArgumentError("aggregate needs source_service, aggregate_type and aggregate_id"));
       prefix = AggregatePrefix(a.source_service(), a.aggregate_type(), a.aggregate_id());
       start = prefix + after_key;
       break;
@@ -192,7 +193,7 @@ grpc::Status AuditService::Export(grpc::ServerContext* ctx, const av1::ExportReq
 }
 
 grpc::Status AuditService::GetComplianceReport(grpc::ServerContext* ctx, const av1::ComplianceRequest* req,
-                                            av1::ComplianceReport* out) {
+                                               av1::ComplianceReport* out) {
   if (req->time().to_ms() != 0 && req->time().to_ms() <= req->time().from_ms())
     return ToGrpcStatus(absl::InvalidArgumentError("time.to_ms must be after time.from_ms"));
   if (auto s = Admit(*ctx, "GetComplianceReport", *req); !s.ok()) return ToGrpcStatus(s);

@@ -49,10 +49,13 @@ absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
   if (raw) {
     std::string before(32, '\0');
     if (from > 1) {
-      RETURN_IF_ERROR(view.journal().Read(from - 1, 1, [&](const eventstore::JournalEntry& e) {
-                                      before = std::string(e.hash);
-                                      return false;
-                                    }).status());
+      RETURN_IF_ERROR(view.journal()
+                          .Read(from - 1, 1,
+                                [&](const eventstore::JournalEntry& e) {
+                                  before = std::string(e.hash);
+                                  return false;
+                                })
+                          .status());
     }
     chunk = before;
   }
@@ -62,30 +65,33 @@ absl::Status Export(const ArchiveView& view, const av1::ExportRequest& req,
   }
   bool stopped = false;
   absl::Status failed;
-  RETURN_IF_ERROR(view.journal().Read(from, to - from + 1, [&](const eventstore::JournalEntry& e) {
-                                  if (raw) {
-                                    PutU32(chunk, static_cast<uint32_t>(e.envelope.size()));
-                                    chunk.append(e.envelope);
-                                  } else {
-                                    auto u = Unpack(e);
-                                    if (!u.ok()) {
-                                      failed = u.status();
-                                      return false;
-                                    }
-                                    ArchiveView::MarkErased(erased, *u);
-                                    auto line = JsonLine(*u);
-                                    if (!line.ok()) {
-                                      failed = line.status();
-                                      return false;
-                                    }
-                                    chunk += *line;
-                                  }
-                                  if (chunk.size() >= kChunk) {
-                                    if (!emit(std::move(chunk))) stopped = true;
-                                    chunk.clear();
-                                  }
-                                  return !stopped;
-                                }).status());
+  RETURN_IF_ERROR(view.journal()
+                      .Read(from, to - from + 1,
+                            [&](const eventstore::JournalEntry& e) {
+                              if (raw) {
+                                PutU32(chunk, static_cast<uint32_t>(e.envelope.size()));
+                                chunk.append(e.envelope);
+                              } else {
+                                auto u = Unpack(e);
+                                if (!u.ok()) {
+                                  failed = u.status();
+                                  return false;
+                                }
+                                ArchiveView::MarkErased(erased, *u);
+                                auto line = JsonLine(*u);
+                                if (!line.ok()) {
+                                  failed = line.status();
+                                  return false;
+                                }
+                                chunk += *line;
+                              }
+                              if (chunk.size() >= kChunk) {
+                                if (!emit(std::move(chunk))) stopped = true;
+                                chunk.clear();
+                              }
+                              return !stopped;
+                            })
+                      .status());
   RETURN_IF_ERROR(failed);
   if (!stopped && !chunk.empty()) emit(std::move(chunk));
   return absl::OkStatus();

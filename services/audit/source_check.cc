@@ -25,12 +25,13 @@ absl::StatusOr<Findings> Walk(const ArchiveView& view, const std::string& source
   SourceCopy prev;
   RETURN_IF_ERROR(view.ForEachSourceCopy(source, [&](const SourceCopy& c) {
     ++f.archived;
-    if (c.sequence > prev.sequence + 1) f.gaps.emplace_back(prev.sequence + 1, c.sequence - 1);
+    if (c.sequence > prev.sequence + 1)
+      f.gaps.emplace_back(prev.sequence + 1, c.sequence - 1);
     else if (prev.sequence > 0 && c.previous_hash != prev.hash) {
       f.broken.push_back(c.sequence);
       f.expected[c.sequence] = c.previous_hash;
-    }
-    else if (c.sequence == 1 && !c.previous_hash.empty()) f.broken.push_back(1);
+    } else if (c.sequence == 1 && !c.previous_hash.empty())
+      f.broken.push_back(1);
     prev = c;
     f.head = c.sequence;
     return true;
@@ -40,8 +41,8 @@ absl::StatusOr<Findings> Walk(const ArchiveView& view, const std::string& source
 
 // Archives what the feed has for [from, to]; returns how many.
 // `want`: only an entry with this hash (a correction); empty: any.
-absl::StatusOr<int> Fill(Archiver* archiver, bus::EventSource* feed, const std::string& source, int64_t from, int64_t to,
-                         const std::string& want = "") {
+absl::StatusOr<int> Fill(Archiver* archiver, bus::EventSource* feed, const std::string& source, int64_t from,
+                         int64_t to, const std::string& want = "") {
   std::vector<ArchiveRequest> got;
   RETURN_IF_ERROR(feed->ReadJournal(source, from, to, [&](int64_t, std::string_view hash, std::string_view bytes) {
     if (common::Sha256(bytes) != hash) return absl::DataLossError("a feed entry fails its hash");
@@ -93,9 +94,9 @@ absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& v
     for (int64_t seq : f.broken) {
       auto* p = report.add_problems();
       p->set_source_sequence(seq);
-      p->set_problem(seq == 1 ? "the first entry names a predecessor"
-                              : absl::StrCat("breaks the chain: its previous_hash is not the hash of the archived #",
-                                             seq - 1));
+      p->set_problem(
+          seq == 1 ? "the first entry names a predecessor"
+                   : absl::StrCat("breaks the chain: its previous_hash is not the hash of the archived #", seq - 1));
     }
     out.push_back(std::move(report));
   }

@@ -14,6 +14,6 @@
 namespace yilian::audit {
 
 absl::StatusOr<std::vector<v1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
-                                                            bus::EventSource* feed, bool repair);
+                                                           bus::EventSource* feed, bool repair);
 
 }  // namespace yilian::audit

@@ -17,8 +17,12 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
   s->archiver_ = std::make_unique<Archiver>(&s->store(), &s->journal());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->archiver_.get();
-    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "audit", .sources = kSources,
-                                             .projector = &s->archive_projector_, .feed = o.feed, .clock = o.clock,
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka,
+                                             .group_id = "audit",
+                                             .sources = kSources,
+                                             .projector = &s->archive_projector_,
+                                             .feed = o.feed,
+                                             .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->api_ = std::make_unique<AuditService>(&s->journal(), s->view_.get(), s->archiver_.get(), o.feed, o.auth);

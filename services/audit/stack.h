@@ -20,11 +20,11 @@ inline const std::vector<std::string> kSources = {"registry", "referral", "green
 
 struct StackOptions {
   std::string data_dir;
-  eventstore::StoreBudget store_budget;   // bus::StoreBudgetFrom(config)
-  bool rebuild = false;                   // rebuild the indexes from the archive first
-  bool use_bus = true;                    // consumer; false: feed the archive by hand
+  eventstore::StoreBudget store_budget;  // bus::StoreBudgetFrom(config)
+  bool rebuild = false;                  // rebuild the indexes from the archive first
+  bool use_bus = true;                   // consumer; false: feed the archive by hand
   bus::KafkaSettings kafka;
-  bus::EventSource* feed = nullptr;       // the sources' catch-up feeds (gaps, repairs)
+  bus::EventSource* feed = nullptr;  // the sources' catch-up feeds (gaps, repairs)
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
   const host::Authenticator* auth = nullptr;  // required; borrowed

@@ -93,9 +93,8 @@ absl::StatusOr<BedCommands::RequestDecision> BedCommands::DecideAnswer(const fv1
   answer.set_referral_id(req.referral_id());
   answer.set_institution_id(req.institution_id());
   answer.set_ward_kind(req.ward_kind());
-  const int64_t expires = req.hold_until_ms() > 0
-                              ? req.hold_until_ms()
-                              : now + absl::ToInt64Milliseconds(board_->options().referral_hold);
+  const int64_t expires =
+      req.hold_until_ms() > 0 ? req.hold_until_ms() : now + absl::ToInt64Milliseconds(board_->options().referral_hold);
   auto decline = [&](std::string reason) -> absl::StatusOr<RequestDecision> {
     answer.set_reason(std::move(reason));
     ASSIGN_OR_RETURN(auto events, dgc::AnswerBedRequest(std::nullopt, answer));
@@ -115,10 +114,10 @@ absl::StatusOr<BedCommands::RequestDecision> BedCommands::DecideAnswer(const fv1
     return true;
   }));
   if (wards.empty())
-    return decline(absl::StrCat(req.institution_id(), " has no ",
-                                req.ward_id().empty() ? registry::v1::WardKind_Name(req.ward_kind())
-                                                      : "ward " + req.ward_id(),
-                                " on the bed board"));
+    return decline(
+        absl::StrCat(req.institution_id(), " has no ",
+                     req.ward_id().empty() ? registry::v1::WardKind_Name(req.ward_kind()) : "ward " + req.ward_id(),
+                     " on the bed board"));
   std::stable_sort(wards.begin(), wards.end(),
                    [](const auto& a, const auto& b) { return a.free_general() > b.free_general(); });
   std::string why;
@@ -195,8 +194,7 @@ absl::Status BedCommands::CancelBedRequest(const Call& call, const fv1::BedReque
 
 absl::Status BedCommands::ReleaseExpired(const gv1::BedRequestReply& request) {
   const auto& q = request.request();
-  return Release(command::ServiceCall("greenchannel", q.referral_id(), "hold-expiry"), q.request_id(), "expired",
-                 true);
+  return Release(command::ServiceCall("greenchannel", q.referral_id(), "hold-expiry"), q.request_id(), "expired", true);
 }
 
 absl::Status BedCommands::AdmitReferral(const Call& call, const fv1::ReferredPatientAdmitted& req) {

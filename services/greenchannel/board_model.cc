@@ -36,7 +36,8 @@ absl::StatusOr<std::optional<Row>> Load(eventstore::ProjectionBatch& rows, const
   ASSIGN_OR_RETURN(auto bytes, rows.Get(key));
   if (!bytes) return std::optional<Row>();
   Row row;
-  if (!row.ParseFromString(*bytes)) return absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
+  if (!row.ParseFromString(*bytes))
+    return absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
   return std::optional<Row>(std::move(row));
 }
 
@@ -45,7 +46,8 @@ absl::StatusOr<std::optional<Row>> Read(const eventstore::Store& store, const st
   ASSIGN_OR_RETURN(auto bytes, store.Get(Family::kProjection, key));
   if (!bytes) return std::optional<Row>();
   Row row;
-  if (!row.ParseFromString(*bytes)) return absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
+  if (!row.ParseFromString(*bytes))
+    return absl::DataLossError(absl::StrCat("row ", common::Sv(key), " does not parse"));
   return std::optional<Row>(std::move(row));
 }
 

@@ -83,13 +83,13 @@ absl::StatusOr<std::function<bool(const gv1::WardStatus&)>> BoardQueries::BoardF
   if (req.ward_kind() != registry::v1::WARD_KIND_UNSPECIFIED && !registry::v1::WardKind_IsValid(req.ward_kind()))
     return absl::InvalidArgumentError(absl::StrCat("unknown ward_kind ", req.ward_kind()));
   const bool by_consortium = !req.consortium_id().empty();
-  return std::function<bool(const gv1::WardStatus&)>(
-      [members = std::move(members), by_consortium, inst = req.institution_id(), kind = req.ward_kind()](
-          const gv1::WardStatus& w) {
-        if (by_consortium && !members.count(w.board().institution_id())) return false;
-        if (!inst.empty() && w.board().institution_id() != inst) return false;
-        return kind == registry::v1::WARD_KIND_UNSPECIFIED || w.board().kind() == kind;
-      });
+  return std::function<bool(const gv1::WardStatus&)>([members = std::move(members), by_consortium,
+                                                      inst = req.institution_id(),
+                                                      kind = req.ward_kind()](const gv1::WardStatus& w) {
+    if (by_consortium && !members.count(w.board().institution_id())) return false;
+    if (!inst.empty() && w.board().institution_id() != inst) return false;
+    return kind == registry::v1::WARD_KIND_UNSPECIFIED || w.board().kind() == kind;
+  });
 }
 
 absl::StatusOr<gv1::BedBoard> BoardQueries::GetBedBoard(const gv1::BedBoardRequest& req) const {
@@ -121,11 +121,15 @@ absl::Status BoardQueries::WatchBedBoard(const gv1::BedBoardRequest& req, absl::
     const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;
     std::set<std::string> changed;
-    RETURN_IF_ERROR(journal_->Read(after + 1, head - after, [&](const eventstore::JournalEntry& e) {
-                               auto env = eventstore::ParseEnvelope(e.envelope);
-                               if (env.ok() && env->aggregate_type() == dgc::kWard) changed.insert(env->aggregate_id());
-                               return true;
-                             }).status());
+    RETURN_IF_ERROR(journal_
+                        ->Read(after + 1, head - after,
+                               [&](const eventstore::JournalEntry& e) {
+                                 auto env = eventstore::ParseEnvelope(e.envelope);
+                                 if (env.ok() && env->aggregate_type() == dgc::kWard)
+                                   changed.insert(env->aggregate_id());
+                                 return true;
+                               })
+                        .status());
     after = head;
     for (const auto& key : changed) {
       ASSIGN_OR_RETURN(auto w, view_->Ward(key));
@@ -148,12 +152,14 @@ absl::StatusOr<gv1::BedRequestReply> BoardQueries::GetBedRequest(const common::P
 absl::StatusOr<gv1::DoorToTreatmentReport> BoardQueries::DoorToTreatment(const common::Principal& who,
                                                                          const gv1::DoorToTreatmentRequest& req) const {
   ASSIGN_OR_RETURN(const std::string only, dgc::ClocksScope(who, req.institution_id()));
-  if (req.to_ms() != 0 && req.to_ms() <= req.from_ms()) return absl::InvalidArgumentError("to_ms must be after from_ms");
+  if (req.to_ms() != 0 && req.to_ms() <= req.from_ms())
+    return absl::InvalidArgumentError("to_ms must be after from_ms");
   dgc::TreatmentClocksTally tally;
   RETURN_IF_ERROR(view_->ForEachCase([&](const gv1::CaseReply& r) {
     const auto& c = r.emergency_case();
     if (!only.empty() && c.placement().institution_id() != only) return true;
-    if (c.first_medical_contact_ms() < req.from_ms() || (req.to_ms() != 0 && c.first_medical_contact_ms() >= req.to_ms()))
+    if (c.first_medical_contact_ms() < req.from_ms() ||
+        (req.to_ms() != 0 && c.first_medical_contact_ms() >= req.to_ms()))
       return true;
     tally.Add(c);
     return true;

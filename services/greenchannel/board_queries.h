@@ -32,8 +32,7 @@ class BoardQueries {
   absl::StatusOr<v1::BedBoard> GetBedBoard(const v1::BedBoardRequest& req) const;
   // Writes the wards the request selects, then each again whenever it changes, until `write`
   // fails, `cancelled` says so, `deadline` passes (DEADLINE_EXCEEDED) or the service stops.
-  absl::Status WatchBedBoard(const v1::BedBoardRequest& req, absl::Time deadline,
-                             absl::FunctionRef<bool()> cancelled,
+  absl::Status WatchBedBoard(const v1::BedBoardRequest& req, absl::Time deadline, absl::FunctionRef<bool()> cancelled,
                              absl::FunctionRef<bool(const v1::WardStatus&)> write) const;
   absl::StatusOr<v1::BedRequestReply> GetBedRequest(const common::Principal& who, const std::string& request_id) const;
   absl::StatusOr<v1::DoorToTreatmentReport> DoorToTreatment(const common::Principal& who,

@@ -33,7 +33,6 @@ void IndexRequest(const gv1::BedRequestEvent&, const std::optional<gv1::BedReque
 
 const command::Kind<gv1::WardBoard, gv1::BoardEvent> kWardKind{dgc::kWard, &dgc::Evolve, &IndexWard};
 const command::Kind<gv1::EmergencyCase, gv1::CaseEvent> kCaseKind{dgc::kCase, &dgc::Evolve, &IndexCase};
-const command::Kind<gv1::BedRequest, gv1::BedRequestEvent> kRequestKind{dgc::kBedRequest, &dgc::Evolve,
-                                                                        &IndexRequest};
+const command::Kind<gv1::BedRequest, gv1::BedRequestEvent> kRequestKind{dgc::kBedRequest, &dgc::Evolve, &IndexRequest};
 
 }  // namespace yilian::greenchannel

@@ -79,8 +79,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
     }
     auto locks = board_->ward_locks().LockAll({ward_key});
     ASSIGN_OR_RETURN(auto ward, board_->LoadWard(ward_key));
-    const gv1::BedHold hold =
-        dgc::EmergencyHold(case_id, 1, now, absl::ToInt64Milliseconds(o.emergency_hold));
+    const gv1::BedHold hold = dgc::EmergencyHold(case_id, 1, now, absl::ToInt64Milliseconds(o.emergency_hold));
     auto held = dgc::PlaceHold(ward.state(), hold);
     if (absl::IsFailedPrecondition(held.status())) {  // the bed went meanwhile: place again
       last = held.status();
@@ -153,8 +152,8 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideReplace(const Call& c
         wards.push_back(std::move(w));
       }
       WardStream& target = wards.back();
-      const gv1::BedHold hold = dgc::EmergencyHold(case_id, loaded.version() + 1, now,
-                                                   absl::ToInt64Milliseconds(o.emergency_hold));
+      const gv1::BedHold hold =
+          dgc::EmergencyHold(case_id, loaded.version() + 1, now, absl::ToInt64Milliseconds(o.emergency_hold));
       auto held = dgc::PlaceHold(target.state(), hold);
       if (absl::IsFailedPrecondition(held.status())) {  // the bed went meanwhile: place again
         last = held.status();
@@ -277,8 +276,8 @@ absl::Status CaseCommands::ExpireUnplaced(const DueHold& due, const gv1::BedHold
                   row->emergency_case().status() == gv1::EN_ROUTE) {
                 CaseStream c(kCaseKind, hold.subject_id(), row->emergency_case(), row->version());
                 ASSIGN_OR_RETURN(auto events,
-                                 dgc::KeepDestinationAsOverflow(c.state(), absl::StrCat(kExpiredReason,
-                                                                                      " and no bed could be found again")));
+                                 dgc::KeepDestinationAsOverflow(
+                                     c.state(), absl::StrCat(kExpiredReason, " and no bed could be found again")));
                 RETURN_IF_ERROR(c.Add(events));
                 d.reply = ReplyOf(c, 0);
                 d.Add(std::move(c));

@@ -45,12 +45,10 @@ class CaseCommands {
   using DecideCase = absl::FunctionRef<absl::StatusOr<domain::greenchannel::CaseEvents>(const v1::EmergencyCase&)>;
   using DecideHeldBed = std::function<absl::StatusOr<domain::greenchannel::BoardEvents>(
       const std::optional<v1::WardBoard>&, const v1::EmergencyCase&)>;
-  absl::StatusOr<v1::CaseReply> Change(const command::Call& call, const std::string& case_id,
-                                       int64_t expected_version, DecideCase decide, const DecideHeldBed& held_bed,
-                                       bool show_hold, Shape shape);
-  absl::StatusOr<v1::CaseReply> Replace(const command::Call& call, const std::string& case_id,
-                                        int64_t expected_version, const std::string& reason, bool hold_expired,
-                                        Shape shape);
+  absl::StatusOr<v1::CaseReply> Change(const command::Call& call, const std::string& case_id, int64_t expected_version,
+                                       DecideCase decide, const DecideHeldBed& held_bed, bool show_hold, Shape shape);
+  absl::StatusOr<v1::CaseReply> Replace(const command::Call& call, const std::string& case_id, int64_t expected_version,
+                                        const std::string& reason, bool hold_expired, Shape shape);
   // The case under its lock, checked against the caller's reach (unless the service's own
   // call) and `expected_version`.
   absl::StatusOr<CaseStream> LoadCase(const command::Call& call, const std::string& case_id, int64_t expected_version);

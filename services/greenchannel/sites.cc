@@ -43,7 +43,7 @@ absl::StatusOr<std::vector<dgc::Site>> SiteDirectory::Load(const std::string& co
 }
 
 absl::StatusOr<std::vector<dgc::Site>> SiteDirectory::Sites(const std::string& consortium_id,
-                                                           const std::set<std::string>& exclude) const {
+                                                            const std::set<std::string>& exclude) const {
   std::vector<dgc::Site> sites;
   {
     const uint64_t gen = generation_.load();

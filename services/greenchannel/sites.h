@@ -4,7 +4,6 @@
 // and refreshed when the mirror changes (Invalidate, called after each consumed batch). The
 // wards' free beds are the BoardWriter's to add (it holds the live board). Thread-safe.
 
-#include "absl/base/thread_annotations.h"
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "yilian/domain/greenchannel/placement.h"
 #include "yilian/registry_model/registry_model.h"
 

@@ -21,18 +21,23 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
                                                      .rebuild = o.rebuild,
                                                      .clock = o.clock}));
   if (o.use_bus) RETURN_IF_ERROR(s->core_->StartRelay(o.kafka));
-  s->registry_ = std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
+  s->registry_ =
+      std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
   s->view_ = std::make_unique<BoardView>(&s->store());
   s->sites_ = std::make_unique<SiteDirectory>(s->registry_.get());
   s->board_ = std::make_unique<Board>(&s->journal(), s->view_.get(), s->sites_.get(), o.clock, o.board);
   s->cases_ = std::make_unique<CaseCommands>(s->board_.get(), s->vault_.get());
   s->beds_ = std::make_unique<BedCommands>(s->board_.get());
-  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->beds_.get(), s->registry_.get(),
-                                        s->sites_.get());
+  s->intake_ =
+      std::make_unique<Intake>(&s->store(), &s->journal(), s->beds_.get(), s->registry_.get(), s->sites_.get());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
-    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "greenchannel", .sources = {"registry", "referral"},
-                                             .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka,
+                                             .group_id = "greenchannel",
+                                             .sources = {"registry", "referral"},
+                                             .projector = &s->intake_projector_,
+                                             .feed = o.feed,
+                                             .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->expiry_ = std::make_unique<ExpiryTimer>(s->board_.get(), s->cases_.get(), s->beds_.get(), o.expiry_poll);

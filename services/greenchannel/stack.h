@@ -17,17 +17,17 @@ namespace yilian::greenchannel {
 
 struct StackOptions {
   std::string data_dir;
-  eventstore::StoreBudget store_budget;   // bus::StoreBudgetFrom(config)
-  bool rebuild = false;                   // rebuild the projections from the journal first
-  bool use_bus = true;                    // relay + consumer; false: feed the intake by hand
+  eventstore::StoreBudget store_budget;  // bus::StoreBudgetFrom(config)
+  bool rebuild = false;                  // rebuild the projections from the journal first
+  bool use_bus = true;                   // relay + consumer; false: feed the intake by hand
   bus::KafkaSettings kafka;
-  bus::EventSource* feed = nullptr;       // catch-up for the consumer (may be null)
+  bus::EventSource* feed = nullptr;  // catch-up for the consumer (may be null)
   BoardOptions board;
   absl::Duration expiry_poll = absl::Milliseconds(200);
   common::Clock* clock = &common::Clock::Real();
   host::HostOptions host;
   const host::Authenticator* auth = nullptr;  // required; borrowed
-  std::string keys_dir;    // the patient data keys; "" = privacy::DefaultKeysDir(data_dir)
+  std::string keys_dir;                       // the patient data keys; "" = privacy::DefaultKeysDir(data_dir)
   std::string master_key;  // 32 bytes; "" = privacy::ProcessTestKey() (tests only: main.cc always sets it)
 };
 

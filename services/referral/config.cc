@@ -23,16 +23,22 @@ std::vector<common::ConfigKey> ConfigSchema() {
   std::vector<common::ConfigKey> keys = host::ServiceConfigKeys("referral");
   const domain::referral::Deadlines d;
   for (auto p : kPriorities) {
-    keys.push_back({.name = "deadline.respond." + Name(p), .type = ConfigType::kDuration,
+    keys.push_back({.name = "deadline.respond." + Name(p),
+                    .type = ConfigType::kDuration,
                     .default_value = absl::FormatDuration(d.respond[p]),
                     .help = "answer deadline of a " + Name(p) + " referral; escalates when missed"});
-    keys.push_back({.name = "deadline.schedule." + Name(p), .type = ConfigType::kDuration,
+    keys.push_back({.name = "deadline.schedule." + Name(p),
+                    .type = ConfigType::kDuration,
                     .default_value = absl::FormatDuration(d.schedule[p]),
                     .help = "a " + Name(p) + " referral not scheduled by then fails"});
   }
-  keys.push_back({.name = "slots.resident_priority", .type = ConfigType::kDuration, .default_value = "24h",
+  keys.push_back({.name = "slots.resident_priority",
+                  .type = ConfigType::kDuration,
+                  .default_value = "24h",
                   .help = "until this long before the release cut-off, reserved slots go to signed residents only"});
-  keys.push_back({.name = "timer.poll", .type = ConfigType::kDuration, .default_value = "1s",
+  keys.push_back({.name = "timer.poll",
+                  .type = ConfigType::kDuration,
+                  .default_value = "1s",
                   .help = "how often the deadline timers look for due referrals"});
   for (auto& k : bus::FeedConfigKeys({"registry", "greenchannel"})) keys.push_back(std::move(k));
   for (auto& k : bus::KafkaConfigKeys("referral")) keys.push_back(std::move(k));
@@ -46,8 +52,8 @@ absl::StatusOr<domain::referral::Deadlines> DeadlinesFrom(const common::Config& 
     d.respond[p] = config.GetDuration("deadline.respond." + Name(p));
     d.schedule[p] = config.GetDuration("deadline.schedule." + Name(p));
     if (d.respond[p] <= absl::ZeroDuration() || d.schedule[p] < d.respond[p])
-      return absl::InvalidArgumentError(absl::StrCat("deadlines of ", Name(p),
-                                                     ": respond must be > 0 and schedule at least as long"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("deadlines of ", Name(p), ": respond must be > 0 and schedule at least as long"));
   }
   return d;
 }

@@ -37,8 +37,8 @@ IntakeProjector::IntakeProjector()
             if (!p.Is<gv1::BedReserved>() && !p.Is<gv1::BedRequestDeclined>() && !p.Is<gv1::BedRequestReleased>())
               return false;
             if (ReferralOf(env.aggregate_id()).empty())
-              return absl::InvalidArgumentError(absl::StrCat("bed request id \"", env.aggregate_id(),
-                                                             "\" names no referral"));
+              return absl::InvalidArgumentError(
+                  absl::StrCat("bed request id \"", env.aggregate_id(), "\" names no referral"));
             return true;
           }) {}
 

@@ -124,22 +124,24 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
             ASSIGN_OR_RETURN(auto bookings, LockSession(req.session_id(), d));
             const bool resident = directory_->SignedResident(r->patient().value(), r->sender_institution_id());
             ASSIGN_OR_RETURN(auto booking, dref::BookExpertSession(r, side, session->session(), bookings, resident,
-                                                                  Now(), options_.slots));
+                                                                   Now(), options_.slots));
             command::Stream session_stream(kSessionKind, req.session_id(), std::optional(bookings), bookings.version());
             RETURN_IF_ERROR(session_stream.Add({booking.booked}));
             d.Add(std::move(session_stream));
             return referral.Add(booking.events);
           }
           case fv1::ScheduleReferralRequest::kBed: {
-            ASSIGN_OR_RETURN(auto events, dref::RequestBed(r, side, req.bed().ward_kind(),
-                                                          absl::FromUnixMillis(req.bed().planned_admission_ms()), Now()));
+            ASSIGN_OR_RETURN(auto events,
+                             dref::RequestBed(r, side, req.bed().ward_kind(),
+                                              absl::FromUnixMillis(req.bed().planned_admission_ms()), Now()));
             return referral.Add(events);
           }
           case fv1::ScheduleReferralRequest::kAppointmentAtMs: {
             ASSIGN_OR_RETURN(auto events, dref::ScheduleAt(r, side, req.appointment_at_ms(), Now()));
             return referral.Add(events);
           }
-          default: return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
+          default:
+            return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
         }
       },
       std::move(done));
@@ -160,9 +162,9 @@ void ReferralCommands::Complete(const Call& call, const fv1::CompleteReferralReq
       [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         std::optional<fv1::Referral> downward;
         if (req.has_downward()) downward = req.downward();
-        ASSIGN_OR_RETURN(auto outcome, dref::CompleteAndHandOver(referral.state(), side, req.outcome_summary(),
-                                                                downward, call.actor.subject, *directory_, Now(),
-                                                                options_.deadlines));
+        ASSIGN_OR_RETURN(auto outcome,
+                         dref::CompleteAndHandOver(referral.state(), side, req.outcome_summary(), downward,
+                                                   call.actor.subject, *directory_, Now(), options_.deadlines));
         if (!outcome.next.empty()) RETURN_IF_ERROR(Open(outcome.next, d).status());
         return referral.Add(outcome.events);
       },
@@ -170,7 +172,8 @@ void ReferralCommands::Complete(const Call& call, const fv1::CompleteReferralReq
 }
 
 absl::Status ReferralCommands::ReleaseSlot(const fv1::Referral& r, const std::string& reason, Decision& d) {
-  if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT || r.schedule().session_id().empty())
+  if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT ||
+      r.schedule().session_id().empty())
     return absl::OkStatus();
   ASSIGN_OR_RETURN(auto bookings, LockSession(r.schedule().session_id(), d));
   auto released = dref::ReleaseSlot(bookings, r.referral_id(), reason, Now());
@@ -198,7 +201,7 @@ void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralReq
       [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         ASSIGN_OR_RETURN(auto outcome,
                          dref::RedirectAndResubmit(referral.state(), side, req.to_institution_id(), req.to_capability(),
-                                                  req.reason(), *directory_, Now(), options_.deadlines));
+                                                   req.reason(), *directory_, Now(), options_.deadlines));
         RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral redirected: " + req.reason(), d));
         ASSIGN_OR_RETURN(auto opened, Open(outcome.next, d));
         *d.reply.mutable_referral() = std::move(opened);  // the answer is the referral it opens
@@ -210,13 +213,12 @@ void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralReq
 
 absl::StatusOr<fv1::ReferralReply> ReferralCommands::RunAsService(const Call& call, const std::string& referral_id,
                                                                   SystemAct act) {
-  return runner_.RunAndWait<fv1::ReferralReply>(
-      call, {&referral_locks_, referral_id}, [&] {
-        return DecideOn(call, referral_id, 0, [&](ReferralStream& referral, Decision&) -> absl::Status {
-          ASSIGN_OR_RETURN(auto events, act(referral.state(), Now()));
-          return referral.Add(events);
-        });
-      });
+  return runner_.RunAndWait<fv1::ReferralReply>(call, {&referral_locks_, referral_id}, [&] {
+    return DecideOn(call, referral_id, 0, [&](ReferralStream& referral, Decision&) -> absl::Status {
+      ASSIGN_OR_RETURN(auto events, act(referral.state(), Now()));
+      return referral.Add(events);
+    });
+  });
 }
 
 }  // namespace yilian::referral

@@ -36,11 +36,12 @@ class ReferralCommands {
 
   using Done = command::Runner::Done<v1::ReferralReply>;
   // A decision on an existing referral by a caller on `side`.
-  using Act =
-      absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, domain::referral::Side side, absl::Time now)>;
+  using Act = absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r,
+                                                                         domain::referral::Side side, absl::Time now)>;
   // A decision of the service itself (timers, the bed board's answers): no events when
   // nothing is to change (or there is no such referral).
-  using SystemAct = absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, absl::Time now)>;
+  using SystemAct =
+      absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, absl::Time now)>;
 
   void Submit(const command::Call& call, const v1::SubmitReferralRequest& req, Done done);
   // Acknowledge, Accept, Reject, RequestInformation, SupplyInformation, RecordArrival: the
@@ -52,7 +53,7 @@ class ReferralCommands {
   void Redirect(const command::Call& call, const v1::RedirectReferralRequest& req, Done done);
   // The service's own command, waiting for the answer. NOT_FOUND for an unknown referral.
   absl::StatusOr<v1::ReferralReply> RunAsService(const command::Call& call, const std::string& referral_id,
-                                                  SystemAct act);
+                                                 SystemAct act);
 
   absl::Time Now() const { return clock_->Now(); }
 
@@ -63,13 +64,14 @@ class ReferralCommands {
   // `referral`, and anything more in `decision` (other aggregates, their locks).
   using Decide = absl::FunctionRef<absl::Status(ReferralStream& referral, Decision& decision)>;
   // Every command: load, check the version, decide, and shape the decision's reply.
-  absl::StatusOr<Decision> DecideOn(const command::Call& call, const std::string& referral_id,
-                                    int64_t expected_version, Decide decide);
+  absl::StatusOr<Decision> DecideOn(const command::Call& call, const std::string& referral_id, int64_t expected_version,
+                                    Decide decide);
   void RunCommand(const command::Call& call, const std::string& referral_id, int64_t expected_version, Decide decide,
                   Done done);
   // An existing referral and the caller's side of it.
   void RunOnExisting(const command::Call& call, const std::string& referral_id, int64_t expected_version,
-                     absl::FunctionRef<absl::Status(ReferralStream&, domain::referral::Side, Decision&)> decide, Done done);
+                     absl::FunctionRef<absl::Status(ReferralStream&, domain::referral::Side, Decision&)> decide,
+                     Done done);
   // Adds the release of `r`'s expert slot (if it holds one) to `decision`.
   absl::Status ReleaseSlot(const v1::Referral& r, const std::string& reason, Decision& decision);
   // The session's bookings, under its stripe (kept in `decision` until durable).

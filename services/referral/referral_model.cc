@@ -124,7 +124,8 @@ absl::Status ApplySession(const events::v1::Envelope& env, eventstore::Projectio
 absl::Status ReferralProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
   if (env.aggregate_type() == dref::kReferral) return ApplyReferral(env, rows);
   if (env.aggregate_type() == dref::kExpertSession) return ApplySession(env, rows);
-  return absl::InvalidArgumentError(absl::StrCat("the referral journal has no aggregate \"", env.aggregate_type(), "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("the referral journal has no aggregate \"", env.aggregate_type(), "\""));
 }
 
 absl::StatusOr<std::optional<fv1::ReferralReply>> ReferralView::Referral(const std::string& id) const {

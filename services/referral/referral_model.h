@@ -36,7 +36,7 @@ class ReferralView {
   absl::StatusOr<v1::SessionBookings> Bookings(const std::string& session_id) const;
   // A page of a worklist ("in" or "out") of one institution, optionally one status.
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
-                                                     v1::Status status, const common::v1::PageRequest& page) const;
+                                                    v1::Status status, const common::v1::PageRequest& page) const;
   // Referrals whose next timer is due at `now` (at most `max`).
   absl::StatusOr<std::vector<std::string>> Due(absl::Time now, size_t max) const;
 

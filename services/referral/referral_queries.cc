@@ -35,8 +35,8 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
   return page;
 }
 
-absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(const common::Principal& who,
-                                                                       const fv1::ListAvailableSlotsRequest& req) const {
+absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(
+    const common::Principal& who, const fv1::ListAvailableSlotsRequest& req) const {
   if (req.host_institution_id().empty()) return absl::InvalidArgumentError("host_institution_id is required");
   registry::v1::ListExpertSessionsRequest q;
   q.set_institution_id(req.host_institution_id());

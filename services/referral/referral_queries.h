@@ -23,9 +23,9 @@ class ReferralQueries {
   absl::StatusOr<v1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id) const;
   // `list`: "in" (incoming) or "out" (outgoing); the caller's own institution only.
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const common::Principal& who, const v1::ListWorklistRequest& req,
-                                                     const char* list) const;
+                                                    const char* list) const;
   absl::StatusOr<v1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
-                                                        const v1::ListAvailableSlotsRequest& req) const;
+                                                       const v1::ListAvailableSlotsRequest& req) const;
 
  private:
   const ReferralView* view_;

@@ -18,18 +18,23 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
                                                      .rebuild = o.rebuild,
                                                      .clock = o.clock}));
   if (o.use_bus) RETURN_IF_ERROR(s->core_->StartRelay(o.kafka));
-  s->registry_ = std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
+  s->registry_ =
+      std::make_unique<registry_model::RegistryView>(&s->store(), eventstore::Family::kConsumed, "registry/");
   s->directory_ = std::make_unique<MirrorDirectory>(s->registry_.get());
   s->view_ = std::make_unique<ReferralView>(&s->store());
   s->shape_ = std::make_unique<ReplyShape>(s->directory_.get(), s->vault_.get(), o.clock);
-  s->commands_ = std::make_unique<ReferralCommands>(&s->journal(), s->view_.get(), s->directory_.get(),
-                                                    s->vault_.get(), s->shape_.get(), o.clock,
-                                                    ReferralCommands::Options{o.deadlines, o.slots});
+  s->commands_ =
+      std::make_unique<ReferralCommands>(&s->journal(), s->view_.get(), s->directory_.get(), s->vault_.get(),
+                                         s->shape_.get(), o.clock, ReferralCommands::Options{o.deadlines, o.slots});
   s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->commands_.get());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
-    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka, .group_id = "referral", .sources = {"registry", "greenchannel"},
-                                             .projector = &s->intake_projector_, .feed = o.feed, .clock = o.clock,
+    RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka,
+                                             .group_id = "referral",
+                                             .sources = {"registry", "greenchannel"},
+                                             .projector = &s->intake_projector_,
+                                             .feed = o.feed,
+                                             .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
   s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->commands_.get(), o.timer_poll);

@@ -9,7 +9,6 @@
 namespace yilian::referral {
 
 extern const command::Kind<::yilian::referral::v1::Referral, ::yilian::referral::v1::ReferralEvent> kReferralKind;
-extern const command::Kind<::yilian::referral::v1::SessionBookings, ::yilian::referral::v1::SessionEvent>
-    kSessionKind;
+extern const command::Kind<::yilian::referral::v1::SessionBookings, ::yilian::referral::v1::SessionEvent> kSessionKind;
 
 }  // namespace yilian::referral

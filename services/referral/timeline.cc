@@ -12,7 +12,9 @@ using F = fv1::ReferralEvent;
 
 namespace {
 
-std::string When(int64_t ms) { return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMillis(ms), absl::FixedTimeZone(8 * 3600)); }
+std::string When(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMillis(ms), absl::FixedTimeZone(8 * 3600));
+}
 
 std::string Summary(const F& e) {
   switch (e.kind_case()) {
@@ -25,37 +27,50 @@ std::string Summary(const F& e) {
       if (!r.linked_from().empty()) absl::StrAppend(&s, ", continuing ", r.linked_from());
       return s;
     }
-    case F::kReceived: return "received";
-    case F::kAccepted: return "accepted";
-    case F::kRejected: return absl::StrCat("rejected: ", e.rejected().reason_code(),
-                                           e.rejected().advice().empty() ? "" : " (advice given)");
-    case F::kInformationRequested: return "more information asked";
+    case F::kReceived:
+      return "received";
+    case F::kAccepted:
+      return "accepted";
+    case F::kRejected:
+      return absl::StrCat("rejected: ", e.rejected().reason_code(),
+                          e.rejected().advice().empty() ? "" : " (advice given)");
+    case F::kInformationRequested:
+      return "more information asked";
     case F::kInformationSupplied:
       return absl::StrCat("information supplied, ", e.information_supplied().exam_results_size(), " result(s) added");
     case F::kScheduled: {
       const auto& s = e.scheduled().schedule();
       if (s.kind() == fv1::EXPERT_OUTPATIENT)
-        return absl::StrCat("expert slot booked in ", s.session_id(), s.reserved_slot() ? " (reserved quota)" : " (general pool)",
-                            ", ", When(s.at_ms()));
+        return absl::StrCat("expert slot booked in ", s.session_id(),
+                            s.reserved_slot() ? " (reserved quota)" : " (general pool)", ", ", When(s.at_ms()));
       return absl::StrCat(fv1::ServiceKind_Name(s.kind()), " scheduled for ", When(s.at_ms()));
     }
-    case F::kBedRequested: return absl::StrCat("bed asked of the bed board: ", e.bed_requested().request_id());
+    case F::kBedRequested:
+      return absl::StrCat("bed asked of the bed board: ", e.bed_requested().request_id());
     case F::kBedAnswered:
       return e.bed_answered().reserved() ? "bed reserved" : absl::StrCat("bed declined: ", e.bed_answered().reason());
-    case F::kArrived: return "patient arrived";
-    case F::kPatientAdmitted: return "admitted into the held bed";
+    case F::kArrived:
+      return "patient arrived";
+    case F::kPatientAdmitted:
+      return "admitted into the held bed";
     case F::kCompleted:
-      return absl::StrCat("completed", e.completed().downward_referral_id().empty()
-                                           ? ""
-                                           : absl::StrCat(", downward referral ", e.completed().downward_referral_id()));
-    case F::kCancelled: return absl::StrCat("cancelled: ", e.cancelled().reason());
-    case F::kFailed: return absl::StrCat("failed: ", e.failed().reason());
+      return absl::StrCat("completed",
+                          e.completed().downward_referral_id().empty()
+                              ? ""
+                              : absl::StrCat(", downward referral ", e.completed().downward_referral_id()));
+    case F::kCancelled:
+      return absl::StrCat("cancelled: ", e.cancelled().reason());
+    case F::kFailed:
+      return absl::StrCat("failed: ", e.failed().reason());
     case F::kRedirected:
       return absl::StrCat("redirected to ", e.redirected().to_institution_id(), " as ", e.redirected().to_referral_id(),
                           ": ", e.redirected().reason());
-    case F::kEscalated: return absl::StrCat("escalated to the ", e.escalated().to());
-    case F::kBedRequestCancelled: return absl::StrCat("bed request released: ", e.bed_request_cancelled().reason());
-    default: return "";
+    case F::kEscalated:
+      return absl::StrCat("escalated to the ", e.escalated().to());
+    case F::kBedRequestCancelled:
+      return absl::StrCat("bed request released: ", e.bed_request_cancelled().reason());
+    default:
+      return "";
   }
 }
 
@@ -65,24 +80,25 @@ absl::StatusOr<std::vector<fv1::TimelineEntry>> Timeline(const eventstore::Journ
                                                          const std::string& referral_id) {
   std::vector<fv1::TimelineEntry> out;
   absl::Status failed;
-  auto n = journal.ReadAggregate(domain::referral::kReferral, referral_id, 1, [&](const eventstore::JournalEntry& entry) {
-    auto env = eventstore::ParseEnvelope(entry.envelope);
-    if (!env.ok()) {
-      failed = env.status();
-      return false;
-    }
-    auto event = common::UnpackEvent<F>(*env);
-    fv1::TimelineEntry t;
-    t.set_version(env->aggregate_version());
-    const std::string& type = env->event_type();
-    t.set_event_type(type.substr(type.rfind('.') + 1));
-    t.set_recorded_at_ms(env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1'000'000);
-    t.set_actor(env->actor().subject());
-    t.set_actor_institution_id(env->actor().institution_id());
-    if (event.ok()) t.set_summary(Summary(*event));
-    out.push_back(std::move(t));
-    return true;
-  });
+  auto n =
+      journal.ReadAggregate(domain::referral::kReferral, referral_id, 1, [&](const eventstore::JournalEntry& entry) {
+        auto env = eventstore::ParseEnvelope(entry.envelope);
+        if (!env.ok()) {
+          failed = env.status();
+          return false;
+        }
+        auto event = common::UnpackEvent<F>(*env);
+        fv1::TimelineEntry t;
+        t.set_version(env->aggregate_version());
+        const std::string& type = env->event_type();
+        t.set_event_type(type.substr(type.rfind('.') + 1));
+        t.set_recorded_at_ms(env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1'000'000);
+        t.set_actor(env->actor().subject());
+        t.set_actor_institution_id(env->actor().institution_id());
+        if (event.ok()) t.set_summary(Summary(*event));
+        out.push_back(std::move(t));
+        return true;
+      });
   if (!n.ok()) return n.status();
   if (!failed.ok()) return failed;
   return out;

@@ -12,6 +12,6 @@
 namespace yilian::referral {
 
 absl::StatusOr<std::vector<::yilian::referral::v1::TimelineEntry>> Timeline(const eventstore::Journal& journal,
-                                                                             const std::string& referral_id);
+                                                                            const std::string& referral_id);
 
 }  // namespace yilian::referral

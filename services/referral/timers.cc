@@ -9,9 +9,7 @@ namespace dref = ::yilian::domain::referral;
 namespace fv1 = ::yilian::referral::v1;
 
 DeadlineTimer::DeadlineTimer(const ReferralView* view, ReferralCommands* commands, absl::Duration poll)
-    : view_(view),
-      commands_(commands),
-      loop_({.name = "yl-ref-timers", .period = poll}, [this] {
+    : view_(view), commands_(commands), loop_({.name = "yl-ref-timers", .period = poll}, [this] {
         Pass();
         return false;
       }) {

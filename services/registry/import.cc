@@ -24,8 +24,8 @@ class Importer {
   Importer(Stub& stub, std::string token) : stub_(stub), token_(std::move(token)) {}
 
   template <typename Req, typename Reply>
-  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Reply*), const Req& req,
-                    Reply* out, const std::string& what) {
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Reply*), const Req& req, Reply* out,
+                    const std::string& what) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token_);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -115,7 +115,8 @@ class Importer {
       return Call(&Stub::DefineWard, req, &out, what);
     }
     const auto& have = it->second.ward();
-    if (have.capacity() == want.capacity() && have.emergency_reserved() == want.emergency_reserved()) return Unchanged();
+    if (have.capacity() == want.capacity() && have.emergency_reserved() == want.emergency_reserved())
+      return Unchanged();
     rv1::ChangeWardCapacityRequest req;
     req.set_institution_id(want.institution_id());
     req.set_ward_id(want.ward_id());

@@ -46,15 +46,14 @@ void IndexErasure(const rv1::RegistryEvent&, const std::optional<rv1::PatientEra
 }
 
 const command::Kind<rv1::Institution, rv1::RegistryEvent> kInstitutionKind{dreg::kInstitution, &dreg::Evolve,
-                                                                            &IndexInstitution};
+                                                                           &IndexInstitution};
 const command::Kind<rv1::Consortium, rv1::RegistryEvent> kConsortiumKind{dreg::kConsortium, &dreg::Evolve,
-                                                                          &IndexConsortium};
+                                                                         &IndexConsortium};
 const command::Kind<rv1::Ward, rv1::RegistryEvent> kWardKind{dreg::kWard, &dreg::Evolve, &IndexWard};
 const command::Kind<rv1::ExpertSession, rv1::RegistryEvent> kSessionKind{dreg::kExpertSession, &dreg::Evolve,
-                                                                          &IndexSession};
+                                                                         &IndexSession};
 const command::Kind<rv1::Resident, rv1::RegistryEvent> kResidentKind{dreg::kResident, &dreg::Evolve, &IndexResident};
-const command::Kind<rv1::PatientErased, rv1::RegistryEvent> kErasureKind{dreg::kPatient, &dreg::Evolve,
-                                                                          &IndexErasure};
+const command::Kind<rv1::PatientErased, rv1::RegistryEvent> kErasureKind{dreg::kPatient, &dreg::Evolve, &IndexErasure};
 
 const common::Principal kAdmin{"", "", common::Role::ROLE_CONSORTIUM_ADMIN};
 
@@ -136,9 +135,9 @@ void RegistryCommands::ShowIdentity(const common::Principal& who, rv1::ResidentR
       privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), dreg::MaySeeResidentIdentity(who, r));
 }
 
-absl::StatusOr<rv1::ResidentReply> RegistryCommands::OnResident(const Call& call,
-                                                                const common::v1::PatientRef& patient,
-                                                                int64_t expected_version, Decide<rv1::Resident> decide) {
+absl::StatusOr<rv1::ResidentReply> RegistryCommands::OnResident(const Call& call, const common::v1::PatientRef& patient,
+                                                                int64_t expected_version,
+                                                                Decide<rv1::Resident> decide) {
   RETURN_IF_ERROR(dreg::CheckPatientRef(patient));
   return Change<rv1::ResidentReply>(
       call, kResidentKind, patient.value(), expected_version, [&] { return view_->Resident(patient.value()); },
@@ -154,7 +153,8 @@ absl::StatusOr<rv1::ResidentReply> RegistryCommands::Enrol(const Call& call, con
     if (!vault_) return absl::FailedPreconditionError("this registry keeps no patient keys");
     ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, desc.patient(), req.identity()));
     for (auto& e : events)
-      if (e.has_resident_enrolled()) *e.mutable_resident_enrolled()->mutable_resident()->mutable_sealed_identity() = *sealed;
+      if (e.has_resident_enrolled())
+        *e.mutable_resident_enrolled()->mutable_resident()->mutable_sealed_identity() = *sealed;
     return events;
   });
 }

@@ -50,9 +50,8 @@ class RegistryCommands {
   template <typename Reply, typename State>
   absl::StatusOr<Reply> Change(const command::Call& call, const command::Kind<State, v1::RegistryEvent>& kind,
                                const std::string& id, int64_t expected_version,
-                               absl::FunctionRef<absl::StatusOr<std::optional<Reply>>()> load,
-                               State* (Reply::*field)(), Decide<State> decide,
-                               command::Runner::Shape<Reply> shape = nullptr);
+                               absl::FunctionRef<absl::StatusOr<std::optional<Reply>>()> load, State* (Reply::*field)(),
+                               Decide<State> decide, command::Runner::Shape<Reply> shape = nullptr);
 
   command::Runner runner_;
   const registry_model::RegistryView* view_;

@@ -46,7 +46,8 @@ grpc::Status RegistryService::GetConsortium(grpc::ServerContext* ctx, const rv1:
                                             rv1::ConsortiumReply* out) {
   if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dreg::CheckId("consortium_id", req->consortium_id()); !s.ok()) return ToGrpcStatus(s);
-  return Answer(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\""), out);
+  return Answer(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\""),
+                out);
 }
 
 grpc::Status RegistryService::ListConsortia(grpc::ServerContext* ctx, const rv1::ListConsortiaRequest* req,

@@ -81,9 +81,10 @@ grpc::Status RegistryService::AddConsortiumMember(grpc::ServerContext* ctx, cons
                                                   rv1::ConsortiumReply* out) {
   auto call = Writer(*ctx, *req, req->request_id());
   if (!call.ok()) return ToGrpcStatus(call.status());
-  return Answer(commands_->OnConsortium(*call, req->consortium_id(), req->expected_version(),
-                                        [&](const auto& st) { return dreg::AddMember(st, req->institution_id(), *view_); }),
-                out);
+  return Answer(
+      commands_->OnConsortium(*call, req->consortium_id(), req->expected_version(),
+                              [&](const auto& st) { return dreg::AddMember(st, req->institution_id(), *view_); }),
+      out);
 }
 
 grpc::Status RegistryService::RemoveConsortiumMember(grpc::ServerContext* ctx, const rv1::ConsortiumMemberRequest* req,

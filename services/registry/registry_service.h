@@ -19,26 +19,37 @@ class RegistryService final : public v1::Registry::Service {
   RegistryService(RegistryCommands* commands, const RegistryView* view, const host::Authenticator* auth)
       : commands_(commands), view_(view), auth_(auth) {}
 
-  grpc::Status RegisterInstitution(grpc::ServerContext*, const v1::RegisterInstitutionRequest*, v1::InstitutionReply*) override;
-  grpc::Status UpdateInstitution(grpc::ServerContext*, const v1::UpdateInstitutionRequest*, v1::InstitutionReply*) override;
-  grpc::Status SuspendInstitution(grpc::ServerContext*, const v1::SuspendInstitutionRequest*, v1::InstitutionReply*) override;
-  grpc::Status ReactivateInstitution(grpc::ServerContext*, const v1::ReactivateInstitutionRequest*, v1::InstitutionReply*) override;
+  grpc::Status RegisterInstitution(grpc::ServerContext*, const v1::RegisterInstitutionRequest*,
+                                   v1::InstitutionReply*) override;
+  grpc::Status UpdateInstitution(grpc::ServerContext*, const v1::UpdateInstitutionRequest*,
+                                 v1::InstitutionReply*) override;
+  grpc::Status SuspendInstitution(grpc::ServerContext*, const v1::SuspendInstitutionRequest*,
+                                  v1::InstitutionReply*) override;
+  grpc::Status ReactivateInstitution(grpc::ServerContext*, const v1::ReactivateInstitutionRequest*,
+                                     v1::InstitutionReply*) override;
   grpc::Status GetInstitution(grpc::ServerContext*, const v1::GetInstitutionRequest*, v1::InstitutionReply*) override;
-  grpc::Status ListInstitutions(grpc::ServerContext*, const v1::ListInstitutionsRequest*, v1::ListInstitutionsResponse*) override;
+  grpc::Status ListInstitutions(grpc::ServerContext*, const v1::ListInstitutionsRequest*,
+                                v1::ListInstitutionsResponse*) override;
 
   grpc::Status FormConsortium(grpc::ServerContext*, const v1::FormConsortiumRequest*, v1::ConsortiumReply*) override;
-  grpc::Status AddConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*, v1::ConsortiumReply*) override;
-  grpc::Status RemoveConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*, v1::ConsortiumReply*) override;
+  grpc::Status AddConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*,
+                                   v1::ConsortiumReply*) override;
+  grpc::Status RemoveConsortiumMember(grpc::ServerContext*, const v1::ConsortiumMemberRequest*,
+                                      v1::ConsortiumReply*) override;
   grpc::Status GetConsortium(grpc::ServerContext*, const v1::GetConsortiumRequest*, v1::ConsortiumReply*) override;
-  grpc::Status ListConsortia(grpc::ServerContext*, const v1::ListConsortiaRequest*, v1::ListConsortiaResponse*) override;
+  grpc::Status ListConsortia(grpc::ServerContext*, const v1::ListConsortiaRequest*,
+                             v1::ListConsortiaResponse*) override;
 
   grpc::Status DefineWard(grpc::ServerContext*, const v1::DefineWardRequest*, v1::WardReply*) override;
   grpc::Status ChangeWardCapacity(grpc::ServerContext*, const v1::ChangeWardCapacityRequest*, v1::WardReply*) override;
   grpc::Status ListWards(grpc::ServerContext*, const v1::ListWardsRequest*, v1::ListWardsResponse*) override;
 
-  grpc::Status PublishExpertSession(grpc::ServerContext*, const v1::PublishExpertSessionRequest*, v1::ExpertSessionReply*) override;
-  grpc::Status CancelExpertSession(grpc::ServerContext*, const v1::CancelExpertSessionRequest*, v1::ExpertSessionReply*) override;
-  grpc::Status ListExpertSessions(grpc::ServerContext*, const v1::ListExpertSessionsRequest*, v1::ListExpertSessionsResponse*) override;
+  grpc::Status PublishExpertSession(grpc::ServerContext*, const v1::PublishExpertSessionRequest*,
+                                    v1::ExpertSessionReply*) override;
+  grpc::Status CancelExpertSession(grpc::ServerContext*, const v1::CancelExpertSessionRequest*,
+                                   v1::ExpertSessionReply*) override;
+  grpc::Status ListExpertSessions(grpc::ServerContext*, const v1::ListExpertSessionsRequest*,
+                                  v1::ListExpertSessionsResponse*) override;
 
   grpc::Status EnrolResident(grpc::ServerContext*, const v1::EnrolResidentRequest*, v1::ResidentReply*) override;
   grpc::Status MoveResident(grpc::ServerContext*, const v1::MoveResidentRequest*, v1::ResidentReply*) override;

@@ -59,8 +59,8 @@ class ApplierTest : public ::testing::Test {
     NewApplier(feed_.get());
   }
   void NewApplier(EventSource* feed) {
-    applier_ = std::make_unique<Applier>(store_.get(), ApplierOptions{.group_id = "test", .projector = &projector_,
-                                                                      .feed = feed});
+    applier_ = std::make_unique<Applier>(store_.get(),
+                                         ApplierOptions{.group_id = "test", .projector = &projector_, .feed = feed});
     part_ = PartitionState{.topic = "yilian.registry.events", .partition = 0, .source = "registry"};
     auto pos = applier_->StoredPosition(part_.topic, 0);
     ASSERT_OK(pos);

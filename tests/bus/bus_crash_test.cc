@@ -25,13 +25,16 @@ using testing::WaitFor;
 TEST(BusCrashTest, ConsumerKilledAndRestartedAppliesEverythingOnce) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto owners, testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
+  ASSERT_OK_AND_ASSIGN(auto owners,
+                       testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
   auto& registry = owners[0];
   auto& green = owners[1];
-  const std::vector<std::string> argv = {YILIAN_BUS_NODE, "consumer", "--group", "referral", "--dir",
-                                         dir.Sub("referral"), "--bootstrap", broker->bootstrap(),
-                                         "--source", "registry=" + registry->feed_address(),
-                                         "--source", "greenchannel=" + green->feed_address()};
+  const std::vector<std::string> argv = {YILIAN_BUS_NODE, "consumer",
+                                         "--group",       "referral",
+                                         "--dir",         dir.Sub("referral"),
+                                         "--bootstrap",   broker->bootstrap(),
+                                         "--source",      "registry=" + registry->feed_address(),
+                                         "--source",      "greenchannel=" + green->feed_address()};
   std::thread w1([&] { EXPECT_OK(registry->Append(0, 50'000, 500)); });
   std::thread w2([&] { EXPECT_OK(green->Append(0, 50'000, 500)); });
   {
@@ -54,9 +57,9 @@ TEST(BusCrashTest, OwnerAndRelayKilledAndRestartedLoseNothingAndDeliverNothingTw
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
   ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
-  const std::vector<std::string> argv = {YILIAN_BUS_NODE, "owner", "--service", "registry", "--dir",
-                                         dir.Sub("registry"), "--bootstrap", broker->bootstrap(),
-                                         "--events", "100000", "--aggregates", "500"};
+  const std::vector<std::string> argv = {YILIAN_BUS_NODE,     "owner",       "--service",         "registry", "--dir",
+                                         dir.Sub("registry"), "--bootstrap", broker->bootstrap(), "--events", "100000",
+                                         "--aggregates",      "500"};
   std::string feed;
   {
     Subprocess owner(argv);

@@ -42,8 +42,8 @@ absl::StatusOr<std::unique_ptr<OwnerNode>> OwnerNode::Start(const std::string& s
   ASSIGN_OR_RETURN(n->journal_, eventstore::Journal::Open(n->store_.get(), {.source_service = service}));
   n->auth_ = std::make_unique<host::Authenticator>(
       host::Authenticator::FromTokens({{kFeedToken, {"bus-test", "", common::Role::ROLE_SERVICE}}}));
-  n->feed_ = std::make_unique<bus::FeedService>(n->journal_.get(),
-                                                       n->auth_->RequireRoles({common::Role::ROLE_SERVICE}));
+  n->feed_ =
+      std::make_unique<bus::FeedService>(n->journal_.get(), n->auth_->RequireRoles({common::Role::ROLE_SERVICE}));
   ASSIGN_OR_RETURN(n->host_, host::ServiceHost::Start({.service_name = service}, *n->auth_, {n->feed_.get()}));
   return n;
 }
@@ -143,8 +143,10 @@ int64_t ParkedCount(const eventstore::Store& consumer) {
   return n.ok() ? *n : -1;
 }
 
-absl::Status CheckExactlyOnce(const eventstore::Store& consumer, const std::vector<const eventstore::Journal*>& owners) {
-  if (int64_t parked = ParkedCount(consumer); parked != 0) return absl::InternalError(absl::StrCat(parked, " events parked"));
+absl::Status CheckExactlyOnce(const eventstore::Store& consumer,
+                              const std::vector<const eventstore::Journal*>& owners) {
+  if (int64_t parked = ParkedCount(consumer); parked != 0)
+    return absl::InternalError(absl::StrCat(parked, " events parked"));
   const auto rows = CounterRows(consumer);
   size_t aggregates = 0;
   for (const auto* journal : owners) {
@@ -169,7 +171,8 @@ absl::Status CheckExactlyOnce(const eventstore::Store& consumer, const std::vect
     aggregates += versions.size();
   }
   if (rows.size() != aggregates)
-    return absl::InternalError(absl::StrCat(rows.size(), " counters in the consumer, ", aggregates, " in the journals"));
+    return absl::InternalError(
+        absl::StrCat(rows.size(), " counters in the consumer, ", aggregates, " in the journals"));
   return absl::OkStatus();
 }
 

@@ -46,7 +46,8 @@ int RunOwner(const std::string& service, const std::string& dir, const std::stri
       head = (*node)->journal().head().sequence;
       std::cout << "head=" << head << std::endl;
     }
-    while (!stop && !(*node)->relay()->PublishedThrough(events)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!stop && !(*node)->relay()->PublishedThrough(events))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!stop) std::cout << "published=" << events << std::endl;
   });
   yilian::host::WaitForShutdownSignal();

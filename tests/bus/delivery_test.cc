@@ -47,7 +47,8 @@ bool CaughtUp(ConsumerNode& c, int partitions) {
 TEST(DeliveryTest, HundredThousandEventsFromTwoServicesThroughABrokerOutage) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto owners, testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
+  ASSERT_OK_AND_ASSIGN(auto owners,
+                       testing::StartOwners(dir.path(), broker->bootstrap(), {"registry", "greenchannel"}));
   auto& registry = owners[0];
   auto& green = owners[1];
   auto referral = Consumer("referral", dir.Sub("referral"), {registry.get(), green.get()}, broker->bootstrap());
@@ -120,10 +121,12 @@ TEST(DeliveryTest, EvictedOffsetsAreFilledFromTheFeedAndAFreshBrokerIsRefilled) 
   ASSERT_TRUE(WaitFor([&] { return referral->consumer()->status().partitions_size() == 4; }, 180s));
   ASSERT_OK(registry->StartRelay(broker->bootstrap()));
   const int64_t head = registry->journal().head().sequence;
-  ASSERT_TRUE(WaitFor([&] {
-    auto st = registry->relay()->status();
-    return st.republishes == 1 && st.published == head;
-  }, 180s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto st = registry->relay()->status();
+        return st.republishes == 1 && st.published == head;
+      },
+      180s));
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(*referral, 4); }, 180s));
   EXPECT_EQ(CounterRows(referral->store()), before) << "a republished journal must change no projection";
 

@@ -1,10 +1,9 @@
 // The catch-up feed over a real gRPC server on port 0.
-#include "yilian/bus/feed_service.h"
-
 #include <future>
 
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "yilian/bus/feed_service.h"
 #include "yilian/common/sha256.h"
 #include "yilian/host/service_host.h"
 #include "yilian/testing/counter_projector.h"
@@ -15,8 +14,8 @@ namespace yilian::bus {
 namespace {
 
 using eventstore::Journal;
-using eventstore::ParseEnvelope;
 using eventstore::kAnyVersion;
+using eventstore::ParseEnvelope;
 using eventstore::Store;
 
 class FeedTest : public ::testing::Test {
@@ -30,9 +29,9 @@ class FeedTest : public ::testing::Test {
     EXPECT_OK(yilian::testing::AppendAll(*journal_, kTotal, [](int i) {
       return yilian::testing::CounterAppend(absl::StrCat("agg-", i % 1000), kAnyVersion);
     }));
-    auth_ = new host::Authenticator(host::Authenticator::FromTokens(
-        {{"svc-token", {"referral", "", common::Role::ROLE_SERVICE}},
-         {"doc-token", {"dr.li", "loudi-1st", common::Role::ROLE_CLINICIAN}}}));
+    auth_ = new host::Authenticator(
+        host::Authenticator::FromTokens({{"svc-token", {"referral", "", common::Role::ROLE_SERVICE}},
+                                         {"doc-token", {"dr.li", "loudi-1st", common::Role::ROLE_CLINICIAN}}}));
     feed_ = new FeedService(journal_, auth_->RequireRoles({common::Role::ROLE_SERVICE, common::Role::ROLE_AUDITOR}));
     host_ = host::ServiceHost::Start({.service_name = "feedtest"}, *auth_, {feed_})->release();
   }

@@ -1,21 +1,21 @@
 // Poison on the bus: corrupt messages and events the projector refuses are parked, listed
 // through the BusAdmin RPC, and do not stop the other aggregates.
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "bus_fixture.h"
 #include "yilian/bus/admin_service.h"
 #include "yilian/bus/consumer.h"
-#include "yilian/bus/event_source.h"
 #include "yilian/bus/embedded_broker.h"
+#include "yilian/bus/event_source.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/sha256.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
-#include "yilian/testing/wait.h"
 #include "yilian/testing/v1/testing.pb.h"
+#include "yilian/testing/wait.h"
 
 namespace yilian::bus {
 namespace {
@@ -72,8 +72,8 @@ TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
   ASSERT_OK(registry->journal().Append(poison).status());
   ASSERT_OK(registry->Append(1'000, 1'000, 10));
 
-  ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 2'001 && testing::ParkedCount(referral->store()) == 4; },
-                      180s))
+  ASSERT_TRUE(
+      WaitFor([&] { return referral->Applied() == 2'001 && testing::ParkedCount(referral->store()) == 4; }, 180s))
       << referral->Applied() << " applied, " << testing::ParkedCount(referral->store()) << " parked";
   const auto rows = testing::CounterRows(referral->store());
   for (int i = 0; i < 10; ++i) {

@@ -1,10 +1,11 @@
+#include "yilian/bus/wire.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <set>
 
 #include "yilian/bus/kafka_settings.h"
-#include "yilian/bus/wire.h"
 #include "yilian/common/sha256.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -78,9 +79,12 @@ TEST(KafkaSettingsTest, PropertiesParseAndPassThrough) {
 // at rd_kafka_new). No broker is contacted.
 TEST(KafkaSettingsTest, TheLinkedLibrdkafkaMakesTlsAndSaslClients) {
   for (const char* protocol : {"ssl", "sasl_ssl"}) {
-    KafkaSettings s{"127.0.0.1:1", "registry",
-                    {{"security.protocol", protocol}, {"sasl.mechanism", "SCRAM-SHA-512"},
-                     {"sasl.username", "yilian"}, {"sasl.password", "secret"}}};
+    KafkaSettings s{"127.0.0.1:1",
+                    "registry",
+                    {{"security.protocol", protocol},
+                     {"sasl.mechanism", "SCRAM-SHA-512"},
+                     {"sasl.username", "yilian"},
+                     {"sasl.password", "secret"}}};
     ASSERT_OK_AND_ASSIGN(rd_kafka_conf_t * conf, NewKafkaConf(s, {}));
     char err[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -94,17 +98,17 @@ TEST(KafkaSettingsTest, ComeFromConfigWithTheBootstrapFromAFile) {
   const std::string file = dir.Sub("bootstrap");
   std::ofstream(file) << "127.0.0.1:1234,127.0.0.1:5678\n";
   auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  ASSERT_OK_AND_ASSIGN(auto config, common::Config::Load(KafkaConfigKeys("referral"),
-                                                         {"--kafka.bootstrap=@" + file,
-                                                          "--kafka.properties=security.protocol=SSL"},
-                                                         none));
+  ASSERT_OK_AND_ASSIGN(
+      auto config,
+      common::Config::Load(KafkaConfigKeys("referral"),
+                           {"--kafka.bootstrap=@" + file, "--kafka.properties=security.protocol=SSL"}, none));
   ASSERT_OK_AND_ASSIGN(KafkaSettings s, KafkaSettingsFrom(config));
   EXPECT_EQ(s.bootstrap, "127.0.0.1:1234,127.0.0.1:5678");
   EXPECT_EQ(s.client_id, "referral");
   EXPECT_EQ(s.properties.at("security.protocol"), "SSL");
 
-  ASSERT_OK_AND_ASSIGN(config, common::Config::Load(KafkaConfigKeys("referral"),
-                                                    {"--kafka.bootstrap=@" + dir.Sub("missing")}, none));
+  ASSERT_OK_AND_ASSIGN(
+      config, common::Config::Load(KafkaConfigKeys("referral"), {"--kafka.bootstrap=@" + dir.Sub("missing")}, none));
   EXPECT_CODE(KafkaSettingsFrom(config).status(), kInvalidArgument);
   EXPECT_FALSE(common::Config::Load(KafkaConfigKeys("referral"), {"--kafka.properties=oops"}, none).ok());
 }

@@ -44,8 +44,8 @@ class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(store_, eventstore::Store::Open({.path = dir_.Sub("db")}));
-    ASSERT_OK_AND_ASSIGN(journal_, eventstore::Journal::Open(store_.get(), {.source_service = "test",
-                                                                            .projector = &projector_}));
+    ASSERT_OK_AND_ASSIGN(journal_,
+                         eventstore::Journal::Open(store_.get(), {.source_service = "test", .projector = &projector_}));
     runner_ = std::make_unique<Runner>(journal_.get(), RunnerOptions{.service = "test", .log_changes = true});
   }
 
@@ -158,15 +158,16 @@ TEST_F(RunnerTest, ConcurrentCommandsOnOneAggregateAreDecidedOneAfterAnother) {
 
 TEST_F(RunnerTest, ARefusalOrANoChangeWritesNothingAndReleasesTheLock) {
   const Call call = CallFor("", Inc(1));
-  auto refused = runner_->RunAndWait<CounterState>(call, {&locks_, "a"}, []() -> absl::StatusOr<Decision<CounterState>> {
-    return absl::FailedPreconditionError("not now");
-  });
+  auto refused = runner_->RunAndWait<CounterState>(
+      call, {&locks_, "a"},
+      []() -> absl::StatusOr<Decision<CounterState>> { return absl::FailedPreconditionError("not now"); });
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto unchanged = runner_->RunAndWait<CounterState>(call, {&locks_, "a"}, []() -> absl::StatusOr<Decision<CounterState>> {
-    Decision<CounterState> d;
-    d.reply.set_total(42);
-    return d;
-  });
+  auto unchanged =
+      runner_->RunAndWait<CounterState>(call, {&locks_, "a"}, []() -> absl::StatusOr<Decision<CounterState>> {
+        Decision<CounterState> d;
+        d.reply.set_total(42);
+        return d;
+      });
   ASSERT_OK(unchanged);
   EXPECT_EQ(unchanged->total(), 42);
   EXPECT_EQ(journal_->head().sequence, 0);
@@ -215,12 +216,13 @@ TEST_F(RunnerTest, AnAppendConflictIsDecidedAgainButADecisionsOwnIsNot) {
   EXPECT_EQ(r->events(), 2);
 
   int refusals = 0;
-  auto own = runner_->RunAndWait<CounterState>(CallFor("", Inc(1)), {&locks_, "a"},
-                                               [&]() -> absl::StatusOr<Decision<CounterState>> {
-                                                 ++refusals;
-                                                 return Add("a", 1, /*expected=*/1);
-                                               },
-                                               nullptr, 3);
+  auto own = runner_->RunAndWait<CounterState>(
+      CallFor("", Inc(1)), {&locks_, "a"},
+      [&]() -> absl::StatusOr<Decision<CounterState>> {
+        ++refusals;
+        return Add("a", 1, /*expected=*/1);
+      },
+      nullptr, 3);
   EXPECT_EQ(own.status().code(), absl::StatusCode::kAborted);
   EXPECT_NE(own.status().message().find("counter \"a\" is at version 2, not 1; re-read and retry"), std::string::npos)
       << own.status();
@@ -233,21 +235,21 @@ TEST_F(RunnerTest, SettledTellsWhetherTheAppendWasWritten) {
     return runner_->RunAndWait<CounterState>(CallFor(request_id, Inc(1)), {&locks_, "a"},
                                              [&]() -> absl::StatusOr<Decision<CounterState>> {
                                                auto d = Add("a", 1);
-                                               if (d.ok()) d->settled = [&](bool written) { settled.push_back(written); };
+                                               if (d.ok())
+                                                 d->settled = [&](bool written) { settled.push_back(written); };
                                                return d;
                                              });
   };
   ASSERT_OK(run("s1"));
   // Another aggregate's stale expectation fails the whole append.
-  auto failed = runner_->RunAndWait<CounterState>(CallFor("s2", Inc(1)), {&locks_, "a"},
-                                                  [&]() -> absl::StatusOr<Decision<CounterState>> {
-                                                    auto d = Add("a", 1);
-                                                    if (!d.ok()) return d;
-                                                    d->appends.push_back(
-                                                        yilian::testing::CounterAppend("b", /*expected_version=*/7));
-                                                    d->settled = [&](bool written) { settled.push_back(written); };
-                                                    return d;
-                                                  });
+  auto failed = runner_->RunAndWait<CounterState>(
+      CallFor("s2", Inc(1)), {&locks_, "a"}, [&]() -> absl::StatusOr<Decision<CounterState>> {
+        auto d = Add("a", 1);
+        if (!d.ok()) return d;
+        d->appends.push_back(yilian::testing::CounterAppend("b", /*expected_version=*/7));
+        d->settled = [&](bool written) { settled.push_back(written); };
+        return d;
+      });
   EXPECT_FALSE(failed.ok());
   EXPECT_EQ(settled, (std::vector<bool>{true, false}));
 }
@@ -284,10 +286,10 @@ TEST_F(RunnerTest, WithoutALockTheJournalAnswersARetryFromItsRecord) {
 
 TEST(CallTest, KeysAreScopedByServiceAndCaller) {
   CounterEvent req = Inc(1);
-  ASSERT_OK_AND_ASSIGN(auto a, CallOf("referral", {"alice", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1",
-                                      RequestId::kRequired));
-  ASSERT_OK_AND_ASSIGN(auto b, CallOf("referral", {"bob", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1",
-                                      RequestId::kRequired));
+  ASSERT_OK_AND_ASSIGN(
+      auto a, CallOf("referral", {"alice", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1", RequestId::kRequired));
+  ASSERT_OK_AND_ASSIGN(
+      auto b, CallOf("referral", {"bob", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1", RequestId::kRequired));
   EXPECT_EQ(a.idempotency_key, std::string("referral/alice\0r-1", 18));
   EXPECT_NE(a.idempotency_key, b.idempotency_key);
   EXPECT_EQ(a.request_hash, eventstore::RequestFingerprint(req));

@@ -13,7 +13,10 @@ std::vector<ConfigKey> Schema() {
   return {
       {.name = "grpc.listen", .default_value = "127.0.0.1:0", .help = "listen address"},
       {.name = "data.dir", .help = "data directory"},
-      {.name = "relay.batch", .type = ConfigType::kInt, .default_value = "512", .help = "batch size",
+      {.name = "relay.batch",
+       .type = ConfigType::kInt,
+       .default_value = "512",
+       .help = "batch size",
        .check = [](const std::string& v) { return std::stoll(v) > 0 ? "" : "must be positive"; }},
       {.name = "hold.expiry", .type = ConfigType::kDuration, .default_value = "30m", .help = "hold expiry"},
       {.name = "tls.enabled", .type = ConfigType::kBool, .default_value = "false", .help = "TLS"},
@@ -33,9 +36,8 @@ TEST(ConfigTest, FlagsBeatEnvironmentBeatFileBeatDefaults) {
   yilian::testing::TempDir dir;
   const std::string file = dir.Sub("c.json");
   std::ofstream(file) << R"({"grpc": {"listen": "0.0.0.0:7000"}, "data.dir": "/from/file", "relay.batch": 64})";
-  ASSERT_OK_AND_ASSIGN(
-      auto c, Config::Load(Schema(), {"--config=" + file, "--data.dir=/from/flag", "--tls.enabled"},
-                           Env({{"YILIAN_DATA_DIR", "/from/env"}, {"YILIAN_HOLD_EXPIRY", "45m"}})));
+  ASSERT_OK_AND_ASSIGN(auto c, Config::Load(Schema(), {"--config=" + file, "--data.dir=/from/flag", "--tls.enabled"},
+                                            Env({{"YILIAN_DATA_DIR", "/from/env"}, {"YILIAN_HOLD_EXPIRY", "45m"}})));
   EXPECT_EQ(c.GetString("data.dir"), "/from/flag");
   EXPECT_EQ(c.GetString("grpc.listen"), "0.0.0.0:7000");
   EXPECT_EQ(c.GetInt("relay.batch"), 64);

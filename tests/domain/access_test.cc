@@ -1,9 +1,10 @@
 // The role rules of the three domain cores (access.h), as pure functions: each refusal is
 // PERMISSION_DENIED, each grant follows docs/ROLES.md. (The platform test walks every RPC x
 // role against the running services; this pins the rules themselves.)
+#include "yilian/domain/greenchannel/access.h"
+
 #include <gtest/gtest.h>
 
-#include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/referral/access.h"
 #include "yilian/domain/registry/access.h"
 #include "yilian/testing/status_matchers.h"
@@ -40,7 +41,8 @@ struct Dir : domain::referral::Directory {
 TEST(RegistryAccess, AdminsChangeMembersReadIdentityForTheFamilyDoctor) {
   namespace dreg = ::yilian::domain::registry;
   EXPECT_OK(dreg::MayChangeRegistry(kAdmin));
-  for (const auto& p : {kDispatch, kAuditor, kService, kLoudiDoc}) EXPECT_CODE(dreg::MayChangeRegistry(p), kPermissionDenied);
+  for (const auto& p : {kDispatch, kAuditor, kService, kLoudiDoc})
+    EXPECT_CODE(dreg::MayChangeRegistry(p), kPermissionDenied);
   Dir dir;
   for (const auto& p : {kAdmin, kAuditor, kService, kLoudiDoc}) EXPECT_OK(dreg::MayReadRegistry(p, dir));
   EXPECT_CODE(dreg::MayReadRegistry(kOtherDoc, dir), kPermissionDenied);  // not a member here

@@ -133,8 +133,9 @@ TEST(BedBoardTest, ARandomRunNeverPromisesMoreBedsThanTheWardHas) {
     const int op = rng() % 6;
     const int64_t now = step * 1000;
     absl::StatusOr<BoardEvents> ev = BoardEvents{};
-    if (op <= 1) ev = PlaceHold(w, Hold("h" + std::to_string(next++), op ? gv1::EMERGENCY : gv1::REFERRAL, now,
-                                        now + 1000 * (1 + rng() % 20)));
+    if (op <= 1)
+      ev = PlaceHold(w, Hold("h" + std::to_string(next++), op ? gv1::EMERGENCY : gv1::REFERRAL, now,
+                             now + 1000 * (1 + rng() % 20)));
     if (op == 2 && w->holds_size() > 0)
       ev = Admit(w, w->holds(rng() % w->holds_size()).hold_id(), "adm" + std::to_string(next++));
     if (op == 3 && w->admissions_size() > 0) ev = Vacate(w, w->admissions(rng() % w->admissions_size()), "discharged");

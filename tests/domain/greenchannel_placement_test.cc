@@ -35,11 +35,12 @@ class PlacementTest : public ::testing::Test {
   const rv1::Location patient_ = At(27.69, 111.66);
   std::vector<Site> Sites(int loudi_stroke_free, int loudi_reserve, int xiangya_stroke_free, int icu_free) {
     return {
-        MakeSite("qiaotouhe-thc", 1, At(27.692, 111.655), {rv1::FAMILY_DOCTOR}, {{"general-1", rv1::WARD_GENERAL, 5, 0}}),
-        MakeSite("loudi-1st", 3, At(27.7286, 111.9948), {rv1::STROKE_CENTRE, rv1::CHEST_PAIN_CENTRE},
-                 {{"stroke-1", rv1::WARD_STROKE_UNIT, loudi_stroke_free, loudi_reserve},
-                  {"icu-1", rv1::WARD_ICU, 0, 0}},
-                 /*lead=*/true),
+        MakeSite("qiaotouhe-thc", 1, At(27.692, 111.655), {rv1::FAMILY_DOCTOR},
+                 {{"general-1", rv1::WARD_GENERAL, 5, 0}}),
+        MakeSite(
+            "loudi-1st", 3, At(27.7286, 111.9948), {rv1::STROKE_CENTRE, rv1::CHEST_PAIN_CENTRE},
+            {{"stroke-1", rv1::WARD_STROKE_UNIT, loudi_stroke_free, loudi_reserve}, {"icu-1", rv1::WARD_ICU, 0, 0}},
+            /*lead=*/true),
         MakeSite("xiangya-3rd", 3, At(28.2085, 112.9457), {rv1::STROKE_CENTRE},
                  {{"stroke-1", rv1::WARD_STROKE_UNIT, xiangya_stroke_free, 0}, {"icu-1", rv1::WARD_ICU, icu_free, 0}}),
     };

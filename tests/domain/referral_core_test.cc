@@ -123,13 +123,16 @@ TEST_F(ReferralCoreTest, AnUpwardReferralIsRequestedWithItsPriorityDeadlines) {
 }
 
 TEST_F(ReferralCoreTest, DirectionTierConsortiumAndCapabilityRules) {
-  EXPECT_CODE(Submit(std::nullopt, Draft("loudi-1st", "lianyuan-county"), dir_, kNow), kFailedPrecondition);  // up to lower
-  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "dutoutang-thc"), dir_, kNow), kFailedPrecondition);  // same tier
+  EXPECT_CODE(Submit(std::nullopt, Draft("loudi-1st", "lianyuan-county"), dir_, kNow),
+              kFailedPrecondition);  // up to lower
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "dutoutang-thc"), dir_, kNow),
+              kFailedPrecondition);  // same tier
   auto rehab = Draft("qiaotouhe-thc", "dutoutang-thc");
   rehab.mutable_routing()->set_capability(rv1::REHABILITATION);  // same tier, a capability the sender lacks
   EXPECT_OK(Submit(std::nullopt, rehab, dir_, kNow).status());
   EXPECT_OK(Submit(std::nullopt, Draft("loudi-1st", "dutoutang-thc", fv1::DOWNWARD), dir_, kNow).status());
-  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "loudi-1st", fv1::DOWNWARD), dir_, kNow), kFailedPrecondition);
+  EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "loudi-1st", fv1::DOWNWARD), dir_, kNow),
+              kFailedPrecondition);
   EXPECT_CODE(Submit(std::nullopt, Draft("qiaotouhe-thc", "xiangya-3rd"), dir_, kNow), kFailedPrecondition);
   auto cross = Draft("qiaotouhe-thc", "xiangya-3rd");
   cross.set_cross_consortium(true);

@@ -27,7 +27,8 @@ rv1::ExpertSession Session() {
   q = s.add_reserved();
   q->set_institution_id("dapuqiao-chc");
   q->set_slots(1);
-  s.mutable_release_cutoff()->set_seconds(absl::ToUnixSeconds(absl::FromCivil(absl::CivilHour(2026, 11, 30, 8), absl::UTCTimeZone())));
+  s.mutable_release_cutoff()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilHour(2026, 11, 30, 8), absl::UTCTimeZone())));
   return s;
 }
 

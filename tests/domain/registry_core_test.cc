@@ -120,9 +120,10 @@ TEST_F(RegistryCoreTest, InstitutionsAreValidatedFieldByField) {
   EXPECT_CODE(bad([](auto& i) { i.add_capabilities(static_cast<rv1::Capability>(999)); }), kInvalidArgument);
   EXPECT_CODE(bad([](auto& i) { i.add_capabilities(rv1::CAPABILITY_UNSPECIFIED); }), kInvalidArgument);
   EXPECT_CODE(bad([](auto& i) {
-    i.add_capabilities(rv1::LAB);
-    i.add_capabilities(rv1::LAB);
-  }), kInvalidArgument);
+                i.add_capabilities(rv1::LAB);
+                i.add_capabilities(rv1::LAB);
+              }),
+              kInvalidArgument);
   EXPECT_CODE(bad([](auto& i) { i.set_suspended(true); }), kInvalidArgument);
   auto msg = bad([](auto& i) { i.set_tier(7); });
   EXPECT_NE(std::string(msg.message()).find("tier 7"), std::string::npos) << msg;

@@ -114,7 +114,8 @@ void ExpectNowhere(const Contents& contents, const std::string& what) {
   EXPECT_TRUE(AnyHolds(contents, kPatient)) << what << ": the scan did not see the patient's reference";
   for (const auto& [where, bytes] : contents)
     for (const std::string& needle : {std::string(kName), std::string(kNationalId), std::string("Zhang Mimi")})
-      EXPECT_EQ(bytes.find(needle), std::string::npos) << what << " " << where << " holds \"" << needle << "\" in clear";
+      EXPECT_EQ(bytes.find(needle), std::string::npos)
+          << what << " " << where << " holds \"" << needle << "\" in clear";
 }
 
 class PatientDataTest : public PlatformTest {
@@ -135,38 +136,46 @@ class PatientDataTest : public PlatformTest {
 
 TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShredsIt) {
   // In through all three services that take it.
-  auto enrolled = Call("admin", {"registry", "enrol-resident", "--set", std::string("resident.patient.value=") + kPatient,
-                                 "--set", "resident.family_doctor_institution_id=qiaotouhe-mining-chc", "--set",
-                                 "resident.team=t1", "--set", "resident.signed_at=\"2026-01-05T00:00:00Z\"", "--set",
-                                 "request_id=e2e-enrol", "--get", "identity.identity.national_id"},
+  auto enrolled = Call("admin",
+                       {"registry", "enrol-resident", "--set", std::string("resident.patient.value=") + kPatient,
+                        "--set", "resident.family_doctor_institution_id=qiaotouhe-mining-chc", "--set",
+                        "resident.team=t1", "--set", "resident.signed_at=\"2026-01-05T00:00:00Z\"", "--set",
+                        "request_id=e2e-enrol", "--get", "identity.identity.national_id"},
                        true);
   ASSERT_EQ(enrolled.code, 0) << enrolled.text;
   EXPECT_EQ(enrolled.text, std::string(kNationalId) + "\n");
   std::string referral;
   ASSERT_TRUE(testing::WaitFor(
       [&] {  // the referral service learns the registry by event
-        auto r = Call("township", {"referral", "submit", "--set", "referral.direction=UPWARD", "--set",
-                                   "referral.receiver_institution_id=loudi-1st", "--set",
-                                   std::string("referral.patient.value=") + kPatient, "--set", "referral.reason=TIA",
-                                   "--set", "referral.priority=URGENT", "--set",
-                                   "referral.requested_service=EXAMINATION", "--set", "request_id=e2e-submit", "--get",
-                                   "referral.referral_id"},
+        auto r = Call("township",
+                      {"referral", "submit", "--set", "referral.direction=UPWARD", "--set",
+                       "referral.receiver_institution_id=loudi-1st", "--set",
+                       std::string("referral.patient.value=") + kPatient, "--set", "referral.reason=TIA", "--set",
+                       "referral.priority=URGENT", "--set", "referral.requested_service=EXAMINATION", "--set",
+                       "request_id=e2e-submit", "--get", "referral.referral_id"},
                       true);
         if (r.code == 0) referral = r.text.substr(0, r.text.size() - 1);
         return r.code == 0;
       },
       std::chrono::seconds(120)));
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string case_id;
   ASSERT_TRUE(testing::WaitFor(
       [&] {  // the bed board, too, learns the wards by event
-        auto opened = Call("dispatch", {"greenchannel", "open-case", "--set", "condition=STROKE", "--set", "severity=2",
-                                  "--set", "location.latitude=27.69", "--set", "location.longitude=111.66", "--set",
-                                  "dispatch_centre=120-loudi", "--set", std::string("patient.value=") + kPatient,
-                                  "--set", "first_medical_contact_ms=" + std::to_string(now_ms - 20 * 60000), "--set",
-                                  "request_id=e2e-case", "--get", "emergency_case.case_id"},
-                     true);
+        auto opened =
+            Call("dispatch", {"greenchannel", "open-case",
+                              "--set",        "condition=STROKE",
+                              "--set",        "severity=2",
+                              "--set",        "location.latitude=27.69",
+                              "--set",        "location.longitude=111.66",
+                              "--set",        "dispatch_centre=120-loudi",
+                              "--set",        std::string("patient.value=") + kPatient,
+                              "--set",        "first_medical_contact_ms=" + std::to_string(now_ms - 20 * 60000),
+                              "--set",        "request_id=e2e-case",
+                              "--get",        "emergency_case.case_id"},
+                 true);
         if (opened.code == 0) case_id = opened.text.substr(0, opened.text.size() - 1);
         return opened.code == 0;
       },
@@ -179,8 +188,9 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
   EXPECT_EQ(Get("dispatch", {"greenchannel", "get-case", "--set", "case_id=" + case_id, "--get",
                              "current.identity.identity.national_id"}),
             kNationalId);
-  EXPECT_EQ(Get("auditor", {"greenchannel", "get-case", "--set", "case_id=" + case_id, "--get", "current.identity.state"}),
-            "IDENTITY_WITHHELD");
+  EXPECT_EQ(
+      Get("auditor", {"greenchannel", "get-case", "--set", "case_id=" + case_id, "--get", "current.identity.state"}),
+      "IDENTITY_WITHHELD");
 
   // Erased: by the registry, then by every service the event reaches.
   auto erased = Ctl("admin", {"registry", "erase-patient", "--set", std::string("patient.value=") + kPatient, "--set",
@@ -199,12 +209,13 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
       },
       std::chrono::seconds(120)));
   // No identity is taken for the erased patient again.
-  auto refused = Call("township", {"referral", "submit", "--set", "referral.direction=UPWARD", "--set",
-                                   "referral.receiver_institution_id=loudi-1st", "--set",
-                                   std::string("referral.patient.value=") + kPatient, "--set", "referral.reason=again",
-                                   "--set", "referral.priority=URGENT", "--set", "referral.requested_service=EXAMINATION",
-                                   "--set", "request_id=e2e-submit-2"},
-                      true);
+  auto refused =
+      Call("township",
+           {"referral", "submit", "--set", "referral.direction=UPWARD", "--set",
+            "referral.receiver_institution_id=loudi-1st", "--set", std::string("referral.patient.value=") + kPatient,
+            "--set", "referral.reason=again", "--set", "referral.priority=URGENT", "--set",
+            "referral.requested_service=EXAMINATION", "--set", "request_id=e2e-submit-2"},
+           true);
   EXPECT_NE(refused.code, 0);
   EXPECT_NE(refused.text.find("FAILED_PRECONDITION"), std::string::npos) << refused.text;
 
@@ -216,7 +227,8 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
   for (const char* type : {"ResidentEnrolled", "ReferralSubmitted", "CaseOpened", "PatientErased"})
     EXPECT_NE(replay.text.find(type), std::string::npos) << type << "\n" << replay.text;
   for (size_t at = 0; (at = replay.text.find("\"position\"", at)) != std::string::npos; ++at) ++entries;
-  for (size_t at = 0; (at = replay.text.find("\"patient_erased\":true", at)) != std::string::npos; ++at) ++erased_entries;
+  for (size_t at = 0; (at = replay.text.find("\"patient_erased\":true", at)) != std::string::npos; ++at)
+    ++erased_entries;
   EXPECT_GE(entries, 4);
   EXPECT_EQ(erased_entries, entries) << replay.text;
   EXPECT_EQ(Get("auditor", {"audit", "verify", "--get", "intact"}), "true");

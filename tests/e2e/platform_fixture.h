@@ -41,12 +41,13 @@ class PlatformTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root_ = dir_.path();
-    const std::map<std::string, std::string> who = {
-        {"admin", "admin@dev - consortium-admin"},          {"service", "services@dev - service"},
-        {"dispatch", "dispatch@dev - dispatch"},            {"auditor", "auditor@dev - auditor"},
-        {"township", "dr.li@qiaotouhe-thc qiaotouhe-thc clinician"},
-        {"lead", "dr.zhang@loudi-1st loudi-1st clinician"},
-        {"office", "office@loudi-1st loudi-1st referral-office"}};
+    const std::map<std::string, std::string> who = {{"admin", "admin@dev - consortium-admin"},
+                                                    {"service", "services@dev - service"},
+                                                    {"dispatch", "dispatch@dev - dispatch"},
+                                                    {"auditor", "auditor@dev - auditor"},
+                                                    {"township", "dr.li@qiaotouhe-thc qiaotouhe-thc clinician"},
+                                                    {"lead", "dr.zhang@loudi-1st loudi-1st clinician"},
+                                                    {"office", "office@loudi-1st loudi-1st referral-office"}};
     std::ofstream tokens(root_ + "/tokens");
     for (const auto& [name, principal] : who) {
       std::ofstream(root_ + "/" + name + ".token") << "token-" << name;
@@ -57,7 +58,7 @@ class PlatformTest : public ::testing::Test {
     StartBroker();
     for (const auto& s : kServices) Start(s);
     auto imported = Exec({YILIAN_BIN "/services/registry/yilian-registry-import", "--registry=" + Address("registry"),
-                         "--token-file=" + root_ + "/admin.token", YILIAN_SOURCE "/deploy/consortia/sample.yaml"});
+                          "--token-file=" + root_ + "/admin.token", YILIAN_SOURCE "/deploy/consortia/sample.yaml"});
     ASSERT_EQ(imported.code, 0) << imported.text;
   }
   void TearDown() override {
@@ -69,18 +70,22 @@ class PlatformTest : public ::testing::Test {
     std::filesystem::remove(root_ + "/bootstrap");
     broker_ = std::make_unique<Subprocess>(
         std::vector<std::string>{YILIAN_BIN "/tools/yilian-broker", "--bootstrap-file=" + root_ + "/bootstrap"});
-    ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(root_ + "/bootstrap") &&
-                                              std::filesystem::file_size(root_ + "/bootstrap") > 0; },
-                                 std::chrono::seconds(60)));
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          return std::filesystem::exists(root_ + "/bootstrap") && std::filesystem::file_size(root_ + "/bootstrap") > 0;
+        },
+        std::chrono::seconds(60)));
   }
   void Start(const std::string& s) {
     std::filesystem::remove(root_ + "/" + s + ".addr");
-    std::vector<std::string> argv = {YILIAN_BIN "/services/" + s + "/yilian-" + s, "--data.dir=" + root_ + "/" + s,
-                                     "--kafka.bootstrap=@" + root_ + "/bootstrap", "--tokens.file=" + root_ + "/tokens",
-                                     "--address.file=" + root_ + "/" + s + ".addr", "--log.level=info",
-                                     "--log.file=" + root_ + "/" + s + ".log"};
+    std::vector<std::string> argv = {
+        YILIAN_BIN "/services/" + s + "/yilian-" + s,  "--data.dir=" + root_ + "/" + s,
+        "--kafka.bootstrap=@" + root_ + "/bootstrap",  "--tokens.file=" + root_ + "/tokens",
+        "--address.file=" + root_ + "/" + s + ".addr", "--log.level=info",
+        "--log.file=" + root_ + "/" + s + ".log"};
     for (const char* source : {"registry", "referral", "greenchannel"})
-      if (s != "registry" && s != source) argv.push_back(std::string("--feed.") + source + "=@" + root_ + "/" + source + ".addr");
+      if (s != "registry" && s != source)
+        argv.push_back(std::string("--feed.") + source + "=@" + root_ + "/" + source + ".addr");
     if (s != "registry") argv.push_back("--feed.token.file=" + root_ + "/service.token");
     if (s != "audit") argv.push_back("--privacy.master_key_file=" + root_ + "/master.key");  // the audit keeps no keys
     procs_[s] = std::make_unique<Subprocess>(argv);
@@ -117,8 +122,8 @@ class PlatformTest : public ::testing::Test {
             "/township.token referral submit --set referral.direction=UPWARD --set "
             "referral.receiver_institution_id=loudi-1st --set referral.patient.value=pt-burst-$i "
             "--set referral.reason=burst --set referral.priority=ROUTINE --set "
-            "referral.requested_service=EXAMINATION --set request_id=burst-" + tag +
-            "-$i --get referral.referral_id || true; done"});
+            "referral.requested_service=EXAMINATION --set request_id=burst-" +
+            tag + "-$i --get referral.referral_id || true; done"});
   }
   // Waits for the burst: the submissions it saw acknowledged.
   static std::vector<std::string> Acknowledged(Subprocess& burst) {

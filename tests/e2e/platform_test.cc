@@ -24,8 +24,8 @@ TEST_F(PlatformTest, DemoScenarioSurvivesEachServiceKilledAndRestarted) {
 
   // Structured logs: the referral's flow id is in the records of both services its bed saga
   // crossed (the referral's writer and the bed board's intake), and every line is a record.
-  const std::string flow = Get("township", {"referral", "get-referral", "--set", "referral_id=" + id, "--get",
-                                            "referral.correlation_id"});
+  const std::string flow =
+      Get("township", {"referral", "get-referral", "--set", "referral_id=" + id, "--get", "referral.correlation_id"});
   ASSERT_FALSE(flow.empty());
   for (const char* service : {"referral", "greenchannel"}) {
     int tagged = 0;
@@ -45,8 +45,9 @@ TEST_F(PlatformTest, DemoScenarioSurvivesEachServiceKilledAndRestarted) {
     EXPECT_NE(again.text.find("submitted " + id), std::string::npos) << again.text;  // the same referral
   }
   // Nothing done twice: the referral's timeline is still its 8 events.
-  EXPECT_EQ(Get("township", {"referral", "get-referral", "--set", "referral_id=" + id, "--get", "timeline.7.event_type"}),
-            "ReferralCompleted");
+  EXPECT_EQ(
+      Get("township", {"referral", "get-referral", "--set", "referral_id=" + id, "--get", "timeline.7.event_type"}),
+      "ReferralCompleted");
   EXPECT_EQ(Get("township", {"referral", "get-referral", "--set", "referral_id=" + id, "--get", "timeline.8"}), "");
   // Every follower converges: the audit has every entry of every source, its chain intact.
   EXPECT_TRUE(testing::WaitFor([&] { return AuditCaughtUp(); }, std::chrono::seconds(120)));
@@ -87,8 +88,9 @@ TEST_F(PlatformTest, BrokerKilledAndRestartedMidScenarioLosesNothing) {
 // with an empty request is refused exactly where the table says so. The role is checked
 // before anything in the request.
 TEST_F(PlatformTest, EveryRpcAllowsExactlyTheRolesOfTheRoleMatrix) {
-  const std::vector<std::pair<std::string, std::string>> roles = {  // the table's columns, and a token of each
-      {"consortium-admin", "admin"}, {"clinician", "lead"}, {"referral-office", "office"},
+  const std::vector<std::pair<std::string, std::string>> roles = {
+      // the table's columns, and a token of each
+      {"consortium-admin", "admin"}, {"clinician", "lead"},  {"referral-office", "office"},
       {"dispatch", "dispatch"},      {"auditor", "auditor"}, {"service", "service"}};
   std::map<std::string, std::vector<std::string>> table;  // "service method" -> cells
   {
@@ -150,9 +152,9 @@ TEST_F(PlatformTest, BadInputAtTheEdgeGetsAPreciseErrorAndChangesNothing) {
   const std::string before = Get("service", {"feed", "head", "--on", "referral", "--get", "head_sequence"});
   auto missing = Ctl("township", {"referral", "submit", "--set", "request_id=bad-1"});
   EXPECT_EQ(missing.code, 3);
-  auto unknown_enum = Ctl("township", {"referral", "submit", "--set", "referral.priority=99", "--set",
-                                       "referral.direction=UPWARD", "--set",
-                                       "referral.receiver_institution_id=loudi-1st", "--set", "request_id=bad-2"});
+  auto unknown_enum =
+      Ctl("township", {"referral", "submit", "--set", "referral.priority=99", "--set", "referral.direction=UPWARD",
+                       "--set", "referral.receiver_institution_id=loudi-1st", "--set", "request_id=bad-2"});
   EXPECT_EQ(unknown_enum.code, 3);  // the referral service names the field
   auto wrong_token = Exec({"/usr/bin/env", "YILIAN_HOME=" + root_, YILIAN_BIN "/tools/yilianctl", "--token=nope",
                            "referral", "list-incoming"});

@@ -42,7 +42,8 @@ TEST(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
 
     ASSERT_OK_AND_ASSIGN(auto store, Store::Open({.path = db}));
     yilian::testing::CounterProjector projector;
-    ASSERT_OK_AND_ASSIGN(auto journal, Journal::Open(store.get(), {.source_service = "crash", .projector = &projector}));
+    ASSERT_OK_AND_ASSIGN(auto journal,
+                         Journal::Open(store.get(), {.source_service = "crash", .projector = &projector}));
     for (const auto& [key, seq] : acked) {
       ASSERT_OK_AND_ASSIGN(auto rec_bytes, store->Get(Family::kIdempotency, key));
       ASSERT_TRUE(rec_bytes.has_value()) << "acknowledged append " << key << " lost";

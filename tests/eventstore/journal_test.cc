@@ -24,8 +24,8 @@ class JournalTest : public ::testing::Test {
   void SetUp() override { Open(); }
   void Open() {
     ASSERT_OK_AND_ASSIGN(store_, Store::Open({.path = dir_.Sub("db")}));
-    ASSERT_OK_AND_ASSIGN(journal_, Journal::Open(store_.get(), {.source_service = "test", .projector = &projector_,
-                                                               .clock = &clock_}));
+    ASSERT_OK_AND_ASSIGN(
+        journal_, Journal::Open(store_.get(), {.source_service = "test", .projector = &projector_, .clock = &clock_}));
   }
   void Reopen() {
     journal_.reset();
@@ -118,8 +118,8 @@ TEST_F(JournalTest, IdempotentRetryReturnsTheFirstResultAndAnotherRequestIsRefus
 }
 
 TEST_F(JournalTest, TransactionsWriteSeveralAggregatesAllOrNothing) {
-  ASSERT_OK_AND_ASSIGN(auto both, journal_->AppendTransaction({CounterAppend("case-1", kNoStream),
-                                                               CounterAppend("ward-1", kNoStream, 2)}));
+  ASSERT_OK_AND_ASSIGN(auto both, journal_->AppendTransaction(
+                                      {CounterAppend("case-1", kNoStream), CounterAppend("ward-1", kNoStream, 2)}));
   ASSERT_EQ(both.size(), 2u);
   EXPECT_EQ(both[0].last_sequence, 1);
   EXPECT_EQ(both[1].first_sequence, 2);
@@ -129,8 +129,9 @@ TEST_F(JournalTest, TransactionsWriteSeveralAggregatesAllOrNothing) {
   // right behind it in the same group commit sees the versions as they really are.
   std::promise<absl::StatusOr<std::vector<AppendResult>>> failed;
   std::promise<absl::StatusOr<AppendResult>> after;
-  journal_->AppendTransactionAsync({CounterAppend("case-2", kNoStream), CounterAppend("ward-1", 1)},
-                                   [&](absl::StatusOr<std::vector<AppendResult>> r) { failed.set_value(std::move(r)); });
+  journal_->AppendTransactionAsync(
+      {CounterAppend("case-2", kNoStream), CounterAppend("ward-1", 1)},
+      [&](absl::StatusOr<std::vector<AppendResult>> r) { failed.set_value(std::move(r)); });
   journal_->AppendAsync(CounterAppend("case-2", kNoStream),
                         [&](absl::StatusOr<AppendResult> r) { after.set_value(std::move(r)); });
   EXPECT_CODE(failed.get_future().get().status(), kAborted);

@@ -93,7 +93,8 @@ TEST(RebuildTest, AnInterruptedRebuildIsFinishedAtOpen) {
   {
     ASSERT_OK_AND_ASSIGN(auto store, Store::Open({.path = dir.Sub("db")}));
     ASSERT_OK_AND_ASSIGN(auto journal, Journal::Open(store.get(), {.source_service = "rb", .projector = &projector}));
-    for (int i = 0; i < 300; ++i) ASSERT_OK(journal->Append(yilian::testing::CounterAppend(absl::StrCat(i % 9), kAnyVersion)));
+    for (int i = 0; i < 300; ++i)
+      ASSERT_OK(journal->Append(yilian::testing::CounterAppend(absl::StrCat(i % 9), kAnyVersion)));
     ASSERT_OK_AND_ASSIGN(before, store->Dump(Family::kProjection));
     journal.reset();
     // Simulate a crash right after a rebuild started: marker set, projection emptied.

@@ -43,7 +43,8 @@ Answer Call(testing::v1::Echo::Stub& stub, const std::string* header) {
   common::v1::Principal out;
   EXPECT_TRUE(stub.WhoAmI(&ctx, req, &out).ok());
   auto it = ctx.GetServerInitialMetadata().find("x-correlation-id");
-  return {out.subject(), it == ctx.GetServerInitialMetadata().end() ? "" : std::string(it->second.data(), it->second.size())};
+  return {out.subject(),
+          it == ctx.GetServerInitialMetadata().end() ? "" : std::string(it->second.data(), it->second.size())};
 }
 
 TEST(AccessLogTest, EveryCallIsOneJsonRecordCarryingTheIdTheHandlerAndCallerSee) {

@@ -54,7 +54,8 @@ TEST(MetricsTest, CountsAndTimesEveryRpcAndServesGauges) {
   });
   auto auth = Authenticator::FromTokens({});
   ASSERT_OK_AND_ASSIGN(auto server, ServiceHost::Start({.service_name = "test", .metrics = metrics.get()}, auth, {}));
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+  auto health =
+      grpc::health::v1::Health::NewStub(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
   for (int i = 0; i < 3; ++i) {
     grpc::ClientContext ctx;
     grpc::health::v1::HealthCheckRequest req;
@@ -77,11 +78,13 @@ TEST(MetricsTest, CountsAndTimesEveryRpcAndServesGauges) {
       },
       std::chrono::seconds(30)))
       << text;
-  EXPECT_NE(text.find("yilian_grpc_requests_total{service=\"test\",code=\"0\",method=\"/grpc.health.v1.Health/Check\"} 3"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("yilian_grpc_requests_total{service=\"test\",code=\"0\",method=\"/grpc.health.v1.Health/Check\"} 3"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("yilian_grpc_requests_total{service=\"test\",code=\"5\",method=\"/grpc.health.v1.Health/Check\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("yilian_grpc_requests_total{service=\"test\",code=\"5\",method=\"/grpc.health.v1.Health/Check\"} 1"),
+      std::string::npos);
   EXPECT_NE(text.find("yilian_grpc_request_seconds_count{service=\"test\",method=\"/grpc.health.v1.Health/Check\"} 4"),
             std::string::npos);
   EXPECT_NE(text.find("yilian_test_beds{service=\"test\",ward=\"icu-1\"} 3"), std::string::npos);

@@ -33,8 +33,9 @@ TEST(RateLimiterTest, EachSubjectHasItsOwnBucketRefilledAtTheRate) {
 
 TEST(RateLimiterTest, AFloodFromOnePrincipalDoesNotStarveAnother) {
   common::ManualClock clock;  // frozen: each principal gets exactly its burst
-  auto auth = Authenticator::FromTokens({{"flood-token", {"his@flooder", "loudi-1st", common::Role::ROLE_CLINICIAN}},
-                                         {"calm-token", {"dr.li@calm", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}}});
+  auto auth =
+      Authenticator::FromTokens({{"flood-token", {"his@flooder", "loudi-1st", common::Role::ROLE_CLINICIAN}},
+                                 {"calm-token", {"dr.li@calm", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}}});
   auth.WithRateLimit({.calls_per_second = 50, .burst = 50}, &clock);
   EchoService echo(&auth);
   ASSERT_OK_AND_ASSIGN(auto server, ServiceHost::Start({.service_name = "t"}, auth, {&echo}));
@@ -53,8 +54,9 @@ TEST(RateLimiterTest, AFloodFromOnePrincipalDoesNotStarveAnother) {
     flooders.emplace_back([&] {
       for (int i = 0; i < 100; ++i) {
         auto code = call("flood-token");
-        (code == grpc::StatusCode::OK ? flood_ok : code == grpc::StatusCode::RESOURCE_EXHAUSTED ? flood_refused
-                                                                                                 : flood_other)++;
+        (code == grpc::StatusCode::OK                   ? flood_ok
+         : code == grpc::StatusCode::RESOURCE_EXHAUSTED ? flood_refused
+                                                        : flood_other)++;
       }
     });
   int calm_ok = 0;

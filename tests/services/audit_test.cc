@@ -34,8 +34,8 @@ class AuditTest : public ::testing::Test {
     source_ = std::make_unique<ReferralNode>(dir_.Sub("sources"),
                                              absl::FromCivil(absl::CivilHour(2026, 11, 25, 0), absl::UTCTimeZone()));
     source_->ImportSample(YILIAN_SAMPLE_FILE);
-    feed_ = std::make_unique<bus::GrpcEventSource>(std::map<std::string, bus::FeedEndpoint>{
-        {"referral", {source_->stack->address(), "auditor", ""}}});
+    feed_ = std::make_unique<bus::GrpcEventSource>(
+        std::map<std::string, bus::FeedEndpoint>{{"referral", {source_->stack->address(), "auditor", ""}}});
     auth_ = std::make_unique<host::Authenticator>(host::Authenticator::FromTokens(
         {{"auditor", {"auditor@province", "", common::Role::ROLE_AUDITOR}},
          {"doc", {"dr@loudi-1st", "loudi-1st", common::Role::ROLE_CLINICIAN}},
@@ -43,8 +43,11 @@ class AuditTest : public ::testing::Test {
     Start(false);
   }
   void Start(bool rebuild) {
-    ASSERT_OK_AND_ASSIGN(stack_, AuditStack::Start({.data_dir = dir_.Sub("audit"), .rebuild = rebuild, .use_bus = false,
-                                                    .feed = feed_.get(), .host = {.service_name = "audit"},
+    ASSERT_OK_AND_ASSIGN(stack_, AuditStack::Start({.data_dir = dir_.Sub("audit"),
+                                                    .rebuild = rebuild,
+                                                    .use_bus = false,
+                                                    .feed = feed_.get(),
+                                                    .host = {.service_name = "audit"},
                                                     .auth = auth_.get()}));
     stub_ = av1::Audit::NewStub(grpc::CreateChannel(stack_->address(), grpc::InsecureChannelCredentials()));
   }
@@ -77,8 +80,10 @@ class AuditTest : public ::testing::Test {
     while (reader->Read(&b))
       for (const auto& e : b.entries()) out.push_back(e);
     const grpc::Status s = reader->Finish();
-    if (status) *status = s;
-    else EXPECT_TRUE(s.ok()) << s.error_message();
+    if (status)
+      *status = s;
+    else
+      EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
   av1::VerifyResponse Verify(bool check, bool repair) {
@@ -371,7 +376,8 @@ TEST_F(AuditTest, StateAsOfEqualsWhatTheOwningServiceSaidThen) {
     ASSERT_GRPC(stub_->StateAsOf(ReferralNode::As("auditor").get(), req, &out), OK);
     EXPECT_TRUE(out.existed());
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(out.referral(), state))
-        << out.referral().DebugString() << "\nvs\n" << state.DebugString();
+        << out.referral().DebugString() << "\nvs\n"
+        << state.DebugString();
   }
   EXPECT_EQ(out.referral().status(), fv1::IN_PROGRESS);
   req.clear_referral_id();

@@ -87,7 +87,8 @@ TEST(GreenChannelConcurrencyTest, NoBedIsPromisedTwice) {
   StackOptions options{.data_dir = dir.Sub("greenchannel"), .kafka = kafka, .feed = &feed, .auth = &auth};
   ASSERT_OK_AND_ASSIGN(auto gc, GreenChannelStack::Start(options));
   // The green channel has every registry event (the board learns the cut capacities from them).
-  ASSERT_TRUE(WaitFor([&] { return gc->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
+  ASSERT_TRUE(
+      WaitFor([&] { return gc->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
   ASSERT_TRUE(WaitFor([&] { return gc->intake().Pending() == 0; }, std::chrono::seconds(60)));
   ASSERT_EQ((**gc->view().Ward("loudi-1st/general-1")).board().capacity(), 6);
 

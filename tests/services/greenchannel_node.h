@@ -12,9 +12,9 @@
 
 #include <filesystem>
 
+#include "../../services/greenchannel/stack.h"
 #include "hand_feed.h"
 #include "registry_node.h"
-#include "../../services/greenchannel/stack.h"
 #include "yilian/testing/wait.h"
 
 namespace yilian::greenchannel {
@@ -35,8 +35,13 @@ class GreenChannelNode {
   ~GreenChannelNode() { Stop(); }
 
   void Start(bool rebuild) {
-    StackOptions o{.data_dir = dir_ + "/greenchannel", .rebuild = rebuild, .use_bus = false, .board = board_,
-                   .expiry_poll = absl::Milliseconds(10), .clock = &clock, .host = {.service_name = "greenchannel"},
+    StackOptions o{.data_dir = dir_ + "/greenchannel",
+                   .rebuild = rebuild,
+                   .use_bus = false,
+                   .board = board_,
+                   .expiry_poll = absl::Milliseconds(10),
+                   .clock = &clock,
+                   .host = {.service_name = "greenchannel"},
                    .auth = auth_.get()};
     auto s = GreenChannelStack::Start(o);
     if (!s.ok()) throw std::runtime_error(s.status().ToString());

@@ -134,7 +134,9 @@ TEST_F(GreenChannelServiceTest, ConcurrentRetriesOfOneCallHoldOneBedAndLeaveNoPh
   std::vector<grpc::Status> codes(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&, i] { codes[i] = node_->stub->OpenCase(As("dispatch").get(), Request(gv1::STROKE, "same-call"), &replies[i]); });
+    threads.emplace_back([&, i] {
+      codes[i] = node_->stub->OpenCase(As("dispatch").get(), Request(gv1::STROKE, "same-call"), &replies[i]);
+    });
   for (auto& t : threads) t.join();
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(codes[i].ok()) << codes[i].error_message();
@@ -263,7 +265,8 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   gv1::CaseReply closed;
   ASSERT_TRUE(node_->stub->CloseCase(As("loudi-doc").get(), close, &closed).ok());
   EXPECT_EQ(closed.emergency_case().status(), gv1::CLOSED);
-  EXPECT_EQ(node_->stub->CloseCase(As("loudi-doc").get(), close, &closed).error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(node_->stub->CloseCase(As("loudi-doc").get(), close, &closed).error_code(),
+            StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Get(c.emergency_case().case_id()).timeline_size(), 4);
 }
 
@@ -514,7 +517,8 @@ TEST_F(GreenChannelServiceTest, CasesAreSeenOnlyByThoseInvolvedAndListedPerDispa
   ASSERT_EQ(page2.cases_size(), 1);
   EXPECT_TRUE(page2.page().next_page_token().empty());
   EXPECT_GT(page2.cases(0).hold_expires_at_ms(), 0);
-  EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), list, &page2).error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), list, &page2).error_code(),
+            StatusCode::PERMISSION_DENIED);
   list.clear_dispatch_centre();
   EXPECT_EQ(node_->stub->ListOpenCases(As("dispatch").get(), list, &page2).error_code(), StatusCode::INVALID_ARGUMENT);
   list.set_dispatch_centre("120-other");

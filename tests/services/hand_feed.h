@@ -17,7 +17,9 @@ class HandFeed {
  public:
   HandFeed(std::function<eventstore::Store&()> store, std::function<eventstore::Projector&()> projector,
            std::function<void()> notify, std::function<int64_t()> pending)
-      : store_(std::move(store)), projector_(std::move(projector)), notify_(std::move(notify)),
+      : store_(std::move(store)),
+        projector_(std::move(projector)),
+        notify_(std::move(notify)),
         pending_(std::move(pending)) {}
 
   // Applies one envelope (with `stored`, the source's exact bytes, as a consumer does);

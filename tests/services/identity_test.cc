@@ -53,7 +53,8 @@ void ExpectNothingInClear(const std::string& dir) {
 }
 
 rv1::ErasePatientReply Erase(RegistryNode& registry, const std::string& patient, const std::string& token = "admin",
-                             grpc::StatusCode want = grpc::StatusCode::OK, const std::string& reason = "PIPL art. 47 request") {
+                             grpc::StatusCode want = grpc::StatusCode::OK,
+                             const std::string& reason = "PIPL art. 47 request") {
   rv1::ErasePatientRequest req;
   req.mutable_patient()->set_value(patient);
   req.set_reason(reason);

@@ -64,18 +64,22 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
       {"auditor", {"auditor", "", common::Role::ROLE_AUDITOR}},
   });
   testing::SwitchableEventSource feed;
-  ASSERT_OK_AND_ASSIGN(auto gc, greenchannel::GreenChannelStack::Start(
-                                    {.data_dir = dir.Sub("greenchannel"), .kafka = kafka("greenchannel"),
-                                     .feed = &feed, .auth = &auth}));
-  ASSERT_OK_AND_ASSIGN(auto ref, referral::ReferralStack::Start({.data_dir = dir.Sub("referral"),
-                                                                  .kafka = kafka("referral"), .feed = &feed,
-                                                                  .auth = &auth}));
-  ASSERT_OK_AND_ASSIGN(auto audit, audit::AuditStack::Start({.data_dir = dir.Sub("audit"), .kafka = kafka("audit"),
-                                                            .feed = &feed, .auth = &auth}));
+  ASSERT_OK_AND_ASSIGN(
+      auto gc,
+      greenchannel::GreenChannelStack::Start(
+          {.data_dir = dir.Sub("greenchannel"), .kafka = kafka("greenchannel"), .feed = &feed, .auth = &auth}));
+  ASSERT_OK_AND_ASSIGN(
+      auto ref, referral::ReferralStack::Start(
+                    {.data_dir = dir.Sub("referral"), .kafka = kafka("referral"), .feed = &feed, .auth = &auth}));
+  ASSERT_OK_AND_ASSIGN(
+      auto audit,
+      audit::AuditStack::Start({.data_dir = dir.Sub("audit"), .kafka = kafka("audit"), .feed = &feed, .auth = &auth}));
   feed.Set("greenchannel", gc->address());
   feed.Set("referral", ref->address());
-  ASSERT_TRUE(WaitFor([&] { return ref->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
-  ASSERT_TRUE(WaitFor([&] { return gc->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
+  ASSERT_TRUE(
+      WaitFor([&] { return ref->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
+  ASSERT_TRUE(
+      WaitFor([&] { return gc->consumer()->status().applied() >= registry.Head(); }, std::chrono::seconds(180)));
 
   auto stub = fv1::Referrals::NewStub(grpc::CreateChannel(ref->address(), grpc::InsecureChannelCredentials()));
   fv1::SubmitReferralRequest submit;
@@ -156,9 +160,9 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   ASSERT_GRPC(stub->GetReferral(As("qiaotouhe-doc").get(), get, &full), OK);
   std::vector<std::string> types;
   for (const auto& t : full.timeline()) types.push_back(t.event_type());
-  EXPECT_EQ(types, (std::vector<std::string>{"ReferralSubmitted", "ReferralReceived", "ReferralAccepted", "BedRequested",
-                                             "BedRequestAnswered", "PatientArrived", "ReferredPatientAdmitted",
-                                             "ReferralCompleted"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"ReferralSubmitted", "ReferralReceived", "ReferralAccepted",
+                                             "BedRequested", "BedRequestAnswered", "PatientArrived",
+                                             "ReferredPatientAdmitted", "ReferralCompleted"}));
   EXPECT_EQ(full.timeline(4).actor(), "referral");  // the board's answer, taken in by the service
 
   // The audit archive holds every entry of the three sources once, in an intact chain.

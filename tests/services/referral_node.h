@@ -14,9 +14,9 @@
 
 #include <filesystem>
 
+#include "../../services/referral/stack.h"
 #include "hand_feed.h"
 #include "registry_node.h"
-#include "../../services/referral/stack.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
 
 namespace yilian::referral {
@@ -43,8 +43,12 @@ class ReferralNode {
   ~ReferralNode() { Stop(); }
 
   void Start(bool rebuild) {
-    StackOptions o{.data_dir = dir_ + "/referral", .rebuild = rebuild, .use_bus = false,
-                   .timer_poll = absl::Hours(1), .clock = &clock, .host = {.service_name = "referral"},
+    StackOptions o{.data_dir = dir_ + "/referral",
+                   .rebuild = rebuild,
+                   .use_bus = false,
+                   .timer_poll = absl::Hours(1),
+                   .clock = &clock,
+                   .host = {.service_name = "referral"},
                    .auth = auth_.get()};
     auto s = ReferralStack::Start(o);
     if (!s.ok()) throw std::runtime_error(s.status().ToString());

@@ -223,7 +223,8 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("dutoutang-doc").get(), g, &got), PERMISSION_DENIED);
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("dispatch").get(), g, &got), PERMISSION_DENIED);
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("nobody").get(), g, &got), UNAUTHENTICATED);
-  EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("xiangya-doc").get(), g, &got), OK);  // lead of loudi-1st's consortium
+  EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("xiangya-doc").get(), g, &got),
+              OK);  // lead of loudi-1st's consortium
   g.set_referral_id("ref-nope");
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("loudi-doc").get(), g, &got), NOT_FOUND);
 

@@ -53,7 +53,8 @@ TEST(ReferralSlotsConcurrencyTest, ThirtyTwoClientsNeverBookASlotTwice) {
   std::vector<std::thread> clients;
   for (int i = 0; i < 32; ++i)
     clients.emplace_back([&, i] {
-      auto stub = fv1::Referrals::NewStub(grpc::CreateChannel(node.stack->address(), grpc::InsecureChannelCredentials()));
+      auto stub =
+          fv1::Referrals::NewStub(grpc::CreateChannel(node.stack->address(), grpc::InsecureChannelCredentials()));
       fv1::ScheduleReferralRequest req;
       req.set_referral_id(accepted[i].referral().referral_id());
       req.set_expected_version(accepted[i].version());

@@ -1,7 +1,7 @@
 // The registry as its own process publishes through the embedded broker, and a consumer in
 // another process sees every registry event, once each and in aggregate order.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <fstream>
@@ -41,8 +41,8 @@ TEST(RegistryBusTest, AConsumerInAnotherProcessSeesEveryRegistryEvent) {
   const int64_t events = report.created;
   ASSERT_GT(events, 50);
 
-  Subprocess consumer({YILIAN_BUS_NODE, "consumer", "--group", "referral", "--dir", dir.Sub("referral"),
-                       "--bootstrap", broker->bootstrap(), "--source", "registry=" + address, "--any-events"});
+  Subprocess consumer({YILIAN_BUS_NODE, "consumer", "--group", "referral", "--dir", dir.Sub("referral"), "--bootstrap",
+                       broker->bootstrap(), "--source", "registry=" + address, "--any-events"});
   ASSERT_TRUE(consumer.ReadUntil("applied", events));
   consumer.Signal(SIGTERM);
   EXPECT_EQ(consumer.ExitCode(), 0);
@@ -66,10 +66,13 @@ TEST(RegistryBusTest, AConsumerInAnotherProcessSeesEveryRegistryEvent) {
   EXPECT_EQ(journal->head().sequence, events);
   ASSERT_OK_AND_ASSIGN(auto cstore, eventstore::Store::Open({.path = dir.Sub("referral")}));
   std::map<std::string, std::string> got;
-  ASSERT_OK(cstore->Scan(eventstore::Family::kConsumed, "events/", "", [&](std::string_view k, std::string_view v) {
-    got.emplace(k, v);
-    return true;
-  }).status());
+  ASSERT_OK(cstore
+                ->Scan(eventstore::Family::kConsumed, "events/", "",
+                       [&](std::string_view k, std::string_view v) {
+                         got.emplace(k, v);
+                         return true;
+                       })
+                .status());
   EXPECT_EQ(got, want);
   EXPECT_EQ(yilian::testing::ParkedCount(*cstore), 0);
 }

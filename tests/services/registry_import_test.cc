@@ -81,8 +81,8 @@ TEST(RegistryImportTest, SampleConsortiaImportOnceAndAnswerIdenticallyAfterResta
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(ImportPlan plan, ParseImportFile(YILIAN_SAMPLE_FILE));
   ASSERT_EQ(plan.consortia.size(), 5u);
-  const int items = static_cast<int>(plan.institutions.size() + plan.wards.size() + plan.consortia.size() +
-                                     plan.sessions.size());
+  const int items =
+      static_cast<int>(plan.institutions.size() + plan.wards.size() + plan.consortia.size() + plan.sessions.size());
   std::string before;
   int64_t head = 0;
   {

@@ -21,10 +21,10 @@ struct RegistryNode {
     journal = *eventstore::Journal::Open(store.get(), {.source_service = "registry", .projector = &projector});
     if (rebuild) rebuilt = journal->RebuildProjections();
     view = std::make_unique<RegistryView>(store.get());
-    auth = std::make_unique<host::Authenticator>(host::Authenticator::FromTokens(
-        {{"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
-         {"doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
-         {"stranger", {"dr.x", "elsewhere", common::Role::ROLE_CLINICIAN}}}));
+    auth = std::make_unique<host::Authenticator>(
+        host::Authenticator::FromTokens({{"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
+                                         {"doc", {"dr.li", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN}},
+                                         {"stranger", {"dr.x", "elsewhere", common::Role::ROLE_CLINICIAN}}}));
     vault = *privacy::KeyVault::Open(path + ".keys", privacy::ProcessTestKey());
     commands = std::make_unique<RegistryCommands>(journal.get(), view.get(), vault.get());
     service = std::make_unique<RegistryService>(commands.get(), view.get(), auth.get());

@@ -1,7 +1,7 @@
 // The registry's gRPC API on a real server (port 0) over a real journal: every RPC, the
 // error codes, idempotent retries, pagination and a projection rebuild.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "google/protobuf/util/time_util.h"
 #include "registry_node.h"
@@ -187,10 +187,13 @@ TEST_F(RegistryServiceTest, WardsSessionsAndResidents) {
   EXPECT_EQ(ward.version(), 2);
   // The reduction is flagged in the journal for the bed board.
   std::string last_event;
-  ASSERT_OK(journal_->Read(Head(), 1, [&](const eventstore::JournalEntry& e) {
-    last_event = std::string(e.envelope);
-    return true;
-  }).status());
+  ASSERT_OK(journal_
+                ->Read(Head(), 1,
+                       [&](const eventstore::JournalEntry& e) {
+                         last_event = std::string(e.envelope);
+                         return true;
+                       })
+                .status());
   auto env = eventstore::ParseEnvelope(last_event);
   ASSERT_OK(env.status());
   rv1::WardCapacityChanged changed;
@@ -263,7 +266,8 @@ TEST_F(RegistryServiceTest, WardsSessionsAndResidents) {
 TEST_F(RegistryServiceTest, ListsFilterAndPageAndARebuildChangesNothing) {
   Seed();
   for (int i = 0; i < 7; ++i)
-    Register(Inst("village-" + std::to_string(i), rv1::VILLAGE_CLINIC, 1, i % 2 ? std::vector{rv1::LAB} : std::vector<rv1::Capability>{}));
+    Register(Inst("village-" + std::to_string(i), rv1::VILLAGE_CLINIC, 1,
+                  i % 2 ? std::vector{rv1::LAB} : std::vector<rv1::Capability>{}));
   std::vector<std::string> ids;
   rv1::ListInstitutionsRequest req;
   req.mutable_page()->set_page_size(4);

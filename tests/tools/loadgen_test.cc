@@ -71,16 +71,13 @@ TEST(MixTest, BadMixesSayWhatIsWrong) {
   EXPECT_EQ(MixError("submit"), "--mix entry \"submit\" is not name:weight (e.g. submit:60)");
   EXPECT_EQ(MixError("submit:60,"), "--mix entry \"\" is not name:weight (e.g. submit:60)");
   EXPECT_EQ(MixError("submit:1:2"), "--mix entry \"submit:1:2\" is not name:weight (e.g. submit:60)");
-  EXPECT_EQ(MixError("sbmit:60"),
-            "--mix: unknown operation \"sbmit\"; known: submit, lifecycle, case, board, replay");
+  EXPECT_EQ(MixError("sbmit:60"), "--mix: unknown operation \"sbmit\"; known: submit, lifecycle, case, board, replay");
   EXPECT_EQ(MixError("submit:lots"), "--mix: the weight of submit (\"lots\") is not a whole number 0..1000000");
   EXPECT_EQ(MixError("submit:-1"), "--mix: the weight of submit (\"-1\") is not a whole number 0..1000000");
   EXPECT_EQ(MixError("submit:2.5"), "--mix: the weight of submit (\"2.5\") is not a whole number 0..1000000");
-  EXPECT_EQ(MixError("submit:1000001"),
-            "--mix: the weight of submit (\"1000001\") is not a whole number 0..1000000");
+  EXPECT_EQ(MixError("submit:1000001"), "--mix: the weight of submit (\"1000001\") is not a whole number 0..1000000");
   EXPECT_EQ(MixError("case:1,case:2"), "--mix names case twice");
-  EXPECT_EQ(MixError("submit:0,board:0"),
-            "--mix weights add up to 0; give at least one operation a positive weight");
+  EXPECT_EQ(MixError("submit:0,board:0"), "--mix weights add up to 0; give at least one operation a positive weight");
 }
 
 TEST(MixTest, PickFollowsTheCumulativeWeightsInOrder) {
@@ -324,7 +321,9 @@ TEST(PropagationReportTest, RowsPerSourceAndConsumerCoverOnlyTheWindow) {
   EXPECT_EQ(rows[0].name, "referral -> audit");
   EXPECT_EQ(rows[0].count, 100);
   EXPECT_DOUBLE_EQ(rows[0].per_second, 50);
-  const auto bound = [](double ms) { return bus::PropagationHistogram::UpperBoundMs(bus::PropagationHistogram::BucketOf(ms)); };
+  const auto bound = [](double ms) {
+    return bus::PropagationHistogram::UpperBoundMs(bus::PropagationHistogram::BucketOf(ms));
+  };
   EXPECT_DOUBLE_EQ(rows[0].p50, bound(3));
   EXPECT_DOUBLE_EQ(rows[0].p99, bound(3));
   EXPECT_DOUBLE_EQ(rows[0].p999, bound(30));
@@ -363,8 +362,10 @@ TEST(HomeTest, AMissingOrEmptyFileNamesItAndSaysHowToStart) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(missing.status().message(),
-            dir.path() + "/greenchannel.addr (the greenchannel service's address) is missing or empty: is the "
-                         "platform running? Start it with YILIAN_HOME=" + dir.path() + " scripts/run.sh");
+            dir.path() +
+                "/greenchannel.addr (the greenchannel service's address) is missing or empty: is the "
+                "platform running? Start it with YILIAN_HOME=" +
+                dir.path() + " scripts/run.sh");
   auto empty = ReadHome(dir.path(), {"audit"}, {});
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.status().message().find("audit.addr"), absl::string_view::npos);

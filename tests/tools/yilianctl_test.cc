@@ -72,15 +72,23 @@ TEST_F(YilianctlTest, ExitCodesTellUsageRefusalAndUnreachableApart) {
   EXPECT_EQ(Ctl({"registry", "get-institution", "--address", address_, "--bogus-flag"}).code, 2);
   // Refused: an unknown caller, a caller without the role, an unknown id.
   EXPECT_EQ(Ctl({"registry", "get-institution", "--address", address_, "--token", "wrong", "--set",
-                 "institution_id=loudi-1st"}).code, 3);
+                 "institution_id=loudi-1st"})
+                .code,
+            3);
   EXPECT_EQ(Ctl({"registry", "suspend-institution", "--address", address_, "--token", "doc", "--set",
-                 "institution_id=loudi-1st", "--set", "reason=test"}).code, 3);
-  EXPECT_EQ(Ctl({"registry", "get-institution", "--address", address_, "--token", "admin", "--set",
-                 "institution_id=nowhere"}).code, 3);
+                 "institution_id=loudi-1st", "--set", "reason=test"})
+                .code,
+            3);
+  EXPECT_EQ(
+      Ctl({"registry", "get-institution", "--address", address_, "--token", "admin", "--set", "institution_id=nowhere"})
+          .code,
+      3);
   const int64_t head = registry_->Head();
   registry_.reset();  // nothing listens there now
   EXPECT_EQ(Ctl({"registry", "get-institution", "--address", address_, "--token", "admin", "--timeout", "3", "--set",
-                 "institution_id=loudi-1st"}).code, 4);
+                 "institution_id=loudi-1st"})
+                .code,
+            4);
   EXPECT_GT(head, 0);
 }
 

@@ -50,23 +50,34 @@ int main(int argc, char** argv) {
   double rate = 0, duration = 30, warmup = 5, ceiling_seconds = 5;
   uint64_t seed = 1;
   bool json = false;
-  app.add_option("--home", home_dir, "the platform's YILIAN_HOME (addresses and tokens; default $YILIAN_HOME or .yilian)");
-  app.add_option("--mix", mix_text, "weights of the mix stream: name:weight,... over submit, lifecycle, case, board, replay")
+  app.add_option("--home", home_dir,
+                 "the platform's YILIAN_HOME (addresses and tokens; default $YILIAN_HOME or .yilian)");
+  app.add_option("--mix", mix_text,
+                 "weights of the mix stream: name:weight,... over submit, lifecycle, case, board, replay")
       ->capture_default_str();
   app.add_option("--concurrency", concurrency, "the mix closed loop: this many callers back to back")
       ->check(CLI::Range(1, 4096));
   app.add_option("--rate", rate, "the mix open loop: this many operations per second")->check(CLI::Range(0.001, 1e6));
   app.add_option("--op", op_texts, "a dedicated stream of one operation: name:conc=N or name:rate=R (repeatable)");
   app.add_option("--duration", duration, "measured seconds")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
-  app.add_option("--warmup", warmup, "seconds of load before measuring")->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  app.add_option("--warmup", warmup, "seconds of load before measuring")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   app.add_option("--max-inflight", max_inflight, "open loop: workers per stream (most calls in flight)")
-      ->check(CLI::Range(1, 4096))->capture_default_str();
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
   app.add_option("--ceiling-seconds", ceiling_seconds, "seconds of empty calls for the ceiling (0: skip it)")
-      ->check(CLI::Range(0.0, 600.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
   app.add_option("--ceiling-concurrency", ceiling_concurrency,
-                 "callers of the ceiling (default: the run's closed-loop callers, or 16)")->check(CLI::Range(1, 4096));
-  app.add_option("--replay-batch", replay_batch, "entries per replay batch")->check(CLI::Range(1, 5000))->capture_default_str();
-  app.add_option("--timeout-ms", timeout_ms, "deadline of each call")->check(CLI::Range(1, 600000))->capture_default_str();
+                 "callers of the ceiling (default: the run's closed-loop callers, or 16)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--replay-batch", replay_batch, "entries per replay batch")
+      ->check(CLI::Range(1, 5000))
+      ->capture_default_str();
+  app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
   app.add_option("--seed", seed, "seed of the mix's choices")->capture_default_str();
   app.add_option("--tag", tag, "makes this run's request ids unique (default: from the clock)");
   app.add_flag("--json", json, "print the report as one JSON object");
@@ -78,7 +89,8 @@ int main(int argc, char** argv) {
   }
 
   // The streams: the mix (closed or open loop), then each --op.
-  if (concurrency > 0 && rate > 0) return Usage("--concurrency (closed loop) and --rate (open loop) exclude each other");
+  if (concurrency > 0 && rate > 0)
+    return Usage("--concurrency (closed loop) and --rate (open loop) exclude each other");
   std::vector<Stream> streams;
   const bool mix_stream = concurrency > 0 || rate > 0 || op_texts.empty();
   if (mix_stream) {
@@ -109,7 +121,8 @@ int main(int argc, char** argv) {
 
   auto home = ReadHome(home_dir, kServices, kPrincipals);
   if (!home.ok()) {
-    std::fprintf(stderr, "yilian-loadgen: cannot reach the platform: %s\n", std::string(home.status().message()).c_str());
+    std::fprintf(stderr, "yilian-loadgen: cannot reach the platform: %s\n",
+                 std::string(home.status().message()).c_str());
     return kUnreachable;
   }
   Operations ops(*home, {tag, replay_batch, std::chrono::milliseconds(timeout_ms)});
@@ -160,7 +173,8 @@ int main(int argc, char** argv) {
   Tally ceiling;
   Window ceiling_window;
   if (ceiling_seconds > 0) {
-    std::fprintf(stderr, "yilian-loadgen: ceiling: empty calls at %d for %.0f s\n", ceiling_concurrency, ceiling_seconds);
+    std::fprintf(stderr, "yilian-loadgen: ceiling: empty calls at %d for %.0f s\n", ceiling_concurrency,
+                 ceiling_seconds);
     ceiling_window = Window::From(Clock::now(), 1, ceiling_seconds);
     ceiling = RunClosed(ceiling_concurrency, ceiling_window,
                         [&](int64_t, Clock::time_point started, Tally* tally) { ops.Ping(started, tally); });
@@ -171,21 +185,28 @@ int main(int argc, char** argv) {
                               ceiling_window.MeasuredSeconds());
   report.behind_schedule = all_behind;
   if (!propagation_before.ok() || !propagation_after.ok()) {
-    report.propagation_note = absl::StrCat(
-        "not measured: ",
-        (propagation_before.ok() ? propagation_after.status() : propagation_before.status()).message());
+    report.propagation_note =
+        absl::StrCat("not measured: ",
+                     (propagation_before.ok() ? propagation_after.status() : propagation_before.status()).message());
   } else {
     report.propagation = PropagationFigures(*propagation_before, *propagation_after, window.MeasuredSeconds());
-    if (!caught_up) report.propagation_note = "the consumers were still behind 120 s after the run: the slowest events are missing";
+    if (!caught_up)
+      report.propagation_note = "the consumers were still behind 120 s after the run: the slowest events are missing";
   }
   report.ceiling_concurrency = ceiling_concurrency;
   report.ceiling_target = ops.ceiling_target();
   const unsigned cpus = std::thread::hardware_concurrency();
   report.setup = absl::StrCat("yilian-loadgen: ", absl::StrJoin(described, "; "), "; ", duration, " s measured after ",
                               warmup, " s warm-up; ", cpus, " CPUs shared with the platform");
-  report.setup_json = {{"streams", streams_json}, {"duration_s", duration}, {"warmup_s", warmup},
-                       {"max_inflight", max_inflight}, {"timeout_ms", timeout_ms}, {"home", home_dir},
-                       {"tag", tag}, {"seed", seed}, {"cpus", cpus}};
+  report.setup_json = {{"streams", streams_json},
+                       {"duration_s", duration},
+                       {"warmup_s", warmup},
+                       {"max_inflight", max_inflight},
+                       {"timeout_ms", timeout_ms},
+                       {"home", home_dir},
+                       {"tag", tag},
+                       {"seed", seed},
+                       {"cpus", cpus}};
   if (json)
     std::printf("%s\n", ToJson(report).dump().c_str());
   else

@@ -19,11 +19,16 @@ std::string KnownOps() {
 
 const char* OpName(Op op) {
   switch (op) {
-    case Op::kSubmit: return "submit";
-    case Op::kLifecycle: return "lifecycle";
-    case Op::kCase: return "case";
-    case Op::kBoard: return "board";
-    case Op::kReplay: return "replay";
+    case Op::kSubmit:
+      return "submit";
+    case Op::kLifecycle:
+      return "lifecycle";
+    case Op::kCase:
+      return "case";
+    case Op::kBoard:
+      return "board";
+    case Op::kReplay:
+      return "replay";
   }
   return "?";
 }
@@ -53,8 +58,8 @@ absl::StatusOr<Mix> ParseMix(const std::string& text) {
     if (!op.ok()) return absl::InvalidArgumentError(absl::StrCat("--mix: ", op.status().message()));
     int64_t w = 0;
     if (!absl::SimpleAtoi(parts[1], &w) || w < 0 || w > 1000000)
-      return absl::InvalidArgumentError(absl::StrCat("--mix: the weight of ", parts[0], " (\"", parts[1],
-                                                     "\") is not a whole number 0..1000000"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mix: the weight of ", parts[0], " (\"", parts[1], "\") is not a whole number 0..1000000"));
     const size_t i = static_cast<size_t>(*op);
     if (seen[i]) return absl::InvalidArgumentError(absl::StrCat("--mix names ", parts[0], " twice"));
     seen[i] = true;
@@ -117,7 +122,8 @@ absl::StatusOr<StreamSpec> ParseStreamSpec(const std::string& text) {
   }
   if (key == "rate") {
     if (!absl::SimpleAtod(value, &spec.rate) || !(spec.rate > 0) || spec.rate > 1e6)
-      return absl::InvalidArgumentError(absl::StrCat("--op ", text, ": rate must be a number of calls/s above 0, at most 1000000"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--op ", text, ": rate must be a number of calls/s above 0, at most 1000000"));
     return spec;
   }
   return bad();

@@ -27,8 +27,8 @@ struct Spot {
   double lat, lon;
 };
 constexpr Spot kSpots[] = {{27.70, 111.95}, {31.20, 121.45}, {31.03, 112.20}, {27.34, 117.49}, {28.20, 112.94}};
-constexpr gv1::Condition kConditions[] = {gv1::STROKE, gv1::STEMI, gv1::MAJOR_TRAUMA, gv1::MATERNAL_EMERGENCY,
-                                          gv1::PAEDIATRIC_CRITICAL, gv1::OTHER};
+constexpr gv1::Condition kConditions[] = {
+    gv1::STROKE, gv1::STEMI, gv1::MAJOR_TRAUMA, gv1::MATERNAL_EMERGENCY, gv1::PAEDIATRIC_CRITICAL, gv1::OTHER};
 
 // Records one step and hands its status back.
 grpc::Status Step(Tally* tally, const char* row, Clock::time_point from, const grpc::Status& s) {
@@ -56,9 +56,19 @@ Operations::Operations(const Home& home, OpSettings settings)
 }
 
 std::vector<std::string> Operations::RowOrder() {
-  return {"submit",          "lifecycle",       "lifecycle/submit", "lifecycle/acknowledge", "lifecycle/accept",
-          "lifecycle/schedule", "lifecycle/arrive", "lifecycle/complete", "case", "case/open",
-          "case/close",      "board",           "replay"};
+  return {"submit",
+          "lifecycle",
+          "lifecycle/submit",
+          "lifecycle/acknowledge",
+          "lifecycle/accept",
+          "lifecycle/schedule",
+          "lifecycle/arrive",
+          "lifecycle/complete",
+          "case",
+          "case/open",
+          "case/close",
+          "board",
+          "replay"};
 }
 
 std::unique_ptr<grpc::ClientContext> Operations::Context(const std::string& principal) const {
@@ -89,11 +99,21 @@ void Operations::Run(Op op, Clock::time_point started, Tally* tally) {
   grpc::Status s;
   int64_t items = 0;
   switch (op) {
-    case Op::kSubmit: s = Submit(nullptr, started, fv1::EXPERT_OUTPATIENT, nullptr, nullptr); break;
-    case Op::kLifecycle: s = Lifecycle(started, tally); break;
-    case Op::kCase: s = Case(started, tally); break;
-    case Op::kBoard: s = Board(started); break;
-    case Op::kReplay: s = Replay(started, &items); break;
+    case Op::kSubmit:
+      s = Submit(nullptr, started, fv1::EXPERT_OUTPATIENT, nullptr, nullptr);
+      break;
+    case Op::kLifecycle:
+      s = Lifecycle(started, tally);
+      break;
+    case Op::kCase:
+      s = Case(started, tally);
+      break;
+    case Op::kBoard:
+      s = Board(started);
+      break;
+    case Op::kReplay:
+      s = Replay(started, &items);
+      break;
   }
   if (tally != nullptr) tally->Record(OpName(op), s.error_code(), MsSince(started), items);
 }
@@ -205,9 +225,14 @@ grpc::Status Operations::Case(Clock::time_point started, Tally* tally) {
 grpc::Status Operations::Board(Clock::time_point) {
   gv1::BedBoardRequest req;
   switch (serial_.fetch_add(1) % 3) {
-    case 0: break;  // the whole board, as a dispatch centre sees it
-    case 1: req.set_institution_id("loudi-1st"); break;
-    default: req.set_ward_kind(registry::v1::WARD_STROKE_UNIT); break;
+    case 0:
+      break;  // the whole board, as a dispatch centre sees it
+    case 1:
+      req.set_institution_id("loudi-1st");
+      break;
+    default:
+      req.set_ward_kind(registry::v1::WARD_STROKE_UNIT);
+      break;
   }
   gv1::BedBoard out;
   return greenchannel_->GetBedBoard(Context("dispatch").get(), req, &out);

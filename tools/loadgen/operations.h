@@ -28,9 +28,9 @@
 namespace yilian::loadgen {
 
 struct OpSettings {
-  std::string tag;                               // makes this run's request ids unique: "lg-<tag>-<n>"
-  int replay_batch = 100;                        // entries per streamed replay batch
-  std::chrono::milliseconds timeout{5000};       // deadline of each call
+  std::string tag;                          // makes this run's request ids unique: "lg-<tag>-<n>"
+  int replay_batch = 100;                   // entries per streamed replay batch
+  std::chrono::milliseconds timeout{5000};  // deadline of each call
 };
 
 class Operations {

@@ -24,8 +24,7 @@ absl::StatusOr<ConsumerStatuses> PropagationProbe::Read() const {
     bus::v1::GetConsumerStatusResponse status;
     const grpc::Status s = stub->GetConsumerStatus(&ctx, {}, &status);
     if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) continue;  // no consumer there
-    if (!s.ok())
-      return absl::UnavailableError(absl::StrCat("consumer status of ", service, ": ", s.error_message()));
+    if (!s.ok()) return absl::UnavailableError(absl::StrCat("consumer status of ", service, ": ", s.error_message()));
     out[service] = std::move(status);
   }
   return out;
@@ -45,8 +44,7 @@ absl::StatusOr<ConsumerStatuses> PropagationProbe::ReadCaughtUp(absl::Duration d
   }
 }
 
-std::vector<Figures> PropagationFigures(const ConsumerStatuses& before, const ConsumerStatuses& after,
-                                        double seconds) {
+std::vector<Figures> PropagationFigures(const ConsumerStatuses& before, const ConsumerStatuses& after, double seconds) {
   std::vector<Figures> rows;
   for (const auto& [consumer, status] : after) {
     const auto earlier = before.find(consumer);

@@ -36,8 +36,8 @@ class PropagationProbe {
   std::map<std::string, std::unique_ptr<bus::v1::BusAdmin::Stub>> stubs_;
 };
 
-// Rows named "<source> -> <consumer>" (those with events in the window), in that order: count = events applied in the window,
-// per_second = count / `seconds`, p50 .. p999 and max in ms.
+// Rows named "<source> -> <consumer>" (those with events in the window), in that order: count = events applied in the
+// window, per_second = count / `seconds`, p50 .. p999 and max in ms.
 std::vector<Figures> PropagationFigures(const ConsumerStatuses& before, const ConsumerStatuses& after, double seconds);
 
 }  // namespace yilian::loadgen

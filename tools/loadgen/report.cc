@@ -72,13 +72,14 @@ std::string ErrorText(const std::map<std::string, int64_t>& errors) {
 }
 
 nlohmann::json RowJson(const Figures& f) {
-  nlohmann::json j = {{"name", f.name},
-                      {"count", f.count},
-                      {"ok", f.ok},
-                      {"failed", f.failed},
-                      {"errors", f.errors},
-                      {"per_second", f.per_second},
-                      {"latency_ms", {{"p50", f.p50}, {"p90", f.p90}, {"p99", f.p99}, {"p999", f.p999}, {"max", f.max}}}};
+  nlohmann::json j = {
+      {"name", f.name},
+      {"count", f.count},
+      {"ok", f.ok},
+      {"failed", f.failed},
+      {"errors", f.errors},
+      {"per_second", f.per_second},
+      {"latency_ms", {{"p50", f.p50}, {"p90", f.p90}, {"p99", f.p99}, {"p999", f.p999}, {"max", f.max}}}};
   if (f.items > 0) {
     j["items"] = f.items;
     j["items_per_second"] = f.items_per_second;
@@ -102,7 +103,8 @@ std::string RenderText(const Report& r) {
                     absl::StrFormat("ceiling: grpc.health.v1.Health/Check on %s, closed loop at %d\n", r.ceiling_target,
                                     r.ceiling_concurrency));
   for (const auto& f : r.rows)
-    if (f.items > 0) absl::StrAppend(&out, absl::StrFormat("%s: %d entries streamed, %.0f/s\n", f.name, f.items, f.items_per_second));
+    if (f.items > 0)
+      absl::StrAppend(&out, absl::StrFormat("%s: %d entries streamed, %.0f/s\n", f.name, f.items, f.items_per_second));
   for (const auto& f : r.rows)
     if (f.failed > 0) absl::StrAppend(&out, "errors of ", f.name, ": ", ErrorText(f.errors), "\n");
   if (r.has_ceiling && r.ceiling.failed > 0)

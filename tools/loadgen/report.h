@@ -22,7 +22,7 @@ struct Figures {
   int64_t items = 0;
   double items_per_second = 0;
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;  // ms
-  double ceiling_ratio = -1;              // per_second / the ceiling's; -1 when there is no ceiling
+  double ceiling_ratio = -1;                            // per_second / the ceiling's; -1 when there is no ceiling
 };
 
 // The figures of `data` over `seconds` measured (its latencies are reordered). With
@@ -31,15 +31,15 @@ struct Figures {
 Figures Summarise(const std::string& name, RowData data, double seconds, double ceiling_per_second);
 
 struct Report {
-  std::string setup;                  // one line: what ran (mix, streams, window)
+  std::string setup;  // one line: what ran (mix, streams, window)
   nlohmann::json setup_json = nlohmann::json::object();
-  double seconds = 0;                 // measured window
+  double seconds = 0;  // measured window
   std::vector<Figures> rows;
   bool has_ceiling = false;
-  Figures ceiling;                    // grpc.health.v1.Health/Check, closed loop
+  Figures ceiling;  // grpc.health.v1.Health/Check, closed loop
   int ceiling_concurrency = 0;
-  std::string ceiling_target;         // the address called
-  int64_t behind_schedule = 0;        // open-loop calls never sent: the run ended too far behind
+  std::string ceiling_target;   // the address called
+  int64_t behind_schedule = 0;  // open-loop calls never sent: the run ended too far behind
   // Event propagation in the window, one row per "<source> -> <consumer>" (propagation.h);
   // `propagation_note` says why there are none, or that the consumers had not caught up.
   std::vector<Figures> propagation;

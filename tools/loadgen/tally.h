@@ -11,10 +11,10 @@
 namespace yilian::loadgen {
 
 struct RowData {
-  int64_t count = 0;                        // calls made (ok + failed)
-  std::vector<double> latency_ms;           // of the successful calls
-  std::map<std::string, int64_t> errors;    // gRPC code name -> failed calls
-  int64_t items = 0;                        // streamed items (replay entries)
+  int64_t count = 0;                      // calls made (ok + failed)
+  std::vector<double> latency_ms;         // of the successful calls
+  std::map<std::string, int64_t> errors;  // gRPC code name -> failed calls
+  int64_t items = 0;                      // streamed items (replay entries)
   int64_t Failed() const;
 };
 

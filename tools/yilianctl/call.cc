@@ -18,7 +18,8 @@ namespace pb = ::google::protobuf;
 absl::StatusOr<std::unique_ptr<pb::Message>> BuildRequest(const pb::MethodDescriptor& method, const std::string& json,
                                                           const std::vector<std::string>& sets) {
   nlohmann::json body = json.empty() ? nlohmann::json::object() : nlohmann::json::parse(json, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return absl::InvalidArgumentError("the request data is not a JSON object");
+  if (body.is_discarded() || !body.is_object())
+    return absl::InvalidArgumentError("the request data is not a JSON object");
   for (const auto& set : sets) {
     const size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -35,7 +36,8 @@ absl::StatusOr<std::unique_ptr<pb::Message>> BuildRequest(const pb::MethodDescri
     (*at)[parts.back()] = value;
   }
   const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(method.input_type());
-  if (prototype == nullptr) return absl::InternalError(absl::StrCat("no message type ", method.input_type()->full_name()));
+  if (prototype == nullptr)
+    return absl::InternalError(absl::StrCat("no message type ", method.input_type()->full_name()));
   std::unique_ptr<pb::Message> request(prototype->New());
   if (auto s = pb::util::JsonStringToMessage(body.dump(), request.get()); !s.ok())
     return absl::InvalidArgumentError(
@@ -71,8 +73,8 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& t
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "client-streaming calls are not supported by yilianctl");
   if (!method.server_streaming()) {
     grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, channel);
-    grpc::Status s = grpc::internal::BlockingUnaryCall<pb::Message, pb::Message>(channel.get(), rpc, &ctx, request,
-                                                                                 response.get());
+    grpc::Status s =
+        grpc::internal::BlockingUnaryCall<pb::Message, pb::Message>(channel.get(), rpc, &ctx, request, response.get());
     if (s.ok()) on_message(*response);
     return s;
   }

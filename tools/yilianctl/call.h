@@ -16,9 +16,8 @@ namespace yilian::ctl {
 
 // The request: `json` (an object, may be empty) with each "path=value" of `sets` applied
 // (value parsed as JSON when it is, else a string; "a.b=1" sets a nested field).
-absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(const google::protobuf::MethodDescriptor& method,
-                                                                        const std::string& json,
-                                                                        const std::vector<std::string>& sets);
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
+    const google::protobuf::MethodDescriptor& method, const std::string& json, const std::vector<std::string>& sets);
 
 std::shared_ptr<grpc::Channel> Connect(const Target& target);
 

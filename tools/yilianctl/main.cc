@@ -32,21 +32,26 @@ int Usage(const std::string& what) {
 
 int ExitCodeOf(const grpc::Status& s) {
   switch (s.error_code()) {
-    case grpc::StatusCode::OK: return 0;
+    case grpc::StatusCode::OK:
+      return 0;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return kUnreachable;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return kUnreachable;
     case grpc::StatusCode::INTERNAL:
     case grpc::StatusCode::UNKNOWN:
-    case grpc::StatusCode::DATA_LOSS: return kFailed;
-    default: return kRefused;
+    case grpc::StatusCode::DATA_LOSS:
+      return kFailed;
+    default:
+      return kRefused;
   }
 }
 
 std::string CodeName(grpc::StatusCode c) {
-  static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-                                "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-                                "UNAUTHENTICATED"};
+  static const char* names[] = {
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
   const int i = static_cast<int>(c);
   return i >= 0 && i < 17 ? names[i] : absl::StrCat(i);
 }
@@ -166,7 +171,9 @@ int main(int argc, char** argv) {
   if (!s.ok()) {
     const int code = ExitCodeOf(s);
     std::fprintf(stderr, "yilianctl: %s %s %s: %s: %s\n", (*service)->name.c_str(), Kebab((*method)->name()).c_str(),
-                 code == kUnreachable ? "did not get through" : code == kRefused ? "was refused" : "failed",
+                 code == kUnreachable ? "did not get through"
+                 : code == kRefused   ? "was refused"
+                                      : "failed",
                  CodeName(s.error_code()).c_str(), s.error_message().c_str());
     return code;
   }

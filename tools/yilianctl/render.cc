@@ -6,7 +6,10 @@
 #include <map>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace yilian::ctl {
@@ -29,8 +32,9 @@ size_t Width(std::string_view s, size_t* cut_at = nullptr, size_t max = 0) {
     const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     uint32_t cp = len == 1 ? c : (c & (0xFF >> (len + 1)));
     for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    const size_t w = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                             (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x20000 && cp <= 0x3FFFD)
+    const size_t w = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                             (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                             (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x20000 && cp <= 0x3FFFD)
                          ? 2
                          : 1;
     if (cut_at != nullptr && cols + w > max) {
@@ -53,6 +57,18 @@ std::string Cut(std::string s) {
 
 using Json = nlohmann::ordered_json;  // keeps the proto's field order
 
+// Does a millisecond field of this name hold an instant (not a duration or a latency)?
+bool InstantMs(std::string_view key) {
+  const size_t dot = key.rfind('.');
+  const std::string_view name = dot == std::string_view::npos ? key : key.substr(dot + 1);
+  for (std::string_view suffix : {"at_ms", "_by_ms", "until_ms", "cutoff_ms", "contact_ms", "admission_ms"})
+    if (absl::EndsWith(absl::string_view(name.data(), name.size()), absl::string_view(suffix.data(), suffix.size())))
+      return true;
+  return name == "from_ms" || name == "to_ms";
+}
+
+std::string Local(absl::Time t) { return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, absl::LocalTimeZone()); }
+
 // Flattens `v` into (dotted path, text) pairs: nested messages dotted, lists of scalars joined
 // with ", ", lists of messages indexed ("a[0].b"); empty values left out.
 void Flatten(const Json& v, const std::string& path, std::vector<std::pair<std::string, std::string>>& out) {
@@ -65,14 +81,15 @@ void Flatten(const Json& v, const std::string& path, std::vector<std::pair<std::
     if (v.empty()) return;
     if (!v[0].is_structured()) {
       std::string joined;
-      for (const auto& x : v) absl::StrAppend(&joined, joined.empty() ? "" : ", ", x.is_string() ? x.get<std::string>() : x.dump());
+      for (const auto& x : v)
+        absl::StrAppend(&joined, joined.empty() ? "" : ", ", x.is_string() ? x.get<std::string>() : x.dump());
       out.emplace_back(path, joined);
       return;
     }
     for (size_t i = 0; i < v.size(); ++i) Flatten(v[i], absl::StrCat(path, "[", i, "]"), out);
     return;
   }
-  out.emplace_back(path, v.is_string() ? v.get<std::string>() : v.dump());
+  out.emplace_back(path, ShownValue(path, v.is_string() ? v.get<std::string>() : v.dump()));
 }
 
 std::string Table(const Json& rows) {
@@ -93,8 +110,10 @@ std::string Table(const Json& rows) {
   for (const auto& c : columns) {
     if (c.find('.') == std::string::npos) continue;
     const std::string p = c.substr(0, c.find('.') + 1);
-    if (prefix.empty()) prefix = p;
-    else if (p != prefix) prefix = "-";
+    if (prefix.empty())
+      prefix = p;
+    else if (p != prefix)
+      prefix = "-";
   }
   std::vector<std::string> headers;
   for (const auto& c : columns)
@@ -125,6 +144,21 @@ std::string Table(const Json& rows) {
 }
 
 }  // namespace
+
+std::string ShownValue(const std::string& key, const std::string& value) {
+  if (absl::EndsWith(key, "_ms") && InstantMs(key)) {
+    int64_t ms = 0;
+    if (absl::SimpleAtoi(value, &ms) && ms > 0) return Local(absl::FromUnixMillis(ms));
+    return value;
+  }
+  // A protobuf Timestamp in JSON: RFC 3339 in UTC ("2026-12-07T11:20:41.572Z").
+  absl::Time t;
+  std::string err;
+  if (value.size() >= 20 && value[4] == '-' && value[10] == 'T' && value.back() == 'Z' &&
+      absl::ParseTime(absl::RFC3339_full, value, &t, &err))
+    return Local(t);
+  return value;
+}
 
 std::string ToJson(const google::protobuf::Message& m) {
   std::string out;

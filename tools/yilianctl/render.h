@@ -2,6 +2,9 @@
 // How a response is shown: --json prints it as one line of protobuf JSON; otherwise readable
 // text: scalar fields as "name: value" lines, and the first list of messages as a table
 // whose columns are the rows' fields (nested ones dotted), widest values cut at 48 characters.
+// In text, instants show as local times ("2026-12-07 19:20:41"): protobuf Timestamps, and the
+// millisecond fields that name an instant (at_ms, submitted_at_ms, respond_by_ms,
+// valid_until_ms, from_ms, ...); --json and --get keep the raw values.
 
 #include <optional>
 #include <string>
@@ -15,5 +18,7 @@ std::string ToJson(const google::protobuf::Message& m);
 // bare, anything else as JSON; nullopt when the response has nothing there.
 std::optional<std::string> Field(const google::protobuf::Message& m, const std::string& dotted);
 std::string ToText(const google::protobuf::Message& m);
+// `key`'s value as text shows it: an instant as local time, anything else as it is.
+std::string ShownValue(const std::string& key, const std::string& value);
 
 }  // namespace yilian::ctl

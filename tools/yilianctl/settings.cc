@@ -35,7 +35,8 @@ absl::StatusOr<Target> Resolve(const Flags& flags, const std::string& service) {
   nlohmann::json config = nlohmann::json::object();
   std::string config_path = flags.config;
   if (config_path.empty()) config_path = Env("YILIAN_CTL_CONFIG").value_or("");
-  if (config_path.empty() && std::filesystem::exists(Home() + "/yilianctl.json")) config_path = Home() + "/yilianctl.json";
+  if (config_path.empty() && std::filesystem::exists(Home() + "/yilianctl.json"))
+    config_path = Home() + "/yilianctl.json";
   if (!config_path.empty()) {
     auto text = ReadFile(config_path, "config");
     if (!text.ok()) return text.status();
@@ -49,7 +50,8 @@ absl::StatusOr<Target> Resolve(const Flags& flags, const std::string& service) {
 
   Target t;
   t.address = flags.address;
-  if (t.address.empty()) t.address = Env(absl::StrCat("YILIAN_", absl::AsciiStrToUpper(service), "_ADDRESS")).value_or("");
+  if (t.address.empty())
+    t.address = Env(absl::StrCat("YILIAN_", absl::AsciiStrToUpper(service), "_ADDRESS")).value_or("");
   if (t.address.empty() && config.contains("addresses") && config["addresses"].contains(service))
     t.address = config["addresses"][service].get<std::string>();
   if (t.address.empty()) {
@@ -57,8 +59,8 @@ absl::StatusOr<Target> Resolve(const Flags& flags, const std::string& service) {
     auto a = ReadFile(file, "address");
     if (!a.ok())
       return absl::InvalidArgumentError(absl::StrCat("no address for ", service, ": give --address, set YILIAN_",
-                                                     absl::AsciiStrToUpper(service), "_ADDRESS, or start the platform (",
-                                                     file, ")"));
+                                                     absl::AsciiStrToUpper(service),
+                                                     "_ADDRESS, or start the platform (", file, ")"));
     t.address = *a;
   }
 

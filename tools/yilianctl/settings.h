@@ -21,8 +21,8 @@ struct Flags {
 
 struct Target {
   std::string address;
-  std::string token;      // may be empty (mutual TLS)
-  std::string tls_ca;     // PEM contents; empty: plaintext
+  std::string token;   // may be empty (mutual TLS)
+  std::string tls_ca;  // PEM contents; empty: plaintext
   std::string tls_cert, tls_key;
   std::string correlation_id;  // sent as x-correlation-id when set (--correlation-id, env YILIAN_CORRELATION_ID)
 };

@@ -38,7 +38,8 @@ std::string VersionKey(const std::string& source, const events::v1::Envelope& e)
 // Checks a message's hash and envelope against its headers and partition.
 absl::StatusOr<events::v1::Envelope> ReadMessage(std::string_view value, const WireHeaders& hdrs,
                                                  const std::string& source) {
-  if (common::Sha256(value) != hdrs.hash) return absl::DataLossError("the value does not match its yilian-sha256 header");
+  if (common::Sha256(value) != hdrs.hash)
+    return absl::DataLossError("the value does not match its yilian-sha256 header");
   auto env = eventstore::ParseEnvelope(value);
   if (!env.ok()) return env.status();
   if (env->source_sequence() != hdrs.sequence || env->source_service() != source)
@@ -55,8 +56,10 @@ bool IsTransient(const absl::Status& s) {
     case absl::StatusCode::kResourceExhausted:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kCancelled: return true;
-    default: return false;
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -128,8 +131,8 @@ absl::Status Applier::ApplyOne(const std::string& source, const events::v1::Enve
   if (s.ok()) {
     wb_.PopSavePoint();
     ++applied_;
-    committed_.emplace_back(source, absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(
-                                        env.recorded_at())));
+    committed_.emplace_back(
+        source, absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(env.recorded_at())));
   } else {
     wb_.RollbackToSavePoint();
     Park(&env, nullptr, absl::StrCat("projector refused the event: ", s.ToString()), origin, bytes);
@@ -182,15 +185,17 @@ absl::Status Applier::Apply(const std::string& source, const events::v1::Envelop
 absl::Status Applier::FillPartition(PartitionState& part, int64_t to, int32_t partitions) {
   if (options_.feed == nullptr) return absl::UnavailableError("partition gap and no catch-up feed configured");
   if (partitions <= 0) return absl::UnavailableError(absl::StrCat("no metadata for ", part.topic));
-  common::Logger().info("consumer {}: {}[{}] missed sequences {}..{}: reading them from the {} feed",
-                        options_.group_id, part.topic, part.partition, part.pos.watermark() + 1, to, part.source);
+  common::Logger().info("consumer {}: {}[{}] missed sequences {}..{}: reading them from the {} feed", options_.group_id,
+                        part.topic, part.partition, part.pos.watermark() + 1, to, part.source);
   int64_t reached = part.pos.watermark();
   absl::Status read = options_.feed->ReadJournal(
       part.source, part.pos.watermark() + 1, to,
       [&](int64_t seq, std::string_view hash, std::string_view bytes) -> absl::Status {
-        if (seq != reached + 1) return absl::DataLossError(absl::StrCat("the feed skipped from ", reached, " to ", seq));
+        if (seq != reached + 1)
+          return absl::DataLossError(absl::StrCat("the feed skipped from ", reached, " to ", seq));
         reached = seq;
-        if (common::Sha256(bytes) != hash) return absl::DataLossError(absl::StrCat("feed entry ", seq, " fails its hash"));
+        if (common::Sha256(bytes) != hash)
+          return absl::DataLossError(absl::StrCat("feed entry ", seq, " fails its hash"));
         ASSIGN_OR_RETURN(auto env, eventstore::ParseEnvelope(bytes));
         if (PartitionFor(env.aggregate_id(), partitions) == part.partition) {
           ++filled_;
@@ -216,8 +221,8 @@ absl::Status Applier::Stage(PartitionState& part, const Delivery& m, absl::Funct
   absl::StatusOr<events::v1::Envelope> env =
       m.headers.ok() ? ReadMessage(m.value, *m.headers, part.source) : m.headers.status();
   if (!env.ok()) {  // unreadable: park it; the real event (if any) comes again or from the feed
-    Park(nullptr, m.headers.ok() ? &*m.headers : nullptr,
-         absl::StrCat("unreadable message: ", env.status().message()), origin, m.value);
+    Park(nullptr, m.headers.ok() ? &*m.headers : nullptr, absl::StrCat("unreadable message: ", env.status().message()),
+         origin, m.value);
     return advance();
   }
   const WireHeaders& hdrs = *m.headers;
@@ -278,20 +283,19 @@ absl::StatusOr<v1::ListParkedResponse> Applier::ListParked(const eventstore::Sto
   v1::ListParkedResponse out;
   std::string last;
   absl::Status bad;
-  ASSIGN_OR_RETURN(auto n, store.Scan(Family::kConsumed, kParkPrefix, start,
-                                      [&](std::string_view key, std::string_view value) {
-                                        if (out.parked_size() == page_size) {
-                                          out.set_next_page_token(absl::WebSafeBase64Escape(common::Sv(last)));
-                                          return false;
-                                        }
-                                        v1::ParkedEvent* p = out.add_parked();
-                                        if (!p->ParseFromArray(value.data(), static_cast<int>(value.size())))
-                                          bad = absl::DataLossError(absl::StrCat(
-                                              "parked record ", common::Sv(key), " does not parse"));
-                                        p->clear_value();
-                                        last = std::string(key);
-                                        return bad.ok();
-                                      }));
+  ASSIGN_OR_RETURN(auto n,
+                   store.Scan(Family::kConsumed, kParkPrefix, start, [&](std::string_view key, std::string_view value) {
+                     if (out.parked_size() == page_size) {
+                       out.set_next_page_token(absl::WebSafeBase64Escape(common::Sv(last)));
+                       return false;
+                     }
+                     v1::ParkedEvent* p = out.add_parked();
+                     if (!p->ParseFromArray(value.data(), static_cast<int>(value.size())))
+                       bad = absl::DataLossError(absl::StrCat("parked record ", common::Sv(key), " does not parse"));
+                     p->clear_value();
+                     last = std::string(key);
+                     return bad.ok();
+                   }));
   (void)n;
   RETURN_IF_ERROR(bad);
   return out;

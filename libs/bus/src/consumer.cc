@@ -90,12 +90,12 @@ absl::Status BusConsumer::Worker::Connect() {
   // with brokers (like the embedded one) that do not answer a waiting fetch early.
   kafka.properties.emplace("fetch.wait.max.ms", "5");
   auto conf = NewKafkaConf(kafka, {{"group.id", options_.group_id},
-                                            {"enable.auto.commit", "true"},  // informational only: the store is the truth
-                                            {"enable.auto.offset.store", "false"},
-                                            {"auto.offset.reset", "earliest"},
-                                            {"enable.partition.eof", "false"},
-                                            // the rebalance callback uses eager assign/unassign
-                                            {"partition.assignment.strategy", "range,roundrobin"}});
+                                   {"enable.auto.commit", "true"},  // informational only: the store is the truth
+                                   {"enable.auto.offset.store", "false"},
+                                   {"auto.offset.reset", "earliest"},
+                                   {"enable.partition.eof", "false"},
+                                   // the rebalance callback uses eager assign/unassign
+                                   {"partition.assignment.strategy", "range,roundrobin"}});
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, &Worker::OnRebalance);
   rd_kafka_conf_set_opaque(*conf, this);
@@ -342,8 +342,9 @@ absl::StatusOr<std::unique_ptr<BusConsumer>> BusConsumer::Start(eventstore::Stor
   auto s = c->worker_->Connect();
   if (!s.ok()) return s;
   Worker* w = c->worker_.get();
-  c->loop_ = std::make_unique<common::WorkerLoop>(common::WorkerLoop::Options{.name = "yl-consumer", .period = {}},
-                                                  [w] { return w->Pass(); }, [w] { w->Finish(); });
+  c->loop_ = std::make_unique<common::WorkerLoop>(
+      common::WorkerLoop::Options{.name = "yl-consumer", .period = {}}, [w] { return w->Pass(); },
+      [w] { w->Finish(); });
   c->loop_->Start();
   return c;
 }

@@ -1,4 +1,3 @@
-#include "absl/base/thread_annotations.h"
 #include "yilian/bus/embedded_broker.h"
 
 #include <arpa/inet.h>
@@ -12,6 +11,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -124,7 +124,7 @@ absl::Status EmbeddedBroker::ElectLeaders(const std::string* only) {
   std::vector<int> up;
   for (int id = 1; id <= brokers_; ++id)
     if (!down_.count(id)) up.push_back(id);
-  if (up.empty()) return absl::OkStatus();  // nothing to elect: every broker is down
+  if (up.empty()) return absl::OkStatus();           // nothing to elect: every broker is down
   size_t next = only != nullptr ? next_leader_ : 0;  // a new topic goes on where the last ended
   for (const auto& [topic, n] : partitions_) {
     if (only != nullptr && topic != *only) continue;

@@ -20,7 +20,8 @@ GrpcEventSource::GrpcEventSource(std::map<std::string, FeedEndpoint> sources, ab
 absl::StatusOr<GrpcEventSource::Feed> GrpcEventSource::FeedFor(const std::string& source) {
   std::lock_guard lock(mu_);
   auto it = feeds_.find(source);
-  if (it == feeds_.end()) return absl::FailedPreconditionError(absl::StrCat("no catch-up feed configured for ", source));
+  if (it == feeds_.end())
+    return absl::FailedPreconditionError(absl::StrCat("no catch-up feed configured for ", source));
   Feed& feed = it->second;
   if (!feed.stub) {
     std::string address = feed.endpoint.address;
@@ -30,14 +31,14 @@ absl::StatusOr<GrpcEventSource::Feed> GrpcEventSource::FeedFor(const std::string
       text << in.rdbuf();
       address = std::string(absl::StripAsciiWhitespace(text.str()));
       if (address.empty())
-        return absl::UnavailableError(absl::StrCat("the ", source, " feed's address file ", feed.endpoint.address.substr(1),
-                                                   " is not written yet"));
+        return absl::UnavailableError(absl::StrCat("the ", source, " feed's address file ",
+                                                   feed.endpoint.address.substr(1), " is not written yet"));
     }
-    auto creds = feed.endpoint.root_certificates.empty()
-                     ? grpc::InsecureChannelCredentials()
-                     : grpc::SslCredentials(grpc::SslCredentialsOptions{feed.endpoint.root_certificates,
-                                                                        feed.endpoint.client_key,
-                                                                        feed.endpoint.client_certificate});
+    auto creds =
+        feed.endpoint.root_certificates.empty()
+            ? grpc::InsecureChannelCredentials()
+            : grpc::SslCredentials(grpc::SslCredentialsOptions{
+                  feed.endpoint.root_certificates, feed.endpoint.client_key, feed.endpoint.client_certificate});
     feed.stub = feed::v1::EventFeed::NewStub(grpc::CreateChannel(address, creds));
   }
   return feed;
@@ -46,20 +47,25 @@ absl::StatusOr<GrpcEventSource::Feed> GrpcEventSource::FeedFor(const std::string
 std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& sources) {
   std::vector<common::ConfigKey> keys;
   for (const auto& s : sources)
-    keys.push_back({.name = "feed." + s, .default_value = "",
+    keys.push_back({.name = "feed." + s,
+                    .default_value = "",
                     .help = s + "'s catch-up feed host:port, or @file holding it (read when first needed)"});
-  keys.push_back({.name = "feed.token.file", .default_value = "",
-                  .help = "file with the SERVICE bearer token for the feeds", .secret = true});
-  keys.push_back({.name = "feed.tls.ca", .default_value = "",
+  keys.push_back({.name = "feed.token.file",
+                  .default_value = "",
+                  .help = "file with the SERVICE bearer token for the feeds",
+                  .secret = true});
+  keys.push_back({.name = "feed.tls.ca",
+                  .default_value = "",
                   .help = "CA of the feeds' server certificates (PEM); enables TLS to the feeds"});
-  keys.push_back({.name = "feed.tls.cert", .default_value = "",
+  keys.push_back({.name = "feed.tls.cert",
+                  .default_value = "",
                   .help = "client certificate presented to the feeds (PEM; subject OU=service)"});
   keys.push_back({.name = "feed.tls.key", .default_value = "", .help = "its private key (PEM)", .secret = true});
   return keys;
 }
 
 absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const common::Config& config,
-                                                                       const std::vector<std::string>& sources) {
+                                                                      const std::vector<std::string>& sources) {
   std::string token;
   if (const std::string f = config.GetString("feed.token.file"); !f.empty()) {
     std::ifstream in(f);
@@ -79,13 +85,15 @@ absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const comm
   }
   if (pem[0].empty() && !(pem[1].empty() && pem[2].empty()))
     return absl::InvalidArgumentError("feed.tls.cert and feed.tls.key need feed.tls.ca");
-  if (pem[1].empty() != pem[2].empty())
-    return absl::InvalidArgumentError("feed.tls.cert and feed.tls.key go together");
+  if (pem[1].empty() != pem[2].empty()) return absl::InvalidArgumentError("feed.tls.cert and feed.tls.key go together");
   std::map<std::string, FeedEndpoint> feeds;
   for (const auto& s : sources) {
     const std::string address = config.GetString("feed." + s);
     if (!address.empty())
-      feeds[s] = {.address = address, .token = token, .root_certificates = pem[0], .client_certificate = pem[1],
+      feeds[s] = {.address = address,
+                  .token = token,
+                  .root_certificates = pem[0],
+                  .client_certificate = pem[1],
                   .client_key = pem[2]};
     else
       common::Logger().warn("no catch-up feed for {}; a gap in its events waits for Kafka", s);
@@ -102,8 +110,8 @@ namespace {
 
 // Drains a stream of batches, passing entries in [lo, hi] of `key(entry)` to fn.
 template <typename Key>
-absl::Status Drain(grpc::ClientReader<feed::v1::JournalBatch>& reader, grpc::ClientContext& ctx, int64_t lo,
-                   int64_t hi, Key key, EntryFn fn) {
+absl::Status Drain(grpc::ClientReader<feed::v1::JournalBatch>& reader, grpc::ClientContext& ctx, int64_t lo, int64_t hi,
+                   Key key, EntryFn fn) {
   feed::v1::JournalBatch batch;
   absl::Status failed;
   bool done = false;
@@ -141,15 +149,16 @@ absl::Status GrpcEventSource::ReadJournal(const std::string& source, int64_t fro
   req.set_from_sequence(from);
   req.set_max_entries(to - from + 1);
   auto reader = feed->stub->ReadJournal(&ctx, req);
-  return Forget(source, Drain(*reader, ctx, from, to, [](const feed::v1::JournalEntry& e) { return e.sequence(); }, fn));
+  return Forget(source, Drain(
+                            *reader, ctx, from, to, [](const feed::v1::JournalEntry& e) { return e.sequence(); }, fn));
 }
 
 absl::Status GrpcEventSource::Forget(const std::string& source, absl::Status s) {
   // An unreachable feed may have moved (a restart on another port): read its address again.
   if (absl::IsUnavailable(s)) {
     std::lock_guard lock(mu_);
-    if (auto it = feeds_.find(source); it != feeds_.end() && !it->second.endpoint.address.empty() &&
-                                       it->second.endpoint.address[0] == '@')
+    if (auto it = feeds_.find(source);
+        it != feeds_.end() && !it->second.endpoint.address.empty() && it->second.endpoint.address[0] == '@')
       it->second.stub.reset();
   }
   return s;
@@ -168,8 +177,9 @@ absl::Status GrpcEventSource::ReadAggregate(const std::string& source, const std
   req.set_from_version(from_version);
   auto reader = feed->stub->ReadAggregate(&ctx, req);
   int64_t version = from_version - 1;  // the feed sends consecutive versions from from_version
-  return Forget(source, Drain(*reader, ctx, from_version, to_version,
-                              [&version](const feed::v1::JournalEntry&) { return ++version; }, fn));
+  return Forget(source, Drain(
+                            *reader, ctx, from_version, to_version,
+                            [&version](const feed::v1::JournalEntry&) { return ++version; }, fn));
 }
 
 }  // namespace yilian::bus

@@ -52,8 +52,9 @@ grpc::Status FeedService::ReadJournal(grpc::ServerContext* ctx, const feed::v1::
   if (req->from_sequence() < 0 || req->max_entries() < 0)
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "from_sequence and max_entries must not be negative");
   const int64_t head = journal_->head().sequence;
-  const int64_t max = req->max_entries() > 0 ? req->max_entries()
-                                              : std::max<int64_t>(0, head - std::max<int64_t>(req->from_sequence(), 1) + 1);
+  const int64_t max = req->max_entries() > 0
+                          ? req->max_entries()
+                          : std::max<int64_t>(0, head - std::max<int64_t>(req->from_sequence(), 1) + 1);
   if (max == 0) return grpc::Status::OK;
   BatchWriter writer(ctx, out, max_batch_, head);
   auto n = journal_->Read(req->from_sequence(), max, [&](const JournalEntry& e) { return writer.Add(e); });

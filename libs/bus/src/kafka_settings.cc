@@ -23,7 +23,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const st
 }
 
 absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
-                                               const std::map<std::string, std::string>& fixed) {
+                                              const std::map<std::string, std::string>& fixed) {
   if (settings.bootstrap.empty()) return absl::InvalidArgumentError("Kafka bootstrap servers are not set");
   std::map<std::string, std::string> all = settings.properties;
   all["bootstrap.servers"] = settings.bootstrap;
@@ -50,10 +50,11 @@ std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service) {
       {.name = "kafka.properties",
        .default_value = "",
        .help = "librdkafka properties, k=v;k=v (security.protocol, ssl.ca.location, sasl.*)",
-       .check = [](const std::string& v) {
-         auto p = ParseKafkaProperties(v);
-         return p.ok() ? std::string() : std::string(p.status().message());
-       },
+       .check =
+           [](const std::string& v) {
+             auto p = ParseKafkaProperties(v);
+             return p.ok() ? std::string() : std::string(p.status().message());
+           },
        .secret = true},
   };
 }

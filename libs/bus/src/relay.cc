@@ -1,4 +1,3 @@
-#include "absl/base/thread_annotations.h"
 #include "yilian/bus/relay.h"
 
 #include <librdkafka/rdkafka.h>
@@ -8,6 +7,7 @@
 #include <deque>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "yilian/bus/embedded_broker.h"
@@ -22,7 +22,9 @@ using eventstore::Family;
 class OutboxRelay::Worker {
  public:
   Worker(eventstore::Store* store, const eventstore::Journal* journal, RelayOptions options)
-      : store_(store), journal_(journal), options_(std::move(options)),
+      : store_(store),
+        journal_(journal),
+        options_(std::move(options)),
         checkpoint_key_(absl::StrCat("bus/relay/", options_.topic)) {}
 
   absl::Status LoadCheckpoint();
@@ -69,10 +71,10 @@ class OutboxRelay::Worker {
   // Owned by the relay thread.
   rd_kafka_t* rk_ = nullptr;
   int32_t partitions_ = 0;
-  v1::RelayCheckpoint checkpoint_;   // as last written
-  int64_t acked_ = 0;                // contiguous acknowledged prefix
-  std::vector<int64_t> acked_tails_; // per partition, at acked_
-  std::vector<int64_t> acked_end_;   // per partition, one past the highest acknowledged offset
+  v1::RelayCheckpoint checkpoint_;    // as last written
+  int64_t acked_ = 0;                 // contiguous acknowledged prefix
+  std::vector<int64_t> acked_tails_;  // per partition, at acked_
+  std::vector<int64_t> acked_end_;    // per partition, one past the highest acknowledged offset
   int64_t produced_ = 0;
   std::vector<int64_t> produced_tails_;
   std::deque<Flight> in_flight_;
@@ -99,7 +101,8 @@ absl::Status OutboxRelay::Worker::LoadCheckpoint() {
 }
 
 void OutboxRelay::Worker::Trouble(bool fatal, const std::string& what) {
-  if (what != last_error_) common::Logger().warn("relay {}: Kafka: {}{}", options_.topic, what, fatal ? " (fatal)" : "");
+  if (what != last_error_)
+    common::Logger().warn("relay {}: Kafka: {}{}", options_.topic, what, fatal ? " (fatal)" : "");
   last_error_ = what;
   if (fatal) {
     restart_ = true;
@@ -108,11 +111,12 @@ void OutboxRelay::Worker::Trouble(bool fatal, const std::string& what) {
 }
 
 bool OutboxRelay::Worker::Connect() {
-  auto conf = NewKafkaConf(options_.kafka, {{"enable.idempotence", "true"},
-                                            {"acks", "all"},
-                                            {"message.timeout.ms", "0"},
-                                            {"linger.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.linger))},
-                                            {"queue.buffering.max.messages", absl::StrCat(options_.max_in_flight + 1000)}});
+  auto conf =
+      NewKafkaConf(options_.kafka, {{"enable.idempotence", "true"},
+                                    {"acks", "all"},
+                                    {"message.timeout.ms", "0"},
+                                    {"linger.ms", absl::StrCat(absl::ToInt64Milliseconds(options_.linger))},
+                                    {"queue.buffering.max.messages", absl::StrCat(options_.max_in_flight + 1000)}});
   if (!conf.ok()) {
     Trouble(false, std::string(conf.status().message()));
     return false;
@@ -295,8 +299,8 @@ void OutboxRelay::Worker::CheckLoss() {
       high[e.partition] = e.offset;
       if (e.offset < acked_end_[e.partition]) {
         lost = true;
-        absl::StrAppend(&detail, " partition ", e.partition, " ends at ", e.offset, " but ",
-                        acked_end_[e.partition], " were acknowledged;");
+        absl::StrAppend(&detail, " partition ", e.partition, " ends at ", e.offset, " but ", acked_end_[e.partition],
+                        " were acknowledged;");
       }
     }
   }
@@ -352,7 +356,8 @@ bool OutboxRelay::Worker::Pass() {
   AdvanceAcked();
   Checkpoint(false);
   PublishStatus();
-  if (!backoff_ && !produced && in_flight_.empty() && !restart_) journal_->WaitForHead(produced_, absl::Milliseconds(50));
+  if (!backoff_ && !produced && in_flight_.empty() && !restart_)
+    journal_->WaitForHead(produced_, absl::Milliseconds(50));
   return true;
 }
 
@@ -367,8 +372,8 @@ void OutboxRelay::Worker::Finish() {
 }
 
 absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Store* store,
-                                                                 const eventstore::Journal* journal,
-                                                                 RelayOptions options) {
+                                                                const eventstore::Journal* journal,
+                                                                RelayOptions options) {
   if (options.topic.empty()) options.topic = TopicFor(journal->source_service());
   if (options.max_in_flight < 1) return absl::InvalidArgumentError("relay max_in_flight must be at least 1");
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay());
@@ -376,8 +381,8 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
   auto s = relay->worker_->LoadCheckpoint();
   if (!s.ok()) return s;
   Worker* w = relay->worker_.get();
-  relay->loop_ = std::make_unique<common::WorkerLoop>(common::WorkerLoop::Options{.name = "yl-relay", .period = {}},
-                                                      [w] { return w->Pass(); }, [w] { w->Finish(); });
+  relay->loop_ = std::make_unique<common::WorkerLoop>(
+      common::WorkerLoop::Options{.name = "yl-relay", .period = {}}, [w] { return w->Pass(); }, [w] { w->Finish(); });
   w->RunsOn(relay->loop_.get());
   relay->loop_->Start();
   return relay;

@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "yilian/common/uuid.h"
@@ -31,7 +30,9 @@ using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
 absl::StatusOr<Handle> NewClient(rd_kafka_type_t type, const std::string& bootstrap) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const char* k, const char* v) { return rd_kafka_conf_set(conf, k, v, err, sizeof err) == RD_KAFKA_CONF_OK; };
+  auto set = [&](const char* k, const char* v) {
+    return rd_kafka_conf_set(conf, k, v, err, sizeof err) == RD_KAFKA_CONF_OK;
+  };
   bool ok = set("bootstrap.servers", bootstrap.c_str()) && set("log_level", "3");
   if (type == RD_KAFKA_PRODUCER) {
     ok = ok && set("enable.idempotence", "true") && set("acks", "all");

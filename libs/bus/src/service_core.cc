@@ -17,9 +17,9 @@ eventstore::StoreBudget StoreBudgetFrom(const common::Config& config) {
 absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Open(const CoreOptions& o) {
   std::unique_ptr<ServiceCore> c(new ServiceCore());
   ASSIGN_OR_RETURN(c->store_, eventstore::Store::Open({.path = o.data_dir, .budget = o.store_budget}));
-  ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(c->store_.get(), {.source_service = o.source_service,
-                                                                            .projector = o.projector,
-                                                                            .clock = o.clock}));
+  ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(
+                                    c->store_.get(),
+                                    {.source_service = o.source_service, .projector = o.projector, .clock = o.clock}));
   if (o.rebuild) {
     RETURN_IF_ERROR(c->journal_->RebuildProjections());
     common::Logger().info("{}: projections rebuilt from {} events", o.source_service, c->journal_->head().sequence);
@@ -46,8 +46,8 @@ absl::Status ServiceCore::StartConsumer(ConsumerOptions options) {
 
 absl::Status ServiceCore::Serve(const host::HostOptions& host, const host::Authenticator& auth,
                                 std::vector<grpc::Service*> api) {
-  feed_ = std::make_unique<bus::FeedService>(journal_.get(),
-                                                    auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
+  feed_ =
+      std::make_unique<bus::FeedService>(journal_.get(), auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
   api.push_back(feed_.get());
   if (consumer_) {
     admin_ = std::make_unique<BusAdminService>(

@@ -60,7 +60,8 @@ absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs) {
   if (!seq.ok()) return seq.status();
   auto prev = NumberHeader(hdrs, kHeaderPrevious);
   if (!prev.ok()) return prev.status();
-  if (*seq == 0 || *prev >= *seq) return absl::InvalidArgumentError("headers yilian-sequence/previous are inconsistent");
+  if (*seq == 0 || *prev >= *seq)
+    return absl::InvalidArgumentError("headers yilian-sequence/previous are inconsistent");
   h.type = std::string(*type);
   h.source = std::string(*source);
   h.hash = std::string(*hash);

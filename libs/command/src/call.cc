@@ -15,7 +15,8 @@ absl::StatusOr<Call> CallOf(std::string_view service, common::Principal who, std
     return absl::InvalidArgumentError("request_id (the idempotency key) is required, 1..128 characters");
   Call call;
   if (!request_id.empty()) {
-    call.idempotency_key = absl::StrCat(common::Sv(service), "/", who.subject, std::string(1, '\0'), common::Sv(request_id));
+    call.idempotency_key =
+        absl::StrCat(common::Sv(service), "/", who.subject, std::string(1, '\0'), common::Sv(request_id));
     call.request_hash = eventstore::RequestFingerprint(request);
   }
   call.actor = std::move(who);
@@ -34,9 +35,8 @@ Call ServiceCall(std::string_view service, std::string correlation_id, std::stri
 absl::Status CheckVersion(std::string_view type, std::string_view id, int64_t version, int64_t expected) {
   if (expected < 0) return absl::InvalidArgumentError("expected_version must not be negative");
   if (expected == 0 || expected == version) return absl::OkStatus();
-  return absl::AbortedError(
-      absl::StrCat(common::Sv(type), " \"", common::Sv(id), "\" is at version ", version, ", not ", expected,
-                   "; re-read and retry"));
+  return absl::AbortedError(absl::StrCat(common::Sv(type), " \"", common::Sv(id), "\" is at version ", version,
+                                         ", not ", expected, "; re-read and retry"));
 }
 
 }  // namespace yilian::command

@@ -44,7 +44,8 @@ void Runner::Append(const Call& call, std::vector<eventstore::AppendRequest> app
     change->type = first.aggregate_type;
     change->id = first.aggregate_id;
     for (const auto& a : appends)
-      for (const auto& e : a.events) absl::StrAppend(&change->events, change->events.empty() ? "" : ",", e.event_type());
+      for (const auto& e : a.events)
+        absl::StrAppend(&change->events, change->events.empty() ? "" : ",", e.event_type());
   }
   journal_->AppendTransactionAsync(
       std::move(appends), [locks = std::move(locks), settled = std::move(settled), answered = std::move(answered),

@@ -15,10 +15,14 @@ namespace {
 
 const char* TypeName(ConfigType t) {
   switch (t) {
-    case ConfigType::kString: return "a string";
-    case ConfigType::kInt: return "an integer";
-    case ConfigType::kBool: return "true or false";
-    case ConfigType::kDuration: return "a duration such as 250ms, 30s or 5m";
+    case ConfigType::kString:
+      return "a string";
+    case ConfigType::kInt:
+      return "an integer";
+    case ConfigType::kBool:
+      return "true or false";
+    case ConfigType::kDuration:
+      return "a duration such as 250ms, 30s or 5m";
   }
   return "?";
 }
@@ -30,7 +34,8 @@ std::string TypeError(const ConfigKey& key, const std::string& text) {
   bool b;
   absl::Duration d;
   switch (key.type) {
-    case ConfigType::kString: return "";
+    case ConfigType::kString:
+      return "";
     case ConfigType::kInt:
       return absl::SimpleAtoi(text, &i) ? "" : absl::StrCat("\"", text, "\" is not ", TypeName(key.type));
     case ConfigType::kBool:
@@ -64,18 +69,19 @@ EnvLookup ProcessEnv() {
 
 std::string EnvName(const std::string& key) {
   std::string out = "YILIAN_";
-  for (char c : key) out.push_back(absl::ascii_isalnum(static_cast<unsigned char>(c)) ? absl::ascii_toupper(static_cast<unsigned char>(c)) : '_');
+  for (char c : key)
+    out.push_back(
+        absl::ascii_isalnum(static_cast<unsigned char>(c)) ? absl::ascii_toupper(static_cast<unsigned char>(c)) : '_');
   return out;
 }
 
-absl::StatusOr<Config> Config::Load(const std::vector<ConfigKey>& schema, int argc, char** argv,
-                                    const EnvLookup& env) {
+absl::StatusOr<Config> Config::Load(const std::vector<ConfigKey>& schema, int argc, char** argv, const EnvLookup& env) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   return Load(schema, args, env);
 }
 
-absl::StatusOr<Config> Config::Load(const std::vector<ConfigKey>& schema,
-                                    const std::vector<std::string>& args, const EnvLookup& env) {
+absl::StatusOr<Config> Config::Load(const std::vector<ConfigKey>& schema, const std::vector<std::string>& args,
+                                    const EnvLookup& env) {
   std::map<std::string, const ConfigKey*> by_name;
   for (const auto& k : schema) by_name[k.name] = &k;
 
@@ -159,8 +165,7 @@ absl::Duration Config::GetDuration(const std::string& name) const {
 
 std::string Config::Describe() const {
   std::ostringstream out;
-  for (const auto& [k, v] : values_)
-    out << k << "=" << (v.secret ? "****" : v.text) << " (" << v.source << ")\n";
+  for (const auto& [k, v] : values_) out << k << "=" << (v.secret ? "****" : v.text) << " (" << v.source << ")\n";
   return out.str();
 }
 
@@ -168,8 +173,10 @@ std::string Config::Usage(const std::vector<ConfigKey>& schema) {
   std::ostringstream out;
   for (const auto& k : schema) {
     out << "  --" << k.name << "  " << k.help << " [" << TypeName(k.type) << "; ";
-    if (k.default_value) out << "default \"" << *k.default_value << "\"";
-    else out << "required";
+    if (k.default_value)
+      out << "default \"" << *k.default_value << "\"";
+    else
+      out << "required";
     out << "; env " << EnvName(k.name) << "]\n";
   }
   return out.str();

@@ -26,8 +26,7 @@ class RecordFormatter : public spdlog::formatter {
  public:
   explicit RecordFormatter(bool json) : json_(json) {}
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const std::string ts =
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(msg.time), absl::UTCTimeZone());
+    const std::string ts = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(msg.time), absl::UTCTimeZone());
     const auto lv = spdlog::level::to_string_view(msg.level);
     const std::string level(lv.data(), lv.size());
     const std::string name(msg.logger_name.data(), msg.logger_name.size());
@@ -55,8 +54,8 @@ class RecordFormatter : public spdlog::formatter {
 absl::Status InitLogging(const LogOptions& options) {
   auto level = spdlog::level::from_str(options.level);
   if (level == spdlog::level::off && options.level != "off")
-    return absl::InvalidArgumentError(absl::StrCat(
-        "log level \"", options.level, "\" is not one of trace, debug, info, warn, error, critical, off"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("log level \"", options.level, "\" is not one of trace, debug, info, warn, error, critical, off"));
   if (options.format != "text" && options.format != "json")
     return absl::InvalidArgumentError(absl::StrCat("log format \"", options.format, "\" is not one of text, json"));
   if (!options.to_stderr && options.file.empty())
@@ -98,7 +97,8 @@ const std::vector<LogField>& LogScopeFields() { return scope_fields; }
 bool ValidCorrelationId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id)
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':' && c != '-') return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':' && c != '-')
+      return false;
   return true;
 }
 

@@ -41,8 +41,8 @@ const pb::Message& OneofPayload(const pb::Message& wrapper) {
 absl::Status SetOneofPayload(const pb::Message& payload, pb::Message* wrapper) {
   const auto* f = FieldOfType(wrapper->GetDescriptor(), payload.GetDescriptor()->full_name());
   if (f == nullptr)
-    return absl::InvalidArgumentError(absl::StrCat(payload.GetDescriptor()->full_name(), " is not a ",
-                                                   wrapper->GetDescriptor()->name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(payload.GetDescriptor()->full_name(), " is not a ", wrapper->GetDescriptor()->name()));
   wrapper->GetReflection()->MutableMessage(wrapper, f)->CopyFrom(payload);
   return absl::OkStatus();
 }

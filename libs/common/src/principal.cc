@@ -25,9 +25,7 @@ v1::Principal Principal::ToProto() const {
   return p;
 }
 
-Principal Principal::FromProto(const v1::Principal& p) {
-  return Principal{p.subject(), p.institution_id(), p.role()};
-}
+Principal Principal::FromProto(const v1::Principal& p) { return Principal{p.subject(), p.institution_id(), p.role()}; }
 
 std::string RoleName(Role role) {
   for (const auto& [r, name] : kRoles)
@@ -38,9 +36,9 @@ std::string RoleName(Role role) {
 absl::StatusOr<Role> ParseRole(std::string_view name) {
   for (const auto& [r, n] : kRoles)
     if (n == name) return r;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "role \"", std::string(name),
-      "\" is not one of consortium-admin, clinician, referral-office, dispatch, auditor, service"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("role \"", std::string(name),
+                   "\" is not one of consortium-admin, clinician, referral-office, dispatch, auditor, service"));
 }
 
 }  // namespace yilian::common

@@ -4,8 +4,7 @@
 
 namespace yilian::common {
 
-WorkerLoop::WorkerLoop(Options options, Pass pass, std::function<void()> on_stop)
-    : state_(std::make_shared<State>()) {
+WorkerLoop::WorkerLoop(Options options, Pass pass, std::function<void()> on_stop) : state_(std::make_shared<State>()) {
   state_->options = std::move(options);
   state_->pass = std::move(pass);
   state_->on_stop = std::move(on_stop);

@@ -151,9 +151,8 @@ void Journal::AppendTransactionAsync(std::vector<AppendRequest> requests, Transa
 absl::StatusOr<std::vector<AppendResult>> Journal::AppendTransaction(std::vector<AppendRequest> requests) {
   std::promise<absl::StatusOr<std::vector<AppendResult>>> promise;
   auto future = promise.get_future();
-  AppendTransactionAsync(std::move(requests), [&promise](absl::StatusOr<std::vector<AppendResult>> r) {
-    promise.set_value(std::move(r));
-  });
+  AppendTransactionAsync(std::move(requests),
+                         [&promise](absl::StatusOr<std::vector<AppendResult>> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
@@ -171,8 +170,7 @@ Head Journal::head() const {
 
 int64_t Journal::WaitForHead(int64_t after, absl::Duration timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
-  head_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                    [&] { return stopping_ || head_.sequence > after; });
+  head_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return stopping_ || head_.sequence > after; });
   return head_.sequence;
 }
 
@@ -218,8 +216,10 @@ void Journal::CommitBatch(std::vector<Pending>& batch) {
     for (auto& more : p.more) {
       if (!r.ok() || r->duplicate) break;  // a retried transaction is answered by its first part
       auto m = Stage(more, wb, overlay, head);
-      if (!m.ok()) r = m.status();
-      else extras.push_back(std::move(*m));
+      if (!m.ok())
+        r = m.status();
+      else
+        extras.push_back(std::move(*m));
     }
     if (r.ok()) {
       wb.PopSavePoint();
@@ -270,9 +270,9 @@ namespace {
 absl::StatusOr<AppendResult> ReplayRecord(const storage::v1::IdempotencyRecord& rec, const std::string& key,
                                           const std::string& request_hash) {
   if (rec.request_hash() != request_hash)
-    return absl::AlreadyExistsError(absl::StrCat("idempotency key \"", key, "\" was already used for a different request on ",
-                                                 rec.aggregate_type(), " ", rec.aggregate_id(),
-                                                 "; use a new key for a new request"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("idempotency key \"", key, "\" was already used for a different request on ", rec.aggregate_type(),
+                     " ", rec.aggregate_id(), "; use a new key for a new request"));
   AppendResult r;
   r.first_sequence = rec.first_sequence();
   r.last_sequence = rec.last_sequence();

@@ -67,8 +67,8 @@ absl::StatusOr<int64_t> Journal::ReadAggregate(std::string_view type, std::strin
   auto scanned = store_->Scan(Family::kStreams, prefix, start, [&](std::string_view, std::string_view seq_key) {
     auto v = store_->Get(Family::kJournal, seq_key);
     if (!v.ok() || !*v) {
-      failure = v.ok() ? absl::DataLossError(absl::StrCat("journal entry ", DecodeU64(seq_key),
-                                                          " indexed for ", common::Sv(type), " ", common::Sv(id), " is missing"))
+      failure = v.ok() ? absl::DataLossError(absl::StrCat("journal entry ", DecodeU64(seq_key), " indexed for ",
+                                                          common::Sv(type), " ", common::Sv(id), " is missing"))
                        : v.status();
       return false;
     }
@@ -120,8 +120,8 @@ absl::StatusOr<VerifyResult> Journal::Verify(int64_t from_sequence, int64_t to_s
     if (env.source_sequence() != e.sequence)
       return fail(e.sequence, absl::StrCat("entry claims sequence ", env.source_sequence()));
     if (env.previous_hash() != prev_hash)
-      return fail(e.sequence - 1, absl::StrCat("entry's hash is not the previous_hash recorded by entry ",
-                                               e.sequence, ": one of the two was altered"));
+      return fail(e.sequence - 1, absl::StrCat("entry's hash is not the previous_hash recorded by entry ", e.sequence,
+                                               ": one of the two was altered"));
     prev_hash = computed;
     result.head = Head{e.sequence, computed};
     ++result.checked;

@@ -36,7 +36,7 @@ RowOverlay::Rows::iterator RowOverlay::AddRow(std::string_view key, Row row) {
 
 void RowOverlay::Put(std::string_view key, std::string_view value) {
   const size_t hash = rows_.rows.hash_function()(key);  // one hashing for the chunks and the filter
-  written_->Prefetch(hash);  // its block loads while the chunk is searched
+  written_->Prefetch(hash);                             // its block loads while the chunk is searched
   auto it = rows_.rows.find(key, hash);
   if (it == rows_.rows.end()) {
     const bool below = written_->MayContain(hash);

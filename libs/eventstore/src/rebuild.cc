@@ -150,7 +150,8 @@ absl::Status Journal::RebuildProjections() {
   // A marker survives a crash mid-rebuild, so Open() knows to finish the job.
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  if (auto st = FromRocks(store_->db()->Put(sync, store_->cf(Family::kMeta), keys::kRebuilding, "1"), "marking rebuild");
+  if (auto st =
+          FromRocks(store_->db()->Put(sync, store_->cf(Family::kMeta), keys::kRebuilding, "1"), "marking rebuild");
       !st.ok())
     return st;
   auto s = store_->Reset(Family::kProjection);
@@ -206,7 +207,8 @@ absl::Status Journal::RebuildProjections() {
   if (auto st = FromRocks(store_->db()->Flush(fo, store_->cf(Family::kProjection)), "flushing rebuilt projection");
       !st.ok())
     return st;
-  if (auto st = FromRocks(store_->db()->Delete(sync, store_->cf(Family::kMeta), keys::kRebuilding), "clearing rebuild mark");
+  if (auto st =
+          FromRocks(store_->db()->Delete(sync, store_->cf(Family::kMeta), keys::kRebuilding), "clearing rebuild mark");
       !st.ok())
     return st;
   // Where the fold thread waited: a reader or a write behind it that cannot keep up shows here.

@@ -2,11 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "block_buffers.h"
-#include "yilian/eventstore/staged_writes.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "yilian/common/strings.h"
+#include "yilian/eventstore/staged_writes.h"
 
 namespace yilian::eventstore {
 namespace {
@@ -174,8 +174,9 @@ absl::Status Store::Write(Family f, const std::vector<RowWrite>& rows, bool sync
 absl::Status Store::Put(Family f, std::string_view key, std::string_view value, bool sync) {
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return FromRocks(db_->Put(wo, cf(f), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
-                   "writing");
+  return FromRocks(
+      db_->Put(wo, cf(f), rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
+      "writing");
 }
 
 absl::Status Store::Delete(Family f, std::string_view key) {

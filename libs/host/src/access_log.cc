@@ -55,8 +55,8 @@ class AccessLogInterceptor : public grpc::experimental::Interceptor {
     const auto level = quiet ? spdlog::level::debug : fault ? spdlog::level::warn : spdlog::level::info;
     auto& log = common::Logger();
     if (!log.should_log(level)) return;
-    std::vector<common::LogField> fields = {{"correlation_id", id_}, {"rpc", method_}, {"code", code},
-                                            {"ms", absl::StrFormat("%.2f", ms)}};
+    std::vector<common::LogField> fields = {
+        {"correlation_id", id_}, {"rpc", method_}, {"code", code}, {"ms", absl::StrFormat("%.2f", ms)}};
     if (!status.ok()) fields.emplace_back("error", status.error_message().substr(0, 300));
     common::LogScope scope(std::move(fields));
     const std::string_view name = std::string_view(method_).substr(method_.rfind('/') + 1);

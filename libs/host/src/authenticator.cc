@@ -25,12 +25,13 @@ absl::StatusOr<Authenticator> Authenticator::FromTokensFile(const std::string& p
     if (l.empty() || l[0] == '#') continue;
     std::vector<std::string> f = absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (f.size() != 4 || !absl::StartsWith(f[0], "sha256:") || f[0].size() != 7 + 64)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tokens file \"", path, "\" line ", n,
-          ": expected \"sha256:<64 hex digits> <subject> <institution> <role>\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tokens file \"", path, "\" line ", n,
+                       ": expected \"sha256:<64 hex digits> <subject> <institution> <role>\""));
     auto role = common::ParseRole(f[3]);
     if (!role.ok())
-      return absl::InvalidArgumentError(absl::StrCat("tokens file \"", path, "\" line ", n, ": ", role.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tokens file \"", path, "\" line ", n, ": ", role.status().message()));
     auth.by_token_hash_[absl::AsciiStrToLower(f[0].substr(7))] = common::Principal{f[1], f[2], *role};
   }
   return auth;
@@ -108,9 +109,9 @@ Authorizer Authenticator::RequireRoles(std::vector<common::Role> roles) const {
       if (principal->role == r) return absl::OkStatus();
     std::vector<std::string> names;
     for (auto r : roles) names.emplace_back(common::RoleName(r));
-    return absl::PermissionDeniedError(absl::StrCat("role ", common::RoleName(principal->role),
-                                                    " may not call this; it needs one of: ",
-                                                    absl::StrJoin(names, ", ")));
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", common::RoleName(principal->role),
+                     " may not call this; it needs one of: ", absl::StrJoin(names, ", ")));
   };
 }
 

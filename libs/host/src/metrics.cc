@@ -115,7 +115,8 @@ void Metrics::StopGauges() {
 }
 
 void Metrics::Gauge(const std::string& name, const std::string& help, std::function<double()> read, Labels labels) {
-  auto& family = prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", impl_->service}}).Register(*impl_->registry);
+  auto& family =
+      prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", impl_->service}}).Register(*impl_->registry);
   auto* gauge = &family.Add(labels);
   std::lock_guard lock(impl_->mu);
   impl_->readers.push_back([gauge, read = std::move(read)] { gauge->Set(read()); });
@@ -123,7 +124,8 @@ void Metrics::Gauge(const std::string& name, const std::string& help, std::funct
 
 void Metrics::Gauges(const std::string& name, const std::string& help,
                      std::function<std::vector<std::pair<Labels, double>>()> read) {
-  auto* family = &prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", impl_->service}}).Register(*impl_->registry);
+  auto* family =
+      &prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", impl_->service}}).Register(*impl_->registry);
   std::lock_guard lock(impl_->mu);
   impl_->readers.push_back([family, read = std::move(read)] {
     for (auto& [labels, value] : read()) family->Add(labels).Set(value);
@@ -133,7 +135,7 @@ void Metrics::Gauges(const std::string& name, const std::string& help,
 void Metrics::ObserveRpc(const std::string& method, int code, double seconds) {
   impl_->requests->Add({{"method", method}, {"code", std::to_string(code)}}).Increment();
   static const prometheus::Histogram::BucketBoundaries kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5};
+                                                                   0.05,   0.1,   0.25,   0.5,   1,    2.5};
   impl_->latency->Add({{"method", method}}, kBuckets).Observe(seconds);
 }
 

@@ -55,8 +55,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   return Start(options, *std::move(auth), std::move(services));
 }
 
-absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options,
-                                                                Authenticator authenticator,
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options, Authenticator authenticator,
                                                                 std::vector<grpc::Service*> services) {
   auto creds = Credentials(options.tls);
   if (!creds.ok()) return creds.status();
@@ -81,8 +80,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   host->server_ = builder.BuildAndStart();
   if (!host->server_ || host->port_ == 0)
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
-                                               ": address in use or not available"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address, ": address in use or not available"));
   std::pair<std::string, std::string> hp = absl::StrSplit(options.listen_address, absl::MaxSplits(':', 1));
   host->host_ = hp.first.empty() || hp.first == "0.0.0.0" || hp.first == "[::]" ? "127.0.0.1" : hp.first;
   host->server_->GetHealthCheckService()->SetServingStatus(true);

@@ -6,9 +6,11 @@ namespace yilian::privacy {
 
 std::vector<common::ConfigKey> PrivacyConfigKeys() {
   return {
-      {.name = "privacy.master_key_file", .default_value = ".yilian/master.key",
+      {.name = "privacy.master_key_file",
+       .default_value = ".yilian/master.key",
        .help = "the master key wrapping every patient data key: 64 hex digits (keep it out of the data directories)"},
-      {.name = "privacy.keys_dir", .default_value = "",
+      {.name = "privacy.keys_dir",
+       .default_value = "",
        .help = "the patient data keys (RocksDB); empty: <data.dir>.keys"},
   };
 }

@@ -26,7 +26,7 @@ absl::Status CheckIdentity(const cv1::PatientIdentity& identity) {
 }
 
 absl::StatusOr<std::optional<cv1::SealedIdentity>> SealIdentity(KeyVault& vault, const cv1::PatientRef& patient,
-                                                                 const cv1::PatientIdentity& identity) {
+                                                                const cv1::PatientIdentity& identity) {
   if (IsEmpty(identity)) return std::nullopt;
   if (patient.value().empty())
     return absl::InvalidArgumentError("identity needs a patient reference: identifying data is kept per patient");
@@ -58,7 +58,7 @@ cv1::IdentityView RevealIdentity(const KeyVault& vault, const cv1::PatientRef& p
   auto key = vault.Find(patient.value());
   if (!key.ok() || !*key) {
     common::Logger().error("no data key for a sealed identity of patient {}: {}", patient.value(),
-                            key.ok() ? "not in the vault" : key.status().ToString());
+                           key.ok() ? "not in the vault" : key.status().ToString());
     return view;
   }
   auto plain = Open(**key, {sealed.nonce(), sealed.ciphertext()}, patient.value());

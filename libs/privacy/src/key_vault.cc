@@ -14,7 +14,8 @@ const char kCheckKey[] = "m/check";     // a value sealed under the master key: 
 
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return absl::OkStatus();
-  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain()) return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain())
+    return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
   return absl::InternalError(absl::StrCat(what, ": ", s.ToString()));
 }
 
@@ -54,8 +55,8 @@ absl::StatusOr<std::unique_ptr<KeyVault>> KeyVault::Open(const std::string& path
   } else if (!s.ok()) {
     return FromRocks(s, "reading the key vault");
   } else if (!privacy::Open(v->master_, Unwrap(check), kCheckKey).ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the key vault at ", path, " was written under another master key (privacy.master_key_file)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the key vault at ", path, " was written under another master key (privacy.master_key_file)"));
   }
   return v;
 }
@@ -85,12 +86,14 @@ absl::StatusOr<std::string> KeyVault::KeyFor(const std::string& patient) {
   if (*found) return **found;
   std::string marker;
   auto s = db_->Get(rocksdb::ReadOptions(), "x/" + patient, &marker);
-  if (s.ok()) return absl::FailedPreconditionError("this patient was erased: no identifying data is kept for them again");
+  if (s.ok())
+    return absl::FailedPreconditionError("this patient was erased: no identifying data is kept for them again");
   if (!s.IsNotFound()) return FromRocks(s, "reading the key vault");
   std::string key = RandomBytes(kKeyBytes);
   auto wrapped = Seal(master_, key, "dek:" + patient);
   if (!wrapped.ok()) return wrapped.status();
-  if (auto p = db_->Put(Synced(), "k/" + patient, Wrap(*wrapped)); !p.ok()) return FromRocks(p, "writing the key vault");
+  if (auto p = db_->Put(Synced(), "k/" + patient, Wrap(*wrapped)); !p.ok())
+    return FromRocks(p, "writing the key vault");
   cache_.emplace(patient, key);
   return key;
 }

@@ -76,8 +76,10 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
     RETURN_IF_ERROR(Fold(rows, prefix_ + "c/" + id, e, v, &rv1::ConsortiumReply::mutable_consortium));
     if (e.has_consortium_formed())
       for (const auto& m : e.consortium_formed().consortium().member_ids()) rows.Put(MemberKey(prefix_, m, id), "");
-    if (e.has_consortium_member_added()) rows.Put(MemberKey(prefix_, e.consortium_member_added().institution_id(), id), "");
-    if (e.has_consortium_member_removed()) rows.Delete(MemberKey(prefix_, e.consortium_member_removed().institution_id(), id));
+    if (e.has_consortium_member_added())
+      rows.Put(MemberKey(prefix_, e.consortium_member_added().institution_id(), id), "");
+    if (e.has_consortium_member_removed())
+      rows.Delete(MemberKey(prefix_, e.consortium_member_removed().institution_id(), id));
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown registry aggregate type \"", type, "\""));
@@ -152,9 +154,11 @@ std::vector<std::string> RegistryView::ConsortiaOf(const std::string& institutio
 
 absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
     const rv1::ListInstitutionsRequest& req) const {
-  if (req.tier() < 0 || req.tier() > 3) return absl::InvalidArgumentError(absl::StrCat("tier filter ", req.tier(), " is not 0..3"));
+  if (req.tier() < 0 || req.tier() > 3)
+    return absl::InvalidArgumentError(absl::StrCat("tier filter ", req.tier(), " is not 0..3"));
   if (!rv1::Capability_IsValid(req.capability()))
-    return absl::InvalidArgumentError(absl::StrCat("capability filter ", req.capability(), " is not in the vocabulary"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("capability filter ", req.capability(), " is not in the vocabulary"));
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), Key("i/")));
   std::vector<std::string> keys;  // candidate rows in key order
   if (!req.consortium_id().empty()) {
@@ -183,9 +187,9 @@ absl::StatusOr<rv1::ListInstitutionsResponse> RegistryView::ListInstitutions(
     return true;
   };
   if (req.consortium_id().empty()) {
-    ASSIGN_OR_RETURN(auto n, store_->Scan(family_, Key("i/"), page.ScanStart(), [&](std::string_view k, std::string_view v) {
-                       return consider(std::string(k), v);
-                     }));
+    ASSIGN_OR_RETURN(auto n,
+                     store_->Scan(family_, Key("i/"), page.ScanStart(),
+                                  [&](std::string_view k, std::string_view v) { return consider(std::string(k), v); }));
     (void)n;
   } else {
     for (const auto& key : keys) {
@@ -225,7 +229,8 @@ absl::StatusOr<rv1::ListConsortiaResponse> RegistryView::ListConsortia(const rv1
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), Key("c/")));
   rv1::ListConsortiaResponse out;
   RETURN_IF_ERROR(ListRows<rv1::ConsortiumReply>(
-      *store_, family_, Key("c/"), page, [&](rv1::ConsortiumReply r) { *out.add_consortia() = std::move(r); }, out.mutable_page()));
+      *store_, family_, Key("c/"), page, [&](rv1::ConsortiumReply r) { *out.add_consortia() = std::move(r); },
+      out.mutable_page()));
   return out;
 }
 

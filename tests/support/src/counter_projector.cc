@@ -35,7 +35,8 @@ absl::Status AggregateVersionProjector::Apply(const events::v1::Envelope& event,
   int64_t last = 0;
   if (*row && !absl::SimpleAtoi(**row, &last)) return absl::DataLossError("bad version row");
   if (event.aggregate_version() != last + 1)
-    return absl::FailedPreconditionError(absl::StrCat(key, " got version ", event.aggregate_version(), " after ", last));
+    return absl::FailedPreconditionError(
+        absl::StrCat(key, " got version ", event.aggregate_version(), " after ", last));
   rows.Put(key, absl::StrCat(event.aggregate_version()));
   return absl::OkStatus();
 }
@@ -65,7 +66,8 @@ absl::Status AppendAll(eventstore::Journal& journal, int count,
                        const std::function<eventstore::AppendRequest(int)>& make) {
   std::vector<std::promise<absl::Status>> done(count);
   for (int i = 0; i < count; ++i)
-    journal.AppendAsync(make(i), [&done, i](absl::StatusOr<eventstore::AppendResult> r) { done[i].set_value(r.status()); });
+    journal.AppendAsync(make(i),
+                        [&done, i](absl::StatusOr<eventstore::AppendResult> r) { done[i].set_value(r.status()); });
   absl::Status first;
   for (auto& d : done) {
     absl::Status s = d.get_future().get();

@@ -72,12 +72,14 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
   switch (who.role) {
     case Role::ROLE_CONSORTIUM_ADMIN:
     case Role::ROLE_AUDITOR:
-    case Role::ROLE_DISPATCH: return asked;
+    case Role::ROLE_DISPATCH:
+      return asked;
     case Role::ROLE_CLINICIAN:
     case Role::ROLE_REFERRAL_OFFICE:
       if (!asked.empty() && asked != who.institution_id) return Denied(who, "read another hospital's treatment clocks");
       return who.institution_id;
-    default: return Denied(who, "read treatment clocks");
+    default:
+      return Denied(who, "read treatment clocks");
   }
 }
 

@@ -69,10 +69,9 @@ absl::StatusOr<BoardEvents> PlaceHold(const std::optional<gv1::WardBoard>& state
   if (FindHold(*state, hold.hold_id()) || HasAdmission(*state, hold.hold_id()))
     return absl::AlreadyExistsError(absl::StrCat("hold ", hold.hold_id(), " already exists on ", Name(*state)));
   if (FreeBeds(*state, hold.purpose()) == 0)
-    return absl::FailedPreconditionError(absl::StrCat("no free bed for ", gv1::HoldPurpose_Name(hold.purpose()),
-                                                      " on ", Name(*state), " (", Used(*state), " of ",
-                                                      state->capacity(), " in use, ", state->emergency_reserved(),
-                                                      " kept for emergencies)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no free bed for ", gv1::HoldPurpose_Name(hold.purpose()), " on ", Name(*state), " (", Used(*state), " of ",
+        state->capacity(), " in use, ", state->emergency_reserved(), " kept for emergencies)"));
   gv1::BedHeld e;
   *e.mutable_hold() = hold;
   e.mutable_hold()->set_uses_reserve(FreeBeds(*state, gv1::REFERRAL) == 0);
@@ -175,9 +174,13 @@ absl::Status Evolve(std::optional<gv1::WardBoard>& state, const gv1::BoardEvent&
   }
   if (!state) return absl::FailedPreconditionError("bed event before the ward's capacity was set");
   switch (e.kind_case()) {
-    case gv1::BoardEvent::kHeld: *state->add_holds() = e.held().hold(); return absl::OkStatus();
-    case gv1::BoardEvent::kHoldReleased: return RemoveHold(*state, e.hold_released().hold_id());
-    case gv1::BoardEvent::kHoldExpired: return RemoveHold(*state, e.hold_expired().hold_id());
+    case gv1::BoardEvent::kHeld:
+      *state->add_holds() = e.held().hold();
+      return absl::OkStatus();
+    case gv1::BoardEvent::kHoldReleased:
+      return RemoveHold(*state, e.hold_released().hold_id());
+    case gv1::BoardEvent::kHoldExpired:
+      return RemoveHold(*state, e.hold_expired().hold_id());
     case gv1::BoardEvent::kOccupied:
       if (auto s = RemoveHold(*state, e.occupied().hold_id()); !s.ok()) return s;
       state->add_admissions(e.occupied().admission_id());
@@ -189,9 +192,11 @@ absl::Status Evolve(std::optional<gv1::WardBoard>& state, const gv1::BoardEvent&
         a->erase(a->begin() + i);
         return absl::OkStatus();
       }
-      return absl::FailedPreconditionError(absl::StrCat("admission ", e.vacated().admission_id(), " is not on ", Name(*state)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("admission ", e.vacated().admission_id(), " is not on ", Name(*state)));
     }
-    default: return absl::InvalidArgumentError("empty bed board event");
+    default:
+      return absl::InvalidArgumentError("empty bed board event");
   }
 }
 

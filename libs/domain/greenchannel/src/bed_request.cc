@@ -41,7 +41,8 @@ absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedReque
   return RequestEvents{e};
 }
 
-absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequest>& state, const std::string& reason) {
+absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequest>& state,
+                                                const std::string& reason) {
   if (reason.empty()) return absl::InvalidArgumentError("reason is required");
   if (auto s = Reserved(state); !s.ok()) return s;
   gv1::BedRequestEvent e;
@@ -76,7 +77,8 @@ absl::Status Evolve(std::optional<gv1::BedRequest>& state, const gv1::BedRequest
         state->set_status(gv1::TAKEN_UP);
       }
       return absl::OkStatus();
-    default: return absl::InvalidArgumentError("empty bed request event");
+    default:
+      return absl::InvalidArgumentError("empty bed request event");
   }
 }
 

@@ -36,13 +36,14 @@ absl::Status Open(const std::optional<gv1::EmergencyCase>& state) {
 
 absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& d,
                                     const std::string& hold_id) {
-  if (d.case_id().empty() || d.case_id().size() > 128) return absl::InvalidArgumentError("case_id must be 1..128 characters");
+  if (d.case_id().empty() || d.case_id().size() > 128)
+    return absl::InvalidArgumentError("case_id must be 1..128 characters");
   if (auto needs = NeedsOf(d.condition()); !needs.ok()) return needs.status();
   if (d.severity() < 1 || d.severity() > 5)
     return absl::InvalidArgumentError(absl::StrCat("severity ", d.severity(), " is not 1 (most severe) .. 5"));
   const auto& l = d.location();
-  if (!d.has_location() || !std::isfinite(l.latitude()) || std::abs(l.latitude()) > 90 || !std::isfinite(l.longitude()) ||
-      std::abs(l.longitude()) > 180)
+  if (!d.has_location() || !std::isfinite(l.latitude()) || std::abs(l.latitude()) > 90 ||
+      !std::isfinite(l.longitude()) || std::abs(l.longitude()) > 180)
     return absl::InvalidArgumentError("location is required, with latitude -90..90 and longitude -180..180");
   if (d.first_medical_contact_ms() <= 0) return absl::InvalidArgumentError("first_medical_contact is required");
   if (d.dispatch_centre().empty()) return absl::InvalidArgumentError("dispatch_centre is required");
@@ -83,12 +84,14 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
   if (at_ms < state->first_medical_contact_ms())
     return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
   if (Find(*state, m))
-    return absl::AlreadyExistsError(absl::StrCat(gv1::Milestone_Name(m), " is already recorded for ", state->case_id()));
+    return absl::AlreadyExistsError(
+        absl::StrCat(gv1::Milestone_Name(m), " is already recorded for ", state->case_id()));
   if (m == gv1::BALLOON && state->condition() != gv1::STEMI)
     return absl::InvalidArgumentError("BALLOON (PCI) is recorded for STEMI cases only");
   if (m != gv1::ARRIVAL) {
     const auto* door = Find(*state, gv1::ARRIVAL);
-    if (!door) return absl::FailedPreconditionError(absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
+    if (!door)
+      return absl::FailedPreconditionError(absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
     if (at_ms < door->at_ms())
       return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
   }
@@ -129,7 +132,8 @@ absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEve
       state->set_status(gv1::CLOSED);
       state->set_outcome(e.closed().outcome());
       return absl::OkStatus();
-    default: return absl::InvalidArgumentError("empty case event");
+    default:
+      return absl::InvalidArgumentError("empty case event");
   }
 }
 

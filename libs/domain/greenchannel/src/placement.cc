@@ -13,16 +13,22 @@ namespace gv1 = ::yilian::greenchannel::v1;
 
 absl::StatusOr<Needs> NeedsOf(gv1::Condition condition) {
   switch (condition) {
-    case gv1::STROKE: return Needs{rv1::STROKE_CENTRE, rv1::WARD_STROKE_UNIT};
-    case gv1::STEMI: return Needs{rv1::CHEST_PAIN_CENTRE, rv1::WARD_CCU};
-    case gv1::MAJOR_TRAUMA: return Needs{rv1::TRAUMA_CENTRE, rv1::WARD_ICU};
-    case gv1::MATERNAL_EMERGENCY: return Needs{rv1::MATERNAL, rv1::WARD_MATERNAL};
-    case gv1::PAEDIATRIC_CRITICAL: return Needs{rv1::PAEDIATRICS, rv1::WARD_PAEDIATRIC};
-    case gv1::OTHER: return Needs{rv1::EMERGENCY, rv1::WARD_GENERAL};
+    case gv1::STROKE:
+      return Needs{rv1::STROKE_CENTRE, rv1::WARD_STROKE_UNIT};
+    case gv1::STEMI:
+      return Needs{rv1::CHEST_PAIN_CENTRE, rv1::WARD_CCU};
+    case gv1::MAJOR_TRAUMA:
+      return Needs{rv1::TRAUMA_CENTRE, rv1::WARD_ICU};
+    case gv1::MATERNAL_EMERGENCY:
+      return Needs{rv1::MATERNAL, rv1::WARD_MATERNAL};
+    case gv1::PAEDIATRIC_CRITICAL:
+      return Needs{rv1::PAEDIATRICS, rv1::WARD_PAEDIATRIC};
+    case gv1::OTHER:
+      return Needs{rv1::EMERGENCY, rv1::WARD_GENERAL};
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "condition ", static_cast<int>(condition),
-          " is not one of STROKE, STEMI, MAJOR_TRAUMA, MATERNAL_EMERGENCY, PAEDIATRIC_CRITICAL, OTHER"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("condition ", static_cast<int>(condition),
+                       " is not one of STROKE, STEMI, MAJOR_TRAUMA, MATERNAL_EMERGENCY, PAEDIATRIC_CRITICAL, OTHER"));
   }
 }
 
@@ -67,9 +73,8 @@ absl::StatusOr<gv1::Placement> Place(gv1::Condition condition, const rv1::Locati
     c.set_travel_minutes(c.distance_km() / options.speed_kmh * 60);
     ranked.push_back({&s, std::move(c)});
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-    return a.c.travel_minutes() < b.c.travel_minutes();
-  });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const Ranked& a, const Ranked& b) { return a.c.travel_minutes() < b.c.travel_minutes(); });
 
   gv1::Placement out;
   auto choose = [&](Ranked& r, gv1::EscalationStep step, const WardBeds* w, const std::string& why) {

@@ -10,8 +10,9 @@ using common::Role;
 
 absl::Status MayWorkReferrals(const common::Principal& who) {
   if (who.role != Role::ROLE_CLINICIAN && who.role != Role::ROLE_REFERRAL_OFFICE)
-    return absl::PermissionDeniedError(absl::StrCat("referrals are worked by CLINICIAN or REFERRAL_OFFICE principals; \"",
-                                                    who.subject, "\" is ", common::RoleName(who.role)));
+    return absl::PermissionDeniedError(
+        absl::StrCat("referrals are worked by CLINICIAN or REFERRAL_OFFICE principals; \"", who.subject, "\" is ",
+                     common::RoleName(who.role)));
   if (who.institution_id.empty())
     return absl::PermissionDeniedError(absl::StrCat("\"", who.subject, "\" acts for no institution"));
   return absl::OkStatus();

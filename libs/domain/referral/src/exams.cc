@@ -12,13 +12,19 @@ namespace fv1 = ::yilian::referral::v1;
 absl::Duration ValidityOf(fv1::ExamKind kind) {
   switch (kind) {
     case fv1::LAB_ROUTINE:
-    case fv1::ECG: return absl::Hours(7 * 24);
+    case fv1::ECG:
+      return absl::Hours(7 * 24);
     case fv1::ULTRASOUND:
-    case fv1::XRAY: return absl::Hours(30 * 24);
-    case fv1::CT: return absl::Hours(90 * 24);
-    case fv1::MRI: return absl::Hours(180 * 24);
-    case fv1::PATHOLOGY: return absl::Hours(365 * 24);
-    default: return absl::ZeroDuration();
+    case fv1::XRAY:
+      return absl::Hours(30 * 24);
+    case fv1::CT:
+      return absl::Hours(90 * 24);
+    case fv1::MRI:
+      return absl::Hours(180 * 24);
+    case fv1::PATHOLOGY:
+      return absl::Hours(365 * 24);
+    default:
+      return absl::ZeroDuration();
   }
 }
 

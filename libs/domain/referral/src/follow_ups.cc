@@ -24,18 +24,18 @@ absl::StatusOr<fv1::Referral> SubmissionDraft(fv1::Referral draft, const common:
                                               const std::string& default_id) {
   if (draft.sender_institution_id().empty()) draft.set_sender_institution_id(caller.institution_id);
   if (draft.sender_institution_id() != caller.institution_id)
-    return absl::PermissionDeniedError(absl::StrCat(caller.subject, " acts for ", caller.institution_id, ", not for ",
-                                                    draft.sender_institution_id()));
+    return absl::PermissionDeniedError(
+        absl::StrCat(caller.subject, " acts for ", caller.institution_id, ", not for ", draft.sender_institution_id()));
   if (draft.sender_clinician().empty()) draft.set_sender_clinician(caller.subject);
   if (draft.referral_id().empty()) draft.set_referral_id(default_id);
   draft.clear_sealed_identity();
   return draft;
 }
 
-absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>& s, Side side, const std::string& outcome_summary,
-                                             const std::optional<fv1::Referral>& downward,
-                                             const std::string& clinician, const Directory& directory, absl::Time now,
-                                             const Deadlines& deadlines) {
+absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>& s, Side side,
+                                             const std::string& outcome_summary,
+                                             const std::optional<fv1::Referral>& downward, const std::string& clinician,
+                                             const Directory& directory, absl::Time now, const Deadlines& deadlines) {
   if (auto st = internal::Exists(s); !st.ok()) return st;
   const fv1::Referral& r = *s;
   FollowUp out;
@@ -65,9 +65,10 @@ absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>&
   return out;
 }
 
-absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<fv1::Referral>& s, Side side, const std::string& to_institution_id,
-                                             rv1::Capability to_capability, const std::string& reason,
-                                             const Directory& directory, absl::Time now, const Deadlines& deadlines) {
+absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<fv1::Referral>& s, Side side,
+                                             const std::string& to_institution_id, rv1::Capability to_capability,
+                                             const std::string& reason, const Directory& directory, absl::Time now,
+                                             const Deadlines& deadlines) {
   if (auto st = internal::Exists(s); !st.ok()) return st;
   const fv1::Referral& r = *s;
   if (to_institution_id.empty() == (to_capability == rv1::CAPABILITY_UNSPECIFIED))
@@ -111,7 +112,8 @@ absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& s, Side si
   return ScheduleAppointment(s, side, schedule, now);
 }
 
-absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<fv1::Referral>& s, Side side, const rv1::ExpertSession& session,
+absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<fv1::Referral>& s, Side side,
+                                                 const rv1::ExpertSession& session,
                                                  const fv1::SessionBookings& bookings, bool signed_resident,
                                                  absl::Time now, const SlotPolicy& policy) {
   if (auto st = internal::Exists(s); !st.ok()) return st;

@@ -25,9 +25,9 @@ inline std::string StatusName(::yilian::referral::v1::Status s) {
 // FAILED_PRECONDITION naming the state and what it allows.
 inline absl::Status WrongState(const ::yilian::referral::v1::Referral& r, const char* action) {
   const auto allowed = AllowedActions(r.status());
-  return absl::FailedPreconditionError(absl::StrCat("cannot ", action, " referral ", r.referral_id(), ": it is ",
-                                                    StatusName(r.status()), "; allowed now: ",
-                                                    allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", ")));
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", action, " referral ", r.referral_id(), ": it is ", StatusName(r.status()),
+                   "; allowed now: ", allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", ")));
 }
 
 inline absl::Status Exists(const std::optional<::yilian::referral::v1::Referral>& state) {
@@ -37,10 +37,14 @@ inline absl::Status Exists(const std::optional<::yilian::referral::v1::Referral>
 
 inline const char* SideName(Side s) {
   switch (s) {
-    case Side::kSender: return "the sender";
-    case Side::kReceiver: return "the receiver";
-    case Side::kLead: return "the consortium lead";
-    case Side::kSystem: return "the service";
+    case Side::kSender:
+      return "the sender";
+    case Side::kReceiver:
+      return "the receiver";
+    case Side::kLead:
+      return "the consortium lead";
+    case Side::kSystem:
+      return "the service";
   }
   return "?";
 }

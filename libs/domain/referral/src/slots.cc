@@ -69,7 +69,8 @@ absl::StatusOr<fv1::SessionEvent> BookSlot(const rv1::ExpertSession& s, const fv
                                            const fv1::Referral& r, bool signed_resident, absl::Time now,
                                            const SlotPolicy& policy) {
   if (s.cancelled())
-    return absl::FailedPreconditionError(absl::StrCat("session ", s.session_id(), " is cancelled: ", s.cancel_reason()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("session ", s.session_id(), " is cancelled: ", s.cancel_reason()));
   if (now >= SessionStart(s))
     return absl::FailedPreconditionError(absl::StrCat("session ", s.session_id(), " has started or is past"));
   if (s.institution_id() != r.receiver_institution_id())
@@ -91,8 +92,10 @@ absl::StatusOr<fv1::SessionEvent> BookSlot(const rv1::ExpertSession& s, const fv
   } else if (a.general_left() <= 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "session ", s.session_id(), " has no slot left for ", r.sender_institution_id(),
-        a.reserved_held() > 0 ? absl::StrCat(" (its ", a.reserved_held(), " reserved slot(s) are kept for its signed "
-                                             "residents until ", absl::FormatTime(absl::FromUnixMillis(a.residents_until_ms())), ")")
+        a.reserved_held() > 0 ? absl::StrCat(" (its ", a.reserved_held(),
+                                             " reserved slot(s) are kept for its signed "
+                                             "residents until ",
+                                             absl::FormatTime(absl::FromUnixMillis(a.residents_until_ms())), ")")
                               : ""));
   }
   return e;
@@ -128,7 +131,8 @@ absl::Status EvolveSession(fv1::SessionBookings& b, const fv1::SessionEvent& e) 
         }
       return absl::FailedPreconditionError("session event: released a slot that was not booked");
     }
-    default: return absl::InvalidArgumentError("empty session event");
+    default:
+      return absl::InvalidArgumentError("empty session event");
   }
 }
 

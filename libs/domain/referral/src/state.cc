@@ -15,13 +15,20 @@ bool IsTerminal(fv1::Status s) {
 
 std::vector<std::string> AllowedActions(fv1::Status s) {
   switch (s) {
-    case fv1::REQUESTED: return {"acknowledge", "accept", "reject", "request-information", "cancel", "redirect"};
-    case fv1::RECEIVED: return {"accept", "reject", "request-information", "cancel", "redirect"};
-    case fv1::ON_HOLD: return {"supply-information", "reject", "cancel", "redirect"};
-    case fv1::ACCEPTED: return {"schedule", "request-bed", "cancel", "fail", "redirect"};
-    case fv1::SCHEDULED: return {"record-arrival", "cancel", "fail", "redirect"};
-    case fv1::IN_PROGRESS: return {"complete", "fail"};
-    default: return {};
+    case fv1::REQUESTED:
+      return {"acknowledge", "accept", "reject", "request-information", "cancel", "redirect"};
+    case fv1::RECEIVED:
+      return {"accept", "reject", "request-information", "cancel", "redirect"};
+    case fv1::ON_HOLD:
+      return {"supply-information", "reject", "cancel", "redirect"};
+    case fv1::ACCEPTED:
+      return {"schedule", "request-bed", "cancel", "fail", "redirect"};
+    case fv1::SCHEDULED:
+      return {"record-arrival", "cancel", "fail", "redirect"};
+    case fv1::IN_PROGRESS:
+      return {"complete", "fail"};
+    default:
+      return {};
   }
 }
 
@@ -86,8 +93,12 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
   if (!s) return Corrupt("before the referral was submitted");
   auto& r = *s;
   switch (e.kind_case()) {
-    case F::kReceived: r.set_status(fv1::RECEIVED); break;
-    case F::kAccepted: r.set_status(fv1::ACCEPTED); break;
+    case F::kReceived:
+      r.set_status(fv1::RECEIVED);
+      break;
+    case F::kAccepted:
+      r.set_status(fv1::ACCEPTED);
+      break;
     case F::kRejected:
       r.set_status(fv1::REJECTED);
       r.set_status_reason(e.rejected().reason_code());
@@ -124,8 +135,11 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
         r.set_status_reason(absl::StrCat("bed declined: ", e.bed_answered().reason()));
       }
       break;
-    case F::kArrived: r.set_status(fv1::IN_PROGRESS); break;
-    case F::kPatientAdmitted: break;  // the bed board's business; the referral is in progress already
+    case F::kArrived:
+      r.set_status(fv1::IN_PROGRESS);
+      break;
+    case F::kPatientAdmitted:
+      break;  // the bed board's business; the referral is in progress already
     case F::kCompleted:
       r.set_status(fv1::COMPLETED);
       r.set_outcome_summary(e.completed().outcome_summary());
@@ -139,14 +153,19 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
       r.set_status(fv1::FAILED);
       r.set_status_reason(e.failed().reason());
       break;
-    case F::kBedRequestCancelled: r.mutable_schedule()->clear_bed_request_id(); break;
+    case F::kBedRequestCancelled:
+      r.mutable_schedule()->clear_bed_request_id();
+      break;
     case F::kRedirected:
       r.set_status(fv1::REDIRECTED);
       r.set_status_reason(e.redirected().reason());
       r.set_linked_to(e.redirected().to_referral_id());
       break;
-    case F::kEscalated: r.set_escalation_level(e.escalated().level()); break;
-    default: return absl::InvalidArgumentError("empty referral event");
+    case F::kEscalated:
+      r.set_escalation_level(e.escalated().level());
+      break;
+    default:
+      return absl::InvalidArgumentError("empty referral event");
   }
   return absl::OkStatus();
 }

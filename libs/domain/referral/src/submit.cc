@@ -31,8 +31,10 @@ bool Tier3Need(rv1::Capability c) {
     case rv1::STROKE_CENTRE:
     case rv1::CHEST_PAIN_CENTRE:
     case rv1::TRAUMA_CENTRE:
-    case rv1::NEONATAL_ICU: return true;
-    default: return false;
+    case rv1::NEONATAL_ICU:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -46,12 +48,13 @@ absl::Status DirectionFits(fv1::Direction dir, const rv1::Institution& sender, c
       return absl::OkStatus();
     return absl::FailedPreconditionError(absl::StrCat(
         "an upward referral goes to a higher tier, or to the same tier for a capability the sender lacks: ",
-        receiver.institution_id(), " is tier ", receiver.tier(), ", ", sender.institution_id(), " tier ", sender.tier()));
+        receiver.institution_id(), " is tier ", receiver.tier(), ", ", sender.institution_id(), " tier ",
+        sender.tier()));
   }
   if (receiver.tier() < sender.tier()) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat("a downward referral goes to a lower tier: ", receiver.institution_id(),
-                                                    " is tier ", receiver.tier(), ", ", sender.institution_id(),
-                                                    " tier ", sender.tier()));
+  return absl::FailedPreconditionError(
+      absl::StrCat("a downward referral goes to a lower tier: ", receiver.institution_id(), " is tier ",
+                   receiver.tier(), ", ", sender.institution_id(), " tier ", sender.tier()));
 }
 
 absl::Status CheckText(const char* field, const std::string& v, size_t max, bool required) {
@@ -146,7 +149,8 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
 
   auto sender = directory.FindInstitution(d.sender_institution_id());
   if (!sender) return absl::NotFoundError(absl::StrCat("no sender institution \"", d.sender_institution_id(), "\""));
-  if (sender->suspended()) return absl::FailedPreconditionError(absl::StrCat(sender->institution_id(), " is suspended"));
+  if (sender->suspended())
+    return absl::FailedPreconditionError(absl::StrCat(sender->institution_id(), " is suspended"));
   fv1::Referral r = d;
   const rv1::Capability need = d.routing().capability();
   if (need != rv1::CAPABILITY_UNSPECIFIED && !rv1::Capability_IsValid(need))
@@ -160,7 +164,8 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
     r.set_receiver_institution_id(routing->chosen_institution_id());
   }
   auto receiver = directory.FindInstitution(r.receiver_institution_id());
-  if (!receiver) return absl::NotFoundError(absl::StrCat("no receiver institution \"", r.receiver_institution_id(), "\""));
+  if (!receiver)
+    return absl::NotFoundError(absl::StrCat("no receiver institution \"", r.receiver_institution_id(), "\""));
   if (receiver->institution_id() == sender->institution_id())
     return absl::InvalidArgumentError("a referral goes to another institution");
   if (receiver->suspended())
@@ -170,9 +175,9 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
         absl::StrCat(receiver->institution_id(), " does not have ", rv1::Capability_Name(need)));
   if (auto s = DirectionFits(d.direction(), *sender, *receiver, need); !s.ok()) return s;
   if (!d.cross_consortium() && !ShareConsortium(directory, sender->institution_id(), receiver->institution_id()))
-    return absl::FailedPreconditionError(absl::StrCat(
-        sender->institution_id(), " and ", receiver->institution_id(),
-        " share no consortium; mark the referral cross_consortium to send it anyway"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(sender->institution_id(), " and ", receiver->institution_id(),
+                     " share no consortium; mark the referral cross_consortium to send it anyway"));
 
   r.set_status(fv1::REQUESTED);
   r.set_submitted_at_ms(Ms(now));

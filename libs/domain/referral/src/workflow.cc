@@ -67,7 +67,8 @@ absl::StatusOr<Events> Accept(const std::optional<fv1::Referral>& s, Side side, 
 
 absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, const std::string& reason_code,
                               const std::string& advice, absl::Time now) {
-  if (reason_code.empty() || reason_code.size() > 64) return absl::InvalidArgumentError("reason_code is 1..64 characters");
+  if (reason_code.empty() || reason_code.size() > 64)
+    return absl::InvalidArgumentError("reason_code is 1..64 characters");
   if (advice.size() > 4000) return absl::InvalidArgumentError("advice is longer than 4000");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "reject"); !st.ok()) return st;
@@ -80,8 +81,8 @@ absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, 
   return Events{Make(&F::mutable_rejected, e)};
 }
 
-absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s, Side side,
-                                          const std::string& question, absl::Time now) {
+absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s, Side side, const std::string& question,
+                                          absl::Time now) {
   if (question.empty() || question.size() > 4000) return absl::InvalidArgumentError("question is 1..4000 characters");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "ask more information on"); !st.ok()) return st;
@@ -101,7 +102,8 @@ absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, 
   for (const auto& r : results)
     if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.result_id().empty() || r.performing_institution_id().empty() ||
         r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
-      return absl::InvalidArgumentError("each exam result needs kind, result_id, performing institution and a past date");
+      return absl::InvalidArgumentError(
+          "each exam result needs kind, result_id, performing institution and a past date");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender}, "supply information for"); !st.ok()) return st;
   if (s->status() != fv1::ON_HOLD) return WrongState(*s, "supply information for");
@@ -114,7 +116,8 @@ absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, 
 
 absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s, Side side,
                                            const fv1::Schedule& schedule, absl::Time now) {
-  if (schedule.kind() == fv1::INPATIENT_BED) return absl::InvalidArgumentError("an inpatient bed is asked with RequestBed");
+  if (schedule.kind() == fv1::INPATIENT_BED)
+    return absl::InvalidArgumentError("an inpatient bed is asked with RequestBed");
   if (schedule.kind() == fv1::SERVICE_KIND_UNSPECIFIED || !fv1::ServiceKind_IsValid(schedule.kind()))
     return absl::InvalidArgumentError("schedule.kind is required");
   if (schedule.kind() == fv1::EXPERT_OUTPATIENT && schedule.session_id().empty())
@@ -184,7 +187,8 @@ absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side
 
 absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& s, Side side, const std::string& summary,
                                 const std::string& downward_referral_id, absl::Time now) {
-  if (summary.empty() || summary.size() > 8000) return absl::InvalidArgumentError("outcome_summary is 1..8000 characters");
+  if (summary.empty() || summary.size() > 8000)
+    return absl::InvalidArgumentError("outcome_summary is 1..8000 characters");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "complete"); !st.ok()) return st;
   if (s->status() != fv1::IN_PROGRESS) return WrongState(*s, "complete");

@@ -17,8 +17,10 @@ absl::Status MayReadRegistry(const common::Principal& who, const Directory& dire
   switch (who.role) {
     case Role::ROLE_CONSORTIUM_ADMIN:
     case Role::ROLE_SERVICE:
-    case Role::ROLE_AUDITOR: return absl::OkStatus();
-    default: break;
+    case Role::ROLE_AUDITOR:
+      return absl::OkStatus();
+    default:
+      break;
   }
   if (who.institution_id.empty() || directory.ConsortiaOf(who.institution_id).empty())
     return absl::PermissionDeniedError(

@@ -45,8 +45,9 @@ absl::StatusOr<Events> DefineWard(const std::optional<rv1::Ward>& state, const r
   if (auto s = CheckId("ward_id", desc.ward_id()); !s.ok()) return s;
   if (auto s = CheckText("name", desc.name()); !s.ok()) return s;
   if (desc.kind() == rv1::WARD_KIND_UNSPECIFIED || !rv1::WardKind_IsValid(desc.kind()))
-    return absl::InvalidArgumentError("kind is required: one of WARD_GENERAL, WARD_ICU, WARD_CCU, WARD_STROKE_UNIT, "
-                                      "WARD_MATERNAL, WARD_PAEDIATRIC, WARD_REHABILITATION");
+    return absl::InvalidArgumentError(
+        "kind is required: one of WARD_GENERAL, WARD_ICU, WARD_CCU, WARD_STROKE_UNIT, "
+        "WARD_MATERNAL, WARD_PAEDIATRIC, WARD_REHABILITATION");
   if (auto s = CheckCapacity(desc.capacity(), desc.emergency_reserved()); !s.ok()) return s;
   auto host = ActiveInstitution(dir, "institution_id", desc.institution_id());
   if (!host.ok()) return host.status();
@@ -99,15 +100,16 @@ absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSessi
     if (q.slots() <= 0)
       return absl::InvalidArgumentError(absl::StrCat("reserved slots for \"", q.institution_id(), "\" must be > 0"));
     if (!seen.insert(q.institution_id()).second)
-      return absl::InvalidArgumentError(absl::StrCat("reserved quota for \"", q.institution_id(), "\" is listed twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("reserved quota for \"", q.institution_id(), "\" is listed twice"));
     auto centre = ActiveInstitution(dir, "reserved.institution_id", q.institution_id());
     if (!centre.ok()) return centre.status();
     if (!IsPrimaryCare(*centre))
-      return absl::InvalidArgumentError(
-          absl::StrCat("reserved quota for \"", q.institution_id(), "\": only primary-care (tier 1) centres get quotas"));
+      return absl::InvalidArgumentError(absl::StrCat("reserved quota for \"", q.institution_id(),
+                                                     "\": only primary-care (tier 1) centres get quotas"));
     if (!ShareConsortium(dir, desc.institution_id(), q.institution_id()))
-      return absl::FailedPreconditionError(absl::StrCat("\"", q.institution_id(), "\" shares no consortium with \"",
-                                                        desc.institution_id(), "\""));
+      return absl::FailedPreconditionError(
+          absl::StrCat("\"", q.institution_id(), "\" shares no consortium with \"", desc.institution_id(), "\""));
     reserved += q.slots();
   }
   if (reserved > desc.slot_count())
@@ -147,7 +149,8 @@ absl::StatusOr<Events> EnrolResident(const std::optional<rv1::Resident>& state, 
   if (auto s = CheckPatientRef(desc.patient()); !s.ok()) return s;
   if (auto s = CheckText("team", desc.team(), 100, false); !s.ok()) return s;
   if (!desc.has_signed_at()) return absl::InvalidArgumentError("signed_at is required");
-  if (desc.ended() || !desc.end_reason().empty()) return absl::InvalidArgumentError("ended is read-only: use EndResident");
+  if (desc.ended() || !desc.end_reason().empty())
+    return absl::InvalidArgumentError("ended is read-only: use EndResident");
   auto i = FamilyDoctorInstitution(dir, desc.family_doctor_institution_id());
   if (!i.ok()) return i.status();
   if (state && !state->ended()) return absl::AlreadyExistsError("resident is already signed");

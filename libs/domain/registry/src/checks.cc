@@ -61,13 +61,17 @@ namespace {
 
 int TierOf(rv1::InstitutionType type) {
   switch (type) {
-    case rv1::TERTIARY_HOSPITAL: return 3;
+    case rv1::TERTIARY_HOSPITAL:
+      return 3;
     case rv1::COUNTY_HOSPITAL:
-    case rv1::REHABILITATION_HOSPITAL: return 2;
+    case rv1::REHABILITATION_HOSPITAL:
+      return 2;
     case rv1::TOWNSHIP_HEALTH_CENTRE:
     case rv1::COMMUNITY_HEALTH_CENTRE:
-    case rv1::VILLAGE_CLINIC: return 1;
-    default: return 0;
+    case rv1::VILLAGE_CLINIC:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -80,9 +84,10 @@ absl::Status CheckInstitution(const rv1::Institution& d) {
   if (d.tier() < 1 || d.tier() > 3)
     return absl::InvalidArgumentError(absl::StrCat("tier ", d.tier(), " is out of range: 1, 2 or 3"));
   if (d.type() == rv1::INSTITUTION_TYPE_UNSPECIFIED || !rv1::InstitutionType_IsValid(d.type()))
-    return absl::InvalidArgumentError("type is required: one of TERTIARY_HOSPITAL, COUNTY_HOSPITAL, "
-                                      "REHABILITATION_HOSPITAL, TOWNSHIP_HEALTH_CENTRE, COMMUNITY_HEALTH_CENTRE, "
-                                      "VILLAGE_CLINIC");
+    return absl::InvalidArgumentError(
+        "type is required: one of TERTIARY_HOSPITAL, COUNTY_HOSPITAL, "
+        "REHABILITATION_HOSPITAL, TOWNSHIP_HEALTH_CENTRE, COMMUNITY_HEALTH_CENTRE, "
+        "VILLAGE_CLINIC");
   if (TierOf(d.type()) != d.tier())
     return absl::InvalidArgumentError(absl::StrCat("tier ", d.tier(), " does not fit type ",
                                                    rv1::InstitutionType_Name(d.type()), " (tier ", TierOf(d.type()),

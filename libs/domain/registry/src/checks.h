@@ -14,10 +14,11 @@ absl::Status CheckReason(const std::string& value);
 absl::Status CheckInstitution(const ::yilian::registry::v1::Institution& desc);
 // The referenced institution exists (NOT_FOUND) and is not suspended (FAILED_PRECONDITION).
 absl::StatusOr<::yilian::registry::v1::Institution> ActiveInstitution(const Directory& dir, const std::string& field,
-                                                   const std::string& id);
+                                                                      const std::string& id);
 
 template <typename M>
-::yilian::registry::v1::RegistryEvent Event(M* (::yilian::registry::v1::RegistryEvent::*mutable_field)(), const M& payload) {
+::yilian::registry::v1::RegistryEvent Event(M* (::yilian::registry::v1::RegistryEvent::*mutable_field)(),
+                                            const M& payload) {
   ::yilian::registry::v1::RegistryEvent e;
   *(e.*mutable_field)() = payload;
   return e;

@@ -22,8 +22,8 @@ absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& sta
 
 absl::Status Evolve(std::optional<rv1::PatientErased>& state, const rv1::RegistryEvent& e) {
   if (e.kind_case() != rv1::RegistryEvent::kPatientErased)
-    return absl::InvalidArgumentError(absl::StrCat("event ", Payload(e).GetDescriptor()->name(), " does not belong to a ",
-                                                   kPatient));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", Payload(e).GetDescriptor()->name(), " does not belong to a ", kPatient));
   if (state) return absl::FailedPreconditionError("PatientErased for a patient already erased");
   state = e.patient_erased();
   return absl::OkStatus();

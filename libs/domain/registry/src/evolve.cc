@@ -9,8 +9,8 @@ namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 absl::Status NotThisAggregate(const rv1::RegistryEvent& e, const char* type) {
-  return absl::InvalidArgumentError(absl::StrCat("event ", Payload(e).GetDescriptor()->name(),
-                                                 " does not belong to a ", type));
+  return absl::InvalidArgumentError(
+      absl::StrCat("event ", Payload(e).GetDescriptor()->name(), " does not belong to a ", type));
 }
 
 absl::Status Corrupt(const rv1::RegistryEvent& e, const char* why) {
@@ -30,8 +30,10 @@ absl::Status Evolve(std::optional<rv1::Institution>& state, const rv1::RegistryE
     switch (e.kind_case()) {
       case K::kInstitutionUpdated:
       case K::kInstitutionSuspended:
-      case K::kInstitutionReactivated: return Corrupt(e, "before the institution was registered");
-      default: return NotThisAggregate(e, kInstitution);
+      case K::kInstitutionReactivated:
+        return Corrupt(e, "before the institution was registered");
+      default:
+        return NotThisAggregate(e, kInstitution);
     }
   }
   switch (e.kind_case()) {
@@ -51,7 +53,8 @@ absl::Status Evolve(std::optional<rv1::Institution>& state, const rv1::RegistryE
       state->set_suspended(false);
       state->clear_suspension_reason();
       return absl::OkStatus();
-    default: return NotThisAggregate(e, kInstitution);
+    default:
+      return NotThisAggregate(e, kInstitution);
   }
 }
 
@@ -76,7 +79,8 @@ absl::Status Evolve(std::optional<rv1::Consortium>& state, const rv1::RegistryEv
       }
       return Corrupt(e, "for an institution that is not a member");
     }
-    default: return NotThisAggregate(e, kConsortium);
+    default:
+      return NotThisAggregate(e, kConsortium);
   }
 }
 
@@ -92,7 +96,8 @@ absl::Status Evolve(std::optional<rv1::Ward>& state, const rv1::RegistryEvent& e
       state->set_capacity(e.ward_capacity_changed().capacity());
       state->set_emergency_reserved(e.ward_capacity_changed().emergency_reserved());
       return absl::OkStatus();
-    default: return NotThisAggregate(e, kWard);
+    default:
+      return NotThisAggregate(e, kWard);
   }
 }
 
@@ -108,7 +113,8 @@ absl::Status Evolve(std::optional<rv1::ExpertSession>& state, const rv1::Registr
       state->set_cancelled(true);
       state->set_cancel_reason(e.expert_session_cancelled().reason());
       return absl::OkStatus();
-    default: return NotThisAggregate(e, kExpertSession);
+    default:
+      return NotThisAggregate(e, kExpertSession);
   }
 }
 
@@ -129,7 +135,8 @@ absl::Status Evolve(std::optional<rv1::Resident>& state, const rv1::RegistryEven
       state->set_ended(true);
       state->set_end_reason(e.resident_ended().reason());
       return absl::OkStatus();
-    default: return NotThisAggregate(e, kResident);
+    default:
+      return NotThisAggregate(e, kResident);
   }
 }
 

@@ -12,7 +12,8 @@ using google::protobuf::util::MessageDifferencer;
 
 absl::StatusOr<Events> RegisterInstitution(const std::optional<rv1::Institution>& state, const rv1::Institution& desc) {
   if (auto s = CheckInstitution(desc); !s.ok()) return s;
-  if (state) return absl::AlreadyExistsError(absl::StrCat("institution \"", desc.institution_id(), "\" is already registered"));
+  if (state)
+    return absl::AlreadyExistsError(absl::StrCat("institution \"", desc.institution_id(), "\" is already registered"));
   rv1::InstitutionRegistered e;
   *e.mutable_institution() = desc;
   return Events{Event(&rv1::RegistryEvent::mutable_institution_registered, e)};
@@ -34,7 +35,8 @@ absl::StatusOr<Events> SuspendInstitution(const std::optional<rv1::Institution>&
   if (auto s = CheckReason(reason); !s.ok()) return s;
   if (!state) return absl::NotFoundError("institution is not registered");
   if (state->suspended())
-    return absl::FailedPreconditionError(absl::StrCat("institution \"", state->institution_id(), "\" is already suspended"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("institution \"", state->institution_id(), "\" is already suspended"));
   rv1::InstitutionSuspended e;
   e.set_reason(reason);
   return Events{Event(&rv1::RegistryEvent::mutable_institution_suspended, e)};
@@ -43,7 +45,8 @@ absl::StatusOr<Events> SuspendInstitution(const std::optional<rv1::Institution>&
 absl::StatusOr<Events> ReactivateInstitution(const std::optional<rv1::Institution>& state) {
   if (!state) return absl::NotFoundError("institution is not registered");
   if (!state->suspended())
-    return absl::FailedPreconditionError(absl::StrCat("institution \"", state->institution_id(), "\" is not suspended"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("institution \"", state->institution_id(), "\" is not suspended"));
   return Events{Event(&rv1::RegistryEvent::mutable_institution_reactivated, rv1::InstitutionReactivated())};
 }
 

@@ -50,9 +50,9 @@ struct ApplierOptions {
 struct PartitionState {
   std::string topic;
   int32_t partition = 0;
-  std::string source;         // the owning service of the topic
-  v1::ConsumerPosition pos;   // next offset and watermark
-  bool dirty = false;         // moved since the last Flush
+  std::string source;        // the owning service of the topic
+  v1::ConsumerPosition pos;  // next offset and watermark
+  bool dirty = false;        // moved since the last Flush
 };
 
 // A message of a partition as the transport received it.

@@ -31,14 +31,13 @@
 
 namespace yilian::bus {
 
-
 struct ConsumerOptions {
   KafkaSettings kafka;
-  std::string group_id;               // the consuming service, e.g. "referral"
-  std::vector<std::string> sources;   // owning services to follow: topics yilian.<source>.events
-  eventstore::Projector* projector = nullptr;  // required
-  EventSource* feed = nullptr;        // catch-up; without it a gap pauses its partition
-  int max_batch = 4096;               // messages per WriteBatch
+  std::string group_id;                             // the consuming service, e.g. "referral"
+  std::vector<std::string> sources;                 // owning services to follow: topics yilian.<source>.events
+  eventstore::Projector* projector = nullptr;       // required
+  EventSource* feed = nullptr;                      // catch-up; without it a gap pauses its partition
+  int max_batch = 4096;                             // messages per WriteBatch
   absl::Duration retry_backoff = absl::Seconds(1);  // a paused partition retries after this
   common::Clock* clock = &common::Clock::Real();
   // Runs on the consumer thread after each batch of projector rows is durable (keep it

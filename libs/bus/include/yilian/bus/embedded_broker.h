@@ -8,7 +8,6 @@
 //
 // Thread-safe for the fault-injection calls; owns the mock cluster and its handle.
 
-#include "absl/base/thread_annotations.h"
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 
 struct rd_kafka_s;
@@ -67,7 +67,7 @@ class EmbeddedBroker {
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;
   std::string bootstrap_;
-  std::vector<int> ports_;  // broker i's port at [i - 1]
+  std::vector<int> ports_;                       // broker i's port at [i - 1]
   size_t next_leader_ ABSL_GUARDED_BY(mu_) = 0;  // where the next new topic's leaders start
 };
 

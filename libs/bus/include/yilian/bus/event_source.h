@@ -3,14 +3,14 @@
 // (yilian.feed.v1.EventFeed). GrpcEventSource calls the feeds of the configured source
 // services over gRPC with a bearer token; tests may implement EventSource directly.
 
-#include "absl/base/thread_annotations.h"
 #include <map>
-#include <mutex>
-#include <vector>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -38,7 +38,7 @@ struct FeedEndpoint {
   // host:port of the source service, or "@file": the file the source writes its address to,
   // read when the feed is first needed (so services may start in any order).
   std::string address;
-  std::string token;    // bearer token (a SERVICE principal), may be empty
+  std::string token;  // bearer token (a SERVICE principal), may be empty
   // TLS: PEM root certificates; empty = plaintext (embedded, loopback only).
   std::string root_certificates;
   // Mutual TLS: the PEM certificate (a SERVICE principal's: OU=service) and key presented.
@@ -47,8 +47,7 @@ struct FeedEndpoint {
 
 class GrpcEventSource : public EventSource {
  public:
-  explicit GrpcEventSource(std::map<std::string, FeedEndpoint> sources,
-                           absl::Duration deadline = absl::Seconds(30));
+  explicit GrpcEventSource(std::map<std::string, FeedEndpoint> sources, absl::Duration deadline = absl::Seconds(30));
   absl::Status ReadJournal(const std::string& source, int64_t from, int64_t to, EntryFn fn) override;
   absl::Status ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
                              int64_t from_version, int64_t to_version, EntryFn fn) override;
@@ -75,6 +74,6 @@ std::vector<common::ConfigKey> FeedConfigKeys(const std::vector<std::string>& so
 // The configured endpoints (a source without an address is left out, with a warning).
 // INVALID_ARGUMENT when the token file or a TLS file cannot be read.
 absl::StatusOr<std::map<std::string, FeedEndpoint>> FeedEndpointsFrom(const common::Config& config,
-                                                                       const std::vector<std::string>& sources);
+                                                                      const std::vector<std::string>& sources);
 
 }  // namespace yilian::bus

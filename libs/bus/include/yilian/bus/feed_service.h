@@ -21,8 +21,7 @@ class FeedService final : public feed::v1::EventFeed::Service {
                            grpc::ServerWriter<feed::v1::JournalBatch>* out) override;
   grpc::Status ReadAggregate(grpc::ServerContext* ctx, const feed::v1::ReadAggregateRequest* req,
                              grpc::ServerWriter<feed::v1::JournalBatch>* out) override;
-  grpc::Status Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest* req,
-                    feed::v1::HeadResponse* out) override;
+  grpc::Status Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest* req, feed::v1::HeadResponse* out) override;
 
  private:
   const eventstore::Journal* journal_;

@@ -66,7 +66,7 @@ class InboxWorker {
   std::string prefix_;  // "<prefix>/"
   std::string name_;
   Handler handler_;
-  std::string resume_;  // the passes': where the next scan of the inbox starts
+  std::string resume_;       // the passes': where the next scan of the inbox starts
   common::WorkerLoop loop_;  // last: stops first
 };
 

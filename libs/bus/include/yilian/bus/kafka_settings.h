@@ -17,8 +17,8 @@
 namespace yilian::bus {
 
 struct KafkaSettings {
-  std::string bootstrap;   // "host:port,host:port"
-  std::string client_id;   // shows in broker logs and quotas; default "yilian"
+  std::string bootstrap;  // "host:port,host:port"
+  std::string client_id;  // shows in broker logs and quotas; default "yilian"
   std::map<std::string, std::string> properties;
   // Where `bootstrap` was read from ("@path" in the config), else empty. The relay and the
   // consumer look at it again about once a second and reconnect when it names other servers:
@@ -32,7 +32,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKafkaProperties(const st
 // A new librdkafka config holding the settings plus `fixed` (which win). INVALID_ARGUMENT
 // naming the property librdkafka refused. The caller owns the returned config.
 absl::StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaSettings& settings,
-                                               const std::map<std::string, std::string>& fixed);
+                                              const std::map<std::string, std::string>& fixed);
 
 // Re-reads `bootstrap_file` (if any): true, with `bootstrap` updated, when it now names other
 // servers. An unreadable or empty file (being rewritten) changes nothing.

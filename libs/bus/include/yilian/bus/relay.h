@@ -27,8 +27,8 @@ namespace yilian::bus {
 
 struct RelayOptions {
   KafkaSettings kafka;
-  std::string topic;                // default: yilian.<journal source service>.events
-  int max_in_flight = 100000;       // produced but not yet acknowledged
+  std::string topic;           // default: yilian.<journal source service>.events
+  int max_in_flight = 100000;  // produced but not yet acknowledged
   // How long the producer waits to fill a batch (linger.ms): shorter makes librdkafka's
   // broker threads spin in poll() under load (docs/PERFORMANCE.md).
   absl::Duration linger = absl::Milliseconds(10);
@@ -37,9 +37,9 @@ struct RelayOptions {
 };
 
 struct RelayStatus {
-  int64_t published = 0;    // checkpointed: everything up to here is in the broker
-  int64_t acknowledged = 0; // acknowledged, maybe not checkpointed yet
-  int64_t produced = 0;     // highest sequence handed to the producer
+  int64_t published = 0;     // checkpointed: everything up to here is in the broker
+  int64_t acknowledged = 0;  // acknowledged, maybe not checkpointed yet
+  int64_t produced = 0;      // highest sequence handed to the producer
   int64_t in_flight = 0;
   int64_t republishes = 0;  // whole-journal republishes after a broker loss
   int32_t partitions = 0;   // 0 until the topic's metadata was read
@@ -49,8 +49,7 @@ struct RelayStatus {
 class OutboxRelay {
  public:
   static absl::StatusOr<std::unique_ptr<OutboxRelay>> Start(eventstore::Store* store,
-                                                            const eventstore::Journal* journal,
-                                                            RelayOptions options);
+                                                            const eventstore::Journal* journal, RelayOptions options);
   // Stops: waits up to 2 s for in-flight messages, checkpoints, and closes the producer.
   ~OutboxRelay();
 

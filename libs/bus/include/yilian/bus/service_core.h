@@ -14,9 +14,9 @@
 
 #include "yilian/bus/admin_service.h"
 #include "yilian/bus/consumer.h"
+#include "yilian/bus/feed_service.h"
 #include "yilian/bus/relay.h"
 #include "yilian/common/config.h"
-#include "yilian/bus/feed_service.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/host/service_host.h"
 
@@ -25,7 +25,7 @@ namespace yilian::bus {
 struct CoreOptions {
   std::string data_dir;
   eventstore::StoreBudget store_budget;
-  std::string source_service;                 // the journal's source, e.g. "referral"
+  std::string source_service;                  // the journal's source, e.g. "referral"
   eventstore::Projector* projector = nullptr;  // the service's projection (borrowed)
   bool rebuild = false;
   common::Clock* clock = &common::Clock::Real();

@@ -108,9 +108,8 @@ class Runner {
   absl::StatusOr<std::optional<std::string>> Prior(const Call& call) const;
   // Fills in the appends' call fields and queues them; `answered` runs on the completion
   // thread after `settled` and with every lock released.
-  void Append(const Call& call, std::vector<eventstore::AppendRequest> appends, std::string response,
-              std::string flow, Locks locks, Locks queued_locks, absl::AnyInvocable<void(bool) &&> settled,
-              Answered answered);
+  void Append(const Call& call, std::vector<eventstore::AppendRequest> appends, std::string response, std::string flow,
+              Locks locks, Locks queued_locks, absl::AnyInvocable<void(bool) &&> settled, Answered answered);
   static absl::Status DataLoss();
 
   eventstore::Journal* journal_;
@@ -148,8 +147,8 @@ void Runner::Run(const Call& call, Lock lock, Decide<Reply> decide, Done<Reply> 
   if (shape) shape(decision->reply);  // the stored form is taken: what the answer shows besides
   Append(call, std::move(decision->appends), std::move(response), std::move(decision->flow_id), std::move(held),
          std::move(decision->queued_locks), std::move(decision->settled),
-         [reply = std::move(decision->reply), done = std::move(done), shape = std::move(shape)](
-             absl::StatusOr<std::vector<eventstore::AppendResult>> results) mutable {
+         [reply = std::move(decision->reply), done = std::move(done),
+          shape = std::move(shape)](absl::StatusOr<std::vector<eventstore::AppendResult>> results) mutable {
            if (!results.ok()) return std::move(done)(results.status());
            if (!results->front().duplicate) return std::move(done)(std::move(reply));
            Reply first;  // the append was a concurrent retry's: the first call's answer

@@ -46,7 +46,8 @@ class Stream {
     for (const auto& e : events) {
       std::optional<State> before = next;
       if (auto s = kind_->evolve(next, e); !s.ok())
-        return absl::InternalError(absl::StrCat(kind_->type, " ", id_, ": the core's event does not fold: ", s.message()));
+        return absl::InternalError(
+            absl::StrCat(kind_->type, " ", id_, ": the core's event does not fold: ", s.message()));
       auto env = common::EnvelopeOf(e);
       if (kind_->index) kind_->index(e, before, *next, env);
       envelopes.push_back(std::move(env));

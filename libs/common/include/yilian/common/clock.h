@@ -20,8 +20,7 @@ class Clock {
 // A clock that only moves when told to. Thread-safe.
 class ManualClock : public Clock {
  public:
-  explicit ManualClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000))
-      : nanos_(absl::ToUnixNanos(start)) {}
+  explicit ManualClock(absl::Time start = absl::FromUnixSeconds(1'700'000'000)) : nanos_(absl::ToUnixNanos(start)) {}
   absl::Time Now() const override { return absl::FromUnixNanos(nanos_.load()); }
   void Advance(absl::Duration d) { nanos_ += absl::ToInt64Nanoseconds(d); }
   void Set(absl::Time t) { nanos_ = absl::ToUnixNanos(t); }

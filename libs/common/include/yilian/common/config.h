@@ -37,11 +37,10 @@ EnvLookup ProcessEnv();
 
 class Config {
  public:
-  static absl::StatusOr<Config> Load(const std::vector<ConfigKey>& schema,
-                                     const std::vector<std::string>& args,
+  static absl::StatusOr<Config> Load(const std::vector<ConfigKey>& schema, const std::vector<std::string>& args,
                                      const EnvLookup& env = ProcessEnv());
-  static absl::StatusOr<Config> Load(const std::vector<ConfigKey>& schema, int argc,
-                                     char** argv, const EnvLookup& env = ProcessEnv());
+  static absl::StatusOr<Config> Load(const std::vector<ConfigKey>& schema, int argc, char** argv,
+                                     const EnvLookup& env = ProcessEnv());
 
   // Accessors for declared keys; the value has passed its type check at Load.
   const std::string& GetString(const std::string& name) const;

@@ -22,8 +22,8 @@ namespace yilian::common {
 
 struct LogOptions {
   std::string service = "yilian";
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
-  std::string file;            // empty: stderr only; otherwise also appended to this file
+  std::string level = "info";   // trace, debug, info, warn, error, critical, off
+  std::string file;             // empty: stderr only; otherwise also appended to this file
   std::string format = "text";  // text or json
   // When `file` reaches this size it is renamed with a number before its extension (svc.log
   // becomes svc.1.log, svc.1.log becomes svc.2.log, ...) and a new one starts; the oldest

@@ -10,10 +10,10 @@
 #define YILIAN_CONCAT_INNER_(a, b) a##b
 #define YILIAN_CONCAT_(a, b) YILIAN_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                                  \
-  do {                                                         \
+#define RETURN_IF_ERROR(expr)                                         \
+  do {                                                                \
     ::absl::Status yilian_status_ = ::yilian::common::AsStatus(expr); \
-    if (!yilian_status_.ok()) return yilian_status_;           \
+    if (!yilian_status_.ok()) return yilian_status_;                  \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, rexpr) \

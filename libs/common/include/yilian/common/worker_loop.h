@@ -30,7 +30,7 @@ namespace yilian::common {
 class WorkerLoop {
  public:
   struct Options {
-    std::string name;                           // the thread's name (15 characters are kept)
+    std::string name;                          // the thread's name (15 characters are kept)
     absl::Duration period = absl::Seconds(1);  // the longest wait between passes
   };
   using Pass = std::function<bool()>;

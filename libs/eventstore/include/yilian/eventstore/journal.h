@@ -12,7 +12,6 @@
 //
 // Thread-safe. Borrows the Store and the Projector; both must outlive the Journal.
 
-#include "absl/base/thread_annotations.h"
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -22,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -29,9 +29,9 @@
 #include "google/protobuf/message.h"
 #include "yilian/common/clock.h"
 #include "yilian/common/principal.h"
+#include "yilian/events/v1/envelope.pb.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
-#include "yilian/events/v1/envelope.pb.h"
 
 namespace yilian::eventstore {
 
@@ -80,17 +80,17 @@ struct Head {
 
 struct VerifyResult {
   bool intact = true;
-  int64_t checked = 0;        // entries checked
-  Head head;                  // last entry checked and its hash
-  int64_t bad_sequence = 0;   // first inconsistent entry when !intact
-  std::string problem;        // what is wrong with it
+  int64_t checked = 0;       // entries checked
+  Head head;                 // last entry checked and its hash
+  int64_t bad_sequence = 0;  // first inconsistent entry when !intact
+  std::string problem;       // what is wrong with it
 };
 
 struct JournalOptions {
-  std::string source_service;             // required, e.g. "referral"
-  Projector* projector = nullptr;         // the service's own projection; may be null
+  std::string source_service;      // required, e.g. "referral"
+  Projector* projector = nullptr;  // the service's own projection; may be null
   common::Clock* clock = &common::Clock::Real();
-  size_t max_batch = 1024;                // appends per group commit
+  size_t max_batch = 1024;  // appends per group commit
 };
 
 class Journal {
@@ -164,8 +164,8 @@ class Journal {
   struct Pending {
     AppendRequest request;
     AppendCallback done;
-    std::vector<AppendRequest> more;                     // the rest of a transaction
-    std::shared_ptr<std::vector<AppendResult>> extras;   // their results, filled on success
+    std::vector<AppendRequest> more;                    // the rest of a transaction
+    std::shared_ptr<std::vector<AppendResult>> extras;  // their results, filled on success
   };
   struct Overlay;
   Journal(Store* store, JournalOptions options) : store_(store), options_(std::move(options)) {}
@@ -183,8 +183,8 @@ class Journal {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   Head head_ ABSL_GUARDED_BY(mu_);  // written only by the writer thread
-  std::mutex writer_mu_;       // held while a batch is built and written, and by rebuilds
-  StagedWrites staged_;        // the batch being built (with writer_mu_); empty between batches
+  std::mutex writer_mu_;            // held while a batch is built and written, and by rebuilds
+  StagedWrites staged_;             // the batch being built (with writer_mu_); empty between batches
   std::thread writer_;
   // Answers run on a second thread so the writer can start the next fsync while the
   // callers of the previous batch are being woken (context switches are dear on VMs).

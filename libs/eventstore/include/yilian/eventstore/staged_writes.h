@@ -76,7 +76,7 @@ class StagedWrites {
     // under that same save point is rewritten in place; under a later one it takes new bytes,
     // since an undo record holds the old ones.
     uint32_t since = 0;
-    bool live = false;   // false: deleted
+    bool live = false;  // false: deleted
   };
   struct Undo {
     Key key;

@@ -5,8 +5,8 @@
 // new UUID put in its place, so the handler (host::CorrelationId) reads the same id; it is
 // sent back in the reply's initial metadata so callers learn it.
 //
-// Health checks, reflection and calls refused by the rate limit are logged at debug level, calls that end in a server fault
-// (INTERNAL, UNKNOWN, DATA_LOSS) at warn, every other call at info.
+// Health checks, reflection and calls refused by the rate limit are logged at debug level, calls that end in a server
+// fault (INTERNAL, UNKNOWN, DATA_LOSS) at warn, every other call at info.
 
 #include <memory>
 

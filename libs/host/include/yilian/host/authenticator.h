@@ -51,7 +51,7 @@ class Authenticator {
  private:
   absl::StatusOr<common::Principal> Identify(const grpc::ServerContextBase& ctx) const;
   bool use_certificates_ = false;
-  std::shared_ptr<RateLimiter> limiter_;  // shared by copies; null: no limit
+  std::shared_ptr<RateLimiter> limiter_;                    // shared by copies; null: no limit
   std::map<std::string, common::Principal> by_token_hash_;  // hex sha256 -> principal
 };
 

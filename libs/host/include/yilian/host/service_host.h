@@ -38,7 +38,7 @@ struct HostOptions {
   TlsOptions tls;           // production: mutual TLS, principals from client certificates
   RateLimit rate_limit;     // per principal, applied by the authenticator Start builds
   int max_message_bytes = 8 << 20;
-  Metrics* metrics = nullptr;  // when set, every RPC is counted and timed (borrowed)
+  Metrics* metrics = nullptr;                  // when set, every RPC is counted and timed (borrowed)
   absl::Duration max_call = absl::Minutes(5);  // the longest a stream stays open (call_deadline.h)
   // Threads of the synchronous server kept waiting for calls between calls (at least 1; gRPC
   // starts threads only as calls need them). gRPC's default (2) ends a thread after its call
@@ -55,8 +55,7 @@ class ServiceHost {
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const HostOptions& options,
                                                             std::vector<grpc::Service*> services);
   // Same, with an authenticator supplied by the caller (tests, tools).
-  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const HostOptions& options,
-                                                            Authenticator authenticator,
+  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const HostOptions& options, Authenticator authenticator,
                                                             std::vector<grpc::Service*> services);
   ~ServiceHost();
 

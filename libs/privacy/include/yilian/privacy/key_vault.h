@@ -13,12 +13,12 @@
 // before KeyFor returns, so an acknowledged event never refers to a key a crash could lose.
 // Unwrapped keys are cached in memory; Erase drops them. Thread-safe.
 
-#include "absl/base/thread_annotations.h"
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 

@@ -74,15 +74,19 @@ class RegistryView : public domain::registry::Directory {
   // Row + version; nullopt when absent.
   absl::StatusOr<std::optional<registry::v1::InstitutionReply>> Institution(const std::string& id) const;
   absl::StatusOr<std::optional<registry::v1::ConsortiumReply>> Consortium(const std::string& id) const;
-  absl::StatusOr<std::optional<registry::v1::WardReply>> Ward(const std::string& institution_id, const std::string& ward_id) const;
+  absl::StatusOr<std::optional<registry::v1::WardReply>> Ward(const std::string& institution_id,
+                                                              const std::string& ward_id) const;
   absl::StatusOr<std::optional<registry::v1::ExpertSessionReply>> Session(const std::string& id) const;
   absl::StatusOr<std::optional<registry::v1::ResidentReply>> Resident(const std::string& token) const;
   absl::StatusOr<std::optional<registry::v1::ErasePatientReply>> Erasure(const std::string& token) const;
 
-  absl::StatusOr<registry::v1::ListInstitutionsResponse> ListInstitutions(const registry::v1::ListInstitutionsRequest& req) const;
-  absl::StatusOr<registry::v1::ListConsortiaResponse> ListConsortia(const registry::v1::ListConsortiaRequest& req) const;
+  absl::StatusOr<registry::v1::ListInstitutionsResponse> ListInstitutions(
+      const registry::v1::ListInstitutionsRequest& req) const;
+  absl::StatusOr<registry::v1::ListConsortiaResponse> ListConsortia(
+      const registry::v1::ListConsortiaRequest& req) const;
   absl::StatusOr<registry::v1::ListWardsResponse> ListWards(const registry::v1::ListWardsRequest& req) const;
-  absl::StatusOr<registry::v1::ListExpertSessionsResponse> ListSessions(const registry::v1::ListExpertSessionsRequest& req) const;
+  absl::StatusOr<registry::v1::ListExpertSessionsResponse> ListSessions(
+      const registry::v1::ListExpertSessionsRequest& req) const;
 
   // Directory, for the domain core (errors read as "absent").
   std::optional<registry::v1::Institution> FindInstitution(const std::string& id) const override;

@@ -10,8 +10,8 @@ namespace yilian::testing {
 
 inline ::testing::AssertionResult GrpcIs(const grpc::Status& s, grpc::StatusCode want) {
   if (s.error_code() == want) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "gRPC status " << s.error_code() << " (" << s.error_message()
-                                       << "), wanted " << want;
+  return ::testing::AssertionFailure() << "gRPC status " << s.error_code() << " (" << s.error_message() << "), wanted "
+                                       << want;
 }
 
 }  // namespace yilian::testing

@@ -30,26 +30,31 @@ using BoardEvents = std::vector<::yilian::greenchannel::v1::BoardEvent>;
 // Beds a new hold of `purpose` could take now (0 when over capacity).
 int32_t FreeBeds(const ::yilian::greenchannel::v1::WardBoard& ward, ::yilian::greenchannel::v1::HoldPurpose purpose);
 
-absl::StatusOr<BoardEvents> SetCapacity(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const ::yilian::greenchannel::v1::WardCapacitySet& cmd);
+absl::StatusOr<BoardEvents> SetCapacity(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                        const ::yilian::greenchannel::v1::WardCapacitySet& cmd);
 // `hold.expires_at_ms` must be after `hold.placed_at_ms`.
-absl::StatusOr<BoardEvents> PlaceHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const ::yilian::greenchannel::v1::BedHold& hold);
-absl::StatusOr<BoardEvents> ReleaseHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& hold_id,
-                                        const std::string& reason);
+absl::StatusOr<BoardEvents> PlaceHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                      const ::yilian::greenchannel::v1::BedHold& hold);
+absl::StatusOr<BoardEvents> ReleaseHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                        const std::string& hold_id, const std::string& reason);
 // The patient arrived: the hold becomes an admission.
-absl::StatusOr<BoardEvents> Admit(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& hold_id,
-                                  const std::string& admission_id);
+absl::StatusOr<BoardEvents> Admit(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                  const std::string& hold_id, const std::string& admission_id);
 // Discharge or transfer out.
-absl::StatusOr<BoardEvents> Vacate(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& admission_id,
-                                   const std::string& reason);
+absl::StatusOr<BoardEvents> Vacate(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                   const std::string& admission_id, const std::string& reason);
 // Every hold whose deadline is at or before `now_ms` expires (no events when none).
 BoardEvents Expire(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, int64_t now_ms);
 // The one hold `hold_id` expires if it is due at `now_ms` (no events when it is gone or not
 // due yet): its owner is dealt with first, and no other hold is touched.
-BoardEvents ExpireHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& hold_id, int64_t now_ms);
+BoardEvents ExpireHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& hold_id,
+                       int64_t now_ms);
 // The hold `hold_id` on the ward, null when it is not there.
-const ::yilian::greenchannel::v1::BedHold* FindHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state, const std::string& hold_id);
+const ::yilian::greenchannel::v1::BedHold* FindHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                                                    const std::string& hold_id);
 
 // FAILED_PRECONDITION when the event does not fit the state.
-absl::Status Evolve(std::optional<::yilian::greenchannel::v1::WardBoard>& state, const ::yilian::greenchannel::v1::BoardEvent& event);
+absl::Status Evolve(std::optional<::yilian::greenchannel::v1::WardBoard>& state,
+                    const ::yilian::greenchannel::v1::BoardEvent& event);
 
 }  // namespace yilian::domain::greenchannel

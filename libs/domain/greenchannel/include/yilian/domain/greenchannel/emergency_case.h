@@ -23,27 +23,31 @@ using CaseEvents = std::vector<::yilian::greenchannel::v1::CaseEvent>;
 
 // `desc` holds the dispatch facts (id, condition, severity, location, first contact, centre)
 // and the placement; `hold_id` is the bed hold placed with it ("" for LEAD_OVERFLOW).
-absl::StatusOr<CaseEvents> OpenCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::EmergencyCase& desc,
-                                    const std::string& hold_id);
-absl::StatusOr<CaseEvents> RedirectCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::Placement& placement,
+absl::StatusOr<CaseEvents> OpenCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                                    const ::yilian::greenchannel::v1::EmergencyCase& desc, const std::string& hold_id);
+absl::StatusOr<CaseEvents> RedirectCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                                        const ::yilian::greenchannel::v1::Placement& placement,
                                         const std::string& hold_id, const std::string& reason);
-absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, ::yilian::greenchannel::v1::Milestone milestone,
-                                           int64_t at_ms);
-absl::StatusOr<CaseEvents> CloseCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const std::string& outcome,
-                                     int64_t at_ms);
+absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                                           ::yilian::greenchannel::v1::Milestone milestone, int64_t at_ms);
+absl::StatusOr<CaseEvents> CloseCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                                     const std::string& outcome, int64_t at_ms);
 
 // A case whose hold lapsed and could not be placed again keeps its destination, as an
 // overflow with no bed counted for it (so its arrival looks for no hold).
-absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
-                                                     const std::string& reason);
+absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(
+    const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const std::string& reason);
 
 // What dispatch gave when opening a case (id, condition, severity, location, first
 // contact, centre, consortium, patient), before placement.
-::yilian::greenchannel::v1::EmergencyCase CaseOf(const ::yilian::greenchannel::v1::OpenCaseRequest& request, const std::string& case_id);
+::yilian::greenchannel::v1::EmergencyCase CaseOf(const ::yilian::greenchannel::v1::OpenCaseRequest& request,
+                                                 const std::string& case_id);
 // The bed held for a case's n-th placement ("<case>#<n>"), for `hold_ms` from `now_ms`.
-::yilian::greenchannel::v1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms, int64_t hold_ms);
+::yilian::greenchannel::v1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms,
+                                                  int64_t hold_ms);
 
-absl::Status Evolve(std::optional<::yilian::greenchannel::v1::EmergencyCase>& state, const ::yilian::greenchannel::v1::CaseEvent& event);
+absl::Status Evolve(std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                    const ::yilian::greenchannel::v1::CaseEvent& event);
 
 ::yilian::greenchannel::v1::CaseClocks ClocksOf(const ::yilian::greenchannel::v1::EmergencyCase& c);
 

@@ -35,8 +35,8 @@ absl::StatusOr<Needs> NeedsOf(::yilian::greenchannel::v1::Condition condition);
 struct WardBeds {
   std::string ward_id;
   ::yilian::registry::v1::WardKind kind = ::yilian::registry::v1::WARD_KIND_UNSPECIFIED;
-  int32_t free = 0;            // free beds outside the emergency reserve
-  int32_t free_reserve = 0;    // free beds of the emergency reserve
+  int32_t free = 0;          // free beds outside the emergency reserve
+  int32_t free_reserve = 0;  // free beds of the emergency reserve
 };
 
 struct Site {
@@ -46,8 +46,8 @@ struct Site {
 };
 
 struct PlacementOptions {
-  double speed_kmh = 40;          // ambulance average, straight line
-  double circle_minutes = 30;     // the emergency circle
+  double speed_kmh = 40;       // ambulance average, straight line
+  double circle_minutes = 30;  // the emergency circle
   // Candidates listed in the answer: the nearest this many, plus the chosen one wherever it
   // ranks (0 = all). Every case event carries its placement, so a province-wide list of
   // hundreds would weigh on every write.
@@ -59,7 +59,9 @@ using registry::DistanceKm;
 
 // INVALID_ARGUMENT for a bad condition, location or options; FAILED_PRECONDITION only when
 // there is no site at all that could take the patient (no lead hospital to overflow to).
-absl::StatusOr<::yilian::greenchannel::v1::Placement> Place(::yilian::greenchannel::v1::Condition condition, const ::yilian::registry::v1::Location& patient,
-                                     const std::vector<Site>& sites, const PlacementOptions& options = {});
+absl::StatusOr<::yilian::greenchannel::v1::Placement> Place(::yilian::greenchannel::v1::Condition condition,
+                                                            const ::yilian::registry::v1::Location& patient,
+                                                            const std::vector<Site>& sites,
+                                                            const PlacementOptions& options = {});
 
 }  // namespace yilian::domain::greenchannel

@@ -13,6 +13,7 @@ absl::Status MayWorkReferrals(const common::Principal& who);
 // The caller's side: the referral's sender, its receiver, or the lead hospital of a consortium
 // either belongs to; PERMISSION_DENIED for anyone else. Everyone with a side is in the
 // patient's care and sees the patient's identity.
-absl::StatusOr<Side> SideOf(const common::Principal& who, const ::yilian::referral::v1::Referral& r, const Directory& directory);
+absl::StatusOr<Side> SideOf(const common::Principal& who, const ::yilian::referral::v1::Referral& r,
+                            const Directory& directory);
 
 }  // namespace yilian::domain::referral

@@ -20,8 +20,9 @@ namespace yilian::domain::referral {
 // caller as clinician, the id to `default_id`; a sealed identity in the request is dropped
 // (only what the service seals itself is stored). PERMISSION_DENIED when the caller acts for
 // another institution than the draft's sender.
-absl::StatusOr<::yilian::referral::v1::Referral> SubmissionDraft(::yilian::referral::v1::Referral draft, const common::Principal& caller,
-                                              const std::string& default_id);
+absl::StatusOr<::yilian::referral::v1::Referral> SubmissionDraft(::yilian::referral::v1::Referral draft,
+                                                                 const common::Principal& caller,
+                                                                 const std::string& default_id);
 
 // A command on one referral that also opens another.
 struct FollowUp {
@@ -35,7 +36,8 @@ struct FollowUp {
 // linked from `r`; what `downward` leaves out defaults to ROUTINE priority, the reason
 // "continuing care after referral <id>" and `r`'s diagnosis codes. Its refusals are prefixed
 // "downward referral: ".
-absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const std::string& outcome_summary,
+absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<::yilian::referral::v1::Referral>& r, Side side,
+                                             const std::string& outcome_summary,
                                              const std::optional<::yilian::referral::v1::Referral>& downward,
                                              const std::string& clinician, const Directory& directory, absl::Time now,
                                              const Deadlines& deadlines);
@@ -44,24 +46,28 @@ absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<::yilian::refer
 // `r`), to `to_institution_id` or routed by `to_capability` (exactly one of them). The new
 // referral starts over: no state, deadlines, schedule, answers or links of the old one. Its
 // refusals are prefixed "redirected referral: ".
-absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const std::string& to_institution_id,
-                                             ::yilian::registry::v1::Capability to_capability, const std::string& reason,
-                                             const Directory& directory, absl::Time now, const Deadlines& deadlines);
+absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<::yilian::referral::v1::Referral>& r, Side side,
+                                             const std::string& to_institution_id,
+                                             ::yilian::registry::v1::Capability to_capability,
+                                             const std::string& reason, const Directory& directory, absl::Time now,
+                                             const Deadlines& deadlines);
 
 // Schedules an examination or tele-consultation at `at_ms`. INVALID_ARGUMENT for the other
 // services (an expert outpatient referral books a session, an inpatient one asks a bed) and
 // for a time not in the future.
-absl::StatusOr<Events> ScheduleAt(const std::optional<::yilian::referral::v1::Referral>& r, Side side, int64_t at_ms, absl::Time now);
+absl::StatusOr<Events> ScheduleAt(const std::optional<::yilian::referral::v1::Referral>& r, Side side, int64_t at_ms,
+                                  absl::Time now);
 
 // Schedules `r` at the start of an expert session and books one of its slots for it
 // (reserved for the sender first; `signed_resident`: the patient is one of the sender's
 // residents). The session's bookings must be the latest, under the session's lock.
 struct SessionBooking {
-  Events events;             // the referral scheduled
+  Events events;                                // the referral scheduled
   ::yilian::referral::v1::SessionEvent booked;  // the slot taken
 };
-absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<::yilian::referral::v1::Referral>& r, Side side, const ::yilian::registry::v1::ExpertSession& session,
-                                                 const ::yilian::referral::v1::SessionBookings& bookings, bool signed_resident,
-                                                 absl::Time now, const SlotPolicy& policy);
+absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<::yilian::referral::v1::Referral>& r, Side side,
+                                                 const ::yilian::registry::v1::ExpertSession& session,
+                                                 const ::yilian::referral::v1::SessionBookings& bookings,
+                                                 bool signed_resident, absl::Time now, const SlotPolicy& policy);
 
 }  // namespace yilian::domain::referral

@@ -53,16 +53,19 @@ absl::Duration ValidityOf(::yilian::referral::v1::ExamKind kind);
 // `draft` carries what the sender gives (id, direction, sender, receiver or routing
 // capability, patient, reason, codes, priority, service, results, notes, cross_consortium,
 // linked_from). The receiver is routed when only routing.capability is set.
-absl::StatusOr<Events> Submit(const std::optional<::yilian::referral::v1::Referral>& state, const ::yilian::referral::v1::Referral& draft,
-                              const Directory& directory, absl::Time now, const Deadlines& deadlines = {});
-absl::StatusOr<Events> Acknowledge(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+absl::StatusOr<Events> Submit(const std::optional<::yilian::referral::v1::Referral>& state,
+                              const ::yilian::referral::v1::Referral& draft, const Directory& directory, absl::Time now,
+                              const Deadlines& deadlines = {});
+absl::StatusOr<Events> Acknowledge(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                   absl::Time now);
 absl::StatusOr<Events> Accept(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
-absl::StatusOr<Events> Reject(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason_code,
-                              const std::string& advice, absl::Time now);
+absl::StatusOr<Events> Reject(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                              const std::string& reason_code, const std::string& advice, absl::Time now);
 absl::StatusOr<Events> RequestInformation(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                           const std::string& question, absl::Time now);
 absl::StatusOr<Events> SupplyInformation(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
-                                         const std::string& answer, const std::vector<::yilian::referral::v1::ExamResultRef>& results,
+                                         const std::string& answer,
+                                         const std::vector<::yilian::referral::v1::ExamResultRef>& results,
                                          absl::Time now);
 // An expert slot (the service checks the session and the quota) or an examination /
 // tele-consultation time.
@@ -70,23 +73,27 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<::yilian::referra
                                            const ::yilian::referral::v1::Schedule& schedule, absl::Time now);
 // An inpatient bed: emits BedRequested for the bed board; the referral stays ACCEPTED until
 // the answer.
-absl::StatusOr<Events> RequestBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side, ::yilian::registry::v1::WardKind ward_kind,
-                                  absl::Time planned_admission, absl::Time now);
+absl::StatusOr<Events> RequestBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                  ::yilian::registry::v1::WardKind ward_kind, absl::Time planned_admission,
+                                  absl::Time now);
 // The bed board's answer (Side::kSystem): reserved -> SCHEDULED; declined -> back to
 // ACCEPTED with the reason, to try again or fail.
-absl::StatusOr<Events> AnswerBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& request_id,
-                                 bool reserved, const std::string& reason, absl::Time now);
-absl::StatusOr<Events> RecordArrival(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+absl::StatusOr<Events> AnswerBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                 const std::string& request_id, bool reserved, const std::string& reason,
+                                 absl::Time now);
+absl::StatusOr<Events> RecordArrival(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                     absl::Time now);
 absl::StatusOr<Events> Complete(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                 const std::string& outcome_summary, const std::string& downward_referral_id,
                                 absl::Time now);
 // Cancelling releases a requested bed (BedRequestCancelled).
-absl::StatusOr<Events> Cancel(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason,
-                              absl::Time now);
-absl::StatusOr<Events> Fail(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& reason,
-                            absl::Time now);
-absl::StatusOr<Events> Redirect(const std::optional<::yilian::referral::v1::Referral>& state, Side side, const std::string& to_referral_id,
-                                const std::string& to_institution_id, const std::string& reason, absl::Time now);
+absl::StatusOr<Events> Cancel(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                              const std::string& reason, absl::Time now);
+absl::StatusOr<Events> Fail(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                            const std::string& reason, absl::Time now);
+absl::StatusOr<Events> Redirect(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                const std::string& to_referral_id, const std::string& to_institution_id,
+                                const std::string& reason, absl::Time now);
 // The durable timers, derived from the state: escalation when unanswered past respond_by
 // (level 1: the receiver's referral office; level 2, after as long again: the lead
 // hospital), failure when not scheduled by schedule_by. No events when nothing is due.
@@ -94,7 +101,8 @@ Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, a
 // When DueTimers next has something to do (InfiniteFuture when never).
 absl::Time NextTimer(const ::yilian::referral::v1::Referral& referral);
 
-absl::Status Evolve(std::optional<::yilian::referral::v1::Referral>& state, const ::yilian::referral::v1::ReferralEvent& event);
+absl::Status Evolve(std::optional<::yilian::referral::v1::Referral>& state,
+                    const ::yilian::referral::v1::ReferralEvent& event);
 
 // ---- reads ----
 bool IsTerminal(::yilian::referral::v1::Status status);
@@ -102,7 +110,7 @@ bool IsTerminal(::yilian::referral::v1::Status status);
 std::vector<std::string> AllowedActions(::yilian::referral::v1::Status status);
 // Which attached results the receiver need not repeat: recognised when performed inside a
 // consortium shared with the receiver and still within the kind's validity window at `now`.
-std::vector<::yilian::referral::v1::ExamRecognition> RecogniseExams(const ::yilian::referral::v1::Referral& referral, const Directory& directory,
-                                                 absl::Time now);
+std::vector<::yilian::referral::v1::ExamRecognition> RecogniseExams(const ::yilian::referral::v1::Referral& referral,
+                                                                    const Directory& directory, absl::Time now);
 
 }  // namespace yilian::domain::referral

@@ -38,34 +38,42 @@ class Directory {
 };
 
 // Institutions.
-absl::StatusOr<Events> RegisterInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::Institution& desc);
-absl::StatusOr<Events> UpdateInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::Institution& desc);
-absl::StatusOr<Events> SuspendInstitution(const std::optional<::yilian::registry::v1::Institution>& state, const std::string& reason);
+absl::StatusOr<Events> RegisterInstitution(const std::optional<::yilian::registry::v1::Institution>& state,
+                                           const ::yilian::registry::v1::Institution& desc);
+absl::StatusOr<Events> UpdateInstitution(const std::optional<::yilian::registry::v1::Institution>& state,
+                                         const ::yilian::registry::v1::Institution& desc);
+absl::StatusOr<Events> SuspendInstitution(const std::optional<::yilian::registry::v1::Institution>& state,
+                                          const std::string& reason);
 absl::StatusOr<Events> ReactivateInstitution(const std::optional<::yilian::registry::v1::Institution>& state);
 
 // Consortia. `desc.member_ids` may list initial members besides the lead.
-absl::StatusOr<Events> FormConsortium(const std::optional<::yilian::registry::v1::Consortium>& state, const ::yilian::registry::v1::Consortium& desc,
-                                      const Directory& dir);
-absl::StatusOr<Events> AddMember(const std::optional<::yilian::registry::v1::Consortium>& state, const std::string& institution_id,
-                                 const Directory& dir);
-absl::StatusOr<Events> RemoveMember(const std::optional<::yilian::registry::v1::Consortium>& state, const std::string& institution_id);
+absl::StatusOr<Events> FormConsortium(const std::optional<::yilian::registry::v1::Consortium>& state,
+                                      const ::yilian::registry::v1::Consortium& desc, const Directory& dir);
+absl::StatusOr<Events> AddMember(const std::optional<::yilian::registry::v1::Consortium>& state,
+                                 const std::string& institution_id, const Directory& dir);
+absl::StatusOr<Events> RemoveMember(const std::optional<::yilian::registry::v1::Consortium>& state,
+                                    const std::string& institution_id);
 
 // Wards.
-absl::StatusOr<Events> DefineWard(const std::optional<::yilian::registry::v1::Ward>& state, const ::yilian::registry::v1::Ward& desc, const Directory& dir);
+absl::StatusOr<Events> DefineWard(const std::optional<::yilian::registry::v1::Ward>& state,
+                                  const ::yilian::registry::v1::Ward& desc, const Directory& dir);
 absl::StatusOr<Events> ChangeWardCapacity(const std::optional<::yilian::registry::v1::Ward>& state, int32_t capacity,
                                           int32_t emergency_reserved);
 
 // Expert clinic sessions.
 absl::StatusOr<Events> PublishExpertSession(const std::optional<::yilian::registry::v1::ExpertSession>& state,
                                             const ::yilian::registry::v1::ExpertSession& desc, const Directory& dir);
-absl::StatusOr<Events> CancelExpertSession(const std::optional<::yilian::registry::v1::ExpertSession>& state, const std::string& reason);
+absl::StatusOr<Events> CancelExpertSession(const std::optional<::yilian::registry::v1::ExpertSession>& state,
+                                           const std::string& reason);
 
 // Signed residents.
-absl::StatusOr<Events> EnrolResident(const std::optional<::yilian::registry::v1::Resident>& state, const ::yilian::registry::v1::Resident& desc,
-                                     const Directory& dir);
-absl::StatusOr<Events> MoveResident(const std::optional<::yilian::registry::v1::Resident>& state, const std::string& to_institution_id,
-                                    const std::string& team, const Directory& dir);
-absl::StatusOr<Events> EndResident(const std::optional<::yilian::registry::v1::Resident>& state, const std::string& reason);
+absl::StatusOr<Events> EnrolResident(const std::optional<::yilian::registry::v1::Resident>& state,
+                                     const ::yilian::registry::v1::Resident& desc, const Directory& dir);
+absl::StatusOr<Events> MoveResident(const std::optional<::yilian::registry::v1::Resident>& state,
+                                    const std::string& to_institution_id, const std::string& team,
+                                    const Directory& dir);
+absl::StatusOr<Events> EndResident(const std::optional<::yilian::registry::v1::Resident>& state,
+                                   const std::string& reason);
 
 // Erasure (aggregate "patient", one per pseudonymous token): the service destroys the
 // patient's data keys and records PatientErased. Erasing an erased patient changes nothing.
@@ -75,12 +83,17 @@ absl::StatusOr<Events> ErasePatient(const std::optional<::yilian::registry::v1::
 // Folding. An event of another aggregate type is INVALID_ARGUMENT; an event that does not
 // fit the state (for example an update before registration) is FAILED_PRECONDITION, which
 // for a journal written by the core means corruption.
-absl::Status Evolve(std::optional<::yilian::registry::v1::Institution>& state, const ::yilian::registry::v1::RegistryEvent& e);
-absl::Status Evolve(std::optional<::yilian::registry::v1::Consortium>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Institution>& state,
+                    const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Consortium>& state,
+                    const ::yilian::registry::v1::RegistryEvent& e);
 absl::Status Evolve(std::optional<::yilian::registry::v1::Ward>& state, const ::yilian::registry::v1::RegistryEvent& e);
-absl::Status Evolve(std::optional<::yilian::registry::v1::ExpertSession>& state, const ::yilian::registry::v1::RegistryEvent& e);
-absl::Status Evolve(std::optional<::yilian::registry::v1::Resident>& state, const ::yilian::registry::v1::RegistryEvent& e);
-absl::Status Evolve(std::optional<::yilian::registry::v1::PatientErased>& state, const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::ExpertSession>& state,
+                    const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::Resident>& state,
+                    const ::yilian::registry::v1::RegistryEvent& e);
+absl::Status Evolve(std::optional<::yilian::registry::v1::PatientErased>& state,
+                    const ::yilian::registry::v1::RegistryEvent& e);
 
 // The event's payload message (what an envelope carries) and back.
 const google::protobuf::Message& Payload(const ::yilian::registry::v1::RegistryEvent& e);
@@ -91,7 +104,8 @@ absl::StatusOr<::yilian::registry::v1::RegistryEvent> FromPayload(const google::
 absl::Status CheckId(const std::string& field, const std::string& value);
 absl::Status CheckPatientRef(const yilian::common::v1::PatientRef& ref);
 bool IsPrimaryCare(const ::yilian::registry::v1::Institution& institution);
-bool HasCapability(const ::yilian::registry::v1::Institution& institution, ::yilian::registry::v1::Capability capability);
+bool HasCapability(const ::yilian::registry::v1::Institution& institution,
+                   ::yilian::registry::v1::Capability capability);
 // Great-circle distance in km (travel-time ranking and routing).
 double DistanceKm(const ::yilian::registry::v1::Location& a, const ::yilian::registry::v1::Location& b);
 
