@@ -95,9 +95,10 @@ struct AuditFixture {
   std::unique_ptr<eventstore::Journal> journal;
   std::unique_ptr<audit::ArchiveView> view;
   std::unique_ptr<audit::Archiver> archiver;
-  host::Authenticator auth = host::Authenticator::FromTokens(
-      {{kAuditorToken, {"auditor@fuzz", "loudi-1st", common::Role::ROLE_AUDITOR}},
-       {kClinicianToken, {"doctor@fuzz", "qiaotouhe", common::Role::ROLE_CLINICIAN}}});
+  host::Authenticator auth =
+      host::Authenticator::FromTokens({{kAuditorToken, {"auditor@fuzz", "loudi-1st", common::Role::ROLE_AUDITOR}},
+                                       {kClinicianToken, {"doctor@fuzz", "qiaotouhe", common::Role::ROLE_CLINICIAN}}});
+  std::unique_ptr<audit::CallRecorder> calls;
   std::unique_ptr<audit::AuditService> service;
   int64_t seeded = 0;
 
@@ -119,13 +120,16 @@ struct AuditFixture {
     Require(j.ok(), "the audit fixture's journal opens");
     journal = std::move(*j);
     view = std::make_unique<audit::ArchiveView>(store.get(), journal.get());
-    archiver = std::make_unique<audit::Archiver>(store.get(), journal.get(), /*run_thread=*/false);
+    archiver = std::make_unique<audit::Archiver>(store.get(), journal.get(), /*run_loop=*/false);
     Require(archiver->Archive(SeedEntries()).ok(), "the audit fixture's entries are archived");
-    service = std::make_unique<audit::AuditService>(journal.get(), view.get(), archiver.get(), nullptr, &auth);
+    calls = std::make_unique<audit::CallRecorder>(journal.get());
+    service =
+        std::make_unique<audit::AuditService>(journal.get(), view.get(), archiver.get(), calls.get(), nullptr, &auth);
     seeded = journal->head().sequence;
   }
   void Close() {
     service.reset();
+    calls.reset();
     archiver.reset();
     view.reset();
     journal.reset();
@@ -159,10 +163,17 @@ int FuzzAuditRequests(const uint8_t* data, size_t size) {
   grpc::ServerContext ctx;
   grpc::testing::ServerContextTestSpouse spouse(&ctx);
   switch (caller & 3) {
-    case 0: spouse.AddClientMetadata("authorization", absl::StrCat("Bearer ", kAuditorToken)); break;
-    case 1: spouse.AddClientMetadata("authorization", absl::StrCat("Bearer ", kClinicianToken)); break;
-    case 2: break;
-    default: spouse.AddClientMetadata("authorization", correlation); break;
+    case 0:
+      spouse.AddClientMetadata("authorization", absl::StrCat("Bearer ", kAuditorToken));
+      break;
+    case 1:
+      spouse.AddClientMetadata("authorization", absl::StrCat("Bearer ", kClinicianToken));
+      break;
+    case 2:
+      break;
+    default:
+      spouse.AddClientMetadata("authorization", correlation);
+      break;
   }
   if (caller & 4) spouse.AddClientMetadata(host::kCorrelationHeader, correlation);
   switch (op % 5) {

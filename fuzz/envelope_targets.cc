@@ -45,9 +45,9 @@ void Consume(const events::v1::Envelope& env, std::string_view stored, int32_t p
   static greenchannel::IntakeProjector* greenchannel = new greenchannel::IntakeProjector();
   static referral::IntakeProjector* referral = new referral::IntakeProjector();
   static audit::ArchiveProjector* archive = new audit::ArchiveProjector();
-  for (eventstore::Projector* projector : {static_cast<eventstore::Projector*>(greenchannel),
-                                           static_cast<eventstore::Projector*>(referral),
-                                           static_cast<eventstore::Projector*>(archive)}) {
+  for (eventstore::Projector* projector :
+       {static_cast<eventstore::Projector*>(greenchannel), static_cast<eventstore::Projector*>(referral),
+        static_cast<eventstore::Projector*>(archive)}) {
     Scratch scratch;
     (void)projector->ApplyEntry(env, stored, scratch.rows());
   }

@@ -1,6 +1,6 @@
 // (c) The referral's and the green channel's events as their consumers take them: the intake
 // projectors (what is queued or refused), the intake handlers' decisions on the aggregate they
-// touch (intake.cc, bed_requests.cc), the Evolve folds the services and the audit's
+// touch (intake.cc, bed_commands.cc), the Evolve folds the services and the audit's
 // point-in-time rebuild and compliance report run over archived events, and what is computed
 // from the folded state (timers, allowed actions, free beds, expiries, treatment clocks).
 #include "services/greenchannel/board_model.h"
@@ -104,7 +104,8 @@ int FuzzReferralEvents(const uint8_t* data, size_t size) {
       const std::string id = in.Text();
       gv1::BedRequestEvent e;
       if (!in.Parse(e)) break;
-      const auto env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, id, i + 1, i + 1, kRecorded);
+      const auto env =
+          EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, id, i + 1, i + 1, kRecorded);
       if (!intake->ApplyEntry(env, env.SerializeAsString(), inbox.rows()).ok()) continue;  // parked
       if (env.payload().Is<gv1::BedReserved>() || env.payload().Is<gv1::BedRequestDeclined>() ||
           env.payload().Is<gv1::BedRequestReleased>())
@@ -138,7 +139,7 @@ void Fold(std::optional<State>& state, const absl::StatusOr<std::vector<Event>>&
   for (const auto& e : *events) Require(dgc::Evolve(state, e).ok(), what);
 }
 
-// bed_requests.cc: what the bed board does with a referral's bed event from its inbox.
+// bed_commands.cc: what the bed board does with a referral's bed event from its inbox.
 void BoardIntake(const events::v1::Envelope& env, Board& b) {
   const auto& p = env.payload();
   if (p.Is<fv1::BedRequested>()) {
@@ -223,7 +224,8 @@ int FuzzGreenchannelEvents(const uint8_t* data, size_t size) {
         gv1::BedRequestEvent e;
         if (!in.Parse(e)) break;
         (void)dgc::Evolve(b.request, e);
-        env = EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, "r/bed@1", i + 1, i + 1, kRecorded);
+        env =
+            EnvelopeFor(common::OneofPayload(e), "greenchannel", dgc::kBedRequest, "r/bed@1", i + 1, i + 1, kRecorded);
       }
       (void)projector->Apply(env, projection.rows());  // the board's own read model
     } else {

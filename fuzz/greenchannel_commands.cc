@@ -1,6 +1,6 @@
 // (b) The green channel's command validation: libs/domain/greenchannel's placement, emergency
-// case, bed board and bed request decisions, called as board_writer.cc and bed_requests.cc call
-// them (sites from the registry, wards from the live board), then the writer's fold and reply.
+// case, bed board and bed request decisions, called as case_commands.cc and bed_commands.cc call
+// them (sites from the registry, wards from the live board), then command::Stream's fold and the reply.
 #include <set>
 
 #include "support.h"
@@ -19,7 +19,7 @@ namespace dgc = ::yilian::domain::greenchannel;
 namespace gv1 = ::yilian::greenchannel::v1;
 namespace rv1 = ::yilian::registry::v1;
 
-// BoardWriter's fold of a decision (it answers INTERNAL when an event does not fold).
+// command::Stream::Add's fold of a decision (the runner answers INTERNAL when an event does not fold).
 template <typename State, typename Event>
 std::optional<State> FoldDecision(std::optional<State> state, const absl::StatusOr<std::vector<Event>>& events) {
   if (!events.ok()) return std::nullopt;
@@ -39,7 +39,7 @@ bool ReadState(FuzzInput& in, const State& (Row::*field)() const, std::optional<
   return true;
 }
 
-// SiteDirectory + BoardWriter::SitesFor: the registry's institutions (a consortium's members
+// SiteDirectory + Board::SitesFor (LiveBoard::AddWards): the registry's institutions (a consortium's members
 // when one is named), the leads, and each ward's free beds from the board.
 std::vector<dgc::Site> SitesOf(const FuzzDirectory& dir, const gv1::BedBoard& board, const std::string& consortium) {
   std::set<std::string> leads, members;
@@ -65,13 +65,14 @@ std::vector<dgc::Site> SitesOf(const FuzzDirectory& dir, const gv1::BedBoard& bo
   return sites;
 }
 
-std::optional<gv1::WardBoard> WardOf(const gv1::BedBoard& board, const std::string& institution, const std::string& ward) {
+std::optional<gv1::WardBoard> WardOf(const gv1::BedBoard& board, const std::string& institution,
+                                     const std::string& ward) {
   for (const auto& w : board.wards())
     if (w.board().institution_id() == institution && w.board().ward_id() == ward) return w.board();
   return std::nullopt;
 }
 
-// BoardWriter::OpenCase: place, hold a bed on the chosen ward, open the case.
+// CaseCommands::Open (DecideOpen): place, hold a bed on the chosen ward, open the case.
 void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
   gv1::OpenCaseRequest req;
   gv1::BedBoard board;
@@ -106,7 +107,7 @@ void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
     (void)dgc::ClocksOf(*c);
 }
 
-// BoardWriter::AnswerBedRequest: a referral's bed request from the bus, held on a ward or declined.
+// BedCommands::AnswerBedRequest (DecideAnswer): a referral's bed request from the bus, held on a ward or declined.
 void AnswerBedRequest(FuzzInput& in, int64_t now) {
   referral::v1::BedRequested req;
   std::optional<gv1::WardBoard> ward;
@@ -143,7 +144,9 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
   FuzzDirectory dir;
   if (!dir.Read(in)) return 0;
   switch (op % 12) {
-    case 0: OpenCase(in, dir, now); return 0;
+    case 0:
+      OpenCase(in, dir, now);
+      return 0;
     case 1:
     case 2:
     case 3: {
@@ -159,7 +162,8 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       } else if (op % 12 == 2) {
         gv1::RecordMilestoneRequest req;
         if (!in.Parse(req)) return 0;
-        if (auto next = FoldDecision(c, dgc::RecordMilestone(c, req.milestone(), req.at_ms()))) (void)dgc::ClocksOf(*next);
+        if (auto next = FoldDecision(c, dgc::RecordMilestone(c, req.milestone(), req.at_ms())))
+          (void)dgc::ClocksOf(*next);
       } else {
         gv1::CloseCaseRequest req;
         if (!in.Parse(req)) return 0;
@@ -168,7 +172,7 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       if (c) (void)dgc::ClocksOf(*c);
       return 0;
     }
-    case 4: {  // BoardWriter::SetCapacity, from the registry's ward
+    case 4: {  // BedCommands::SetCapacity, from the registry's ward
       std::optional<gv1::WardBoard> w;
       rv1::Ward ward;
       if (!ReadState(in, &gv1::WardStatus::board, w) || !in.Parse(ward)) return 0;
@@ -181,7 +185,9 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       FoldDecision(w, dgc::SetCapacity(w, cmd));
       return 0;
     }
-    case 5: AnswerBedRequest(in, now); return 0;
+    case 5:
+      AnswerBedRequest(in, now);
+      return 0;
     case 6:
     case 7:
     case 8:

@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "google/protobuf/util/time_util.h"
 #include "fuzz_input.h"
+#include "google/protobuf/util/time_util.h"
 #include "support.h"
+#include "yilian/audit/v1/audit.pb.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/sha256.h"
 #include "yilian/domain/registry/registry.h"
-#include "yilian/audit/v1/audit.pb.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 #include "yilian/referral/v1/referral_service.pb.h"
 
@@ -160,10 +160,12 @@ void Envelopes(const World& w) {
   };
   rv1::InstitutionRegistered registered;
   *registered.mutable_institution() = w.institutions.institutions(0).institution();
-  Write("envelope", "registry-institution", message(1, EnvelopeFor(registered, "registry", "institution", "loudi-1st", 1, 7, {}), 6));
+  Write("envelope", "registry-institution",
+        message(1, EnvelopeFor(registered, "registry", "institution", "loudi-1st", 1, 7, {}), 6));
   rv1::WardDefined ward;
   *ward.mutable_ward() = w.ward;
-  Write("envelope", "registry-ward", message(1, EnvelopeFor(ward, "registry", "ward", "loudi-1st/stroke", 1, 9, {}), 0));
+  Write("envelope", "registry-ward",
+        message(1, EnvelopeFor(ward, "registry", "ward", "loudi-1st/stroke", 1, 9, {}), 0));
   fv1::BedRequested bed;
   bed.set_request_id("ref-1/bed@1");
   bed.set_referral_id("ref-1");
@@ -176,7 +178,8 @@ void Envelopes(const World& w) {
   reserved.mutable_request()->set_status(gv1::RESERVED);
   Write("envelope", "greenchannel-bed-reserved",
         message(1 | 2 << 2, EnvelopeFor(reserved, "greenchannel", "bed_request", "ref-1/bed@1", 1, 30, {}), 29));
-  Write("envelope", "feed-no-headers", W().Byte(2).Byte(0).Rest(Bytes(EnvelopeFor(ward, "registry", "ward", "a/b", 1, 1, {}))).bytes());
+  Write("envelope", "feed-no-headers",
+        W().Byte(2).Byte(0).Rest(Bytes(EnvelopeFor(ward, "registry", "ward", "a/b", 1, 1, {}))).bytes());
   Write("envelope", "bad-hash", W().Byte(0).Byte(1).Byte(4).Chunk("short").Rest("x").bytes());
 }
 
@@ -190,11 +193,13 @@ void ArchiveEntries(const World& w) {
   archived.set_envelope(Bytes(source));
   archived.set_source_service("referral");
   archived.set_source_sequence(3);
-  Write("archive_entry", "archived", W().Byte(0).U32(7).Rest(Bytes(EnvelopeFor(archived, "audit", "archive", "referral", 1, 7, {}))).bytes());
+  Write("archive_entry", "archived",
+        W().Byte(0).U32(7).Rest(Bytes(EnvelopeFor(archived, "audit", "archive", "referral", 1, 7, {}))).bytes());
   av1::AuditCallRecorded call;
   call.set_call("Replay");
   call.set_parameters("{\"patient\":{\"value\":\"pt-7f3a9c2e\"}}");
-  Write("archive_entry", "audit-call", W().Byte(0).U32(8).Rest(Bytes(EnvelopeFor(call, "audit", "audit_call", "auditor", 1, 8, {}))).bytes());
+  Write("archive_entry", "audit-call",
+        W().Byte(0).U32(8).Rest(Bytes(EnvelopeFor(call, "audit", "audit_call", "auditor", 1, 8, {}))).bytes());
 }
 
 W Dir(const World& w, uint8_t op) {
@@ -316,13 +321,25 @@ void ReferralCommands(const World& w) {
   schedule.set_session_id("sess-1");
   rv1::ExpertSessionReply session;
   *session.mutable_session() = w.session;
-  Write(t, "schedule-session", in(7, 1, true, fv1::ACCEPTED).Message(schedule).Message(session).Message(fv1::SessionBookings()).Byte(1).bytes());
+  Write(
+      t, "schedule-session",
+      in(7, 1, true, fv1::ACCEPTED).Message(schedule).Message(session).Message(fv1::SessionBookings()).Byte(1).bytes());
   gv1::BedRequest answer;
   answer.set_request_id("ref-1/bed@1");
   answer.set_reason("reserved");
   auto accepted = ReferralAt(w, fv1::ACCEPTED);
   accepted.mutable_referral()->mutable_schedule()->set_bed_request_id("ref-1/bed@1");
-  Write(t, "answer-bed", W().Byte(8).Byte(3).U32(kNow).Message(w.institutions).Message(w.consortia).Byte(1).Message(accepted).Message(answer).Byte(1).bytes());
+  Write(t, "answer-bed",
+        W().Byte(8)
+            .Byte(3)
+            .U32(kNow)
+            .Message(w.institutions)
+            .Message(w.consortia)
+            .Byte(1)
+            .Message(accepted)
+            .Message(answer)
+            .Byte(1)
+            .bytes());
   fv1::CompleteReferralRequest complete;
   complete.set_outcome_summary("treated; follow up in the township centre");
   complete.mutable_downward()->set_receiver_institution_id("qiaotouhe");
@@ -336,7 +353,15 @@ void ReferralCommands(const World& w) {
   redirect.set_to_institution_id("lianyuan-county");
   redirect.set_reason("closer to home");
   Write(t, "redirect", in(12, 2, true, fv1::RECEIVED).Message(redirect).bytes());
-  Write(t, "timers", W().Byte(13).Byte(3).U32(kNow + 40 * 3600).Message(w.institutions).Message(w.consortia).Byte(1).Message(ReferralAt(w, fv1::REQUESTED)).bytes());
+  Write(t, "timers",
+        W().Byte(13)
+            .Byte(3)
+            .U32(kNow + 40 * 3600)
+            .Message(w.institutions)
+            .Message(w.consortia)
+            .Byte(1)
+            .Message(ReferralAt(w, fv1::REQUESTED))
+            .bytes());
   Write(t, "recognise", in(14, 1, true, fv1::RECEIVED).bytes());
   fv1::SessionBookings bookings;
   bookings.set_session_id("sess-1");
@@ -409,7 +434,15 @@ void GreenchannelCommands(const World& w) {
   discharge.set_admission_id("adm-7");
   discharge.set_reason("discharged");
   Write(t, "vacate", in(8).Byte(1).Message(status).Message(discharge).Byte(1).bytes());
-  Write(t, "expire", W().Byte(9).U32(kNow + 7200).Message(w.institutions).Message(w.consortia).Byte(1).Message(status).Byte(0).bytes());
+  Write(t, "expire",
+        W().Byte(9)
+            .U32(kNow + 7200)
+            .Message(w.institutions)
+            .Message(w.consortia)
+            .Byte(1)
+            .Message(status)
+            .Byte(0)
+            .bytes());
   gv1::BedRequestReply request;
   request.mutable_request()->set_request_id("ref-1/bed@1");
   request.mutable_request()->set_status(gv1::RESERVED);

@@ -1,7 +1,7 @@
 // (b) The referral service's command validation: libs/domain/referral's decide functions
 // (workflow, submission and routing, bed saga, timers, expert slots), called as
-// referral_service.cc and timers.cc call them, then the writer's fold and the reply's reads
-// (allowed actions, exam recognition, the next timer).
+// referral_commands.cc, referral_service.cc and timers.cc call them, then command::Stream's fold
+// and the reply's reads (allowed actions, exam recognition, the next timer).
 #include "support.h"
 #include "targets.h"
 #include "yilian/domain/referral/referral.h"
@@ -20,7 +20,7 @@ using State = std::optional<fv1::Referral>;
 
 constexpr dref::Side kSides[] = {dref::Side::kSender, dref::Side::kReceiver, dref::Side::kLead, dref::Side::kSystem};
 
-// ReferralWriter's fold of a decision (INTERNAL when an event does not fold), then what the
+// command::Stream::Add's fold of a decision (INTERNAL when an event does not fold), then what the
 // reply and the timer index read from the new state.
 void FoldDecision(State state, const absl::StatusOr<dref::Events>& events, const dref::Directory& dir, absl::Time now) {
   if (!events.ok()) return;
@@ -83,8 +83,10 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       fv1::ReferralActionRequest req;
       if (!in.Parse(req)) return 0;
       const int which = op % 16;
-      FoldDecision(s, which == 1 ? dref::Acknowledge(s, side, now) : which == 2 ? dref::Accept(s, side, now)
-                                                                              : dref::RecordArrival(s, side, now),
+      FoldDecision(s,
+                   which == 1   ? dref::Acknowledge(s, side, now)
+                   : which == 2 ? dref::Accept(s, side, now)
+                                : dref::RecordArrival(s, side, now),
                    dir, now);
       return 0;
     }
@@ -111,8 +113,9 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       fv1::ScheduleReferralRequest req;
       if (!in.Parse(req)) return 0;
       if (req.has_bed()) {
-        FoldDecision(s, dref::RequestBed(s, side, req.bed().ward_kind(),
-                                       absl::FromUnixMillis(req.bed().planned_admission_ms()), now),
+        FoldDecision(s,
+                     dref::RequestBed(s, side, req.bed().ward_kind(),
+                                      absl::FromUnixMillis(req.bed().planned_admission_ms()), now),
                      dir, now);
       } else {
         fv1::Schedule schedule;
@@ -176,7 +179,8 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
         d.set_referral_id(s->referral_id() + ".redir");
         d.set_linked_from(s->referral_id());
         d.set_receiver_institution_id(req.to_institution_id());
-        if (req.to_capability() != rv1::CAPABILITY_UNSPECIFIED) d.mutable_routing()->set_capability(req.to_capability());
+        if (req.to_capability() != rv1::CAPABILITY_UNSPECIFIED)
+          d.mutable_routing()->set_capability(req.to_capability());
         auto next = dref::Submit(std::nullopt, d, dir, now);
         if (next.ok()) to = (*next)[0].submitted().referral().receiver_institution_id();
         FoldDecision(std::nullopt, next, dir, now);

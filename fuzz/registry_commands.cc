@@ -22,7 +22,7 @@ bool ReadState(FuzzInput& in, const State& (Reply::*field)() const, std::optiona
   return true;
 }
 
-// What RegistryService::Command does with a decision: fold each event into the next state
+// What RegistryCommands::Change does with a decision: fold each event into the next state
 // (INTERNAL if one does not fold), index its institutions, pack its payload.
 template <typename State>
 void FoldDecision(std::optional<State> state, const absl::StatusOr<dreg::Events>& events) {

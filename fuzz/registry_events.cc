@@ -21,7 +21,8 @@ namespace dreg = ::yilian::domain::registry;
 namespace rv1 = ::yilian::registry::v1;
 using eventstore::Family;
 
-constexpr const char* kTypes[] = {dreg::kInstitution, dreg::kConsortium, dreg::kWard, dreg::kExpertSession, dreg::kResident};
+constexpr const char* kTypes[] = {dreg::kInstitution, dreg::kConsortium, dreg::kWard, dreg::kExpertSession,
+                                  dreg::kResident};
 constexpr int kMaxEvents = 24;
 
 // Every page of a listing, following next_page_token (at most 64 pages).

@@ -81,7 +81,7 @@ absl::Status Archiver::Archive(std::vector<ArchiveRequest> entries) {
   done.reserve(entries.size());
   for (auto& r : entries) {
     auto env = eventstore::ParseEnvelope(r.bytes);
-    if (!env.ok()) {  // what the consumer passed was checked; keep it anyway, as bytes
+    if (!env.ok()) {  // the consumer checked every entry it queued: only a corrupt store gets here
       common::Logger().error("audit: an entry that does not parse: {}", env.status().ToString());
       continue;
     }

@@ -6,6 +6,7 @@
 
 #include "archive_model.h"
 #include "archiver.h"
+#include "call_record.h"
 #include "yilian/audit/v1/audit.grpc.pb.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/host/authenticator.h"
@@ -14,9 +15,9 @@ namespace yilian::audit {
 
 class AuditService final : public v1::Audit::Service {
  public:
-  AuditService(eventstore::Journal* journal, const ArchiveView* view, Archiver* archiver, bus::EventSource* feed,
-               const host::Authenticator* auth)
-      : journal_(journal), view_(view), archiver_(archiver), feed_(feed), auth_(auth) {}
+  AuditService(const eventstore::Journal* journal, const ArchiveView* view, Archiver* archiver, CallRecorder* calls,
+               bus::EventSource* feed, const host::Authenticator* auth)
+      : journal_(journal), view_(view), archiver_(archiver), calls_(calls), feed_(feed), auth_(auth) {}
 
   grpc::Status Replay(grpc::ServerContext*, const v1::ReplayRequest*, grpc::ServerWriter<v1::ReplayBatch>*) override;
   grpc::Status StateAsOf(grpc::ServerContext*, const v1::StateAsOfRequest*, v1::StateAsOfResponse*) override;
@@ -27,16 +28,15 @@ class AuditService final : public v1::Audit::Service {
  private:
   // An AUDITOR principal, or PERMISSION_DENIED (UNAUTHENTICATED without credentials).
   absl::StatusOr<common::Principal> Auditor(const grpc::ServerContext& ctx) const;
-  // Records the call in the chain before it is served.
-  absl::Status Record(const grpc::ServerContext& ctx, const common::Principal& who, const char* call,
-                      const google::protobuf::Message& req, const std::string& patient = "");
-  // Auditor, then Record: the status to return if either fails.
+  // The auditor, its request checked by `check` (the role first: a caller refused learns
+  // nothing), and the call recorded before it is served.
   absl::Status Admit(const grpc::ServerContext& ctx, const char* call, const google::protobuf::Message& req,
-                     const std::string& patient = "");
+                     const absl::Status& check, const std::string& patient = "");
 
-  eventstore::Journal* journal_;
+  const eventstore::Journal* journal_;
   const ArchiveView* view_;
   Archiver* archiver_;
+  CallRecorder* calls_;
   bus::EventSource* feed_;
   const host::Authenticator* auth_;
 };

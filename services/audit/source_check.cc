@@ -103,4 +103,22 @@ absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& v
   return out;
 }
 
+absl::StatusOr<v1::VerifyResponse> VerifyArchive(const eventstore::Journal& journal, const ArchiveView& view,
+                                                 Archiver* archiver, bus::EventSource* feed,
+                                                 const v1::VerifyRequest& req) {
+  ASSIGN_OR_RETURN(auto v, journal.Verify(std::max<int64_t>(1, req.from_position()), req.to_position()));
+  v1::VerifyResponse out;
+  out.set_intact(v.intact);
+  out.set_checked(v.checked);
+  out.set_head_position(v.head.sequence);
+  out.set_head_hash(v.head.hash);
+  out.set_bad_position(v.bad_sequence);
+  out.set_problem(v.problem);
+  if (req.check_sources() || req.repair_sources()) {
+    ASSIGN_OR_RETURN(auto reports, CheckSources(view, archiver, feed, req.repair_sources()));
+    for (auto& r : reports) *out.add_sources() = std::move(r);
+  }
+  return out;
+}
+
 }  // namespace yilian::audit

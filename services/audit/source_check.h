@@ -16,4 +16,10 @@ namespace yilian::audit {
 absl::StatusOr<std::vector<v1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
                                                            bus::EventSource* feed, bool repair);
 
+// The archive's own chain over the request's positions, and the sources' chains when asked
+// (repaired from their feeds when asked).
+absl::StatusOr<v1::VerifyResponse> VerifyArchive(const eventstore::Journal& journal, const ArchiveView& view,
+                                                 Archiver* archiver, bus::EventSource* feed,
+                                                 const v1::VerifyRequest& req);
+
 }  // namespace yilian::audit

@@ -25,7 +25,9 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
                                              .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
-  s->api_ = std::make_unique<AuditService>(&s->journal(), s->view_.get(), s->archiver_.get(), o.feed, o.auth);
+  s->calls_ = std::make_unique<CallRecorder>(&s->journal());
+  s->api_ = std::make_unique<AuditService>(&s->journal(), s->view_.get(), s->archiver_.get(), s->calls_.get(), o.feed,
+                                           o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   return s;
 }

@@ -50,6 +50,7 @@ class AuditStack {
   std::unique_ptr<bus::ServiceCore> core_;  // store, journal, relay, consumer, host
   std::unique_ptr<ArchiveView> view_;
   std::unique_ptr<Archiver> archiver_;
+  std::unique_ptr<CallRecorder> calls_;
   std::unique_ptr<AuditService> api_;
 };
 

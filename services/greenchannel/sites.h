@@ -2,7 +2,7 @@
 // What placement needs to know about every institution from the registry (its facts and
 // whether it leads a consortium), from the registry mirror in the `consumed` family. Cached,
 // and refreshed when the mirror changes (Invalidate, called after each consumed batch). The
-// wards' free beds are the BoardWriter's to add (it holds the live board). Thread-safe.
+// wards' free beds come from the live board (LiveBoard::AddWards, through Board::SitesFor). Thread-safe.
 
 #include <atomic>
 #include <map>

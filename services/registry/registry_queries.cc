@@ -1,29 +1,22 @@
 // The registry's read RPCs (any principal of a member institution; see RegistryService::Read).
 #include "registry_service.h"
-#include "yilian/host/grpc_status.h"
+#include "yilian/host/answer.h"
 
 namespace yilian::registry {
 
 namespace dreg = ::yilian::domain::registry;
 namespace rv1 = ::yilian::registry::v1;
+using host::Answer;
 using host::ToGrpcStatus;
 
 namespace {
 
-// Answers a point read: NOT_FOUND naming what was missing.
+// A point read's row, or NOT_FOUND naming what was missing.
 template <typename Reply>
-grpc::Status Answer(absl::StatusOr<std::optional<Reply>> row, const std::string& what, Reply* out) {
-  if (!row.ok()) return ToGrpcStatus(row.status());
-  if (!*row) return ToGrpcStatus(absl::NotFoundError(absl::StrCat(what, " does not exist")));
-  *out = std::move(**row);
-  return grpc::Status::OK;
-}
-
-template <typename Response>
-grpc::Status Answer(absl::StatusOr<Response> list, Response* out) {
-  if (!list.ok()) return ToGrpcStatus(list.status());
-  *out = std::move(*list);
-  return grpc::Status::OK;
+absl::StatusOr<Reply> Found(absl::StatusOr<std::optional<Reply>> row, const std::string& what) {
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat(what, " does not exist"));
+  return **std::move(row);
 }
 
 }  // namespace
@@ -32,8 +25,9 @@ grpc::Status RegistryService::GetInstitution(grpc::ServerContext* ctx, const rv1
                                              rv1::InstitutionReply* out) {
   if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dreg::CheckId("institution_id", req->institution_id()); !s.ok()) return ToGrpcStatus(s);
-  return Answer(view_->Institution(req->institution_id()), absl::StrCat("institution \"", req->institution_id(), "\""),
-                out);
+  return Answer(
+      Found(view_->Institution(req->institution_id()), absl::StrCat("institution \"", req->institution_id(), "\"")),
+      out);
 }
 
 grpc::Status RegistryService::ListInstitutions(grpc::ServerContext* ctx, const rv1::ListInstitutionsRequest* req,
@@ -46,8 +40,8 @@ grpc::Status RegistryService::GetConsortium(grpc::ServerContext* ctx, const rv1:
                                             rv1::ConsortiumReply* out) {
   if (auto who = Read(*ctx); !who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dreg::CheckId("consortium_id", req->consortium_id()); !s.ok()) return ToGrpcStatus(s);
-  return Answer(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\""),
-                out);
+  return Answer(
+      Found(view_->Consortium(req->consortium_id()), absl::StrCat("consortium \"", req->consortium_id(), "\"")), out);
 }
 
 grpc::Status RegistryService::ListConsortia(grpc::ServerContext* ctx, const rv1::ListConsortiaRequest* req,
@@ -73,7 +67,7 @@ grpc::Status RegistryService::GetResident(grpc::ServerContext* ctx, const rv1::G
   auto who = Read(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dreg::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
-  auto status = Answer(view_->Resident(req->patient().value()), "resident", out);
+  auto status = Answer(Found(view_->Resident(req->patient().value()), "resident"), out);
   if (status.ok()) commands_->ShowIdentity(*who, *out);
   return status;
 }

@@ -71,9 +71,10 @@ class Runner {
  public:
   Runner(eventstore::Journal* journal, RunnerOptions options) : journal_(journal), options_(std::move(options)) {}
 
-  // The aggregate a command is about. Without stripes nothing is locked and no answer is
-  // looked up before the decision: use it only for decisions that read no state (the
-  // journal then answers a retry from the record itself).
+  // The aggregate a command is about. Without stripes the runner locks nothing and looks up
+  // no answer before the decision: for decisions that read no state (the journal answers a
+  // retry from its record), or that take every lock they need themselves and carry no
+  // idempotency key (a service's own timer).
   struct Lock {
     StripeLocks* stripes = nullptr;
     std::string_view id;
@@ -139,6 +140,8 @@ void Runner::Run(const Call& call, Lock lock, Decide<Reply> decide, Done<Reply> 
   if (!decision.ok() || decision->appends.empty()) {
     held.clear();
     if (!decision.ok()) return std::move(done)(decision.status());
+    decision->locks.clear();
+    decision->queued_locks.clear();
     if (shape) shape(decision->reply);
     return std::move(done)(std::move(decision->reply));
   }

@@ -1,9 +1,9 @@
 #pragma once
 // One background thread that does a service's recurring work in passes: at start, whenever it
 // is notified, and at least every `period` (0: one pass right after another, for a pass that
-// waits by itself, as the bus's relay and consumer do on Kafka and the journal). Every
-// background loop of Yilian runs on one: deadline timers, hold expiry, inboxes, the archiver,
-// the bus's relay and consumer.
+// waits by itself, as the bus's relay and consumer do on Kafka and the journal). The
+// services' work loops run on one: deadline timers, hold expiry, inboxes, the archiver, the
+// bus's relay and consumer.
 //
 // A pass returns true when more work is waiting (the next pass starts at once). It may back off
 // with Pause, which returns early when the loop stops. RunExclusive runs work on the caller's
@@ -58,7 +58,7 @@ class WorkerLoop {
     Options options;
     Pass pass;
     std::function<void()> on_stop;
-    std::mutex pass_mu;  // one pass at a time (the thread's or RunOnce's)
+    std::mutex pass_mu;  // one pass at a time (the thread's, or RunExclusive's work)
     std::mutex mu;
     std::condition_variable cv;
     bool stop ABSL_GUARDED_BY(mu) = false;

@@ -5,7 +5,7 @@
 //   "authorization: Bearer <token>"; the tokens file holds only SHA-256 hashes:
 //       # sha256-of-token                                 subject     institution  role
 //       sha256:9f86d081884c7d659a2feaa0c55ad015...  admin@loudi loudi-1st    consortium-admin
-//   (`yilian-token hash <token>` or `printf %s TOKEN | sha256sum` makes the hash.)
+//   (`printf %s TOKEN | sha256sum` makes the hash.)
 // - Mutual TLS: the verified client certificate's subject names the caller:
 //   CN = subject, O = institution id, OU = role name.
 // No credentials, an unknown token or an unusable certificate -> UNAUTHENTICATED.

@@ -42,7 +42,8 @@ absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(
 // contact, centre, consortium, patient), before placement.
 ::yilian::greenchannel::v1::EmergencyCase CaseOf(const ::yilian::greenchannel::v1::OpenCaseRequest& request,
                                                  const std::string& case_id);
-// The bed held for a case's n-th placement ("<case>#<n>"), for `hold_ms` from `now_ms`.
+// The bed held for a case's placement number `n` ("<case>#<n>"; the service numbers them by the
+// case's version, so each is new), for `hold_ms` from `now_ms`.
 ::yilian::greenchannel::v1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms,
                                                   int64_t hold_ms);
 
