@@ -54,9 +54,9 @@ command::Call CallOf(const eventstore::AppendRequest& a) {
   return call;
 }
 
-absl::StatusOr<command::Decision<google::protobuf::Empty>> Archived(const eventstore::AppendRequest& a) {
+absl::StatusOr<command::Decision<google::protobuf::Empty>> Archived(eventstore::AppendRequest a) {
   command::Decision<google::protobuf::Empty> d;
-  d.appends.push_back(a);
+  d.appends.push_back(std::move(a));
   return d;
 }
 
@@ -77,34 +77,41 @@ int64_t Archiver::Pending() const {
 }
 
 absl::Status Archiver::Archive(std::vector<ArchiveRequest> entries) {
-  std::vector<std::future<absl::Status>> done;
-  done.reserve(entries.size());
-  for (auto& r : entries) {
-    auto env = eventstore::ParseEnvelope(r.bytes);
+  // Every answer arrives before this returns (it waits for them all), so the callbacks may
+  // point into these vectors.
+  std::vector<events::v1::Envelope> envs(entries.size());
+  std::vector<std::promise<absl::Status>> done(entries.size());
+  std::vector<std::future<absl::Status>> answers;
+  answers.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto env = eventstore::ParseEnvelope(entries[i].bytes);
     if (!env.ok()) {  // the consumer checked every entry it queued: only a corrupt store gets here
       common::Logger().error("audit: an entry that does not parse: {}", env.status().ToString());
       continue;
     }
-    auto promise = std::make_shared<std::promise<absl::Status>>();
-    done.push_back(promise->get_future());
-    auto append = std::make_shared<eventstore::AppendRequest>(ArchiveAppend(r, *env));
+    envs[i] = *std::move(env);
+    answers.push_back(done[i].get_future());
+    const ArchiveRequest* r = &entries[i];
+    const events::v1::Envelope* e = &envs[i];
+    std::promise<absl::Status>* promise = &done[i];
+    auto append = ArchiveAppend(*r, *e);
     // No state is read: the journal answers an entry archived before from its record.
     runner_.Run<google::protobuf::Empty>(
-        CallOf(*append), {}, [&] { return Archived(*append); },
-        [this, promise, append, source = env->source_service(),
-         seq = env->source_sequence()](absl::StatusOr<google::protobuf::Empty> res) mutable {
+        CallOf(append), {}, [&] { return Archived(std::move(append)); },
+        [this, r, e, promise](absl::StatusOr<google::protobuf::Empty> res) {
           if (!absl::IsAlreadyExists(res.status())) return promise->set_value(res.status());
           // The same source entry with other bytes: archive this copy too, under its own key.
-          absl::StrAppend(&append->idempotency_key, "/copy/", absl::BytesToHexString(append->request_hash));
-          common::Logger().warn("audit: {} #{} arrived again with different bytes; archived as another copy", source,
-                                seq);
+          auto copy = ArchiveAppend(*r, *e);
+          absl::StrAppend(&copy.idempotency_key, "/copy/", absl::BytesToHexString(copy.request_hash));
+          common::Logger().warn("audit: {} #{} arrived again with different bytes; archived as another copy",
+                                e->source_service(), e->source_sequence());
           runner_.Run<google::protobuf::Empty>(
-              CallOf(*append), {}, [&] { return Archived(*append); },
+              CallOf(copy), {}, [&] { return Archived(std::move(copy)); },
               [promise](absl::StatusOr<google::protobuf::Empty> again) { promise->set_value(again.status()); });
         });
   }
   absl::Status first;
-  for (auto& f : done) first.Update(f.get());
+  for (auto& f : answers) first.Update(f.get());
   return first;
 }
 

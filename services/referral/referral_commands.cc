@@ -32,7 +32,7 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
   std::optional<fv1::Referral> state;
   int64_t version = 0;
   if (row) {
-    state = row->referral();
+    state = std::move(*row->mutable_referral());
     version = row->version();
   }
   RETURN_IF_ERROR(command::CheckVersion(dref::kReferral, referral_id, version, expected_version));
@@ -43,14 +43,15 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
     if (!d.appends.empty()) return absl::InternalError("a referral command changed other aggregates only");
     if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
     d.reply = *std::move(row);  // nothing changes: the referral as it is
+    *d.reply.mutable_referral() = std::move(*referral.mutable_state());
     return d;
   }
   // The referral's flow id, kept from its submission, ties its events (and the referrals it
   // opens) together in every service, whatever id later calls came with.
   d.flow_id = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
   if (d.reply.referral().referral_id().empty()) {  // the answer is this referral (not one it opened)
-    *d.reply.mutable_referral() = *referral.state();
     d.reply.set_version(referral.version());
+    *d.reply.mutable_referral() = std::move(*referral.mutable_state());
   }
   d.reply.set_correlation_id(d.flow_id);
   d.appends.insert(d.appends.begin(), std::move(referral).Append());  // first: it carries the idempotency

@@ -9,7 +9,7 @@ namespace {
 
 namespace fv1 = ::yilian::referral::v1;
 namespace dref = ::yilian::domain::referral;
-void IndexReferral(const fv1::ReferralEvent&, const std::optional<fv1::Referral>&, const fv1::Referral& after,
+void IndexReferral(const fv1::ReferralEvent&, const fv1::Referral*, const fv1::Referral& after,
                    events::v1::Envelope& env) {
   *env.mutable_patient() = after.patient();
   env.add_institution_ids(after.sender_institution_id());
@@ -21,7 +21,7 @@ absl::Status EvolveSession(std::optional<fv1::SessionBookings>& state, const fv1
   return dref::EvolveSession(*state, e);
 }
 
-void IndexSession(const fv1::SessionEvent& e, const std::optional<fv1::SessionBookings>&, const fv1::SessionBookings&,
+void IndexSession(const fv1::SessionEvent& e, const fv1::SessionBookings*, const fv1::SessionBookings&,
                   events::v1::Envelope& env) {
   if (e.has_booked() && !e.booked().booking().institution_id().empty())
     env.add_institution_ids(e.booked().booking().institution_id());

@@ -18,29 +18,27 @@ namespace {
 void AddInstitutions(const std::vector<std::string>& ids, events::v1::Envelope& env) {
   for (const auto& id : ids) env.add_institution_ids(id);
 }
-void IndexInstitution(const rv1::RegistryEvent&, const std::optional<rv1::Institution>&, const rv1::Institution& s,
+void IndexInstitution(const rv1::RegistryEvent&, const rv1::Institution*, const rv1::Institution& s,
                       events::v1::Envelope& env) {
   env.add_institution_ids(s.institution_id());
 }
-void IndexConsortium(const rv1::RegistryEvent&, const std::optional<rv1::Consortium>&, const rv1::Consortium& s,
+void IndexConsortium(const rv1::RegistryEvent&, const rv1::Consortium*, const rv1::Consortium& s,
                      events::v1::Envelope& env) {
   AddInstitutions({s.member_ids().begin(), s.member_ids().end()}, env);
 }
-void IndexWard(const rv1::RegistryEvent&, const std::optional<rv1::Ward>&, const rv1::Ward& s,
-               events::v1::Envelope& env) {
+void IndexWard(const rv1::RegistryEvent&, const rv1::Ward*, const rv1::Ward& s, events::v1::Envelope& env) {
   env.add_institution_ids(s.institution_id());
 }
-void IndexSession(const rv1::RegistryEvent&, const std::optional<rv1::ExpertSession>&, const rv1::ExpertSession& s,
+void IndexSession(const rv1::RegistryEvent&, const rv1::ExpertSession*, const rv1::ExpertSession& s,
                   events::v1::Envelope& env) {
   env.add_institution_ids(s.institution_id());
   for (const auto& q : s.reserved()) env.add_institution_ids(q.institution_id());
 }
-void IndexResident(const rv1::RegistryEvent&, const std::optional<rv1::Resident>&, const rv1::Resident& s,
-                   events::v1::Envelope& env) {
+void IndexResident(const rv1::RegistryEvent&, const rv1::Resident*, const rv1::Resident& s, events::v1::Envelope& env) {
   env.add_institution_ids(s.family_doctor_institution_id());
   *env.mutable_patient() = s.patient();
 }
-void IndexErasure(const rv1::RegistryEvent&, const std::optional<rv1::PatientErased>&, const rv1::PatientErased& s,
+void IndexErasure(const rv1::RegistryEvent&, const rv1::PatientErased*, const rv1::PatientErased& s,
                   events::v1::Envelope& env) {
   *env.mutable_patient() = s.patient();
 }

@@ -26,8 +26,7 @@ absl::Status EvolveCounter(std::optional<CounterState>& state, const CounterEven
   return absl::OkStatus();
 }
 
-void IndexCounter(const CounterEvent&, const std::optional<CounterState>&, const CounterState& after,
-                  events::v1::Envelope& env) {
+void IndexCounter(const CounterEvent&, const CounterState*, const CounterState& after, events::v1::Envelope& env) {
   env.add_institution_ids(absl::StrCat("total-", after.total()));
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/store_test_peer.h"
 #include "yilian/eventstore/projection.h"
 #include "yilian/eventstore/store.h"
 #include "yilian/testing/status_matchers.h"
@@ -36,16 +37,6 @@ std::vector<std::string> RecordsOf(rocksdb::WriteBatch* batch) {
   EXPECT_TRUE(batch->Iterate(&r).ok());
   return r.got;
 }
-
-}  // namespace
-
-// White-box access to the store's column families (StagedWrites works on their handles).
-class StoreTestPeer {
- public:
-  static rocksdb::ColumnFamilyHandle* Handle(const Store& store, Family f) { return store.cf(f); }
-};
-
-namespace {
 
 class StagedWritesTest : public ::testing::Test {
  protected:

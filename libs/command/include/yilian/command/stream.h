@@ -21,13 +21,14 @@ namespace yilian::command {
 
 // What the runner needs to know of an aggregate kind: its journal type, the domain's Evolve,
 // and how its envelopes are indexed (patient, institutions) given the event and the state
-// before and after it.
+// after it (and before it, for a kind that asks: keeping it costs a copy per event).
 template <typename State, typename Event>
 struct Kind {
   const char* type;
   absl::Status (*evolve)(std::optional<State>& state, const Event& event);
-  void (*index)(const Event& event, const std::optional<State>& before, const State& after,
-                events::v1::Envelope& envelope);
+  // `before`: the state before the event when `index_needs_before`, else null.
+  void (*index)(const Event& event, const State* before, const State& after, events::v1::Envelope& envelope);
+  bool index_needs_before = false;
 };
 
 template <typename State, typename Event>
@@ -39,21 +40,18 @@ class Stream {
       : kind_(&kind), id_(std::move(id)), state_(std::move(state)), loaded_(version) {}
 
   // Folds `events` into the state and keeps their envelopes. INTERNAL when the domain's own
-  // events do not fold (a bug in the core), and then nothing is kept.
+  // events do not fold (a bug in the core): the stream is then unusable, and its decision fails.
   absl::Status Add(const std::vector<Event>& events) {
-    std::optional<State> next = state_;
-    std::vector<events::v1::Envelope> envelopes;
     for (const auto& e : events) {
-      std::optional<State> before = next;
-      if (auto s = kind_->evolve(next, e); !s.ok())
+      std::optional<State> before;
+      if (kind_->index_needs_before) before = state_;
+      if (auto s = kind_->evolve(state_, e); !s.ok())
         return absl::InternalError(
             absl::StrCat(kind_->type, " ", id_, ": the core's event does not fold: ", s.message()));
       auto env = common::EnvelopeOf(e);
-      if (kind_->index) kind_->index(e, before, *next, env);
-      envelopes.push_back(std::move(env));
+      if (kind_->index) kind_->index(e, before ? &*before : nullptr, *state_, env);
+      events_.push_back(std::move(env));
     }
-    state_ = std::move(next);
-    for (auto& env : envelopes) events_.push_back(std::move(env));
     return absl::OkStatus();
   }
 
