@@ -12,7 +12,10 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
                                                      .source_service = "audit",
                                                      .projector = &s->index_,
                                                      .rebuild = o.rebuild,
-                                                     .clock = o.clock}));
+                                                     .clock = o.clock,
+                                                     // its events wrap other services' (each within
+                                                     // their own limit), and nothing relays them
+                                                     .max_event_bytes = 0}));
   s->view_ = std::make_unique<ArchiveView>(&s->store(), &s->journal());
   s->archiver_ = std::make_unique<Archiver>(&s->store(), &s->journal());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work

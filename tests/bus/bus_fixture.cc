@@ -53,10 +53,11 @@ OwnerNode::~OwnerNode() {
   host_.reset();
 }
 
-absl::Status OwnerNode::StartRelay(const std::string& bootstrap) {
+absl::Status OwnerNode::StartRelay(const std::string& bootstrap, std::map<std::string, std::string> properties) {
   relay_.reset();
   bus::RelayOptions options;
   options.kafka.bootstrap = bootstrap;
+  options.kafka.properties = std::move(properties);
   options.kafka.client_id = service_ + "-relay";
   ASSIGN_OR_RETURN(relay_, bus::OutboxRelay::Start(store_.get(), journal_.get(), options));
   return absl::OkStatus();

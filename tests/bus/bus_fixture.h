@@ -42,7 +42,8 @@ class OwnerNode {
   // Opens (or reopens) the service's store at `dir` and serves its feed on a port 0.
   static absl::StatusOr<std::unique_ptr<OwnerNode>> Start(const std::string& service, const std::string& dir);
   ~OwnerNode();
-  absl::Status StartRelay(const std::string& bootstrap);
+  // `properties` go to the relay's producer (librdkafka settings).
+  absl::Status StartRelay(const std::string& bootstrap, std::map<std::string, std::string> properties = {});
   void StopRelay() { relay_.reset(); }
 
   // Appends `count` one-event commands, event i going to aggregate "<service>-<i % aggregates>"

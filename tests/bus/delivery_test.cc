@@ -159,5 +159,31 @@ TEST(DeliveryTest, ARelayThatForgotItsPositionRepublishesAndConsumersSkipEveryth
   EXPECT_OK(CheckExactlyOnce(referral->store(), {&registry->journal()}));
 }
 
+TEST(DeliveryTest, AnEntryKafkaRefusesIsReadFromTheFeedAndTheRestKeepsFlowing) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto owners, testing::StartOwners(dir.path(), broker->bootstrap(), {"registry"}));
+  auto& registry = owners[0];
+  // The producer takes messages of at most 4,000 bytes: the 8,000-byte entries are refused.
+  ASSERT_OK(registry->StartRelay(broker->bootstrap(), {{"message.max.bytes", "4000"}}));
+  auto referral = Consumer("referral", dir.Sub("referral"), {registry.get()}, broker->bootstrap());
+  ASSERT_OK(registry->Append(0, 50, 10));
+  ASSERT_OK(registry->Append(50, 1, 10, /*pad=*/8000));
+  ASSERT_OK(registry->Append(51, 50, 10));
+  ASSERT_OK(registry->Append(101, 1, 10, /*pad=*/8000));  // the last entry: only its stand-in follows
+  ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 102; }, 120s)) << referral->Applied();
+  EXPECT_OK(CheckExactlyOnce(referral->store(), {&registry->journal()}));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto st = registry->relay()->status();
+        return st.refused == 2 && st.published == 102;  // passed over, not retried forever
+      },
+      60s))
+      << registry->relay()->status().refused << " refused, " << registry->relay()->status().published;
+  // The two came from the feed (the status is a snapshot, refreshed every 100 ms).
+  EXPECT_TRUE(WaitFor([&] { return referral->consumer()->status().filled() >= 2; }, 60s))
+      << referral->consumer()->status().DebugString();
+}
+
 }  // namespace
 }  // namespace yilian::bus

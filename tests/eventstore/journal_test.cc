@@ -152,6 +152,27 @@ TEST_F(JournalTest, TransactionsWriteSeveralAggregatesAllOrNothing) {
   EXPECT_CODE(journal_->AppendTransaction({}).status(), kInvalidArgument);
 }
 
+TEST_F(JournalTest, AnEventOverTheLimitIsRefusedAndTheRestOfTheBatchCommits) {
+  journal_.reset();
+  ASSERT_OK_AND_ASSIGN(
+      journal_,
+      Journal::Open(store_.get(),
+                    {.source_service = "test", .projector = &projector_, .clock = &clock_, .max_event_bytes = 1000}));
+  auto big = CounterAppend("big", kNoStream);
+  big.events[0] = CounterEvent(1, std::string(2000, 'x'));
+  std::promise<absl::StatusOr<AppendResult>> refused, fine;
+  journal_->AppendAsync(std::move(big), [&](absl::StatusOr<AppendResult> r) { refused.set_value(std::move(r)); });
+  journal_->AppendAsync(CounterAppend("small", kNoStream),
+                        [&](absl::StatusOr<AppendResult> r) { fine.set_value(std::move(r)); });
+  auto r = refused.get_future().get();
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_NE(r.status().message().find("at most 1000"), std::string::npos) << r.status();
+  ASSERT_OK(fine.get_future().get());
+  EXPECT_EQ(journal_->head().sequence, 1);
+  ASSERT_OK_AND_ASSIGN(auto version, journal_->AggregateVersion("counter", "big"));
+  EXPECT_EQ(version, 0);
+}
+
 TEST_F(JournalTest, MalformedRequestsAreRejected) {
   EXPECT_CODE(journal_->Append(CounterAppend("", kNoStream)), kInvalidArgument);
   EXPECT_CODE(journal_->Append(CounterAppend("a", kNoStream, 0)), kInvalidArgument);

@@ -218,6 +218,14 @@ absl::Status Applier::Stage(PartitionState& part, const Delivery& m, absl::Funct
     Moved(part);
     return absl::OkStatus();
   };
+  if (m.headers.ok() && m.headers->stand_in) {  // the entry itself was too large for the broker
+    if (m.headers->sequence <= part.pos.watermark()) {
+      ++duplicates_;
+      return advance();
+    }
+    RETURN_IF_ERROR(FillPartition(part, m.headers->sequence, partitions()));
+    return advance();
+  }
   absl::StatusOr<events::v1::Envelope> env =
       m.headers.ok() ? ReadMessage(m.value, *m.headers, part.source) : m.headers.status();
   if (!env.ok()) {  // unreadable: park it; the real event (if any) comes again or from the feed

@@ -14,6 +14,10 @@ void RegisterBusMetrics(host::Metrics* metrics, const eventstore::Journal* journ
     metrics->Gauge("yilian_relay_lag_events", "events appended but not yet acknowledged by Kafka", [journal, relay] {
       return static_cast<double>(std::max<int64_t>(0, journal->head().sequence - relay->status().acknowledged));
     });
+  if (relay != nullptr)
+    metrics->Gauge("yilian_relay_refused_events",
+                   "entries the broker refused for good since start (consumers read them from the catch-up feed)",
+                   [relay] { return static_cast<double>(relay->status().refused); });
   if (consumer != nullptr) {
     metrics->Gauges("yilian_consumer_lag_events", "messages in Kafka not yet applied, per topic", [consumer] {
       std::map<std::string, double> lag;

@@ -19,6 +19,24 @@ namespace yilian::bus {
 
 using eventstore::Family;
 
+namespace {
+
+// Errors that refuse one message for good: retrying it can never succeed.
+bool RefusedForGood(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 class OutboxRelay::Worker {
  public:
   Worker(eventstore::Store* store, const eventstore::Journal* journal, RelayOptions options)
@@ -57,6 +75,15 @@ class OutboxRelay::Worker {
   bool ProduceSome();
   void Delivered(const rd_kafka_message_t* m);
   void Trouble(bool fatal, const std::string& what);
+  // An entry refused for good: said so (log, counter); a stand-in goes in its place.
+  void Refused(int64_t sequence, rd_kafka_resp_err_t err);
+  // Produces a message of `part`; `opaque` comes back with its delivery (a negative one: an
+  // untracked stand-in).
+  rd_kafka_resp_err_t Produce(int32_t part, std::string_view key, const WireHeaders& h, std::string_view value,
+                              int64_t opaque);
+  // Stand-ins for entries the broker refused after they were sent (untracked, best effort: the
+  // next message of the partition names the entry too).
+  void ProduceStandIns();
   void AdvanceAcked();
   void Checkpoint(bool force);
   void CheckLoss();
@@ -76,6 +103,8 @@ class OutboxRelay::Worker {
   std::vector<int64_t> acked_tails_;  // per partition, at acked_
   std::vector<int64_t> acked_end_;    // per partition, one past the highest acknowledged offset
   int64_t produced_ = 0;
+  int64_t refused_ = 0;
+  std::vector<int64_t> stand_ins_;  // sequences refused by the broker, their stand-ins still to send
   std::vector<int64_t> produced_tails_;
   std::deque<Flight> in_flight_;
   bool restart_ = false;
@@ -189,6 +218,7 @@ void OutboxRelay::Worker::Disconnect() {
 bool OutboxRelay::Worker::ProduceSome() {
   const int64_t head = journal_->head().sequence;
   const int64_t room = options_.max_in_flight - static_cast<int64_t>(in_flight_.size());
+  if (!stand_ins_.empty()) ProduceStandIns();
   if (produced_ >= head || room <= 0) return false;
   bool progress = false;
   auto read = journal_->Read(produced_ + 1, std::min<int64_t>(room, 4096), [&](const eventstore::JournalEntry& e) {
@@ -200,16 +230,14 @@ bool OutboxRelay::Worker::ProduceSome() {
     }
     const int32_t part = PartitionFor(env->aggregate_id(), partitions_);
     WireHeaders h{env->event_type(), env->source_service(), e.sequence, produced_tails_[part], std::string(e.hash)};
-    rd_kafka_headers_t* hdrs = NewHeaders(h);
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(part),
-        RD_KAFKA_V_KEY(env->aggregate_id().data(), env->aggregate_id().size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(e.envelope.data()), e.envelope.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(e.sequence))), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err = Produce(part, env->aggregate_id(), h, e.envelope, e.sequence);
+    if (err && RefusedForGood(err)) {  // too large for Kafka: a stand-in goes instead
+      Refused(e.sequence, err);
+      h.stand_in = true;
+      err = Produce(part, env->aggregate_id(), h, {}, e.sequence);
+    }
     if (err) {
-      rd_kafka_headers_destroy(hdrs);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // e.g. an entry above message.max.bytes: alert, retry later
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {  // the client is in trouble: alert, retry later
         Trouble(rd_kafka_fatal_error(rk_, nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR,
                 absl::StrCat("produce of sequence ", e.sequence, ": ", rd_kafka_err2str(err)));
         backoff_ = true;
@@ -229,11 +257,51 @@ bool OutboxRelay::Worker::ProduceSome() {
   return progress;
 }
 
+rd_kafka_resp_err_t OutboxRelay::Worker::Produce(int32_t part, std::string_view key, const WireHeaders& h,
+                                                 std::string_view value, int64_t opaque) {
+  rd_kafka_headers_t* hdrs = NewHeaders(h);
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(key.data(), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(opaque))),
+      RD_KAFKA_V_END);
+  if (err) rd_kafka_headers_destroy(hdrs);
+  return err;
+}
+
+void OutboxRelay::Worker::ProduceStandIns() {
+  std::vector<int64_t> pending = std::move(stand_ins_);
+  stand_ins_.clear();
+  for (int64_t seq : pending) {
+    auto read = journal_->Read(seq, 1, [&](const eventstore::JournalEntry& e) {
+      auto env = eventstore::ParseEnvelope(e.envelope);
+      if (!env.ok()) return false;
+      WireHeaders h{env->event_type(), env->source_service(), seq, 0, std::string(e.hash), /*stand_in=*/true};
+      if (auto err = Produce(PartitionFor(env->aggregate_id(), partitions_), env->aggregate_id(), h, {}, -seq); err)
+        common::Logger().warn("relay {}: stand-in for sequence {}: {}", options_.topic, seq, rd_kafka_err2str(err));
+      return true;
+    });
+    if (!read.ok())
+      common::Logger().warn("relay {}: stand-in for sequence {}: {}", options_.topic, seq, read.status().ToString());
+  }
+}
+
 void OutboxRelay::Worker::Delivered(const rd_kafka_message_t* m) {
-  if (discarding_ || in_flight_.empty()) return;
   const int64_t seq = static_cast<int64_t>(reinterpret_cast<intptr_t>(m->_private));
+  if (seq < 0) {  // an untracked stand-in
+    if (m->err)
+      common::Logger().warn("relay {}: stand-in for sequence {}: {}", options_.topic, -seq, rd_kafka_err2str(m->err));
+    return;
+  }
+  if (discarding_ || in_flight_.empty()) return;
   const int64_t index = seq - in_flight_.front().sequence;
   if (index < 0 || index >= static_cast<int64_t>(in_flight_.size())) return;
+  if (m->err && RefusedForGood(m->err)) {
+    in_flight_[index].acked = true;
+    Refused(seq, m->err);
+    stand_ins_.push_back(seq);
+    return;
+  }
   if (m->err) {
     Trouble(true, absl::StrCat("delivery of sequence ", seq, " failed: ", rd_kafka_err2str(m->err)));
     return;
@@ -247,6 +315,14 @@ void OutboxRelay::Worker::Delivered(const rd_kafka_message_t* m) {
     next_loss_check_ = absl::InfinitePast();
   }
   acked_end_[m->partition] = std::max(acked_end_[m->partition], m->offset + 1);
+}
+
+void OutboxRelay::Worker::Refused(int64_t sequence, rd_kafka_resp_err_t err) {
+  ++refused_;
+  common::Logger().error(
+      "relay {}: Kafka refuses sequence {} for good ({}): a stand-in goes in its place, and consumers read the entry "
+      "from the catch-up feed",
+      options_.topic, sequence, rd_kafka_err2str(err));
 }
 
 void OutboxRelay::Worker::AdvanceAcked() {
@@ -324,6 +400,7 @@ void OutboxRelay::Worker::PublishStatus() {
   status_.produced = produced_;
   status_.in_flight = static_cast<int64_t>(in_flight_.size());
   status_.republishes = checkpoint_.republishes();
+  status_.refused = refused_;
   status_.partitions = partitions_;
   status_.last_error = last_error_;
 }

@@ -1,5 +1,8 @@
 #include "yilian/bus/service_core.h"
 
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
 #include "yilian/bus/metrics.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
@@ -17,9 +20,11 @@ eventstore::StoreBudget StoreBudgetFrom(const common::Config& config) {
 absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Open(const CoreOptions& o) {
   std::unique_ptr<ServiceCore> c(new ServiceCore());
   ASSIGN_OR_RETURN(c->store_, eventstore::Store::Open({.path = o.data_dir, .budget = o.store_budget}));
-  ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(
-                                    c->store_.get(),
-                                    {.source_service = o.source_service, .projector = o.projector, .clock = o.clock}));
+  ASSIGN_OR_RETURN(c->journal_, eventstore::Journal::Open(c->store_.get(), {.source_service = o.source_service,
+                                                                            .projector = o.projector,
+                                                                            .clock = o.clock,
+                                                                            .max_event_bytes = o.max_event_bytes}));
+  c->max_event_bytes_ = o.max_event_bytes;
   if (o.rebuild) {
     RETURN_IF_ERROR(c->journal_->RebuildProjections());
     common::Logger().info("{}: projections rebuilt from {} events", o.source_service, c->journal_->head().sequence);
@@ -35,6 +40,15 @@ ServiceCore::~ServiceCore() {
 }
 
 absl::Status ServiceCore::StartRelay(const KafkaSettings& kafka) {
+  // An event must fit a message with its headers and the batch's framing, far from the limit.
+  constexpr int64_t kFraming = 16 << 10;
+  int64_t max_message = 1'000'000;  // librdkafka's default
+  if (auto it = kafka.properties.find("message.max.bytes"); it != kafka.properties.end())
+    max_message = std::atoll(it->second.c_str());
+  if (max_event_bytes_ == 0 || static_cast<int64_t>(max_event_bytes_) + kFraming > max_message)
+    return absl::FailedPreconditionError(absl::StrCat("the journal takes events of up to ", max_event_bytes_,
+                                                      " bytes (0: any size), but Kafka's ", "message.max.bytes is ",
+                                                      max_message, ": lower the one or raise the other"));
   ASSIGN_OR_RETURN(relay_, OutboxRelay::Start(store_.get(), journal_.get(), {.kafka = kafka}));
   return absl::OkStatus();
 }

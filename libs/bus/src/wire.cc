@@ -17,6 +17,7 @@ rd_kafka_headers_t* NewHeaders(const WireHeaders& h) {
   rd_kafka_header_add(hdrs, kHeaderSequence, -1, seq.data(), seq.size());
   rd_kafka_header_add(hdrs, kHeaderPrevious, -1, prev.data(), prev.size());
   rd_kafka_header_add(hdrs, kHeaderHash, -1, h.hash.data(), h.hash.size());
+  if (h.stand_in) rd_kafka_header_add(hdrs, kHeaderStandIn, -1, "1", 1);
   return hdrs;
 }
 
@@ -67,6 +68,7 @@ absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs) {
   h.hash = std::string(*hash);
   h.sequence = *seq;
   h.previous = *prev;
+  h.stand_in = Header(hdrs, kHeaderStandIn).ok();
   return h;
 }
 

@@ -35,7 +35,7 @@ void Runner::Append(const Call& call, std::vector<eventstore::AppendRequest> app
     std::string type, id, events;
   };
   std::optional<Change> change;
-  if (options_.log_changes) {
+  if (options_.log_changes && common::Logger().should_log(spdlog::level::info)) {
     change.emplace();
     change->fields = common::LogScopeFields();  // the caller's scopes (an inbox's event) go with it
     change->fields.emplace_back("correlation_id", flow);

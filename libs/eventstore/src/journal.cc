@@ -358,6 +358,10 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, StagedWrites& wb
     env.set_idempotency_key(req.idempotency_key);
     env.set_previous_hash(head.hash);
     std::string bytes = env.SerializeAsString();
+    if (options_.max_event_bytes > 0 && bytes.size() > options_.max_event_bytes)
+      return absl::InvalidArgumentError(absl::StrCat("event ", env.event_type(), " would be ", bytes.size(),
+                                                     " bytes stored; this journal takes at most ",
+                                                     options_.max_event_bytes, ": a field of the command is too long"));
     std::string hash = common::Sha256(bytes);
     const std::string seq_key = EncodeU64(static_cast<uint64_t>(seq));
     wb.raw().Put(store_->cf(Family::kJournal), seq_key, hash + bytes);

@@ -8,7 +8,9 @@
 // partition has been handled. A message at or below it is a duplicate; one whose
 // `yilian-previous` header is above it reveals a gap (evicted offsets, a fresh broker, a
 // consumer that was away), filled from the source's catch-up feed before the message is
-// applied. Per aggregate, a version above applied+1 is filled from the feed too.
+// applied. Per aggregate, a version above applied+1 is filled from the feed too. A stand-in
+// (wire.h: the relay's message in place of an entry the broker refused) is filled from the
+// feed the same way, up to and including the entry it stands for.
 //
 // A message that cannot be read (bad headers, hash mismatch, unparseable envelope) is parked
 // and skipped. An event the projector refuses is parked, and later events of that aggregate

@@ -7,6 +7,12 @@
 // was published but not yet checkpointed goes out again and consumers skip it. A broker
 // outage only delays publication.
 //
+// An entry Kafka refuses for good (too large for the producer's or the broker's
+// message.max.bytes) is not retried: it is counted in `refused`, logged as an error, a
+// stand-in (wire.h) goes in its place, and the entries after it keep flowing. Consumers read
+// the entry itself from the service's catch-up feed (the stand-in, and the next message of its
+// partition, name it).
+//
 // A broker that lost acknowledged messages (a high watermark below what it acknowledged,
 // as when the embedded broker restarts, or a real cluster loses its data) is detected at
 // start and every `loss_check_interval`; the relay then republishes the whole journal,
@@ -42,6 +48,7 @@ struct RelayStatus {
   int64_t produced = 0;      // highest sequence handed to the producer
   int64_t in_flight = 0;
   int64_t republishes = 0;  // whole-journal republishes after a broker loss
+  int64_t refused = 0;      // entries the broker refused for good (consumers read them from the feed)
   int32_t partitions = 0;   // 0 until the topic's metadata was read
   std::string last_error;   // most recent Kafka trouble (empty when none yet)
 };

@@ -22,6 +22,9 @@
 
 namespace yilian::bus {
 
+// What a service's journal takes per event by default: far under Kafka's usual 1 MB message.
+inline constexpr size_t kMaxEventBytes = 256 << 10;
+
 struct CoreOptions {
   std::string data_dir;
   eventstore::StoreBudget store_budget;
@@ -29,6 +32,9 @@ struct CoreOptions {
   eventstore::Projector* projector = nullptr;  // the service's projection (borrowed)
   bool rebuild = false;
   common::Clock* clock = &common::Clock::Real();
+  // The largest event the journal takes (Journal::max_event_bytes; 0: no limit). A journal that
+  // goes to Kafka keeps it under the producer's message.max.bytes (StartRelay checks).
+  size_t max_event_bytes = kMaxEventBytes;
 };
 
 // The store's memory budget from store.cache_mb and store.memtable_mb (host::ServiceConfigKeys).
@@ -39,6 +45,8 @@ class ServiceCore {
   static absl::StatusOr<std::unique_ptr<ServiceCore>> Open(const CoreOptions& options);
   ~ServiceCore();
 
+  // FAILED_PRECONDITION when the producer's message.max.bytes could refuse an event the
+  // journal takes.
   absl::Status StartRelay(const KafkaSettings& kafka);
   absl::Status StartConsumer(ConsumerOptions options);
   absl::Status Serve(const host::HostOptions& host, const host::Authenticator& auth, std::vector<grpc::Service*> api);
@@ -56,6 +64,7 @@ class ServiceCore {
   std::unique_ptr<eventstore::Store> store_;
   std::unique_ptr<eventstore::Journal> journal_;
   std::unique_ptr<OutboxRelay> relay_;
+  size_t max_event_bytes_ = 0;
   std::unique_ptr<BusConsumer> consumer_;
   std::unique_ptr<bus::FeedService> feed_;
   std::unique_ptr<BusAdminService> admin_;

@@ -14,6 +14,10 @@
 //                               watermark is below it has missed something and asks the
 //                               source's catch-up feed
 //              yilian-sha256    SHA-256 of the value (32 bytes), as in the journal
+//              yilian-stand-in  present (value "1") on a STAND-IN: a message with an empty
+//                               value the relay sends in place of an entry the broker refuses
+//                               for good (too large); the other headers are the entry's, and
+//                               a consumer reads the entry itself from the catch-up feed
 
 #include <librdkafka/rdkafka.h>
 
@@ -30,6 +34,7 @@ inline constexpr char kHeaderSource[] = "yilian-source";
 inline constexpr char kHeaderSequence[] = "yilian-sequence";
 inline constexpr char kHeaderPrevious[] = "yilian-previous";
 inline constexpr char kHeaderHash[] = "yilian-sha256";
+inline constexpr char kHeaderStandIn[] = "yilian-stand-in";
 
 int32_t PartitionFor(std::string_view key, int32_t partitions);
 
@@ -39,6 +44,7 @@ struct WireHeaders {
   int64_t sequence = 0;
   int64_t previous = 0;
   std::string hash;  // 32 raw bytes
+  bool stand_in = false;
 };
 
 // A headers list for one entry; ownership passes to the produce call.

@@ -91,6 +91,10 @@ struct JournalOptions {
   Projector* projector = nullptr;  // the service's own projection; may be null
   common::Clock* clock = &common::Clock::Real();
   size_t max_batch = 1024;  // appends per group commit
+  // The largest stored event (the envelope as serialized) an append may add; 0: no limit. A
+  // service whose journal goes to Kafka keeps it well under the producer's and the topic's
+  // message.max.bytes, so no entry can be refused there.
+  size_t max_event_bytes = 0;
 };
 
 class Journal {
@@ -103,7 +107,8 @@ class Journal {
   // Queues an append; `done` runs on the journal's completion thread once the batch is
   // durable (or has failed), in append order. Keep `done` short: it delays other answers.
   void AppendAsync(AppendRequest request, AppendCallback done);
-  // Blocks until durable. Errors: INVALID_ARGUMENT (malformed request), ABORTED (version
+  // Blocks until durable. Errors: INVALID_ARGUMENT (malformed request, or an event larger than
+  // max_event_bytes), ABORTED (version
   // conflict), ALREADY_EXISTS (key reused for another request), the projector's error,
   // UNAVAILABLE (disk trouble or shutting down).
   absl::StatusOr<AppendResult> Append(AppendRequest request);
