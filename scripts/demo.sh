@@ -92,4 +92,4 @@ wait_for "the audit archive" sh -c "\"$CTL\" --token-file \"$H/auditor.token\" a
   --set 'event_types=[\"ReferralCompleted\"]' --get entries.0.position" >/dev/null
 as auditor audit replay --set aggregate.source_service=referral --set aggregate.aggregate_type=referral \
   --set aggregate.aggregate_id="$ID" | cut -c1-150 | indent
-say "verify: $(as auditor audit verify | grep -E '^(intact|checked|head_position|bad_position):' | tr '\n' ' ')"
+say "verify: $(as auditor audit verify | grep -E '^(intact|behind|checked|head_position|bad_position):' | tr '\n' ' ')"

@@ -3,13 +3,20 @@
 # installs what is missing, builds, starts the embedded Kafka-protocol broker and every
 # service that exists so far as separate processes (data and logs under one root), checks
 # them, then keeps serving until Ctrl-C.
-#   YILIAN_HOME=dir   data root (default: .yilian in the repo)
+#   YILIAN_HOME=dir         data root (default: .yilian in the repo)
+#   YILIAN_BUILD_DIR=dir    build directory, relative to the repo or absolute (default: build)
+#   YILIAN_SKIP_SETUP=1     use the binaries already built there (tests do)
+# Ctrl-C stops every process it started, broker last, however its output is piped
+# (`scripts/run.sh | tee log`: the reader dies with the Ctrl-C, the stopping goes on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 HOME_DIR=${YILIAN_HOME:-$ROOT/.yilian}
 BUILD_DIR=${YILIAN_BUILD_DIR:-build}
-BIN=$ROOT/$BUILD_DIR
+case $BUILD_DIR in
+  /*) BIN=$BUILD_DIR ;;
+  *) BIN=$ROOT/$BUILD_DIR ;;
+esac
 
 step() { printf '\n==> %s\n' "$*"; }
 # fail what [file...]: says what failed and shows the last lines of each file that exists.
@@ -21,12 +28,19 @@ fail() {
 }
 
 step "1/4 install and build"
-scripts/setup.sh || fail "install/build" "$BUILD_DIR.build.log"
+if [ "${YILIAN_SKIP_SETUP:-}" = 1 ]; then
+  echo "    skipped (YILIAN_SKIP_SETUP=1): using $BIN"
+else
+  scripts/setup.sh || fail "install/build" "$BUILD_DIR.build.log"
+fi
 
 mkdir -p "$HOME_DIR/logs"
 pids=()
 cleanup() {
-  trap '' INT TERM  # a second Ctrl-C must not cut the stopping short and leave the broker running
+  # Nothing may cut the stopping short and leave the broker running: not a second Ctrl-C, and
+  # not a reader of this output that the Ctrl-C ended (a write to it fails, and is ignored).
+  trap '' INT TERM PIPE
+  set +e
   step "stopping"
   # Reverse start order: the services first (their Kafka clients say goodbye to a live
   # broker), the broker last.

@@ -61,7 +61,7 @@ grpc::Status AuditService::Verify(grpc::ServerContext* ctx, const av1::VerifyReq
                                  ? absl::InvalidArgumentError("positions must be >= 0 and to >= from")
                                  : absl::OkStatus();
   if (auto s = Admit(*ctx, "Verify", *req, check); !s.ok()) return ToGrpcStatus(s);
-  return host::Answer(VerifyArchive(*journal_, *view_, archiver_, feed_, *req), out);
+  return host::Answer(VerifyArchive(*journal_, *view_, archiver_, feed_, kSources, *req), out);
 }
 
 grpc::Status AuditService::Export(grpc::ServerContext* ctx, const av1::ExportRequest* req,

@@ -1,6 +1,8 @@
 #include "source_check.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/sha256.h"
@@ -55,14 +57,33 @@ absl::StatusOr<int> Fill(Archiver* archiver, bus::EventSource* feed, const std::
   return n;
 }
 
+// The source's own head beside what is archived of it.
+void Compare(bus::EventSource* feed, const std::string& source, av1::SourceReport& report) {
+  if (feed == nullptr) {
+    report.set_head_unknown("no catch-up feeds configured");
+    return;
+  }
+  auto head = feed->HeadOf(source);
+  if (!head.ok()) {
+    report.set_head_unknown(std::string(head.status().message()));
+    return;
+  }
+  report.set_source_head(*head);
+  report.set_behind_by(std::max<int64_t>(0, *head - report.head_sequence()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
-                                                            bus::EventSource* feed, bool repair) {
-  ASSIGN_OR_RETURN(auto sources, view.Sources());
+                                                            bus::EventSource* feed,
+                                                            const std::vector<std::string>& expected, bool check,
+                                                            bool repair) {
+  ASSIGN_OR_RETURN(auto archived, view.Sources());
+  std::set<std::string> sources(expected.begin(), expected.end());
+  sources.insert(archived.begin(), archived.end());
+  sources.erase("audit");
   std::vector<av1::SourceReport> out;
   for (const auto& source : sources) {
-    if (source == "audit") continue;
     av1::SourceReport report;
     report.set_source_service(source);
     ASSIGN_OR_RETURN(Findings f, Walk(view, source));
@@ -86,6 +107,11 @@ absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& v
     }
     report.set_archived(f.archived);
     report.set_head_sequence(f.head);
+    Compare(feed, source, report);
+    if (!check && !repair) {
+      out.push_back(std::move(report));
+      continue;
+    }
     for (const auto& [from, to] : f.gaps) {
       auto* p = report.add_problems();
       p->set_source_sequence(from);
@@ -105,6 +131,7 @@ absl::StatusOr<std::vector<av1::SourceReport>> CheckSources(const ArchiveView& v
 
 absl::StatusOr<v1::VerifyResponse> VerifyArchive(const eventstore::Journal& journal, const ArchiveView& view,
                                                  Archiver* archiver, bus::EventSource* feed,
+                                                 const std::vector<std::string>& sources,
                                                  const v1::VerifyRequest& req) {
   ASSIGN_OR_RETURN(auto v, journal.Verify(std::max<int64_t>(1, req.from_position()), req.to_position()));
   v1::VerifyResponse out;
@@ -114,9 +141,11 @@ absl::StatusOr<v1::VerifyResponse> VerifyArchive(const eventstore::Journal& jour
   out.set_head_hash(v.head.hash);
   out.set_bad_position(v.bad_sequence);
   out.set_problem(v.problem);
-  if (req.check_sources() || req.repair_sources()) {
-    ASSIGN_OR_RETURN(auto reports, CheckSources(view, archiver, feed, req.repair_sources()));
-    for (auto& r : reports) *out.add_sources() = std::move(r);
+  ASSIGN_OR_RETURN(auto reports,
+                   CheckSources(view, archiver, feed, sources, req.check_sources(), req.repair_sources()));
+  for (auto& r : reports) {
+    if (r.behind_by() > 0) out.set_behind(true);
+    *out.add_sources() = std::move(r);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // the source's catch-up feed and archived; an entry whose archived copy breaks the chain is
 // read again from the feed and, when the feed's copy fits the chain, archived as a correction.
 
+#include <string>
 #include <vector>
 
 #include "archive_model.h"
@@ -13,13 +14,23 @@
 
 namespace yilian::audit {
 
-absl::StatusOr<std::vector<v1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
-                                                           bus::EventSource* feed, bool repair);
+// The services whose topics the audit follows.
+inline const std::vector<std::string> kSources = {"registry", "referral", "greenchannel"};
 
-// The archive's own chain over the request's positions, and the sources' chains when asked
-// (repaired from their feeds when asked).
+//
+// Every source (`expected` and any other the archive holds) is reported with the highest
+// sequence archived from it beside its own head, asked of its feed; the gaps and breaks are
+// looked for only with `check` (or `repair`).
+absl::StatusOr<std::vector<v1::SourceReport>> CheckSources(const ArchiveView& view, Archiver* archiver,
+                                                           bus::EventSource* feed,
+                                                           const std::vector<std::string>& expected, bool check,
+                                                           bool repair);
+
+// The archive's own chain over the request's positions; each source's head against what is
+// archived of it (`behind` when the archive lacks entries a source has); the sources' chains
+// when asked (repaired from their feeds when asked).
 absl::StatusOr<v1::VerifyResponse> VerifyArchive(const eventstore::Journal& journal, const ArchiveView& view,
                                                  Archiver* archiver, bus::EventSource* feed,
-                                                 const v1::VerifyRequest& req);
+                                                 const std::vector<std::string>& sources, const v1::VerifyRequest& req);
 
 }  // namespace yilian::audit

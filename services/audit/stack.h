@@ -11,12 +11,10 @@
 #include "archive_model.h"
 #include "archiver.h"
 #include "audit_service.h"
+#include "source_check.h"
 #include "yilian/bus/service_core.h"
 
 namespace yilian::audit {
-
-// The services whose topics the audit follows.
-inline const std::vector<std::string> kSources = {"registry", "referral", "greenchannel"};
 
 struct StackOptions {
   std::string data_dir;

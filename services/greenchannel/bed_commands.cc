@@ -6,6 +6,7 @@
 #include "yilian/common/status_macros.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::greenchannel {
 
@@ -54,8 +55,8 @@ absl::Status BedCommands::SetCapacity(const Call& call, const registry::v1::Ward
 }
 
 absl::StatusOr<gv1::WardStatus> BedCommands::Discharge(const Call& call, const gv1::DischargeRequest& req) {
-  if (req.institution_id().empty() || req.ward_id().empty())
-    return absl::InvalidArgumentError("institution_id and ward_id are required");
+  RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id()));
+  RETURN_IF_ERROR(domain::limits::Reference("ward_id", req.ward_id()));
   const std::string key = WardKey(req.institution_id(), req.ward_id());
   return board_->runner().RunAndWait<gv1::WardStatus>(
       call, {&board_->ward_locks(), key},

@@ -49,6 +49,7 @@ class Board {
   command::StripeLocks& ward_locks() { return ward_locks_; }
   command::StripeLocks& request_locks() { return request_locks_; }
   const BoardOptions& options() const { return options_; }
+  absl::Time Now() const { return clock_->Now(); }
   int64_t NowMs() const { return absl::ToUnixMillis(clock_->Now()); }
 
   // A ward as decisions see it, to add events to. The caller holds its stripe.

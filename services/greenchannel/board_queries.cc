@@ -7,6 +7,7 @@
 #include "yilian/common/status_macros.h"
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
+#include "yilian/domain/limits/limits.h"
 #include "yilian/privacy/identity.h"
 
 namespace yilian::greenchannel {
@@ -24,7 +25,7 @@ void BoardQueries::ShowIdentity(const common::Principal& who, gv1::CaseReply& re
 absl::StatusOr<gv1::CaseDetail> BoardQueries::GetCase(const common::Principal& who, const std::string& case_id) const {
   // The role first (docs/ROLES.md): a caller refused learns nothing from the request.
   RETURN_IF_ERROR(dgc::MayReachCases(who, /*read=*/true));
-  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
+  RETURN_IF_ERROR(domain::limits::Reference("case_id", case_id));
   ASSIGN_OR_RETURN(auto row, view_->Case(case_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
   RETURN_IF_ERROR(dgc::MayReachCase(who, row->emergency_case(), /*read=*/true));
@@ -55,7 +56,7 @@ absl::StatusOr<gv1::CaseDetail> BoardQueries::GetCase(const common::Principal& w
 absl::StatusOr<gv1::ListCasesResponse> BoardQueries::ListOpenCases(const common::Principal& who,
                                                                    const gv1::ListOpenCasesRequest& req) const {
   RETURN_IF_ERROR(dgc::MayListOpenCases(who));
-  if (req.dispatch_centre().empty()) return absl::InvalidArgumentError("dispatch_centre is required");
+  RETURN_IF_ERROR(domain::limits::Reference("dispatch_centre", req.dispatch_centre()));
   const std::string listing = absl::StrCat("open/", req.dispatch_centre(), "/");  // tokens name the last case
   ASSIGN_OR_RETURN(auto page, registry_model::PageOf(req.page(), listing));
   const std::string after = page.after.empty() ? "" : page.after.substr(listing.size());
@@ -74,6 +75,8 @@ absl::StatusOr<gv1::ListCasesResponse> BoardQueries::ListOpenCases(const common:
 
 absl::StatusOr<std::function<bool(const gv1::WardStatus&)>> BoardQueries::BoardFilter(
     const gv1::BedBoardRequest& req) const {
+  RETURN_IF_ERROR(domain::limits::Reference("consortium_id", req.consortium_id(), /*required=*/false));
+  RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id(), /*required=*/false));
   std::set<std::string> members;
   if (!req.consortium_id().empty()) {
     ASSIGN_OR_RETURN(auto c, registry_->Consortium(req.consortium_id()));
@@ -142,7 +145,7 @@ absl::Status BoardQueries::WatchBedBoard(const gv1::BedBoardRequest& req, absl::
 absl::StatusOr<gv1::BedRequestReply> BoardQueries::GetBedRequest(const common::Principal& who,
                                                                  const std::string& request_id) const {
   RETURN_IF_ERROR(dgc::MayReadBedRequests(who));
-  if (request_id.empty()) return absl::InvalidArgumentError("request_id is required");
+  RETURN_IF_ERROR(domain::limits::Reference("request_id", request_id));
   ASSIGN_OR_RETURN(auto row, view_->Request(request_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no bed request \"", request_id, "\""));
   RETURN_IF_ERROR(dgc::MayReadBedRequest(who, row->request().institution_id()));
@@ -151,6 +154,7 @@ absl::StatusOr<gv1::BedRequestReply> BoardQueries::GetBedRequest(const common::P
 
 absl::StatusOr<gv1::DoorToTreatmentReport> BoardQueries::DoorToTreatment(const common::Principal& who,
                                                                          const gv1::DoorToTreatmentRequest& req) const {
+  RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id(), /*required=*/false));
   ASSIGN_OR_RETURN(const std::string only, dgc::ClocksScope(who, req.institution_id()));
   if (req.to_ms() != 0 && req.to_ms() <= req.from_ms())
     return absl::InvalidArgumentError("to_ms must be after from_ms");

@@ -6,6 +6,7 @@
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
+#include "yilian/domain/limits/limits.h"
 #include "yilian/domain/registry/registry.h"
 #include "yilian/privacy/identity.h"
 
@@ -40,7 +41,7 @@ absl::StatusOr<CaseStream> CaseCommands::LoadCase(const Call& call, const std::s
                                                   int64_t expected_version) {
   // The role first (docs/ROLES.md): a caller refused learns nothing from the request.
   if (!OwnCall(call)) RETURN_IF_ERROR(dgc::MayReachCases(call.actor, /*read=*/false));
-  if (case_id.empty()) return absl::InvalidArgumentError("case_id is required");
+  RETURN_IF_ERROR(domain::limits::Reference("case_id", case_id));
   ASSIGN_OR_RETURN(auto row, board_->view().Case(case_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no emergency case \"", case_id, "\""));
   if (!OwnCall(call)) RETURN_IF_ERROR(dgc::MayReachCase(call.actor, row->emergency_case(), /*read=*/false));
@@ -52,6 +53,10 @@ absl::StatusOr<CaseStream> CaseCommands::LoadCase(const Call& call, const std::s
 
 absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call, const gv1::OpenCaseRequest& req,
                                                                 const std::string& case_id) {
+  // Instants against the clock are checked in the decision, so a retry is answered from its
+  // record however late it comes.
+  RETURN_IF_ERROR(domain::limits::Instant("first_medical_contact_ms", req.first_medical_contact_ms(), board_->Now(),
+                                          dgc::kContactBack, dgc::kClockAhead));
   const BoardOptions& o = board_->options();
   gv1::EmergencyCase desc = dgc::CaseOf(req, case_id);
   bool sealed = false;
@@ -238,7 +243,12 @@ absl::StatusOr<gv1::CaseReply> CaseCommands::RecordMilestone(const Call& call, c
     };
   return Change(
       call, req.case_id(), req.expected_version(),
-      [&](const gv1::EmergencyCase& c) { return dgc::RecordMilestone(c, req.milestone(), req.at_ms()); }, admit,
+      [&](const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::CaseEvents> {
+        RETURN_IF_ERROR(
+            domain::limits::Instant("at_ms", req.at_ms(), board_->Now(), dgc::kMilestoneBack, dgc::kClockAhead));
+        return dgc::RecordMilestone(c, req.milestone(), req.at_ms());
+      },
+      admit,
       /*show_hold=*/!arrival, std::move(shape));
 }
 
@@ -246,7 +256,11 @@ absl::StatusOr<gv1::CaseReply> CaseCommands::Close(const Call& call, const gv1::
   const int64_t at = req.at_ms() > 0 ? req.at_ms() : board_->NowMs();
   return Change(
       call, req.case_id(), req.expected_version(),
-      [&](const gv1::EmergencyCase& c) { return dgc::CloseCase(c, req.outcome(), at); },
+      [&](const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::CaseEvents> {
+        RETURN_IF_ERROR(domain::limits::Instant("at_ms", req.at_ms(), board_->Now(), dgc::kMilestoneBack,
+                                                dgc::kClockAhead, /*required=*/false));
+        return dgc::CloseCase(c, req.outcome(), at);
+      },
       [&](const std::optional<gv1::WardBoard>& board, const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::BoardEvents> {
         if (c.status() != gv1::EN_ROUTE) return dgc::BoardEvents{};  // admitted: discharge frees the bed
         return dgc::ReleaseHold(board, c.hold_id(), absl::StrCat("case closed: ", req.outcome()));  // nobody will come

@@ -4,6 +4,7 @@
 #include "streams.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/domain/limits/limits.h"
 #include "yilian/domain/referral/access.h"
 #include "yilian/privacy/identity.h"
 
@@ -60,7 +61,7 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
 
 void ReferralCommands::RunCommand(const Call& call, const std::string& referral_id, int64_t expected_version,
                                   Decide decide, Done done) {
-  if (referral_id.empty()) return std::move(done)(absl::InvalidArgumentError("referral_id is required"));
+  if (auto s = domain::limits::Reference("referral_id", referral_id); !s.ok()) return std::move(done)(s);
   runner_.Run<fv1::ReferralReply>(
       call, {&referral_locks_, referral_id}, [&] { return DecideOn(call, referral_id, expected_version, decide); },
       std::move(done), [shape = shape_](fv1::ReferralReply& r) { (*shape)(r); });
@@ -122,6 +123,7 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
         const auto& r = referral.state();
         switch (req.what_case()) {
           case fv1::ScheduleReferralRequest::kSessionId: {
+            RETURN_IF_ERROR(domain::limits::Reference("session_id", req.session_id()));
             ASSIGN_OR_RETURN(auto session, directory_->view().Session(req.session_id()));
             if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", req.session_id()));
             ASSIGN_OR_RETURN(auto bookings, LockSession(req.session_id(), d));

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "timeline.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/domain/limits/limits.h"
 #include "yilian/domain/referral/access.h"
 
 namespace yilian::referral {
@@ -12,6 +13,7 @@ namespace fv1 = ::yilian::referral::v1;
 namespace dref = ::yilian::domain::referral;
 absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Principal& who,
                                                               const std::string& referral_id) const {
+  RETURN_IF_ERROR(domain::limits::Reference("referral_id", referral_id));
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
   RETURN_IF_ERROR(dref::SideOf(who, row->referral(), *directory_).status());
@@ -26,6 +28,7 @@ absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Prin
 absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common::Principal& who,
                                                                     const fv1::ListWorklistRequest& req,
                                                                     const char* list) const {
+  RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id(), /*required=*/false));
   const std::string inst = req.institution_id().empty() ? who.institution_id : req.institution_id();
   if (inst != who.institution_id)
     return absl::PermissionDeniedError(absl::StrCat(who.subject, " may list only ", who.institution_id));
@@ -37,7 +40,10 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
 
 absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(
     const common::Principal& who, const fv1::ListAvailableSlotsRequest& req) const {
-  if (req.host_institution_id().empty()) return absl::InvalidArgumentError("host_institution_id is required");
+  RETURN_IF_ERROR(domain::limits::Reference("host_institution_id", req.host_institution_id()));
+  RETURN_IF_ERROR(domain::limits::Text("from_date", req.from_date(), 10));
+  RETURN_IF_ERROR(domain::limits::Text("to_date", req.to_date(), 10));
+  if (!req.patient().value().empty()) RETURN_IF_ERROR(domain::registry::CheckPatientRef(req.patient()));
   registry::v1::ListExpertSessionsRequest q;
   q.set_institution_id(req.host_institution_id());
   q.set_from_date(req.from_date());

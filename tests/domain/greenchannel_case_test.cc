@@ -101,5 +101,23 @@ TEST(EmergencyCaseTest, RedirectBeforeArrivalAndMalformedCommands) {
   EXPECT_CODE(RecordMilestone(c, gv1::MILESTONE_UNSPECIFIED, kContact).status(), kInvalidArgument);
 }
 
+TEST(EmergencyCaseTest, OversizedTextIsRefusedNamingTheFieldAndItsBound) {
+  const std::string huge(1 << 20, 'x');
+  std::optional<gv1::EmergencyCase> c;
+  auto d = Dispatch(gv1::STROKE);
+  d.set_dispatch_centre(huge);
+  auto opened = OpenCase(c, d, "hold-1");
+  EXPECT_CODE(opened.status(), kInvalidArgument);
+  EXPECT_NE(opened.status().message().find("dispatch_centre"), std::string::npos) << opened.status();
+  EXPECT_LT(opened.status().message().size(), 200u);
+  Apply(c, OpenCase(c, Dispatch(gv1::STROKE), "hold-1"));
+  auto closed = CloseCase(c, huge, kContact + kMinute);  // a 1 MiB outcome once stalled the bus
+  EXPECT_CODE(closed.status(), kInvalidArgument);
+  EXPECT_NE(closed.status().message().find("outcome is 1048576 bytes; at most 500"), std::string::npos)
+      << closed.status();
+  EXPECT_CODE(RedirectCase(c, c->placement(), "hold-2", huge).status(), kInvalidArgument);
+  Apply(c, CloseCase(c, std::string(500, 'o'), kContact + kMinute));
+}
+
 }  // namespace
 }  // namespace yilian::domain::greenchannel

@@ -177,6 +177,50 @@ TEST_F(ReferralCoreTest, MalformedSubmissionsAreRefused) {
   EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
 }
 
+// A message naming the field and its bound, quoting no more than a short prefix of the input.
+void ExpectBound(const absl::Status& s, const std::string& field, const std::string& bound) {
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find(field), std::string::npos) << s;
+  EXPECT_NE(s.message().find(bound), std::string::npos) << s;
+  EXPECT_LT(s.message().size(), 200u) << "an error quotes a short prefix at most";
+}
+
+TEST_F(ReferralCoreTest, EveryFieldHasABoundNamedInTheRefusal) {
+  const std::string huge(1 << 20, 'x');
+  auto d = Draft();
+  d.set_linked_from(huge);
+  ExpectBound(Submit(std::nullopt, d, dir_, kNow).status(), "linked_from", "128");
+  d = Draft();
+  d.set_receiver_institution_id(huge);
+  ExpectBound(Submit(std::nullopt, d, dir_, kNow).status(), "receiver_institution_id", "128");
+  d = Draft();
+  d.mutable_routing()->set_reason(huge);  // routing's choice and reason are the service's to write
+  EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
+  d = Draft();
+  auto* r = d.add_exam_results();
+  r->set_kind(fv1::CT);
+  r->set_result_id(huge);
+  r->set_performing_institution_id("loudi-1st");
+  r->set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(1)));
+  ExpectBound(Submit(std::nullopt, d, dir_, kNow).status(), "result_id", "128");
+
+  auto s = Submitted();
+  Do(s, RequestInformation(s, Side::kReceiver, "which CT?", kNow));
+  std::vector<fv1::ExamResultRef> results(51);
+  for (auto& x : results) {
+    x.set_kind(fv1::CT);
+    x.set_result_id("ct-1");
+    x.set_performing_institution_id("loudi-1st");
+    x.set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(1)));
+  }
+  ExpectBound(SupplyInformation(s, Side::kSender, "here", results, kNow).status(), "exam_results", "50");
+  EXPECT_CODE(RequestBed(Submitted(), Side::kReceiver, rv1::WARD_ICU, absl::FromUnixMillis(int64_t{1} << 62), kNow),
+              kInvalidArgument);
+  results.resize(1);
+  results[0].set_performing_institution_id(huge);
+  ExpectBound(SupplyInformation(s, Side::kSender, "here", results, kNow).status(), "performing_institution_id", "128");
+}
+
 TEST_F(ReferralCoreTest, RoutingByCapabilityPrefersTheLeadForSpecialistCentresElseTheNearest) {
   auto d = Draft();
   d.clear_receiver_institution_id();

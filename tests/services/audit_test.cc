@@ -86,6 +86,13 @@ class AuditTest : public ::testing::Test {
       EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
+  // The report on `source` (every Verify reports each of the three services).
+  static av1::SourceReport ReportOn(const av1::VerifyResponse& v, const std::string& source) {
+    for (const auto& r : v.sources())
+      if (r.source_service() == source) return r;
+    ADD_FAILURE() << "no report on " << source << " in " << v.DebugString();
+    return {};
+  }
   av1::VerifyResponse Verify(bool check, bool repair) {
     av1::VerifyRequest req;
     req.set_check_sources(check);
@@ -185,8 +192,12 @@ TEST_F(AuditTest, ArchivesEveryEntryOnceInOrderEvenWhenDeliveredTwice) {
   EXPECT_EQ(n, registry + referral);
   auto v = Verify(true, false);
   EXPECT_TRUE(v.intact()) << v.problem();
-  ASSERT_EQ(v.sources_size(), 2);
+  ASSERT_EQ(v.sources_size(), 3);  // greenchannel too, with nothing archived
   for (const auto& s : v.sources()) EXPECT_EQ(s.problems_size(), 0) << s.source_service();
+  EXPECT_EQ(ReportOn(v, "registry").head_sequence(), registry);
+  EXPECT_EQ(ReportOn(v, "referral").head_sequence(), referral);
+  EXPECT_EQ(ReportOn(v, "referral").behind_by(), 0);
+  EXPECT_FALSE(v.behind());
 }
 
 TEST_F(AuditTest, AnErasedPatientIsMarkedErasedInEveryReplayAndTheChainStillVerifies) {
@@ -338,9 +349,7 @@ TEST_F(AuditTest, SourceGapAndAlteredEntryAreReportedAndRepairedFromTheFeed) {
     bytes = env.SerializeAsString();
   });
   auto v = Verify(true, false);
-  ASSERT_EQ(v.sources_size(), 1);
-  const auto& report = v.sources(0);
-  EXPECT_EQ(report.source_service(), "referral");
+  const auto report = ReportOn(v, "referral");
   ASSERT_EQ(report.problems_size(), 2);
   EXPECT_EQ(report.problems(0).source_sequence(), 3);
   EXPECT_EQ(report.problems(0).problem(), "missing");
@@ -348,9 +357,8 @@ TEST_F(AuditTest, SourceGapAndAlteredEntryAreReportedAndRepairedFromTheFeed) {
   EXPECT_NE(report.problems(1).problem().find("breaks the chain"), std::string::npos);
 
   auto repaired = Verify(true, true);
-  ASSERT_EQ(repaired.sources_size(), 1);
-  EXPECT_EQ(repaired.sources(0).repaired(), 2);
-  EXPECT_EQ(repaired.sources(0).problems_size(), 0);
+  EXPECT_EQ(ReportOn(repaired, "referral").repaired(), 2);
+  EXPECT_EQ(ReportOn(repaired, "referral").problems_size(), 0);
   EXPECT_TRUE(repaired.intact());
   // Nothing received is dropped: the altered copy stays in the archive next to the correction.
   av1::ReplayRequest all;
@@ -359,6 +367,30 @@ TEST_F(AuditTest, SourceGapAndAlteredEntryAreReportedAndRepairedFromTheFeed) {
   for (const auto& e : Replay(all))
     if (e.source_service() == "referral" && e.source_sequence() == 4) ++copies_of_4;
   EXPECT_EQ(copies_of_4, 2);
+}
+
+TEST_F(AuditTest, VerifySaysBehindWhileASourceHasEntriesNotYetArchived) {
+  Scenario();
+  const int64_t head = source_->stack->journal().head().sequence;
+  ASSERT_GT(head, 3);
+  Deliver(source_->stack->journal(), 1, 3);
+  auto v = Verify(false, false);
+  EXPECT_TRUE(v.intact()) << v.problem();  // intact as far as it goes...
+  EXPECT_TRUE(v.behind());                 // ... but not complete
+  auto referral = ReportOn(v, "referral");
+  EXPECT_EQ(referral.head_sequence(), 3);
+  EXPECT_EQ(referral.source_head(), head);
+  EXPECT_EQ(referral.behind_by(), head - 3);
+  auto registry = ReportOn(v, "registry");  // this test configures no feed for it
+  EXPECT_EQ(registry.source_head(), 0);
+  EXPECT_NE(registry.head_unknown().find("no catch-up feed configured for registry"), std::string::npos)
+      << registry.head_unknown();
+
+  Deliver(source_->stack->journal(), 4, head);
+  v = Verify(false, false);
+  EXPECT_FALSE(v.behind());
+  EXPECT_EQ(ReportOn(v, "referral").behind_by(), 0);
+  EXPECT_EQ(ReportOn(v, "referral").head_sequence(), head);
 }
 
 TEST_F(AuditTest, StateAsOfEqualsWhatTheOwningServiceSaidThen) {

@@ -4,6 +4,7 @@
 // and its watch stream, permissions, idempotency, restart and rebuild.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 
 #include "greenchannel_node.h"
@@ -175,6 +176,48 @@ TEST_F(GreenChannelServiceTest, OnlyDispatchOpensCasesAndBadRequestsWriteNothing
   Open(no_contact, StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Head(), head);
   EXPECT_EQ(Ward("loudi-1st", "stroke-1").held(), 0);
+}
+
+TEST_F(GreenChannelServiceTest, OversizedFieldsAreRefusedAndWriteNothing) {
+  auto c = Open(gv1::STROKE, "sized-1");
+  const int64_t head = Head();
+  const std::string huge(1 << 20, 'x');  // a 1 MiB outcome was once journaled and stalled the relay
+  gv1::CloseCaseRequest close;
+  close.set_case_id(c.emergency_case().case_id());
+  close.set_outcome(huge);
+  gv1::CaseReply closed;
+  auto status = node_->stub->CloseCase(As("dispatch").get(), close, &closed);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("outcome is 1048576 bytes; at most 500"), std::string::npos)
+      << status.error_message();
+  auto big_centre = Request(gv1::STROKE, "sized-2");
+  big_centre.set_dispatch_centre(huge);
+  Open(big_centre, StatusCode::INVALID_ARGUMENT);
+  gv1::GetCaseRequest get;
+  get.set_case_id(huge);
+  gv1::CaseDetail detail;
+  status = node_->stub->GetCase(As("dispatch").get(), get, &detail);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(status.error_message().size(), 200u) << "an error never echoes the whole input";
+  EXPECT_EQ(Head(), head);
+}
+
+TEST_F(GreenChannelServiceTest, InstantsOutsideTheirWindowAreRefusedNamingIt) {
+  auto c = Open(gv1::STROKE, "timed-1");
+  const int64_t head = Head();
+  auto future = Request(gv1::STROKE, "timed-2");
+  future.set_first_medical_contact_ms(int64_t{1} << 62);  // the year 146 million
+  Open(future, StatusCode::INVALID_ARGUMENT);
+  auto negative = Request(gv1::STROKE, "timed-3");
+  negative.set_first_medical_contact_ms(-5);
+  gv1::CaseReply out;
+  auto status = node_->stub->OpenCase(As("dispatch").get(), negative, &out);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("first_medical_contact_ms is negative"), std::string::npos)
+      << status.error_message();
+  EXPECT_EQ(Milestone(c, gv1::ARRIVAL, std::numeric_limits<int64_t>::max(), "dispatch"), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Head(), head);
+  EXPECT_EQ(Ward("loudi-1st", "stroke-1").occupied(), 0) << "no admission at INT64_MAX";
 }
 
 TEST_F(GreenChannelServiceTest, EscalatesByRuleAndNeverRefuses) {

@@ -185,7 +185,8 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   EXPECT_EQ(audit->journal().head().sequence, total);
   ASSERT_OK_AND_ASSIGN(auto chain, audit->journal().Verify());
   EXPECT_TRUE(chain.intact) << chain.problem;
-  ASSERT_OK_AND_ASSIGN(auto reports, audit::CheckSources(audit->view(), &audit->archiver(), nullptr, false));
+  ASSERT_OK_AND_ASSIGN(auto reports, audit::CheckSources(audit->view(), &audit->archiver(), nullptr, audit::kSources,
+                                                         /*check=*/true, /*repair=*/false));
   for (const auto& r : reports) EXPECT_EQ(r.problems_size(), 0) << r.DebugString();
   // The stroke unit's board rebuilt by the audit from its archive equals the bed board's own.
   audit::v1::StateAsOfRequest as_of;

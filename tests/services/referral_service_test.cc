@@ -227,6 +227,12 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
               OK);  // lead of loudi-1st's consortium
   g.set_referral_id("ref-nope");
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("loudi-doc").get(), g, &got), NOT_FOUND);
+  g.set_referral_id(std::string(1 << 20, 'r'));  // a 1 MiB id: refused, and not echoed back
+  {
+    const auto status = node_->stub->GetReferral(ReferralNode::As("loudi-doc").get(), g, &got);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_LT(status.error_message().size(), 200u) << status.error_message().substr(0, 300);
+  }
 
   fv1::ReferralReply out;
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("qiaotouhe-doc").get(), Action(r, "a1"), &out),

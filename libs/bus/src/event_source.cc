@@ -164,6 +164,17 @@ absl::Status GrpcEventSource::Forget(const std::string& source, absl::Status s) 
   return s;
 }
 
+absl::StatusOr<int64_t> GrpcEventSource::HeadOf(const std::string& source) {
+  auto feed = FeedFor(source);
+  if (!feed.ok()) return feed.status();
+  grpc::ClientContext ctx;
+  Prepare(*feed, ctx);
+  feed::v1::HeadResponse out;
+  const grpc::Status s = feed->stub->Head(&ctx, feed::v1::HeadRequest(), &out);
+  if (!s.ok()) return Forget(source, host::FromGrpcStatus(s));
+  return out.head_sequence();
+}
+
 absl::Status GrpcEventSource::ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
                                             int64_t from_version, int64_t to_version, EntryFn fn) {
   auto feed = FeedFor(source);

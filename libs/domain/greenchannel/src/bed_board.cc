@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::greenchannel {
 
@@ -23,9 +24,11 @@ bool HasAdmission(const gv1::WardBoard& w, const std::string& id) {
   return std::find(w.admissions().begin(), w.admissions().end(), id) != w.admissions().end();
 }
 
-absl::Status CheckId(const char* field, const std::string& v) {
-  if (v.empty() || v.size() > 128) return absl::InvalidArgumentError(absl::StrCat(field, " must be 1..128 characters"));
-  return absl::OkStatus();
+absl::Status CheckId(const char* field, const std::string& v) { return limits::Reference(field, v); }
+
+// A release or vacate reason: the caller's, or the service's with a prefix ("redirected: ...").
+absl::Status CheckReason(const std::string& reason) {
+  return limits::Text("reason", reason, limits::kReason + 100, /*required=*/true);
 }
 
 std::string Name(const gv1::WardBoard& w) { return absl::StrCat(w.institution_id(), "/", w.ward_id()); }
@@ -81,7 +84,7 @@ absl::StatusOr<BoardEvents> PlaceHold(const std::optional<gv1::WardBoard>& state
 absl::StatusOr<BoardEvents> ReleaseHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id,
                                         const std::string& reason) {
   if (auto s = CheckId("hold_id", hold_id); !s.ok()) return s;
-  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (auto s = CheckReason(reason); !s.ok()) return s;
   if (!state || !FindHold(*state, hold_id)) return absl::NotFoundError(absl::StrCat("no hold ", hold_id));
   gv1::BedHoldReleased e;
   e.set_hold_id(hold_id);
@@ -106,7 +109,7 @@ absl::StatusOr<BoardEvents> Admit(const std::optional<gv1::WardBoard>& state, co
 absl::StatusOr<BoardEvents> Vacate(const std::optional<gv1::WardBoard>& state, const std::string& admission_id,
                                    const std::string& reason) {
   if (auto s = CheckId("admission_id", admission_id); !s.ok()) return s;
-  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (auto s = limits::Text("reason", reason, limits::kReason, /*required=*/true); !s.ok()) return s;
   if (!state || !HasAdmission(*state, admission_id))
     return absl::NotFoundError(absl::StrCat("admission ", admission_id, " occupies no bed here"));
   gv1::BedVacated e;

@@ -1,6 +1,7 @@
 #include "yilian/domain/greenchannel/bed_request.h"
 
 #include "absl/strings/str_cat.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::greenchannel {
 
@@ -19,10 +20,11 @@ absl::Status Reserved(const std::optional<gv1::BedRequest>& state) {
 }  // namespace
 
 absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedRequest>& state, const gv1::BedRequest& a) {
-  if (a.request_id().empty() || a.request_id().size() > 128)
-    return absl::InvalidArgumentError("request_id must be 1..128 characters");
-  if (a.referral_id().empty()) return absl::InvalidArgumentError("referral_id is required");
-  if (a.institution_id().empty()) return absl::InvalidArgumentError("institution_id is required");
+  if (auto s = limits::Reference("request_id", a.request_id()); !s.ok()) return s;
+  if (auto s = limits::Reference("referral_id", a.referral_id()); !s.ok()) return s;
+  if (auto s = limits::Reference("institution_id", a.institution_id()); !s.ok()) return s;
+  if (auto s = limits::Reference("ward_id", a.ward_id(), /*required=*/false); !s.ok()) return s;
+  if (auto s = limits::Text("reason", a.reason(), limits::kReason + 100); !s.ok()) return s;
   if (state) return absl::AlreadyExistsError(absl::StrCat("bed request ", a.request_id(), " was answered already"));
   gv1::BedRequestEvent e;
   if (!a.hold_id().empty()) {
@@ -43,7 +45,7 @@ absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedReque
 
 absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequest>& state,
                                                 const std::string& reason) {
-  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (auto s = limits::Text("reason", reason, limits::kReason + 100, /*required=*/true); !s.ok()) return s;
   if (auto s = Reserved(state); !s.ok()) return s;
   gv1::BedRequestEvent e;
   e.mutable_released()->set_reason(reason);
@@ -52,7 +54,7 @@ absl::StatusOr<RequestEvents> ReleaseBedRequest(const std::optional<gv1::BedRequ
 
 absl::StatusOr<RequestEvents> TakeUpBedRequest(const std::optional<gv1::BedRequest>& state,
                                                const std::string& admission_id) {
-  if (admission_id.empty()) return absl::InvalidArgumentError("admission_id is required");
+  if (auto s = limits::Reference("admission_id", admission_id); !s.ok()) return s;
   if (auto s = Reserved(state); !s.ok()) return s;
   gv1::BedRequestEvent e;
   e.mutable_taken_up()->set_admission_id(admission_id);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/domain/greenchannel/placement.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::greenchannel {
 
@@ -36,8 +37,7 @@ absl::Status Open(const std::optional<gv1::EmergencyCase>& state) {
 
 absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& d,
                                     const std::string& hold_id) {
-  if (d.case_id().empty() || d.case_id().size() > 128)
-    return absl::InvalidArgumentError("case_id must be 1..128 characters");
+  if (auto s = limits::Reference("case_id", d.case_id()); !s.ok()) return s;
   if (auto needs = NeedsOf(d.condition()); !needs.ok()) return needs.status();
   if (d.severity() < 1 || d.severity() > 5)
     return absl::InvalidArgumentError(absl::StrCat("severity ", d.severity(), " is not 1 (most severe) .. 5"));
@@ -46,7 +46,8 @@ absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& sta
       !std::isfinite(l.longitude()) || std::abs(l.longitude()) > 180)
     return absl::InvalidArgumentError("location is required, with latitude -90..90 and longitude -180..180");
   if (d.first_medical_contact_ms() <= 0) return absl::InvalidArgumentError("first_medical_contact is required");
-  if (d.dispatch_centre().empty()) return absl::InvalidArgumentError("dispatch_centre is required");
+  if (auto s = limits::Reference("dispatch_centre", d.dispatch_centre()); !s.ok()) return s;
+  if (auto s = limits::Reference("consortium_id", d.consortium_id(), /*required=*/false); !s.ok()) return s;
   if (d.placement().institution_id().empty()) return absl::InvalidArgumentError("a case opens with a placement");
   if (hold_id.empty() && d.placement().step() != gv1::LEAD_OVERFLOW)
     return absl::InvalidArgumentError("a placement with a bed needs its hold id");
@@ -62,7 +63,7 @@ absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& sta
 
 absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>& state, const gv1::Placement& placement,
                                         const std::string& hold_id, const std::string& reason) {
-  if (reason.empty()) return absl::InvalidArgumentError("reason is required");
+  if (auto s = limits::Text("reason", reason, limits::kReason, /*required=*/true); !s.ok()) return s;
   if (placement.institution_id().empty()) return absl::InvalidArgumentError("a redirect needs a placement");
   if (hold_id.empty() && placement.step() != gv1::LEAD_OVERFLOW)
     return absl::InvalidArgumentError("a placement with a bed needs its hold id");
@@ -103,7 +104,7 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
 
 absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
                                      int64_t at_ms) {
-  if (outcome.empty()) return absl::InvalidArgumentError("outcome is required");
+  if (auto s = limits::Text("outcome", outcome, limits::kReason, /*required=*/true); !s.ok()) return s;
   if (auto s = Open(state); !s.ok()) return s;
   gv1::CaseClosed e;
   e.set_outcome(outcome);

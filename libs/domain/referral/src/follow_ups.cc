@@ -3,6 +3,7 @@
 #include "yilian/domain/referral/follow_ups.h"
 
 #include "internal.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
 
@@ -105,6 +106,8 @@ absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& s, Side si
     return absl::InvalidArgumentError(
         "an appointment time schedules an examination or tele-consultation; expert outpatient referrals book a "
         "session_id, inpatient ones ask a bed");
+  if (auto st = limits::Instant("appointment_at_ms", at_ms, now, absl::ZeroDuration(), kScheduleAhead); !st.ok())
+    return st;
   if (at_ms <= Ms(now)) return absl::InvalidArgumentError("the appointment must be in the future");
   fv1::Schedule schedule;
   schedule.set_kind(kind);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "internal.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
 
@@ -14,6 +15,8 @@ using internal::Make;
 using internal::Ms;
 
 namespace {
+
+constexpr size_t kMaxExamResults = 50;
 
 bool Has(const rv1::Institution& i, rv1::Capability c) { return registry::HasCapability(i, c); }
 
@@ -64,14 +67,17 @@ absl::Status CheckText(const char* field, const std::string& v, size_t max, bool
 }
 
 absl::Status CheckResults(const google::protobuf::RepeatedPtrField<fv1::ExamResultRef>& results, absl::Time now) {
-  if (results.size() > 50) return absl::InvalidArgumentError("at most 50 exam results");
+  if (auto s = limits::Count("exam_results", results.size(), kMaxExamResults); !s.ok()) return s;
   for (int i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     const std::string at = absl::StrCat("exam_results[", i, "]");
     if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || !fv1::ExamKind_IsValid(r.kind()))
       return absl::InvalidArgumentError(at + ".kind is required");
-    if (r.result_id().empty() || r.performing_institution_id().empty())
-      return absl::InvalidArgumentError(at + ": result_id and performing_institution_id are required");
+    if (auto s = limits::Reference(at + ".result_id", r.result_id()); !s.ok()) return s;
+    if (auto s = limits::Reference(at + ".performing_institution_id", r.performing_institution_id()); !s.ok()) return s;
+    if (auto s = limits::Instant(at + ".performed_at_ms", r.performed_at_ms(), now, kResultsBack, absl::ZeroDuration());
+        !s.ok())
+      return s;
     if (r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
       return absl::InvalidArgumentError(at + ".performed_at must be in the past");
   }
@@ -145,6 +151,11 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   if (auto s = CheckResults(d.exam_results(), now); !s.ok()) return s;
   if (d.status() != fv1::STATUS_UNSPECIFIED || d.has_schedule() || d.escalation_level() != 0 || !d.linked_to().empty())
     return absl::InvalidArgumentError("status, schedule, escalation and links are recorded later, not at submission");
+  if (!d.routing().chosen_institution_id().empty() || !d.routing().reason().empty())
+    return absl::InvalidArgumentError("routing names a capability only: what it chose, and why, are the service's");
+  if (auto s = limits::Reference("sender_institution_id", d.sender_institution_id()); !s.ok()) return s;
+  if (auto s = limits::Reference("receiver_institution_id", d.receiver_institution_id(), false); !s.ok()) return s;
+  if (auto s = limits::Reference("linked_from", d.linked_from(), false); !s.ok()) return s;
   if (state) return absl::AlreadyExistsError(absl::StrCat("referral ", d.referral_id(), " already exists"));
 
   auto sender = directory.FindInstitution(d.sender_institution_id());

@@ -1,5 +1,6 @@
 // The receiver's and sender's actions on a referral, and the bed saga.
 #include "internal.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
 
@@ -99,11 +100,15 @@ absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s,
 absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, Side side, const std::string& answer,
                                          const std::vector<fv1::ExamResultRef>& results, absl::Time now) {
   if (answer.empty() || answer.size() > 4000) return absl::InvalidArgumentError("answer is 1..4000 characters");
-  for (const auto& r : results)
-    if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.result_id().empty() || r.performing_institution_id().empty() ||
-        r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
+  if (auto st = limits::Count("exam_results", results.size(), 50); !st.ok()) return st;
+  for (const auto& r : results) {
+    if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
       return absl::InvalidArgumentError(
           "each exam result needs kind, result_id, performing institution and a past date");
+    if (auto st = limits::Reference("exam_results.result_id", r.result_id()); !st.ok()) return st;
+    if (auto st = limits::Reference("exam_results.performing_institution_id", r.performing_institution_id()); !st.ok())
+      return st;
+  }
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender}, "supply information for"); !st.ok()) return st;
   if (s->status() != fv1::ON_HOLD) return WrongState(*s, "supply information for");
@@ -140,6 +145,10 @@ absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& s, Side si
                                   absl::Time planned_admission, absl::Time now) {
   if (ward_kind == rv1::WARD_KIND_UNSPECIFIED || !rv1::WardKind_IsValid(ward_kind))
     return absl::InvalidArgumentError("ward_kind is required");
+  if (auto st =
+          limits::Instant("planned_admission_ms", Ms(planned_admission), now, absl::ZeroDuration(), kScheduleAhead);
+      !st.ok())
+    return st;
   if (planned_admission <= now) return absl::InvalidArgumentError("the planned admission must be in the future");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "request a bed for"); !st.ok()) return st;

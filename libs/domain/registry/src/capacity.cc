@@ -6,6 +6,7 @@
 #include "checks.h"
 #include "google/protobuf/util/time_util.h"
 #include "yilian/common/strings.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::registry {
 
@@ -78,9 +79,10 @@ absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSessi
   if (auto s = CheckId("expert_id", desc.expert_id()); !s.ok()) return s;
   if (auto s = CheckText("expert_name", desc.expert_name()); !s.ok()) return s;
   if (auto s = CheckText("department", desc.department()); !s.ok()) return s;
+  if (auto s = limits::Count("reserved", desc.reserved_size(), 100); !s.ok()) return s;
   absl::CivilDay day;
   if (!absl::ParseCivilTime(common::Sv(desc.date()), &day) || absl::FormatCivilTime(day) != desc.date())
-    return absl::InvalidArgumentError(absl::StrCat("date \"", desc.date(), "\" is not a YYYY-MM-DD date"));
+    return absl::InvalidArgumentError(absl::StrCat("date ", limits::Echo(desc.date()), " is not a YYYY-MM-DD date"));
   if (desc.half_day() == rv1::HALF_DAY_UNSPECIFIED || !rv1::HalfDay_IsValid(desc.half_day()))
     return absl::InvalidArgumentError("half_day is required: MORNING or AFTERNOON");
   if (desc.slot_count() <= 0 || desc.slot_count() > 1000)

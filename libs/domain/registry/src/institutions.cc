@@ -3,8 +3,13 @@
 
 #include "checks.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::registry {
+
+namespace {
+constexpr size_t kMaxMembers = 500;  // institutions in one consortium
+}  // namespace
 
 namespace rv1 = ::yilian::registry::v1;
 
@@ -54,6 +59,7 @@ absl::StatusOr<Events> FormConsortium(const std::optional<rv1::Consortium>& stat
                                       const Directory& dir) {
   if (auto s = CheckId("consortium_id", desc.consortium_id()); !s.ok()) return s;
   if (auto s = CheckText("name", desc.name()); !s.ok()) return s;
+  if (auto s = limits::Count("member_ids", desc.member_ids_size(), kMaxMembers); !s.ok()) return s;
   auto lead = ActiveInstitution(dir, "lead_institution_id", desc.lead_institution_id());
   if (!lead.ok()) return lead.status();
   rv1::Consortium formed = desc;
@@ -62,7 +68,7 @@ absl::StatusOr<Events> FormConsortium(const std::optional<rv1::Consortium>& stat
   for (const auto& id : desc.member_ids()) {
     if (id == desc.lead_institution_id()) continue;  // the lead is always a member
     if (std::find(formed.member_ids().begin(), formed.member_ids().end(), id) != formed.member_ids().end())
-      return absl::InvalidArgumentError(absl::StrCat("member \"", id, "\" is listed twice"));
+      return absl::InvalidArgumentError(absl::StrCat("member ", limits::Echo(id), " is listed twice"));
     auto member = ActiveInstitution(dir, "member_ids", id);
     if (!member.ok()) return member.status();
     formed.add_member_ids(id);

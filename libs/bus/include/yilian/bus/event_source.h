@@ -32,6 +32,10 @@ class EventSource {
   // One aggregate's entries with from <= version <= to, in order.
   virtual absl::Status ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
                                      int64_t from_version, int64_t to_version, EntryFn fn) = 0;
+  // The source's journal head sequence (UNIMPLEMENTED where a source cannot say).
+  virtual absl::StatusOr<int64_t> HeadOf(const std::string& source) {
+    return absl::UnimplementedError("this event source does not know " + source + "'s head");
+  }
 };
 
 struct FeedEndpoint {
@@ -51,6 +55,7 @@ class GrpcEventSource : public EventSource {
   absl::Status ReadJournal(const std::string& source, int64_t from, int64_t to, EntryFn fn) override;
   absl::Status ReadAggregate(const std::string& source, const std::string& type, const std::string& id,
                              int64_t from_version, int64_t to_version, EntryFn fn) override;
+  absl::StatusOr<int64_t> HeadOf(const std::string& source) override;
 
  private:
   struct Feed {

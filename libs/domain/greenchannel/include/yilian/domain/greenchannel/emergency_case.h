@@ -16,10 +16,18 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 
 namespace yilian::domain::greenchannel {
 using CaseEvents = std::vector<::yilian::greenchannel::v1::CaseEvent>;
+
+// The windows of the instants dispatch and hospitals give (docs/LIMITS.md): the first medical
+// contact at most a week back, a milestone or close at most a year back (and never before the
+// first contact), none more than an hour ahead of the service's clock.
+inline constexpr absl::Duration kContactBack = absl::Hours(24 * 7);
+inline constexpr absl::Duration kMilestoneBack = absl::Hours(24 * 365);
+inline constexpr absl::Duration kClockAhead = absl::Hours(1);
 
 // `desc` holds the dispatch facts (id, condition, severity, location, first contact, centre)
 // and the placement; `hold_id` is the bed hold placed with it ("" for LEAD_OVERFLOW).

@@ -28,6 +28,11 @@ using Events = std::vector<::yilian::referral::v1::ReferralEvent>;
 
 inline constexpr char kReferral[] = "referral";
 
+// How far ahead an appointment or a planned admission may be booked, and how old an exam
+// result a referral may carry (docs/LIMITS.md).
+inline constexpr absl::Duration kScheduleAhead = absl::Hours(24 * 730);
+inline constexpr absl::Duration kResultsBack = absl::Hours(24 * 365 * 50);
+
 // Who gives a command: the sender's side, the receiver's side, the consortium lead (may
 // redirect), or the service itself (timers, the bed board's answers).
 enum class Side { kSender, kReceiver, kLead, kSystem };
