@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -162,6 +163,11 @@ class PlatformTest : public ::testing::Test {
     auto out = Ctl(token, std::move(args));
     EXPECT_EQ(out.code, 0) << out.text;
     return out.text.empty() ? "" : out.text.substr(0, out.text.size() - 1);
+  }
+  // The service's bus consumer has partitions assigned (it is in its group and reading).
+  bool Consuming(const std::string& service) {
+    auto out = Ctl("service", {"bus", "get-consumer-status", "--on", service, "--get", "partitions.0.topic"});
+    return out.code == 0 && out.text.size() > 1;
   }
   // Each source's journal head, and what the audit has archived of it.
   bool AuditCaughtUp() {

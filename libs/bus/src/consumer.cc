@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -89,6 +90,11 @@ absl::Status BusConsumer::Worker::Connect() {
   // most this long. librdkafka's 500 ms default would be the bus's latency on a quiet topic
   // with brokers (like the embedded one) that do not answer a waiting fetch early.
   kafka.properties.emplace("fetch.wait.max.ms", "5");
+  if (!kafka.group_instance_id.empty()) kafka.properties.emplace("group.instance.id", kafka.group_instance_id);
+  if (kafka.session_timeout_ms > 0) {
+    kafka.properties.emplace("session.timeout.ms", std::to_string(kafka.session_timeout_ms));
+    kafka.properties.emplace("heartbeat.interval.ms", std::to_string(std::max(50, kafka.session_timeout_ms / 6)));
+  }
   auto conf = NewKafkaConf(kafka, {{"group.id", options_.group_id},
                                    {"enable.auto.commit", "true"},  // informational only: the store is the truth
                                    {"enable.auto.offset.store", "false"},
