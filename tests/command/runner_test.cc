@@ -306,6 +306,9 @@ TEST(CallTest, VersionChecks) {
   EXPECT_OK(CheckVersion("case", "c1", 3, 3));
   EXPECT_EQ(CheckVersion("case", "c1", 3, -1).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CheckVersion("case", "c1", 3, 2).message(), "case \"c1\" is at version 3, not 2; re-read and retry");
+  // Nothing to re-read: an unknown aggregate with an expected version is not found, not aborted.
+  EXPECT_EQ(CheckVersion("case", "c9", 0, 4).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(CheckVersion("case", "c9", 0, 4).message(), "no case \"c9\" (expected version 4)");
 }
 
 TEST(StripeLocksTest, OverlappingSetsTakenInAnyOrderNeverDeadlock) {

@@ -109,6 +109,10 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   EXPECT_EQ(out.referral().status(), fv1::RECEIVED);
   // The stale version is refused; the current one accepted.
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(r, "acc-stale"), &out), ABORTED);
+  fv1::ReferralReply unknown = r;  // a referral that does not exist, with a version: nothing to re-read
+  unknown.mutable_referral()->set_referral_id("ref-does-not-exist");
+  EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(unknown, "acc-unknown"), &out),
+              NOT_FOUND);
   fv1::ReferralReply received = out;
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-office").get(), Action(received, "acc"), &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::ACCEPTED);

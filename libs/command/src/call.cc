@@ -35,6 +35,9 @@ Call ServiceCall(std::string_view service, std::string correlation_id, std::stri
 absl::Status CheckVersion(std::string_view type, std::string_view id, int64_t version, int64_t expected) {
   if (expected < 0) return absl::InvalidArgumentError("expected_version must not be negative");
   if (expected == 0 || expected == version) return absl::OkStatus();
+  if (version == 0)  // re-reading cannot help: there is nothing at any version
+    return absl::NotFoundError(
+        absl::StrCat("no ", common::Sv(type), " \"", common::Sv(id), "\" (expected version ", expected, ")"));
   return absl::AbortedError(absl::StrCat(common::Sv(type), " \"", common::Sv(id), "\" is at version ", version,
                                          ", not ", expected, "; re-read and retry"));
 }

@@ -35,7 +35,8 @@ absl::StatusOr<Call> CallOf(std::string_view service, common::Principal who, std
 Call ServiceCall(std::string_view service, std::string correlation_id, std::string causation_id);
 
 // The aggregate's version checked against the caller's `expected` (0: any): ABORTED
-// "<type> "<id>" is at version N, not M; re-read and retry" when they differ, INVALID_ARGUMENT
+// "<type> "<id>" is at version N, not M; re-read and retry" when they differ, NOT_FOUND when
+// the aggregate does not exist (version 0) though a version was expected, INVALID_ARGUMENT
 // when `expected` is negative.
 absl::Status CheckVersion(std::string_view type, std::string_view id, int64_t version, int64_t expected);
 
