@@ -5,6 +5,7 @@
 #include "yilian/common/clock.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/principal.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/uuid.h"
 #include "yilian/referral/v1/referral.pb.h"
@@ -89,6 +90,31 @@ TEST(StatusMacrosTest, PropagateErrorsAndValues) {
   EXPECT_CODE(Quarter(6), kInvalidArgument);
   EXPECT_OK(Check(2));
   EXPECT_CODE(Check(3), kInvalidArgument);
+}
+
+TEST(ProblemTest, MarksTravelWithTheStatusAndEveryErrorHasAType) {
+  // A plain error: typed by its code.
+  const auto plain = ProblemOf(absl::PermissionDeniedError("not yours"));
+  EXPECT_EQ(plain.type(), "permission-denied");
+  EXPECT_EQ(plain.title(), "PERMISSION_DENIED");
+  EXPECT_EQ(plain.detail(), "not yours");
+  // Marks survive copies and returns, and a later mark keeps the earlier ones.
+  absl::Status field = FieldError("routing.reason", absl::InvalidArgumentError("routing.reason is too long"));
+  const absl::Status copy = field;
+  EXPECT_EQ(ProblemOf(copy).type(), "field-invalid");
+  EXPECT_EQ(ProblemOf(copy).field(), "routing.reason");
+  const auto conflict = ProblemOf(VersionConflict(7, absl::AbortedError("at 7")));
+  EXPECT_EQ(conflict.type(), "version-conflict");
+  EXPECT_EQ(conflict.current_version(), 7);
+  const auto wrong = ProblemOf(WrongState({"accept", "reject"}, absl::FailedPreconditionError("it is requested")));
+  EXPECT_EQ(wrong.type(), "wrong-state");
+  ASSERT_EQ(wrong.allowed_actions_size(), 2);
+  EXPECT_EQ(wrong.allowed_actions(1), "reject");
+  const auto terminal = ProblemOf(WrongState({}, absl::FailedPreconditionError("it is completed")));
+  EXPECT_EQ(terminal.type(), "wrong-state");
+  EXPECT_EQ(terminal.allowed_actions_size(), 0);
+  // Marking OK changes nothing.
+  EXPECT_TRUE(FieldError("x", absl::OkStatus()).ok());
 }
 
 TEST(ClockTest, ManualClockMovesOnlyWhenTold) {

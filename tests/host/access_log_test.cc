@@ -1,5 +1,5 @@
 // The access log and correlation ids at the gRPC edge: every call is logged once as a JSON
-// record with its method, code, duration and correlation id; a caller's valid
+// record with its method, code, duration, principal and correlation id; a caller's valid
 // x-correlation-id is kept, a missing or unfit one is replaced by a new id, and the handler
 // and the caller (in the reply's initial metadata) see the same id the log carries.
 #include <gtest/gtest.h>
@@ -36,9 +36,10 @@ struct Answer {
   std::string handler_saw, sent_back;
 };
 
-Answer Call(testing::v1::Echo::Stub& stub, const std::string* header) {
+Answer Call(testing::v1::Echo::Stub& stub, const std::string* header, const char* token = nullptr) {
   grpc::ClientContext ctx;
   if (header) ctx.AddMetadata("x-correlation-id", *header);
+  if (token) ctx.AddMetadata("authorization", std::string("Bearer ") + token);
   testing::v1::WhoAmIRequest req;
   common::v1::Principal out;
   EXPECT_TRUE(stub.WhoAmI(&ctx, req, &out).ok());
@@ -52,13 +53,13 @@ TEST(AccessLogTest, EveryCallIsOneJsonRecordCarryingTheIdTheHandlerAndCallerSee)
   const std::string log_file = dir.path() + "/service.log";
   ASSERT_OK(common::InitLogging({.service = "echo", .level = "info", .file = log_file, .format = "json"}));
   CorrelationEcho echo;
-  auto auth = Authenticator::FromTokens({});
+  auto auth = Authenticator::FromTokens({{"doc-token", {"dr@loudi-1st", "loudi-1st", common::Role::ROLE_CLINICIAN}}});
   ASSERT_OK_AND_ASSIGN(auto server, ServiceHost::Start({.service_name = "echo"}, auth, {&echo}));
   auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   auto stub = testing::v1::Echo::NewStub(channel);
 
   const std::string given = "flow-2026.11:abc_1";
-  const Answer kept = Call(*stub, &given);
+  const Answer kept = Call(*stub, &given, "doc-token");
   EXPECT_EQ(kept.handler_saw, given);
   EXPECT_EQ(kept.sent_back, given);
   const Answer fresh = Call(*stub, nullptr);
@@ -98,6 +99,13 @@ TEST(AccessLogTest, EveryCallIsOneJsonRecordCarryingTheIdTheHandlerAndCallerSee)
     EXPECT_EQ(calls[id]["level"], "info");
     EXPECT_GE(std::stod(calls[id]["ms"].get<std::string>()), 0.0);
   }
+  // The record names who called: the principal, or that there was none.
+  EXPECT_EQ(calls[given]["subject"], "dr@loudi-1st");
+  EXPECT_EQ(calls[given]["institution"], "loudi-1st");
+  EXPECT_EQ(calls[given]["role"], "clinician");
+  EXPECT_FALSE(calls[given].contains("principal"));
+  EXPECT_EQ(calls[fresh.handler_saw]["principal"], "unauthenticated");
+  EXPECT_FALSE(calls[fresh.handler_saw].contains("subject"));
 }
 
 TEST(LoggingTest, AFileRotatesAtItsSizeKeepingTheNewestRecords) {

@@ -11,6 +11,7 @@
 
 #include "referral_node.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
+#include "yilian/host/problem_trailer.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -281,6 +282,69 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   sr.set_request_id("s-1");
   EXPECT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), INVALID_ARGUMENT);
   EXPECT_EQ(Head(), head);  // nothing written by any of it
+}
+
+// Every error carries a Problem in the "yilian-problem-bin" trailer a client can act on:
+// the field over its bound, the version to re-read at, the actions the state allows.
+TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {
+  auto r = Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "pb-1");
+  fv1::ReferralReply out;
+  const auto problem_of = [](const grpc::ClientContext& ctx) {
+    auto p = host::ProblemOf(ctx);
+    EXPECT_TRUE(p.has_value()) << "no yilian-problem-bin trailer";
+    return p.value_or(common::v1::Problem());
+  };
+  {  // a field over its bound
+    fv1::SubmitReferralRequest req;
+    *req.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+    req.mutable_referral()->set_reason(std::string(100000, 'x'));
+    req.set_request_id("pb-long");
+    auto ctx = ReferralNode::As("qiaotouhe-doc");
+    EXPECT_EQ(node_->stub->Submit(ctx.get(), req, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    const auto p = problem_of(*ctx);
+    EXPECT_EQ(p.type(), "field-invalid");
+    EXPECT_EQ(p.field(), "reason");
+    EXPECT_EQ(p.title(), "INVALID_ARGUMENT");
+    EXPECT_NE(p.detail().find("at most"), std::string::npos) << p.detail();
+  }
+  {  // a stale version: the current one, to re-read at
+    auto stale = Action(r, "pb-stale");
+    stale.set_expected_version(r.version() + 5);
+    auto ctx = ReferralNode::As("loudi-doc");
+    EXPECT_EQ(node_->stub->Accept(ctx.get(), stale, &out).error_code(), grpc::StatusCode::ABORTED);
+    const auto p = problem_of(*ctx);
+    EXPECT_EQ(p.type(), "version-conflict");
+    EXPECT_EQ(p.current_version(), r.version());
+  }
+  {  // the wrong state: the actions it allows
+    auto ctx = ReferralNode::As("loudi-doc");
+    fv1::CompleteReferralRequest done;
+    done.set_referral_id(r.referral().referral_id());
+    done.set_request_id("pb-complete");
+    done.set_outcome_summary("seen");
+    EXPECT_EQ(node_->stub->Complete(ctx.get(), done, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    const auto p = problem_of(*ctx);
+    EXPECT_EQ(p.type(), "wrong-state");
+    EXPECT_EQ(
+        std::vector<std::string>(p.allowed_actions().begin(), p.allowed_actions().end()),
+        (std::vector<std::string>{"acknowledge", "accept", "reject", "request-information", "cancel", "redirect"}));
+  }
+  {  // errors made outside the rules get one too, typed by their code
+    fv1::GetReferralRequest g;
+    g.set_referral_id(r.referral().referral_id());
+    fv1::GetReferralResponse got;
+    auto nobody = ReferralNode::As("nobody");
+    EXPECT_EQ(node_->stub->GetReferral(nobody.get(), g, &got).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(problem_of(*nobody).type(), "unauthenticated");
+    g.set_referral_id("ref-nope");
+    auto ctx = ReferralNode::As("loudi-doc");
+    EXPECT_EQ(node_->stub->GetReferral(ctx.get(), g, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(problem_of(*ctx).type(), "not-found");
+    auto ok = ReferralNode::As("loudi-doc");
+    g.set_referral_id(r.referral().referral_id());
+    EXPECT_EQ(node_->stub->GetReferral(ok.get(), g, &got).error_code(), grpc::StatusCode::OK);
+    EXPECT_FALSE(host::ProblemOf(*ok).has_value()) << "an OK call carries no problem";
+  }
 }
 
 TEST_F(ReferralServiceTest, TheRegistryMirrorsChangesReachTheNextSubmission) {

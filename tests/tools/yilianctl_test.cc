@@ -19,8 +19,9 @@ struct Run {
   std::string out;
 };
 
+// Runs yilianctl with its stderr joined to the stdout read here.
 Run Ctl(std::vector<std::string> args) {
-  args.insert(args.begin(), YILIANCTL);
+  args.insert(args.begin(), {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", YILIANCTL});
   testing::Subprocess p(args);
   std::string out;
   while (auto line = p.ReadLine()) out += *line + "\n";
@@ -83,6 +84,15 @@ TEST_F(YilianctlTest, ExitCodesTellUsageRefusalAndUnreachableApart) {
       Ctl({"registry", "get-institution", "--address", address_, "--token", "admin", "--set", "institution_id=nowhere"})
           .code,
       3);
+  // A refusal's Problem follows as one JSON line a script can act on.
+  const auto bad = Ctl({"registry", "suspend-institution", "--address", address_, "--token", "admin", "--set",
+                        "institution_id=loudi-1st", "--set", "reason=" + std::string(600, 'x')});
+  EXPECT_EQ(bad.code, 3) << bad.out;
+  const size_t at = bad.out.find("yilianctl: problem: ");
+  ASSERT_NE(at, std::string::npos) << bad.out;
+  const auto problem = nlohmann::json::parse(bad.out.substr(at + 20, bad.out.find('\n', at) - at - 20));
+  EXPECT_EQ(problem["type"], "field-invalid");
+  EXPECT_EQ(problem["field"], "reason");
   const int64_t head = registry_->Head();
   registry_.reset();  // nothing listens there now
   EXPECT_EQ(Ctl({"registry", "get-institution", "--address", address_, "--token", "admin", "--timeout", "3", "--set",

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "yilian/host/problem_trailer.h"
 
 namespace yilian::ctl {
 
@@ -59,6 +60,15 @@ std::shared_ptr<grpc::Channel> Connect(const Target& target) {
   return grpc::CreateCustomChannel(target.address, creds, args);
 }
 
+namespace {
+// `s` with the Problem of the call's trailer (host/problem_trailer.h) in its details.
+grpc::Status WithProblem(const grpc::Status& s, const grpc::ClientContext& ctx) {
+  auto problem = host::ProblemOf(ctx);
+  if (s.ok() || !problem) return s;
+  return grpc::Status(s.error_code(), s.error_message(), problem->SerializeAsString());
+}
+}  // namespace
+
 grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& target,
                   const pb::MethodDescriptor& method, const pb::Message& request, absl::Duration timeout,
                   const std::function<void(const pb::Message&)>& on_message) {
@@ -76,7 +86,7 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& t
     grpc::Status s =
         grpc::internal::BlockingUnaryCall<pb::Message, pb::Message>(channel.get(), rpc, &ctx, request, response.get());
     if (s.ok()) on_message(*response);
-    return s;
+    return WithProblem(s, ctx);
   }
   grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::SERVER_STREAMING, channel);
   std::unique_ptr<grpc::ClientReader<pb::Message>> reader(
@@ -85,7 +95,7 @@ grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& t
     on_message(*response);
     response->Clear();
   }
-  return reader->Finish();
+  return WithProblem(reader->Finish(), ctx);
 }
 
 }  // namespace yilian::ctl

@@ -21,6 +21,8 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
 
 std::shared_ptr<grpc::Channel> Connect(const Target& target);
 
+// Calls `method`, handing each reply to `on_message`. A refusal's status carries the
+// service's Problem (common.proto), serialized, in its details.
 grpc::Status Call(const std::shared_ptr<grpc::Channel>& channel, const Target& target,
                   const google::protobuf::MethodDescriptor& method, const google::protobuf::Message& request,
                   absl::Duration timeout, const std::function<void(const google::protobuf::Message&)>& on_message);

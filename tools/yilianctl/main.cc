@@ -17,6 +17,7 @@
 #include "call.h"
 #include "catalog.h"
 #include "render.h"
+#include "yilian/common/v1/common.pb.h"
 
 using namespace yilian::ctl;
 namespace pb = ::google::protobuf;
@@ -175,6 +176,9 @@ int main(int argc, char** argv) {
                  : code == kRefused   ? "was refused"
                                       : "failed",
                  CodeName(s.error_code()).c_str(), s.error_message().c_str());
+    yilian::common::v1::Problem problem;  // what a script can act on, as one JSON line
+    if (!s.error_details().empty() && problem.ParseFromString(s.error_details()))
+      std::fprintf(stderr, "yilianctl: problem: %s\n", ToJson(problem).c_str());
     return code;
   }
   return 0;

@@ -1,6 +1,7 @@
 #include "yilian/command/call.h"
 
 #include "absl/strings/str_cat.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
 #include "yilian/eventstore/journal.h"
 
@@ -38,8 +39,9 @@ absl::Status CheckVersion(std::string_view type, std::string_view id, int64_t ve
   if (version == 0)  // re-reading cannot help: there is nothing at any version
     return absl::NotFoundError(
         absl::StrCat("no ", common::Sv(type), " \"", common::Sv(id), "\" (expected version ", expected, ")"));
-  return absl::AbortedError(absl::StrCat(common::Sv(type), " \"", common::Sv(id), "\" is at version ", version,
-                                         ", not ", expected, "; re-read and retry"));
+  return common::VersionConflict(
+      version, absl::AbortedError(absl::StrCat(common::Sv(type), " \"", common::Sv(id), "\" is at version ", version,
+                                               ", not ", expected, "; re-read and retry")));
 }
 
 }  // namespace yilian::command

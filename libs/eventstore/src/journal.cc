@@ -12,6 +12,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "src/keys.h"
 #include "yilian/common/logging.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/strings.h"
 #include "yilian/common/uuid.h"
@@ -332,9 +333,10 @@ absl::StatusOr<AppendResult> Journal::Stage(AppendRequest& req, StagedWrites& wb
     current = *v;
   }
   if (req.expected_version != kAnyVersion && req.expected_version != current)
-    return absl::AbortedError(absl::StrCat(req.aggregate_type, " ", req.aggregate_id, " is at version ", current,
-                                           ", not the expected ", req.expected_version,
-                                           ": reload it and decide again"));
+    return common::VersionConflict(
+        current,
+        absl::AbortedError(absl::StrCat(req.aggregate_type, " ", req.aggregate_id, " is at version ", current,
+                                        ", not the expected ", req.expected_version, ": reload it and decide again")));
 
   const auto now = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(options_.clock->Now()));
   AppendResult result;

@@ -18,8 +18,8 @@ using grpc::experimental::InterceptionHookPoints;
 
 class AccessLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method()), start_(Clock::now()) {}
+  AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info, const Authenticator* auth)
+      : info_(info), auth_(auth), method_(info->method()), start_(Clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
     if (m->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) TakeId(m);
@@ -57,12 +57,21 @@ class AccessLogInterceptor : public grpc::experimental::Interceptor {
     if (!log.should_log(level)) return;
     std::vector<common::LogField> fields = {
         {"correlation_id", id_}, {"rpc", method_}, {"code", code}, {"ms", absl::StrFormat("%.2f", ms)}};
+    if (auto who = auth_->Identify(*info_->server_context()); who.ok()) {
+      fields.emplace_back("subject", who->subject);
+      fields.emplace_back("institution", who->institution_id);
+      fields.emplace_back("role", std::string(common::RoleName(who->role)));
+    } else {
+      fields.emplace_back("principal", "unauthenticated");
+    }
     if (!status.ok()) fields.emplace_back("error", status.error_message().substr(0, 300));
     common::LogScope scope(std::move(fields));
     const std::string_view name = std::string_view(method_).substr(method_.rfind('/') + 1);
     log.log(level, "rpc {} {}", name, code);
   }
 
+  grpc::experimental::ServerRpcInfo* info_;
+  const Authenticator* auth_;
   std::string method_;
   Clock::time_point start_;
   std::string id_;  // outlives the call's metadata map, which points into it
@@ -70,15 +79,20 @@ class AccessLogInterceptor : public grpc::experimental::Interceptor {
 
 class AccessLogFactoryImpl : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit AccessLogFactoryImpl(const Authenticator* auth) : auth_(auth) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    return new AccessLogInterceptor(info);
+    return new AccessLogInterceptor(info, auth_);
   }
+
+ private:
+  const Authenticator* auth_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> AccessLogFactory() {
-  return std::make_unique<AccessLogFactoryImpl>();
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> AccessLogFactory(
+    const Authenticator* authenticator) {
+  return std::make_unique<AccessLogFactoryImpl>(authenticator);
 }
 
 }  // namespace yilian::host

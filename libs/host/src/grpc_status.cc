@@ -1,6 +1,7 @@
 #include "yilian/host/grpc_status.h"
 
 #include "yilian/common/logging.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/uuid.h"
 #include "yilian/host/access_log.h"
 
@@ -8,7 +9,9 @@ namespace yilian::host {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  // The details carry the Problem to the trailer interceptor (problem_trailer.h).
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      common::ProblemOf(status).SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -17,6 +17,7 @@
 #include "yilian/host/access_log.h"
 #include "yilian/host/call_deadline.h"
 #include "yilian/host/metrics.h"
+#include "yilian/host/problem_trailer.h"
 #include "yilian/host/service_config.h"
 
 namespace yilian::host {
@@ -75,7 +76,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, std::max(1, options.idle_threads));
   for (auto* s : services) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(AccessLogFactory());  // first: it settles the correlation id the others see
+  interceptors.push_back(AccessLogFactory(&host->authenticator_));  // first: it settles the correlation id
+  interceptors.push_back(ProblemTrailerFactory());
   if (options.metrics != nullptr) interceptors.push_back(options.metrics->InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   host->server_ = builder.BuildAndStart();

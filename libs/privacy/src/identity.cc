@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/logging.h"
+#include "yilian/common/problem.h"
 #include "yilian/privacy/aes_gcm.h"
 
 namespace yilian::privacy {
@@ -10,7 +11,9 @@ namespace cv1 = ::yilian::common::v1;
 namespace {
 
 absl::Status Limit(const std::string& value, size_t max, const char* field) {
-  if (value.size() > max) return absl::InvalidArgumentError(absl::StrCat("identity.", field, " is longer than ", max));
+  if (value.size() > max)
+    return common::FieldError(absl::StrCat("identity.", field),
+                              absl::InvalidArgumentError(absl::StrCat("identity.", field, " is longer than ", max)));
   return absl::OkStatus();
 }
 

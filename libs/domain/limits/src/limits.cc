@@ -2,11 +2,20 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
 
 namespace yilian::domain::limits {
 
 using common::Sv;
+
+namespace {
+// INVALID_ARGUMENT marked field-invalid for `field` (common/problem.h).
+template <typename... Parts>
+absl::Status Invalid(std::string_view field, const Parts&... parts) {
+  return common::FieldError(field, absl::InvalidArgumentError(absl::StrCat(Sv(field), parts...)));
+}
+}  // namespace
 
 std::string Echo(std::string_view value) {
   if (value.size() <= kEcho) return absl::StrCat("\"", Sv(value), "\"");
@@ -16,42 +25,34 @@ std::string Echo(std::string_view value) {
 }
 
 absl::Status Text(std::string_view field, std::string_view value, size_t max, bool required) {
-  if (required && absl::StripAsciiWhitespace(Sv(value)).empty())
-    return absl::InvalidArgumentError(absl::StrCat(Sv(field), " is required"));
-  if (value.size() > max)
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(field), " is ", value.size(), " bytes; at most ", max, " are taken"));
+  if (required && absl::StripAsciiWhitespace(Sv(value)).empty()) return Invalid(field, " is required");
+  if (value.size() > max) return Invalid(field, " is ", value.size(), " bytes; at most ", max, " are taken");
   return absl::OkStatus();
 }
 
 absl::Status Reference(std::string_view field, std::string_view value, bool required) {
-  if (value.empty())
-    return required ? absl::InvalidArgumentError(absl::StrCat(Sv(field), " is required")) : absl::OkStatus();
+  if (value.empty()) return required ? Invalid(field, " is required") : absl::OkStatus();
   if (value.size() > kReference)
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(field), " is ", value.size(), " characters; at most ", kReference, " are taken"));
+    return Invalid(field, " is ", value.size(), " characters; at most ", kReference, " are taken");
   for (char c : value)
     if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-      return absl::InvalidArgumentError(
-          absl::StrCat(Sv(field), " ", Echo(value), " may only hold printable ASCII characters, no spaces"));
+      return Invalid(field, " ", Echo(value), " may only hold printable ASCII characters, no spaces");
   return absl::OkStatus();
 }
 
 absl::Status Count(std::string_view field, size_t count, size_t max) {
-  if (count > max)
-    return absl::InvalidArgumentError(absl::StrCat(Sv(field), " has ", count, " items; at most ", max, " are taken"));
+  if (count > max) return Invalid(field, " has ", count, " items; at most ", max, " are taken");
   return absl::OkStatus();
 }
 
 absl::Status Instant(std::string_view field, int64_t ms, absl::Time now, absl::Duration past, absl::Duration future,
                      bool required) {
-  if (ms < 0) return absl::InvalidArgumentError(absl::StrCat(Sv(field), " is negative (", ms, ")"));
-  if (ms == 0) return required ? absl::InvalidArgumentError(absl::StrCat(Sv(field), " is required")) : absl::OkStatus();
+  if (ms < 0) return Invalid(field, " is negative (", ms, ")");
+  if (ms == 0) return required ? Invalid(field, " is required") : absl::OkStatus();
   const absl::Time at = absl::FromUnixMillis(ms);
   if (at < now - past || at > now + future)
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(field), " ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone()), " is outside ",
-                     absl::FormatDuration(past), " before now to ", absl::FormatDuration(future), " after now"));
+    return Invalid(field, " ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone()), " is outside ",
+                   absl::FormatDuration(past), " before now to ", absl::FormatDuration(future), " after now");
   return absl::OkStatus();
 }
 

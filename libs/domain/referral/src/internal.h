@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/referral/referral.h"
 
 namespace yilian::domain::referral::internal {
@@ -25,9 +26,10 @@ inline std::string StatusName(::yilian::referral::v1::Status s) {
 // FAILED_PRECONDITION naming the state and what it allows.
 inline absl::Status WrongState(const ::yilian::referral::v1::Referral& r, const char* action) {
   const auto allowed = AllowedActions(r.status());
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot ", action, " referral ", r.referral_id(), ": it is ", StatusName(r.status()),
-                   "; allowed now: ", allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", ")));
+  return common::WrongState(
+      allowed, absl::FailedPreconditionError(absl::StrCat(
+                   "cannot ", action, " referral ", r.referral_id(), ": it is ", StatusName(r.status()),
+                   "; allowed now: ", allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", "))));
 }
 
 inline absl::Status Exists(const std::optional<::yilian::referral::v1::Referral>& state) {

@@ -61,9 +61,7 @@ absl::Status DirectionFits(fv1::Direction dir, const rv1::Institution& sender, c
 }
 
 absl::Status CheckText(const char* field, const std::string& v, size_t max, bool required) {
-  if (required && v.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  if (v.size() > max) return absl::InvalidArgumentError(absl::StrCat(field, " is longer than ", max));
-  return absl::OkStatus();
+  return limits::Text(field, v, max, required);
 }
 
 absl::Status CheckResults(const google::protobuf::RepeatedPtrField<fv1::ExamResultRef>& results, absl::Time now) {

@@ -22,10 +22,7 @@ fv1::ReferralEvent Received(absl::Time now) {
   return Make(&F::mutable_received, e);
 }
 
-absl::Status CheckReason(const std::string& reason) {
-  if (reason.empty() || reason.size() > 2000) return absl::InvalidArgumentError("reason is 1..2000 characters");
-  return absl::OkStatus();
-}
+absl::Status CheckReason(const std::string& reason) { return limits::Text("reason", reason, 2000, true); }
 
 // A bed asked for and not declined: cancelling or failing the referral releases it.
 void ReleaseBed(const fv1::Referral& r, const std::string& reason, Events& out) {
@@ -70,7 +67,7 @@ absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, 
                               const std::string& advice, absl::Time now) {
   if (reason_code.empty() || reason_code.size() > 64)
     return absl::InvalidArgumentError("reason_code is 1..64 characters");
-  if (advice.size() > 4000) return absl::InvalidArgumentError("advice is longer than 4000");
+  if (auto st = limits::Text("advice", advice, limits::kText, false); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "reject"); !st.ok()) return st;
   if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED && s->status() != fv1::ON_HOLD)
@@ -196,8 +193,7 @@ absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side
 
 absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& s, Side side, const std::string& summary,
                                 const std::string& downward_referral_id, absl::Time now) {
-  if (summary.empty() || summary.size() > 8000)
-    return absl::InvalidArgumentError("outcome_summary is 1..8000 characters");
+  if (auto st = limits::Text("outcome_summary", summary, limits::kSummary, true); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "complete"); !st.ok()) return st;
   if (s->status() != fv1::IN_PROGRESS) return WrongState(*s, "complete");

@@ -3,7 +3,9 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
+#include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::registry {
 
@@ -13,21 +15,23 @@ std::string WardAggregateId(const std::string& institution_id, const std::string
   return absl::StrCat(institution_id, "/", ward_id);
 }
 
+namespace {
+absl::Status Invalid(const std::string& field, const std::string& message) {
+  return common::FieldError(field, absl::InvalidArgumentError(absl::StrCat(field, message)));
+}
+}  // namespace
+
 absl::Status CheckId(const std::string& field, const std::string& value) {
-  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  if (value.size() > 64) return absl::InvalidArgumentError(absl::StrCat(field, " is longer than 64 characters"));
+  if (value.empty()) return Invalid(field, " is required");
+  if (value.size() > 64) return Invalid(field, " is longer than 64 characters");
   for (char c : value)
     if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' || c == '.'))
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " \"", value, "\" may only hold a-z, 0-9, '-', '_' and '.'"));
+      return Invalid(field, absl::StrCat(" ", limits::Echo(value), " may only hold a-z, 0-9, '-', '_' and '.'"));
   return absl::OkStatus();
 }
 
 absl::Status CheckText(const std::string& field, const std::string& value, size_t max, bool required) {
-  if (required && absl::StripAsciiWhitespace(common::Sv(value)).empty())
-    return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
-  if (value.size() > max) return absl::InvalidArgumentError(absl::StrCat(field, " is longer than ", max, " bytes"));
-  return absl::OkStatus();
+  return limits::Text(field, value, max, required);
 }
 
 absl::Status CheckReason(const std::string& value) { return CheckText("reason", value, 500); }

@@ -43,13 +43,14 @@ class Authenticator {
   Authenticator& WithRateLimit(RateLimit limit, common::Clock* clock = &common::Clock::Real());
 
   absl::StatusOr<common::Principal> Authenticate(const grpc::ServerContextBase& ctx) const;
+  // Who is calling, without counting the call against the rate limit (the access log's view).
+  absl::StatusOr<common::Principal> Identify(const grpc::ServerContextBase& ctx) const;
 
   // An Authorizer that accepts any authenticated caller whose role is listed
   // (PERMISSION_DENIED otherwise, naming the role and what is needed).
   Authorizer RequireRoles(std::vector<common::Role> roles) const;
 
  private:
-  absl::StatusOr<common::Principal> Identify(const grpc::ServerContextBase& ctx) const;
   bool use_certificates_ = false;
   std::shared_ptr<RateLimiter> limiter_;                    // shared by copies; null: no limit
   std::map<std::string, common::Principal> by_token_hash_;  // hex sha256 -> principal

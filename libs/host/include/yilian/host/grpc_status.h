@@ -1,6 +1,7 @@
 #pragma once
 // absl::Status <-> grpc::Status at the gRPC edge. The codes are numerically identical;
-// the message is kept. Services convert only in their *_service.cc adapters.
+// the message is kept, and the status's Problem (common/problem.h) rides in the details to
+// the host's trailer interceptor (problem_trailer.h). Services convert only in their *_service.cc adapters.
 
 #include <string>
 
