@@ -28,11 +28,14 @@ ReferralCommands::ReferralCommands(eventstore::Journal* journal, const ReferralV
       options_(options) {}
 
 absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call& call, const std::string& referral_id,
-                                                                      int64_t expected_version, Decide decide) {
+                                                                      int64_t expected_version, Decide decide,
+                                                                      bool check_caller) {
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   std::optional<fv1::Referral> state;
   int64_t version = 0;
   if (row) {
+    // Who asks before anything about the referral (its version included) is told.
+    if (check_caller) RETURN_IF_ERROR(dref::SideOf(call.actor, row->referral(), *directory_).status());
     state = std::move(*row->mutable_referral());
     version = row->version();
   }
@@ -59,12 +62,19 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
   return d;
 }
 
+absl::Status ReferralCommands::MaySee(const Call& call, const std::string& referral_id) const {
+  ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
+  if (!row) return absl::OkStatus();  // a Submit's retry is the submitter's own; nothing else to see
+  return dref::SideOf(call.actor, row->referral(), *directory_).status();
+}
+
 void ReferralCommands::RunCommand(const Call& call, const std::string& referral_id, int64_t expected_version,
                                   Decide decide, Done done) {
   if (auto s = domain::limits::Reference("referral_id", referral_id); !s.ok()) return std::move(done)(s);
   runner_.Run<fv1::ReferralReply>(
-      call, {&referral_locks_, referral_id}, [&] { return DecideOn(call, referral_id, expected_version, decide); },
-      std::move(done), [shape = shape_](fv1::ReferralReply& r) { (*shape)(r); });
+      call, {&referral_locks_, referral_id, [&] { return MaySee(call, referral_id); }},
+      [&] { return DecideOn(call, referral_id, expected_version, decide, /*check_caller=*/true); }, std::move(done),
+      [shape = shape_](fv1::ReferralReply& r) { (*shape)(r); });
 }
 
 void ReferralCommands::RunOnExisting(const Call& call, const std::string& referral_id, int64_t expected_version,
@@ -219,10 +229,13 @@ void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralReq
 absl::StatusOr<fv1::ReferralReply> ReferralCommands::RunAsService(const Call& call, const std::string& referral_id,
                                                                   SystemAct act) {
   return runner_.RunAndWait<fv1::ReferralReply>(call, {&referral_locks_, referral_id}, [&] {
-    return DecideOn(call, referral_id, 0, [&](ReferralStream& referral, Decision&) -> absl::Status {
-      ASSIGN_OR_RETURN(auto events, act(referral.state(), Now()));
-      return referral.Add(events);
-    });
+    return DecideOn(
+        call, referral_id, 0,
+        [&](ReferralStream& referral, Decision&) -> absl::Status {
+          ASSIGN_OR_RETURN(auto events, act(referral.state(), Now()));
+          return referral.Add(events);
+        },
+        /*check_caller=*/false);
   });
 }
 

@@ -63,11 +63,14 @@ class ReferralCommands {
   // What a command does with the referral (loaded under its lock, version checked): events on
   // `referral`, and anything more in `decision` (other aggregates, their locks).
   using Decide = absl::FunctionRef<absl::Status(ReferralStream& referral, Decision& decision)>;
-  // Every command: load, check the version, decide, and shape the decision's reply.
+  // Every command: load, check the caller may see the referral (`check_caller`: not for the
+  // service's own calls), check the version, decide, and shape the decision's reply.
   absl::StatusOr<Decision> DecideOn(const command::Call& call, const std::string& referral_id, int64_t expected_version,
-                                    Decide decide);
+                                    Decide decide, bool check_caller);
   void RunCommand(const command::Call& call, const std::string& referral_id, int64_t expected_version, Decide decide,
                   Done done);
+  // Whether the caller may see the referral now: asked before a retry gets its stored answer.
+  absl::Status MaySee(const command::Call& call, const std::string& referral_id) const;
   // An existing referral and the caller's side of it.
   void RunOnExisting(const command::Call& call, const std::string& referral_id, int64_t expected_version,
                      absl::FunctionRef<absl::Status(ReferralStream&, domain::referral::Side, Decision&)> decide,

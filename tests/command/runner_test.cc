@@ -269,6 +269,24 @@ TEST_F(RunnerTest, TheShapeIsShownOnEveryAnswerButNeverStored) {
   EXPECT_EQ(stored.total(), 2);
 }
 
+TEST_F(RunnerTest, AStoredAnswerIsHandedOutOnlyWhenTheCallerMaySeeIt) {
+  const Call call = CallFor("seen", Inc(3));
+  int decided = 0;
+  auto decide = [&]() {
+    ++decided;
+    return Add("a", 3);
+  };
+  bool allowed = true;
+  const auto may_see = [&]() { return allowed ? absl::OkStatus() : absl::PermissionDeniedError("no longer yours"); };
+  ASSERT_OK(runner_->RunAndWait<CounterState>(call, {&locks_, "a", may_see}, decide));
+  ASSERT_OK_AND_ASSIGN(auto again, runner_->RunAndWait<CounterState>(call, {&locks_, "a", may_see}, decide));
+  EXPECT_EQ(again.total(), 3);
+  allowed = false;  // the caller lost access since: the stored answer is not handed out
+  auto refused = runner_->RunAndWait<CounterState>(call, {&locks_, "a", may_see}, decide);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(decided, 1);  // and nothing was decided again
+}
+
 TEST_F(RunnerTest, WithoutALockTheJournalAnswersARetryFromItsRecord) {
   const Call call = CallFor("stateless", Inc(1));
   auto decide = [&]() -> absl::StatusOr<Decision<CounterState>> {
@@ -289,8 +307,16 @@ TEST(CallTest, KeysAreScopedByServiceAndCaller) {
       auto a, CallOf("referral", {"alice", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1", RequestId::kRequired));
   ASSERT_OK_AND_ASSIGN(
       auto b, CallOf("referral", {"bob", "i", common::Role::ROLE_CLINICIAN}, "c", req, "r-1", RequestId::kRequired));
-  EXPECT_EQ(a.idempotency_key, std::string("referral/alice\0r-1", 18));
+  EXPECT_EQ(a.idempotency_key, std::string("referral/i\0clinician\0alice\0r-1", 30));
   EXPECT_NE(a.idempotency_key, b.idempotency_key);
+  // The same subject name at another institution, or in another role, is another principal.
+  ASSERT_OK_AND_ASSIGN(auto elsewhere, CallOf("referral", {"alice", "j", common::Role::ROLE_CLINICIAN}, "c", req, "r-1",
+                                              RequestId::kRequired));
+  ASSERT_OK_AND_ASSIGN(auto office, CallOf("referral", {"alice", "i", common::Role::ROLE_REFERRAL_OFFICE}, "c", req,
+                                           "r-1", RequestId::kRequired));
+  EXPECT_NE(a.idempotency_key, elsewhere.idempotency_key);
+  EXPECT_NE(a.idempotency_key, office.idempotency_key);
+  EXPECT_NE(elsewhere.idempotency_key, office.idempotency_key);
   EXPECT_EQ(a.request_hash, eventstore::RequestFingerprint(req));
   EXPECT_EQ(CallOf("referral", {}, "c", req, "", RequestId::kRequired).status().code(),
             absl::StatusCode::kInvalidArgument);

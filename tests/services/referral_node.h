@@ -30,6 +30,8 @@ class ReferralNode {
         {"auditor", {"auditor@province", "", common::Role::ROLE_AUDITOR}},
         {"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
         {"loudi-office", {"office@loudi-1st", "loudi-1st", common::Role::ROLE_REFERRAL_OFFICE}},
+        // loudi-doc's subject name, at another institution: another principal.
+        {"namesake", {"dr@loudi-1st", "dutoutang-thc", common::Role::ROLE_CLINICIAN}},
     };
     for (const char* inst : {"qiaotouhe-thc", "dutoutang-thc", "loudi-1st", "xiangya-3rd", "ruijin", "wuliqiao-chc",
                              "dapuqiao-chc", "huaihai-chc", "ruijin2-chc"}) {

@@ -284,6 +284,30 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   EXPECT_EQ(Head(), head);  // nothing written by any of it
 }
 
+// A stored answer goes to its own principal only: the same subject name at another
+// institution replaying a request id is decided afresh (and refused), not handed the first
+// caller's reply with the patient's identity.
+TEST_F(ReferralServiceTest, AStoredAnswerGoesOnlyToThePrincipalThatAsked) {
+  fv1::SubmitReferralRequest sub;
+  *sub.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+  sub.mutable_identity()->set_name("Zhang San");
+  sub.set_request_id("own-1");
+  fv1::ReferralReply r;
+  ASSERT_TRUE(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), sub, &r).ok());
+  fv1::ReferralReply accepted;
+  ASSERT_TRUE(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(r, "acc-own"), &accepted).ok());
+  EXPECT_EQ(accepted.identity().identity().name(), "Zhang San");  // loudi-doc is in the patient's care
+  const int64_t head = Head();
+  fv1::ReferralReply replay;
+  EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("namesake").get(), Action(r, "acc-own"), &replay),
+              PERMISSION_DENIED);
+  EXPECT_FALSE(replay.has_identity());
+  // The principal that asked still gets its first answer.
+  EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(r, "acc-own"), &replay), OK);
+  EXPECT_EQ(replay.version(), accepted.version());
+  EXPECT_EQ(Head(), head);
+}
+
 // Every error carries a Problem in the "yilian-problem-bin" trailer a client can act on:
 // the field over its bound, the version to re-read at, the actions the state allows.
 TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {

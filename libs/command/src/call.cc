@@ -16,8 +16,9 @@ absl::StatusOr<Call> CallOf(std::string_view service, common::Principal who, std
     return absl::InvalidArgumentError("request_id (the idempotency key) is required, 1..128 characters");
   Call call;
   if (!request_id.empty()) {
-    call.idempotency_key =
-        absl::StrCat(common::Sv(service), "/", who.subject, std::string(1, '\0'), common::Sv(request_id));
+    const std::string nul(1, '\0');
+    call.idempotency_key = absl::StrCat(common::Sv(service), "/", who.institution_id, nul, common::RoleName(who.role),
+                                        nul, who.subject, nul, common::Sv(request_id));
     call.request_hash = eventstore::RequestFingerprint(request);
   }
   call.actor = std::move(who);

@@ -25,8 +25,10 @@ struct Call {
 enum class RequestId { kOptional, kRequired };
 
 // The call of `who` sending `request` with its `request_id`. Its idempotency key is
-// "<service>/<subject>" NUL "<request_id>": a NUL cannot occur in a subject, so two callers'
-// keys never collide, and one caller's retries find their first answer. INVALID_ARGUMENT when
+// "<service>/<institution>" NUL "<role>" NUL "<subject>" NUL "<request_id>": a NUL cannot
+// occur in a principal's fields, so two principals' keys never collide (the same subject name
+// at another institution, or in another role, is another principal), and one principal's
+// retries find their first answer. INVALID_ARGUMENT when
 // the request_id is longer than 128 characters, or empty where it is required.
 absl::StatusOr<Call> CallOf(std::string_view service, common::Principal who, std::string correlation_id,
                             const google::protobuf::Message& request, std::string_view request_id, RequestId need);

@@ -74,10 +74,13 @@ class Runner {
   // The aggregate a command is about. Without stripes the runner locks nothing and looks up
   // no answer before the decision: for decisions that read no state (the journal answers a
   // retry from its record), or that take every lock they need themselves and carry no
-  // idempotency key (a service's own timer).
+  // idempotency key (a service's own timer). `may_see`, when set, is asked before a stored
+  // answer is handed to a retry: whether the caller may see the aggregate now (a decision
+  // checks the caller itself, but a stored answer skips the decision); its error is the answer.
   struct Lock {
     StripeLocks* stripes = nullptr;
     std::string_view id;
+    std::function<absl::Status()> may_see;
   };
   template <typename Reply>
   using Decide = absl::FunctionRef<absl::StatusOr<Decision<Reply>>()>;
@@ -120,6 +123,8 @@ class Runner {
 template <typename Reply>
 void Runner::Run(const Call& call, Lock lock, Decide<Reply> decide, Done<Reply> done, Shape<Reply> shape) {
   const auto answer = [&](const std::string& bytes) {
+    if (lock.may_see)
+      if (auto s = lock.may_see(); !s.ok()) return std::move(done)(s);
     Reply reply;
     if (!reply.ParseFromString(bytes)) return std::move(done)(DataLoss());
     if (shape) shape(reply);
