@@ -32,6 +32,7 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
   const std::string inst = req.institution_id().empty() ? who.institution_id : req.institution_id();
   if (inst != who.institution_id)
     return absl::PermissionDeniedError(absl::StrCat(who.subject, " may list only ", who.institution_id));
+  RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   if (!fv1::Status_IsValid(req.status())) return absl::InvalidArgumentError("unknown status");
   ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page()));
   for (auto& r : *page.mutable_referrals()) (*shape_)(r);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "yilian/domain/referral/access.h"
 #include "yilian/domain/registry/access.h"
 #include "yilian/testing/status_matchers.h"
@@ -25,7 +27,10 @@ const Principal kOtherDoc{"dr.chen", "xiangya-3rd", Role::ROLE_CLINICIAN};
 const Principal kNoInstitution{"dr.x", "", Role::ROLE_CLINICIAN};
 
 struct Dir : domain::referral::Directory {
-  std::optional<registry::v1::Institution> FindInstitution(const std::string&) const override { return std::nullopt; }
+  std::optional<registry::v1::Institution> FindInstitution(const std::string& id) const override {
+    auto it = institutions.find(id);
+    return it == institutions.end() ? std::nullopt : std::optional(it->second);
+  }
   std::vector<std::string> ConsortiaOf(const std::string& i) const override {
     return i == "qiaotouhe-thc" || i == "loudi-1st" ? std::vector<std::string>{"loudi-alliance"}
                                                     : std::vector<std::string>{};
@@ -36,6 +41,7 @@ struct Dir : domain::referral::Directory {
     c.set_lead_institution_id("xiangya-3rd");
     return c;
   }
+  std::map<std::string, registry::v1::Institution> institutions;  // none unless a test adds one
 };
 
 TEST(RegistryAccess, AdminsChangeMembersReadIdentityForTheFamilyDoctor) {
@@ -73,6 +79,11 @@ TEST(ReferralAccess, CliniciansAndOfficesOfTheSidesAndTheirLeadOnly) {
   EXPECT_EQ(*lead, dref::Side::kLead);
   EXPECT_CODE(dref::SideOf(Principal{"dr.y", "ruijin", Role::ROLE_CLINICIAN}, r, dir).status(), kPermissionDenied);
   EXPECT_CODE(dref::SideOf(kAuditor, r, dir).status(), kPermissionDenied);
+  // A suspended institution's staff reach nothing, though they are a side.
+  dir.institutions["loudi-1st"].set_suspended(true);
+  EXPECT_CODE(dref::SideOf(kLoudiDoc, r, dir).status(), kPermissionDenied);
+  EXPECT_CODE(dref::NotSuspended(kLoudiOffice, dir), kPermissionDenied);
+  EXPECT_OK(dref::NotSuspended(kOtherDoc, dir));
 }
 
 TEST(GreenChannelAccess, DispatchOpensHospitalsReachTheirOwnCasesAuditorsRead) {

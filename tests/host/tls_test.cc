@@ -42,20 +42,29 @@ class TlsTest : public ::testing::Test {
               0);
     // A certificate of another CA, and one of ours whose subject names no role.
     ASSERT_EQ(DevCa({dir_.Sub("other"), "--client", "mallory@loudi-1st:loudi-1st:clinician"}), 0);
-    yilian::testing::Subprocess req({"/usr/bin/openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
-                                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_ + "/norole.key", "-subj",
-                                     "/O=loudi-1st/CN=norole", "-out", ca_ + "/norole.csr"});
-    ASSERT_EQ(req.ExitCode(), 0);
-    yilian::testing::Subprocess sign({"/usr/bin/openssl", "x509", "-req", "-in", ca_ + "/norole.csr", "-CA",
-                                      ca_ + "/ca.pem", "-CAkey", ca_ + "/ca.key", "-CAcreateserial", "-days", "1",
-                                      "-out", ca_ + "/norole.pem"});
-    ASSERT_EQ(sign.ExitCode(), 0);
+    Issue("norole", "/O=loudi-1st/CN=norole");
+    // Subjects that a printed-string parser would misread: a field given twice, and a value
+    // holding what looks like another field (printed "CN=mallory\,OU=service,O=...").
+    Issue("twice", "/O=loudi-1st/OU=clinician/OU=service/CN=twice");
+    Issue("smuggled", "/O=loudi-1st/CN=mallory,OU=service");
 
     auth_ = Authenticator::FromClientCertificates();
     echo_ = std::make_unique<EchoService>(&auth_);
     HostOptions options{.service_name = "referral"};
     options.tls = {ca_ + "/server-referral.pem", ca_ + "/server-referral.key", ca_ + "/ca.pem"};
     ASSERT_OK_AND_ASSIGN(host_, ServiceHost::Start(options, auth_, {echo_.get()}));
+  }
+
+  // A client certificate of our CA with `subject`, as <ca>/<name>.pem and .key.
+  void Issue(const std::string& name, const std::string& subject) {
+    yilian::testing::Subprocess req({"/usr/bin/openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_ + "/" + name + ".key", "-subj",
+                                     subject, "-multivalue-rdn", "-out", ca_ + "/" + name + ".csr"});
+    ASSERT_EQ(req.ExitCode(), 0) << subject;
+    yilian::testing::Subprocess sign({"/usr/bin/openssl", "x509", "-req", "-in", ca_ + "/" + name + ".csr", "-CA",
+                                      ca_ + "/ca.pem", "-CAkey", ca_ + "/ca.key", "-CAcreateserial", "-days", "1",
+                                      "-out", ca_ + "/" + name + ".pem"});
+    ASSERT_EQ(sign.ExitCode(), 0) << subject;
   }
 
   // WhoAmI over TLS, trusting our CA, presenting the certificate `cert` (none when empty).
@@ -102,6 +111,17 @@ TEST_F(TlsTest, ASubjectWithoutARoleIsRefused) {
   auto s = WhoAmI(ca_ + "/norole.pem", ca_ + "/norole.key", &who);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
   EXPECT_NE(s.error_message().find("OU=<role>"), std::string::npos) << s.error_message();
+}
+
+TEST_F(TlsTest, SubjectsAreReadByFieldAndRepeatedFieldsAreRefused) {
+  common::v1::Principal who;
+  for (const char* name : {"twice", "smuggled"}) {
+    auto s = WhoAmI(ca_ + "/" + name + ".pem", ca_ + "/" + name + ".key", &who);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << name << ": " << who.ShortDebugString();
+    EXPECT_NE(who.role(), common::v1::ROLE_SERVICE) << name;
+  }
+  auto s = WhoAmI(ca_ + "/twice.pem", ca_ + "/twice.key", &who);
+  EXPECT_NE(s.error_message().find("OU is repeated"), std::string::npos) << s.error_message();
 }
 
 }  // namespace

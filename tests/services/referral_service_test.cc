@@ -374,7 +374,7 @@ TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {
 TEST_F(ReferralServiceTest, TheRegistryMirrorsChangesReachTheNextSubmission) {
   // The directory caches what each submission reads of the registry mirror; a change the
   // consumer writes must be seen by the very next call.
-  Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "m-1");
+  auto first = Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "m-1");
   rv1::SuspendInstitutionRequest sus;
   sus.set_institution_id("loudi-1st");
   sus.set_reason("inspection");
@@ -388,12 +388,25 @@ TEST_F(ReferralServiceTest, TheRegistryMirrorsChangesReachTheNextSubmission) {
   auto refused = node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), req, &out);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("loudi-1st is suspended"), std::string::npos) << refused.error_message();
+  // The suspended institution's staff reach neither its referrals nor its worklist.
+  fv1::GetReferralRequest g;
+  g.set_referral_id(first.referral().referral_id());
+  fv1::GetReferralResponse got;
+  EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("loudi-doc").get(), g, &got), PERMISSION_DENIED);
+  EXPECT_FALSE(got.has_referral());
+  fv1::ListWorklistRequest wl;
+  fv1::ListWorklistResponse list;
+  EXPECT_GRPC(node_->stub->ListIncoming(ReferralNode::As("loudi-office").get(), wl, &list), PERMISSION_DENIED);
+  EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(first, "m-acc"), &out),
+              PERMISSION_DENIED);
+  EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("qiaotouhe-doc").get(), g, &got), OK);  // the sender still does
   rv1::ReactivateInstitutionRequest re;
   re.set_institution_id("loudi-1st");
   ASSERT_TRUE(node_->registry.stub->ReactivateInstitution(ReferralNode::As("admin").get(), re, &inst).ok());
   node_->Sync();
   req.set_request_id("m-3");
   EXPECT_TRUE(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), req, &out).ok());
+  EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("loudi-doc").get(), g, &got), OK);  // reactivated
 }
 
 TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grpc/grpc_security_constants.h"
+#include "src/certificate_subject.h"
 #include "yilian/common/sha256.h"
 
 namespace yilian::host {
@@ -46,20 +47,21 @@ Authenticator Authenticator::FromTokens(const std::map<std::string, common::Prin
 Authenticator Authenticator::FromClientCertificates() {
   Authenticator auth;
   auth.use_certificates_ = true;
+  auth.certificates_ = std::make_shared<CertificateCache>();
   return auth;
 }
 
-namespace {
-// "CN=dr.wang,OU=clinician,O=loudi-1st" (either RFC 2253 or OpenSSL's "/"-separated form).
-std::map<std::string, std::string> ParseSubject(absl::string_view subject) {
-  std::map<std::string, std::string> out;
-  for (absl::string_view part : absl::StrSplit(subject, absl::ByAnyChar(",/"), absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    out[std::string(absl::StripAsciiWhitespace(kv.first))] = std::string(absl::StripAsciiWhitespace(kv.second));
+absl::StatusOr<common::Principal> Authenticator::CertificateCache::Principal(const std::string& pem) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = read_.find(pem); it != read_.end()) return it->second;
   }
-  return out;
+  auto who = PrincipalOfCertificate(pem);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (read_.size() >= kMaxEntries) read_.clear();  // a bound, not an eviction policy: rereading is cheap
+  read_.emplace(pem, who);
+  return who;
 }
-}  // namespace
 
 Authenticator& Authenticator::WithRateLimit(RateLimit limit, common::Clock* clock) {
   limiter_ = limit.enabled() ? std::make_shared<RateLimiter>(limit, clock) : nullptr;
@@ -80,14 +82,9 @@ absl::StatusOr<common::Principal> Authenticator::Identify(const grpc::ServerCont
     auto auth = ctx.auth_context();
     if (!auth || !auth->IsPeerAuthenticated())
       return absl::UnauthenticatedError("a client certificate is required (mutual TLS)");
-    auto subjects = auth->FindPropertyValues(GRPC_X509_SUBJECT_PROPERTY_NAME);
-    if (subjects.empty()) return absl::UnauthenticatedError("the client certificate has no subject");
-    auto fields = ParseSubject(absl::string_view(subjects.front().data(), subjects.front().size()));
-    auto role = common::ParseRole(fields["OU"]);
-    if (fields["CN"].empty() || fields["O"].empty() || !role.ok())
-      return absl::UnauthenticatedError(
-          "the client certificate subject must name CN=<subject>, O=<institution id>, OU=<role>");
-    return common::Principal{fields["CN"], fields["O"], *role};
+    auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (pem.empty()) return absl::UnauthenticatedError("the client certificate is not available");
+    return certificates_->Principal(std::string(pem.front().data(), pem.front().size()));
   }
   const auto& md = ctx.client_metadata();
   auto it = md.find("authorization");

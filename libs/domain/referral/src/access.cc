@@ -18,8 +18,18 @@ absl::Status MayWorkReferrals(const common::Principal& who) {
   return absl::OkStatus();
 }
 
+absl::Status NotSuspended(const common::Principal& who, const Directory& directory) {
+  auto mine = directory.FindInstitution(who.institution_id);
+  if (mine && mine->suspended())
+    return absl::PermissionDeniedError(absl::StrCat("institution ", who.institution_id,
+                                                    " is suspended: its staff reach no referral or patient identity "
+                                                    "until it is reactivated"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Side> SideOf(const common::Principal& who, const fv1::Referral& r, const Directory& directory) {
   if (auto s = MayWorkReferrals(who); !s.ok()) return s;
+  if (auto s = NotSuspended(who, directory); !s.ok()) return s;
   if (who.institution_id == r.sender_institution_id()) return Side::kSender;
   if (who.institution_id == r.receiver_institution_id()) return Side::kReceiver;
   for (const auto& member : {r.sender_institution_id(), r.receiver_institution_id()})

@@ -7,7 +7,9 @@
 //       sha256:9f86d081884c7d659a2feaa0c55ad015...  admin@loudi loudi-1st    consortium-admin
 //   (`printf %s TOKEN | sha256sum` makes the hash.)
 // - Mutual TLS: the verified client certificate's subject names the caller:
-//   CN = subject, O = institution id, OU = role name.
+//   CN = subject, O = institution id, OU = role name, each read from the certificate's own
+//   fields (src/certificate_subject.h) and each exactly once; what a certificate names is
+//   remembered (up to 4,096 certificates) so a call does not parse it again.
 // No credentials, an unknown token or an unusable certificate -> UNAUTHENTICATED.
 // With a rate limit, a principal over it -> RESOURCE_EXHAUSTED (rate_limiter.h).
 //
@@ -17,7 +19,9 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,7 +55,18 @@ class Authenticator {
   Authorizer RequireRoles(std::vector<common::Role> roles) const;
 
  private:
+  // The principal each client certificate (PEM) names, read once. Thread-safe.
+  class CertificateCache {
+   public:
+    absl::StatusOr<common::Principal> Principal(const std::string& pem);
+
+   private:
+    static constexpr size_t kMaxEntries = 4096;
+    std::mutex mu_;
+    std::unordered_map<std::string, absl::StatusOr<common::Principal>> read_;
+  };
   bool use_certificates_ = false;
+  std::shared_ptr<CertificateCache> certificates_;          // shared by copies; with certificates only
   std::shared_ptr<RateLimiter> limiter_;                    // shared by copies; null: no limit
   std::map<std::string, common::Principal> by_token_hash_;  // hex sha256 -> principal
 };
