@@ -67,14 +67,30 @@ grpc::Status GreenChannelService::Discharge(Ctx* ctx, const gv1::DischargeReques
 grpc::Status GreenChannelService::GetCase(Ctx* ctx, const gv1::GetCaseRequest* req, gv1::CaseDetail* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  return Answer(queries_->GetCase(*who, req->case_id()), out);
+  auto detail = queries_->GetCase(*who, req->case_id());
+  if (detail.ok()) {
+    const auto& c = detail->current();
+    auto recorded =
+        reveals_->RecordAndWait(*who, host::CorrelationId(*ctx), "GetCase",
+                                {command::RevealRecorder::Shown(c.emergency_case().patient(), c.identity())});
+    if (!recorded.ok()) return ToGrpcStatus(recorded);  // a reveal not on record is not shown
+  }
+  return Answer(std::move(detail), out);
 }
 
 grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCasesRequest* req,
                                                 gv1::ListCasesResponse* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  return Answer(queries_->ListOpenCases(*who, *req), out);
+  auto list = queries_->ListOpenCases(*who, *req);
+  if (list.ok()) {
+    std::vector<std::string> shown;
+    for (const auto& c : list->cases())
+      shown.push_back(command::RevealRecorder::Shown(c.emergency_case().patient(), c.identity()));
+    auto recorded = reveals_->RecordAndWait(*who, host::CorrelationId(*ctx), "ListOpenCases", std::move(shown));
+    if (!recorded.ok()) return ToGrpcStatus(recorded);
+  }
+  return Answer(std::move(list), out);
 }
 
 grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req, gv1::BedBoard* out) {

@@ -10,6 +10,7 @@
 #include "bed_commands.h"
 #include "board_queries.h"
 #include "case_commands.h"
+#include "yilian/command/reveal_record.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
 
@@ -17,8 +18,9 @@ namespace yilian::greenchannel {
 
 class GreenChannelService final : public v1::GreenChannel::Service {
  public:
-  GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, const host::Authenticator* auth)
-      : cases_(cases), beds_(beds), queries_(queries), auth_(auth) {}
+  GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, command::RevealRecorder* reveals,
+                      const host::Authenticator* auth)
+      : cases_(cases), beds_(beds), queries_(queries), reveals_(reveals), auth_(auth) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status OpenCase(Ctx*, const v1::OpenCaseRequest*, v1::CaseReply*) override;
@@ -44,6 +46,7 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   CaseCommands* cases_;
   BedCommands* beds_;
   BoardQueries* queries_;
+  command::RevealRecorder* reveals_;  // GetCase and ListOpenCases answer once their reveals are on record
   const host::Authenticator* auth_;
 };
 

@@ -12,6 +12,7 @@
 #include "intake.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/service_core.h"
+#include "yilian/command/reveal_record.h"
 
 namespace yilian::greenchannel {
 
@@ -63,6 +64,7 @@ class GreenChannelStack {
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<ExpiryTimer> expiry_;
   std::unique_ptr<BoardQueries> queries_;
+  std::unique_ptr<command::RevealRecorder> reveals_;
   std::unique_ptr<GreenChannelService> api_;
 };
 

@@ -100,25 +100,50 @@ ReferralService::Reactor* ReferralService::Redirect(Ctx* ctx, const fv1::Redirec
                  [&](const Call& call, Done done) { commands_->Redirect(call, *req, std::move(done)); });
 }
 
+namespace {
+std::vector<std::string> ShownInReferral(const fv1::GetReferralResponse& r) {
+  return {command::RevealRecorder::Shown(r.referral().referral().patient(), r.referral().identity())};
+}
+std::vector<std::string> ShownInWorklist(const fv1::ListWorklistResponse& r) {
+  std::vector<std::string> shown;
+  for (const auto& item : r.referrals())
+    shown.push_back(command::RevealRecorder::Shown(item.referral().patient(), item.identity()));
+  return shown;
+}
+}  // namespace
+
+template <typename Reply>
+ReferralService::Reactor* ReferralService::Revealing(Ctx* ctx, const common::Principal& who, const char* rpc,
+                                                     absl::StatusOr<Reply> result, Reply* out,
+                                                     std::vector<std::string> (*shown)(const Reply&)) {
+  if (!result.ok()) return host::Finish(ctx, result.status());
+  auto patients = shown(*result);
+  *out = *std::move(result);
+  auto* reactor = ctx->DefaultReactor();
+  reveals_->Record(who, host::CorrelationId(*ctx), rpc, std::move(patients),
+                   [reactor](absl::Status s) { reactor->Finish(host::ToGrpcStatus(s)); });
+  return reactor;
+}
+
 ReferralService::Reactor* ReferralService::GetReferral(Ctx* ctx, const fv1::GetReferralRequest* req,
                                                        fv1::GetReferralResponse* out) {
   auto who = Caller(*ctx);
   if (!who.ok()) return host::Finish(ctx, who.status());
-  return host::Finish(ctx, queries_->Get(*who, req->referral_id()), out);
+  return Revealing(ctx, *who, "GetReferral", queries_->Get(*who, req->referral_id()), out, ShownInReferral);
 }
 
 ReferralService::Reactor* ReferralService::ListIncoming(Ctx* ctx, const fv1::ListWorklistRequest* req,
                                                         fv1::ListWorklistResponse* out) {
   auto who = Caller(*ctx);
   if (!who.ok()) return host::Finish(ctx, who.status());
-  return host::Finish(ctx, queries_->Worklist(*who, *req, "in"), out);
+  return Revealing(ctx, *who, "ListIncoming", queries_->Worklist(*who, *req, "in"), out, ShownInWorklist);
 }
 
 ReferralService::Reactor* ReferralService::ListOutgoing(Ctx* ctx, const fv1::ListWorklistRequest* req,
                                                         fv1::ListWorklistResponse* out) {
   auto who = Caller(*ctx);
   if (!who.ok()) return host::Finish(ctx, who.status());
-  return host::Finish(ctx, queries_->Worklist(*who, *req, "out"), out);
+  return Revealing(ctx, *who, "ListOutgoing", queries_->Worklist(*who, *req, "out"), out, ShownInWorklist);
 }
 
 ReferralService::Reactor* ReferralService::ListAvailableSlots(Ctx* ctx, const fv1::ListAvailableSlotsRequest* req,

@@ -7,12 +7,14 @@
 //
 // Every method is a callback method: a command's handler queues its append and returns, and
 // the journal's completion thread finishes the call once the append is durable, so no thread
-// waits for an fsync. Reads finish on the handler's thread.
+// waits for an fsync. A read that shows patients' identities (GetReferral, the worklists)
+// finishes once the showing is on record (command/reveal_record.h), on the completion thread.
 //
 // Thread-safe. Borrows all parts.
 
 #include "referral_commands.h"
 #include "referral_queries.h"
+#include "yilian/command/reveal_record.h"
 #include "yilian/host/authenticator.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
 
@@ -20,8 +22,9 @@ namespace yilian::referral {
 
 class ReferralService final : public v1::Referrals::CallbackService {
  public:
-  ReferralService(ReferralCommands* commands, const ReferralQueries* queries, const host::Authenticator* auth)
-      : commands_(commands), queries_(queries), auth_(auth) {}
+  ReferralService(ReferralCommands* commands, const ReferralQueries* queries, command::RevealRecorder* reveals,
+                  const host::Authenticator* auth)
+      : commands_(commands), queries_(queries), reveals_(reveals), auth_(auth) {}
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -57,8 +60,14 @@ class ReferralService final : public v1::Referrals::CallbackService {
     });
   }
 
+  // Finishes a read with `result` once the identities it shows (`shown`) are on record.
+  template <typename Reply>
+  Reactor* Revealing(Ctx* ctx, const common::Principal& who, const char* rpc, absl::StatusOr<Reply> result, Reply* out,
+                     std::vector<std::string> (*shown)(const Reply&));
+
   ReferralCommands* commands_;
   const ReferralQueries* queries_;
+  command::RevealRecorder* reveals_;
   const host::Authenticator* auth_;
 };
 

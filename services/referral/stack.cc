@@ -40,7 +40,8 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->commands_.get(), o.timer_poll);
   s->queries_ = std::make_unique<ReferralQueries>(s->view_.get(), &s->journal(), s->directory_.get(), s->shape_.get(),
                                                   o.clock, o.slots);
-  s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), o.auth);
+  s->reveals_ = std::make_unique<command::RevealRecorder>(&s->journal(), "referral");
+  s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), s->reveals_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   return s;
 }

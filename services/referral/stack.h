@@ -65,6 +65,7 @@ class ReferralStack {
   std::unique_ptr<ReferralQueries> queries_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<DeadlineTimer> timers_;
+  std::unique_ptr<command::RevealRecorder> reveals_;
   std::unique_ptr<ReferralService> api_;
 };
 

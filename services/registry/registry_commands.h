@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "yilian/command/reveal_record.h"
 #include "yilian/command/runner.h"
 #include "yilian/domain/registry/registry.h"
 #include "yilian/privacy/key_vault.h"
@@ -20,7 +21,7 @@ namespace yilian::registry {
 class RegistryCommands {
  public:
   RegistryCommands(eventstore::Journal* journal, const registry_model::RegistryView* view, privacy::KeyVault* vault)
-      : runner_(journal, {.service = "registry"}), view_(view), vault_(vault) {}
+      : runner_(journal, {.service = "registry"}), reveals_(journal, "registry"), view_(view), vault_(vault) {}
 
   template <typename State>
   using Decide = absl::FunctionRef<absl::StatusOr<domain::registry::Events>(const std::optional<State>&)>;
@@ -46,6 +47,9 @@ class RegistryCommands {
   // The identity a resident's reply shows to `who`.
   void ShowIdentity(const common::Principal& who, v1::ResidentReply& reply) const;
 
+  // Who saw which resident's identity goes on record here (GetResident).
+  command::RevealRecorder& reveals() { return reveals_; }
+
  private:
   template <typename Reply, typename State>
   absl::StatusOr<Reply> Change(const command::Call& call, const command::Kind<State, v1::RegistryEvent>& kind,
@@ -54,6 +58,7 @@ class RegistryCommands {
                                Decide<State> decide, command::Runner::Shape<Reply> shape = nullptr);
 
   command::Runner runner_;
+  command::RevealRecorder reveals_;
   const registry_model::RegistryView* view_;
   privacy::KeyVault* vault_;
   command::StripeLocks locks_;  // by "<aggregate type>/<id>"

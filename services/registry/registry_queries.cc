@@ -68,8 +68,16 @@ grpc::Status RegistryService::GetResident(grpc::ServerContext* ctx, const rv1::G
   if (!who.ok()) return ToGrpcStatus(who.status());
   if (auto s = dreg::CheckPatientRef(req->patient()); !s.ok()) return ToGrpcStatus(s);
   auto status = Answer(Found(view_->Resident(req->patient().value()), "resident"), out);
-  if (status.ok()) commands_->ShowIdentity(*who, *out);
-  return status;
+  if (!status.ok()) return status;
+  commands_->ShowIdentity(*who, *out);
+  auto recorded =
+      commands_->reveals().RecordAndWait(*who, host::CorrelationId(*ctx), "GetResident",
+                                         {command::RevealRecorder::Shown(out->resident().patient(), out->identity())});
+  if (!recorded.ok()) {  // a reveal not on record is not shown
+    out->Clear();
+    return ToGrpcStatus(recorded);
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace yilian::registry

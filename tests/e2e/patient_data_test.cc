@@ -226,6 +226,12 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
   int entries = 0, erased_entries = 0;
   for (const char* type : {"ResidentEnrolled", "ReferralSubmitted", "CaseOpened", "PatientErased"})
     EXPECT_NE(replay.text.find(type), std::string::npos) << type << "\n" << replay.text;
+  // Who saw the patient is in the patient's history: the lead's get-referral and dispatch's
+  // get-case showed the identity (the auditor's, withheld, and the reads after the erasure did not).
+  int reveals = 0;
+  for (size_t at = 0; (at = replay.text.find("yilian.common.v1.IdentityRevealed", at)) != std::string::npos; ++at)
+    ++reveals;
+  EXPECT_GE(reveals, 2) << replay.text;
   for (size_t at = 0; (at = replay.text.find("\"position\"", at)) != std::string::npos; ++at) ++entries;
   for (size_t at = 0; (at = replay.text.find("\"patient_erased\":true", at)) != std::string::npos; ++at)
     ++erased_entries;

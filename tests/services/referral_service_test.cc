@@ -308,6 +308,65 @@ TEST_F(ReferralServiceTest, AStoredAnswerGoesOnlyToThePrincipalThatAsked) {
   EXPECT_EQ(Head(), head);
 }
 
+// Who saw which patient: a read that shows an identity is on record (one IdentityRevealed per
+// patient, naming the caller, the call and the patient) before it is answered; one that shows
+// none writes nothing.
+TEST_F(ReferralServiceTest, EveryReadShowingAnIdentityIsOnRecordFirst) {
+  fv1::SubmitReferralRequest sub;
+  *sub.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+  sub.mutable_identity()->set_name("Zhang San");
+  sub.set_request_id("seen-1");
+  fv1::ReferralReply r;
+  ASSERT_TRUE(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), sub, &r).ok());
+  const auto reveals_after = [&](int64_t from) {
+    std::vector<events::v1::Envelope> out;
+    EXPECT_OK(node_->stack->journal()
+                  .Read(from + 1, 0,
+                        [&](const eventstore::JournalEntry& e) {
+                          events::v1::Envelope env;
+                          EXPECT_TRUE(env.ParseFromArray(e.envelope.data(), static_cast<int>(e.envelope.size())));
+                          if (env.aggregate_type() == "identity_reveal") out.push_back(env);
+                          return true;
+                        })
+                  .status());
+    return out;
+  };
+  int64_t head = Head();
+  EXPECT_EQ(Get("loudi-doc", r.referral().referral_id()).referral().identity().identity().name(), "Zhang San");
+  auto seen = reveals_after(head);
+  ASSERT_EQ(seen.size(), 1u);
+  common::v1::IdentityRevealed revealed;
+  ASSERT_TRUE(seen[0].payload().UnpackTo(&revealed));
+  EXPECT_EQ(revealed.rpc(), "GetReferral");
+  EXPECT_EQ(seen[0].patient().value(), "pt-7f3a9c");
+  EXPECT_EQ(seen[0].actor().subject(), "dr@loudi-1st");
+  EXPECT_EQ(seen[0].actor().institution_id(), "loudi-1st");
+  EXPECT_EQ(seen[0].actor().role(), common::v1::ROLE_CLINICIAN);
+  EXPECT_EQ(seen[0].institution_ids(0), "loudi-1st");
+  // A worklist records each patient it shows once.
+  head = Head();
+  fv1::ListWorklistRequest wl;
+  fv1::ListWorklistResponse list;
+  ASSERT_TRUE(node_->stub->ListIncoming(ReferralNode::As("loudi-office").get(), wl, &list).ok());
+  ASSERT_GE(list.referrals_size(), 1);
+  seen = reveals_after(head);
+  ASSERT_EQ(seen.size(), 1u);
+  ASSERT_TRUE(seen[0].payload().UnpackTo(&revealed));
+  EXPECT_EQ(revealed.rpc(), "ListIncoming");
+  EXPECT_EQ(seen[0].actor().subject(), "office@loudi-1st");
+  // A referral without an identity shows none, and nothing is written.
+  auto plain = Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION), "seen-2");
+  head = Head();
+  EXPECT_FALSE(Get("loudi-doc", plain.referral().referral_id()).referral().has_identity());
+  EXPECT_EQ(Head(), head);
+  // The projections skip the records: a rebuild gives the same worklist.
+  node_->Stop();
+  node_->Start(/*rebuild=*/true);
+  fv1::ListWorklistResponse again;
+  ASSERT_TRUE(node_->stub->ListIncoming(ReferralNode::As("loudi-office").get(), wl, &again).ok());
+  EXPECT_EQ(again.referrals_size(), list.referrals_size() + 1);
+}
+
 // Every error carries a Problem in the "yilian-problem-bin" trailer a client can act on:
 // the field over its bound, the version to re-read at, the actions the state allows.
 TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {

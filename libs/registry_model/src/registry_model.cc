@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "yilian/command/reveal_record.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
@@ -49,6 +50,7 @@ std::string MemberKey(const std::string& prefix, const std::string& institution,
 }  // namespace
 
 absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
+  if (command::IsRevealRecord(env.aggregate_type())) return absl::OkStatus();  // for the audit, not the views
   ASSIGN_OR_RETURN(rv1::RegistryEvent e, EventOf(env));
   const std::string& type = env.aggregate_type();
   const std::string& id = env.aggregate_id();
