@@ -1,6 +1,9 @@
 #include "stack.h"
 
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/empty.pb.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/host/grpc_status.h"
 
 namespace yilian::audit {
 
@@ -31,7 +34,18 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
   s->calls_ = std::make_unique<CallRecorder>(&s->journal());
   s->api_ = std::make_unique<AuditService>(&s->journal(), s->view_.get(), s->archiver_.get(), s->calls_.get(), o.feed,
                                            o.auth);
-  RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
+  // The archive leaves through the feed only to auditors, and every such read is on record
+  // first, like the audit's own calls (nothing leaves the archive unrecorded).
+  host::Authorizer feed_readers = [auth = o.auth, calls = s->calls_.get()](const grpc::ServerContextBase& ctx) {
+    auto who = auth->Authenticate(ctx);
+    if (!who.ok()) return who.status();
+    if (who->role != common::Role::ROLE_AUDITOR)
+      return absl::PermissionDeniedError(
+          absl::StrCat("the archive's catch-up feed is read by AUDITOR principals only; \"", who->subject, "\" is ",
+                       common::RoleName(who->role)));
+    return calls->Record(*who, host::CorrelationId(ctx), "EventFeed", google::protobuf::Empty());
+  };
+  RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}, std::move(feed_readers)));
   return s;
 }
 

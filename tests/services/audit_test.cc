@@ -16,6 +16,7 @@
 #include "../../services/audit/stack.h"
 #include "referral_node.h"
 #include "yilian/common/sha256.h"
+#include "yilian/feed/v1/feed.grpc.pb.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -457,13 +458,29 @@ TEST_F(AuditTest, ReplaysResumeAndOnlyAuditorsAreServedEachCallRecorded) {
   EXPECT_GRPC(stub_->Verify(ReferralNode::As("admin").get(), {}, &v), PERMISSION_DENIED);
   EXPECT_GRPC(stub_->Verify(ReferralNode::As("nobody").get(), {}, &v), UNAUTHENTICATED);
 
+  // The archive's catch-up feed: auditors only, and each read is on record (below).
+  {
+    auto feed =
+        feed::v1::EventFeed::NewStub(grpc::CreateChannel(stack_->address(), grpc::InsecureChannelCredentials()));
+    feed::v1::HeadResponse head;
+    EXPECT_GRPC(feed->Head(ReferralNode::As("admin").get(), {}, &head), PERMISSION_DENIED);
+    EXPECT_GRPC(feed->Head(ReferralNode::As("doc").get(), {}, &head), PERMISSION_DENIED);
+    EXPECT_GRPC(feed->Head(ReferralNode::As("auditor").get(), {}, &head), OK);
+    EXPECT_EQ(head.source_service(), "audit");
+  }
+
   // Every auditor call so far is in the archive, in a later replay, with what was asked.
   av1::ReplayRequest calls;
   calls.mutable_aggregate()->set_source_service("audit");
   calls.mutable_aggregate()->set_aggregate_type("audit_call");
   calls.mutable_aggregate()->set_aggregate_id("auditor@province");
   auto recorded = Replay(calls);
-  ASSERT_EQ(recorded.size(), 7u);  // 6 replays before and this one; none for the refused calls
+  ASSERT_EQ(recorded.size(), 8u);  // 6 replays before, the feed read and this one; none for the refused calls
+  events::v1::Envelope feed_read;
+  ASSERT_TRUE(feed_read.ParseFromString(recorded[6].envelope()));
+  av1::AuditCallRecorded feed_call;
+  ASSERT_TRUE(feed_read.payload().UnpackTo(&feed_call));
+  EXPECT_EQ(feed_call.call(), "EventFeed");
   events::v1::Envelope env;
   ASSERT_TRUE(env.ParseFromString(recorded[0].envelope()));
   av1::AuditCallRecorded first;

@@ -49,7 +49,10 @@ class ServiceCore {
   // journal takes.
   absl::Status StartRelay(const KafkaSettings& kafka);
   absl::Status StartConsumer(ConsumerOptions options);
-  absl::Status Serve(const host::HostOptions& host, const host::Authenticator& auth, std::vector<grpc::Service*> api);
+  // `feed_readers` decides who reads the journal through the catch-up feed (default: SERVICE
+  // and AUDITOR principals).
+  absl::Status Serve(const host::HostOptions& host, const host::Authenticator& auth, std::vector<grpc::Service*> api,
+                     host::Authorizer feed_readers = nullptr);
   void StopServing();
   void StopConsumer();
 
