@@ -96,7 +96,10 @@ grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCas
 grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req, gv1::BedBoard* out) {
   auto who = auth_->Authenticate(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  return Answer(queries_->GetBedBoard(*req), out);
+  auto board = queries_->GetBedBoard(*req);
+  if (board.ok())
+    for (auto& w : *board->mutable_wards()) dgc::HideOthersHolds(*who, w);
+  return Answer(std::move(board), out);
 }
 
 grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req,
@@ -105,7 +108,11 @@ grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardReq
   if (!who.ok()) return ToGrpcStatus(who.status());
   return ToGrpcStatus(queries_->WatchBedBoard(
       *req, host::CallDeadline(*ctx), [&] { return ctx->IsCancelled(); },
-      [&](const gv1::WardStatus& w) { return writer->Write(w); }));
+      [&](const gv1::WardStatus& w) {
+        gv1::WardStatus shown = w;
+        dgc::HideOthersHolds(*who, shown);
+        return writer->Write(shown);
+      }));
 }
 
 grpc::Status GreenChannelService::GetBedRequest(Ctx* ctx, const gv1::GetBedRequestRequest* req,

@@ -471,6 +471,29 @@ TEST_F(GreenChannelServiceTest, ACapacityCutIsReconciledWithoutEvictingAnyone) {
   EXPECT_EQ(w.held(), 1);
 }
 
+// Every hold counts on the board for everyone, but what it is for (a case or referral id) is
+// shown only to those involved: the ward's hospital, dispatch for an emergency, the services.
+TEST_F(GreenChannelServiceTest, TheBoardShowsWhatAHoldIsForOnlyToThoseInvolved) {
+  auto c = Open(gv1::STROKE, "call-subject");
+  gv1::BedBoardRequest req;
+  req.set_institution_id("loudi-1st");
+  req.set_ward_kind(rv1::WARD_STROKE_UNIT);
+  const auto subjects = [&](const std::string& token) {
+    gv1::BedBoard board;
+    EXPECT_TRUE(node_->stub->GetBedBoard(As(token).get(), req, &board).ok()) << token;
+    std::vector<std::string> out;
+    for (const auto& w : board.wards())
+      for (const auto& h : w.board().holds()) out.push_back(h.subject_id());
+    return out;
+  };
+  const std::vector<std::string> the_case = {c.emergency_case().case_id()};
+  EXPECT_EQ(subjects("dispatch"), the_case);
+  EXPECT_EQ(subjects("loudi-doc"), the_case);  // the ward's own hospital
+  EXPECT_EQ(subjects("service"), the_case);
+  EXPECT_EQ(subjects("xiangya-doc"), std::vector<std::string>{""});  // counted, not named
+  EXPECT_EQ(subjects("auditor"), std::vector<std::string>{""});
+}
+
 TEST_F(GreenChannelServiceTest, BoardQueriesFilterAndTheWatchStreamsChanges) {
   gv1::BedBoardRequest req;
   req.set_consortium_id("loudi-alliance");

@@ -83,6 +83,13 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
   }
 }
 
+void HideOthersHolds(const common::Principal& who, gv1::WardStatus& ward) {
+  if (who.role == Role::ROLE_SERVICE) return;
+  const bool own_ward = ActsForHospital(who, ward.board().institution_id());
+  for (auto& h : *ward.mutable_board()->mutable_holds())
+    if (!own_ward && !(who.role == Role::ROLE_DISPATCH && h.purpose() == gv1::EMERGENCY)) h.clear_subject_id();
+}
+
 bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c) {
   return who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
 }

@@ -29,6 +29,10 @@ absl::Status MayReadBedRequest(const common::Principal& who, const std::string& 
 // Treatment clocks: admins, auditors and dispatch all; a hospital its own. Answers the
 // institution the caller is limited to ("" = all).
 absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std::string& asked);
+// A ward as `who` may see it: every hold counts, but what a hold is for (its subject_id, a case
+// or referral id) is shown only to those involved: the ward's own hospital (clinicians,
+// referral office), dispatch for emergency holds, and the platform's services.
+void HideOthersHolds(const common::Principal& who, ::yilian::greenchannel::v1::WardStatus& ward);
 // A patient's identity on a case: dispatch, and the destination's clinicians.
 bool MaySeeIdentity(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c);
 
