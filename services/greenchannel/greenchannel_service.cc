@@ -19,10 +19,18 @@ absl::Status MayChangeCases(const Principal& who) { return dgc::MayReachCases(wh
 
 }  // namespace
 
+absl::StatusOr<Principal> GreenChannelService::Who(const grpc::ServerContextBase& ctx) const {
+  ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
+  if (who.institution_id.empty()) return who;
+  ASSIGN_OR_RETURN(auto inst, registry_->Institution(who.institution_id));
+  RETURN_IF_ERROR(dgc::NotSuspended(who, inst ? &inst->institution() : nullptr));
+  return who;
+}
+
 absl::StatusOr<command::Call> GreenChannelService::CallOf(const Ctx& ctx, const google::protobuf::Message& req,
                                                           const std::string& request_id,
                                                           absl::FunctionRef<absl::Status(const Principal&)> may) const {
-  ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
+  ASSIGN_OR_RETURN(auto who, Who(ctx));
   RETURN_IF_ERROR(may(who));  // the role first: a caller refused learns nothing from the request
   return command::CallOf("gc", std::move(who), host::CorrelationId(ctx), req, request_id,
                          command::RequestId::kOptional);
@@ -65,7 +73,7 @@ grpc::Status GreenChannelService::Discharge(Ctx* ctx, const gv1::DischargeReques
 }
 
 grpc::Status GreenChannelService::GetCase(Ctx* ctx, const gv1::GetCaseRequest* req, gv1::CaseDetail* out) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   auto detail = queries_->GetCase(*who, req->case_id());
   if (detail.ok()) {
@@ -80,7 +88,7 @@ grpc::Status GreenChannelService::GetCase(Ctx* ctx, const gv1::GetCaseRequest* r
 
 grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCasesRequest* req,
                                                 gv1::ListCasesResponse* out) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   auto list = queries_->ListOpenCases(*who, *req);
   if (list.ok()) {
@@ -94,7 +102,7 @@ grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCas
 }
 
 grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req, gv1::BedBoard* out) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   auto board = queries_->GetBedBoard(*req);
   if (board.ok())
@@ -104,7 +112,7 @@ grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardReque
 
 grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req,
                                                 grpc::ServerWriter<gv1::WardStatus>* writer) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   return ToGrpcStatus(queries_->WatchBedBoard(
       *req, host::CallDeadline(*ctx), [&] { return ctx->IsCancelled(); },
@@ -117,14 +125,14 @@ grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardReq
 
 grpc::Status GreenChannelService::GetBedRequest(Ctx* ctx, const gv1::GetBedRequestRequest* req,
                                                 gv1::BedRequestReply* out) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   return Answer(queries_->GetBedRequest(*who, req->request_id()), out);
 }
 
 grpc::Status GreenChannelService::GetDoorToTreatment(Ctx* ctx, const gv1::DoorToTreatmentRequest* req,
                                                      gv1::DoorToTreatmentReport* out) {
-  auto who = auth_->Authenticate(*ctx);
+  auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   return Answer(queries_->DoorToTreatment(*who, *req), out);
 }

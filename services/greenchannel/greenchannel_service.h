@@ -13,14 +13,15 @@
 #include "yilian/command/reveal_record.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/registry_model/registry_model.h"
 
 namespace yilian::greenchannel {
 
 class GreenChannelService final : public v1::GreenChannel::Service {
  public:
   GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, command::RevealRecorder* reveals,
-                      const host::Authenticator* auth)
-      : cases_(cases), beds_(beds), queries_(queries), reveals_(reveals), auth_(auth) {}
+                      const registry_model::RegistryView* registry, const host::Authenticator* auth)
+      : cases_(cases), beds_(beds), queries_(queries), reveals_(reveals), registry_(registry), auth_(auth) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status OpenCase(Ctx*, const v1::OpenCaseRequest*, v1::CaseReply*) override;
@@ -36,6 +37,8 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   grpc::Status GetDoorToTreatment(Ctx*, const v1::DoorToTreatmentRequest*, v1::DoorToTreatmentReport*) override;
 
  private:
+  // The authenticated caller, unless its institution is suspended (dgc::NotSuspended).
+  absl::StatusOr<common::Principal> Who(const grpc::ServerContextBase& ctx) const;
   // The caller, if `may` lets it, and its call for `req` (request_id optional here).
   absl::StatusOr<command::Call> CallOf(const Ctx& ctx, const google::protobuf::Message& req,
                                        const std::string& request_id,
@@ -46,7 +49,8 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   CaseCommands* cases_;
   BedCommands* beds_;
   BoardQueries* queries_;
-  command::RevealRecorder* reveals_;  // GetCase and ListOpenCases answer once their reveals are on record
+  command::RevealRecorder* reveals_;              // GetCase and ListOpenCases answer once their reveals are on record
+  const registry_model::RegistryView* registry_;  // the registry mirror: is the caller's institution suspended?
   const host::Authenticator* auth_;
 };
 

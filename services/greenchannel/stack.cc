@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   s->queries_ = std::make_unique<BoardQueries>(&s->journal(), s->view_.get(), s->registry_.get(), s->vault_.get());
   s->reveals_ = std::make_unique<command::RevealRecorder>(&s->journal(), "greenchannel");
   s->api_ = std::make_unique<GreenChannelService>(s->cases_.get(), s->beds_.get(), s->queries_.get(), s->reveals_.get(),
-                                                  o.auth);
+                                                  s->registry_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
     const BoardView* view = s->view_.get();

@@ -129,8 +129,12 @@ absl::StatusOr<rv1::ExpertSessionReply> RegistryCommands::OnSession(const Call& 
 void RegistryCommands::ShowIdentity(const common::Principal& who, rv1::ResidentReply& reply) const {
   const auto& r = reply.resident();
   if (!vault_ || !r.has_sealed_identity()) return;
-  *reply.mutable_identity() =
-      privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), dreg::MaySeeResidentIdentity(who, r));
+  // A suspended institution's staff see no identity until it is reactivated.
+  auto mine = who.institution_id.empty() ? absl::StatusOr<std::optional<rv1::InstitutionReply>>(std::nullopt)
+                                         : view_->Institution(who.institution_id);
+  const bool suspended = !mine.ok() || (*mine && (*mine)->institution().suspended());
+  *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(),
+                                                      !suspended && dreg::MaySeeResidentIdentity(who, r));
 }
 
 absl::StatusOr<rv1::ResidentReply> RegistryCommands::OnResident(const Call& call, const common::v1::PatientRef& patient,

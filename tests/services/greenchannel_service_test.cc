@@ -494,6 +494,40 @@ TEST_F(GreenChannelServiceTest, TheBoardShowsWhatAHoldIsForOnlyToThoseInvolved) 
   EXPECT_EQ(subjects("auditor"), std::vector<std::string>{""});
 }
 
+// A suspended institution's staff reach nothing of the green channel (cases, identities, the
+// board) until it is reactivated; dispatch keeps working.
+TEST_F(GreenChannelServiceTest, ASuspendedInstitutionsStaffReachNothing) {
+  auto c = Open(gv1::STROKE, "call-suspended");
+  ASSERT_EQ(c.emergency_case().placement().institution_id(), "loudi-1st");
+  gv1::GetCaseRequest get;
+  get.set_case_id(c.emergency_case().case_id());
+  gv1::CaseDetail out;
+  EXPECT_EQ(node_->stub->GetCase(As("loudi-doc").get(), get, &out).error_code(), StatusCode::OK);
+  registry::v1::SuspendInstitutionRequest sus;
+  sus.set_institution_id("loudi-1st");
+  sus.set_reason("inspection");
+  registry::v1::InstitutionReply inst;
+  ASSERT_TRUE(node_->registry.stub->SuspendInstitution(As("admin").get(), sus, &inst).ok());
+  node_->Sync();
+  out.Clear();
+  EXPECT_EQ(node_->stub->GetCase(As("loudi-doc").get(), get, &out).error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_FALSE(out.has_current());
+  gv1::ListOpenCasesRequest open;
+  gv1::ListCasesResponse list;
+  EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), open, &list).error_code(), StatusCode::PERMISSION_DENIED);
+  gv1::BedBoardRequest board_req;
+  board_req.set_institution_id("loudi-1st");
+  gv1::BedBoard board;
+  EXPECT_EQ(node_->stub->GetBedBoard(As("loudi-doc").get(), board_req, &board).error_code(),
+            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(c.emergency_case().case_id()).current().emergency_case().case_id(), c.emergency_case().case_id());
+  registry::v1::ReactivateInstitutionRequest re;
+  re.set_institution_id("loudi-1st");
+  ASSERT_TRUE(node_->registry.stub->ReactivateInstitution(As("admin").get(), re, &inst).ok());
+  node_->Sync();
+  EXPECT_EQ(node_->stub->GetCase(As("loudi-doc").get(), get, &out).error_code(), StatusCode::OK);
+}
+
 TEST_F(GreenChannelServiceTest, BoardQueriesFilterAndTheWatchStreamsChanges) {
   gv1::BedBoardRequest req;
   req.set_consortium_id("loudi-alliance");

@@ -93,6 +93,20 @@ TEST(IdentityTest, RegistryShowsResidentsIdentityToTheirCareOnlyAndErasesIt) {
   ASSERT_TRUE(node.stub->EnrolResident(RegistryNode::As("admin").get(), enrol, &again).ok());
   EXPECT_EQ(again.identity().identity().phone(), Person().phone());
   EXPECT_EQ(again.version(), r.version());
+  // The family doctor's centre suspended: its staff see no identity until it is reactivated.
+  rv1::SuspendInstitutionRequest sus;
+  sus.set_institution_id("qiaotouhe-thc");
+  sus.set_reason("inspection");
+  rv1::InstitutionReply inst;
+  ASSERT_TRUE(node.stub->SuspendInstitution(RegistryNode::As("admin").get(), sus, &inst).ok());
+  ASSERT_TRUE(node.stub->GetResident(RegistryNode::As("doc").get(), get, &seen).ok());
+  EXPECT_EQ(seen.identity().state(), common::v1::IDENTITY_WITHHELD);
+  EXPECT_FALSE(seen.identity().has_identity());
+  rv1::ReactivateInstitutionRequest re;
+  re.set_institution_id("qiaotouhe-thc");
+  ASSERT_TRUE(node.stub->ReactivateInstitution(RegistryNode::As("admin").get(), re, &inst).ok());
+  ASSERT_TRUE(node.stub->GetResident(RegistryNode::As("doc").get(), get, &seen).ok());
+  EXPECT_EQ(seen.identity().identity().name(), kName);
 
   // Only admins erase; a reason is required.
   Erase(node, "pt-secret-1", "doc", grpc::StatusCode::PERMISSION_DENIED);

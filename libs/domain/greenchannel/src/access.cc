@@ -83,6 +83,13 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
   }
 }
 
+absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry::v1::Institution* institution) {
+  if (institution == nullptr || !institution->suspended()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("institution ", who.institution_id,
+                                                  " is suspended: its staff reach no emergency case, bed board or "
+                                                  "patient identity until it is reactivated"));
+}
+
 void HideOthersHolds(const common::Principal& who, gv1::WardStatus& ward) {
   if (who.role == Role::ROLE_SERVICE) return;
   const bool own_ward = ActsForHospital(who, ward.board().institution_id());

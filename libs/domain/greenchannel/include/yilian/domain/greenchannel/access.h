@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "yilian/common/principal.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
 
 namespace yilian::domain::greenchannel {
 absl::Status Denied(const common::Principal& who, const std::string& what);
@@ -29,6 +30,9 @@ absl::Status MayReadBedRequest(const common::Principal& who, const std::string& 
 // Treatment clocks: admins, auditors and dispatch all; a hospital its own. Answers the
 // institution the caller is limited to ("" = all).
 absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std::string& asked);
+// PERMISSION_DENIED when `institution` (the caller's, as the registry has it; null: unknown)
+// is suspended: its staff reach nothing of the green channel until it is reactivated.
+absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry::v1::Institution* institution);
 // A ward as `who` may see it: every hold counts, but what a hold is for (its subject_id, a case
 // or referral id) is shown only to those involved: the ward's own hospital (clinicians,
 // referral office), dispatch for emergency holds, and the platform's services.
