@@ -19,11 +19,15 @@ absl::Status MayChangeCases(const Principal& who) { return dgc::MayReachCases(wh
 
 }  // namespace
 
+absl::Status GreenChannelService::Active(const Principal& who) const {
+  if (who.institution_id.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto inst, registry_->Institution(who.institution_id));
+  return dgc::NotSuspended(who, inst ? &inst->institution() : nullptr);
+}
+
 absl::StatusOr<Principal> GreenChannelService::Who(const grpc::ServerContextBase& ctx) const {
   ASSIGN_OR_RETURN(auto who, auth_->Authenticate(ctx));
-  if (who.institution_id.empty()) return who;
-  ASSIGN_OR_RETURN(auto inst, registry_->Institution(who.institution_id));
-  RETURN_IF_ERROR(dgc::NotSuspended(who, inst ? &inst->institution() : nullptr));
+  RETURN_IF_ERROR(Active(who));
   return who;
 }
 
@@ -114,13 +118,17 @@ grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardReq
                                                 grpc::ServerWriter<gv1::WardStatus>* writer) {
   auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  return ToGrpcStatus(queries_->WatchBedBoard(
+  absl::Status revoked;  // the caller's institution suspended while it watches: the stream ends
+  auto watched = queries_->WatchBedBoard(
       *req, host::CallDeadline(*ctx), [&] { return ctx->IsCancelled(); },
       [&](const gv1::WardStatus& w) {
+        revoked = Active(*who);
+        if (!revoked.ok()) return false;
         gv1::WardStatus shown = w;
         dgc::HideOthersHolds(*who, shown);
         return writer->Write(shown);
-      }));
+      });
+  return ToGrpcStatus(revoked.ok() ? watched : revoked);
 }
 
 grpc::Status GreenChannelService::GetBedRequest(Ctx* ctx, const gv1::GetBedRequestRequest* req,

@@ -37,8 +37,11 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   grpc::Status GetDoorToTreatment(Ctx*, const v1::DoorToTreatmentRequest*, v1::DoorToTreatmentReport*) override;
 
  private:
-  // The authenticated caller, unless its institution is suspended (dgc::NotSuspended).
+  // The authenticated caller, unless its institution is suspended (Active).
   absl::StatusOr<common::Principal> Who(const grpc::ServerContextBase& ctx) const;
+  // PERMISSION_DENIED while the caller's institution is suspended (dgc::NotSuspended), asked
+  // per call and per change a watch sends.
+  absl::Status Active(const common::Principal& who) const;
   // The caller, if `may` lets it, and its call for `req` (request_id optional here).
   absl::StatusOr<command::Call> CallOf(const Ctx& ctx, const google::protobuf::Message& req,
                                        const std::string& request_id,

@@ -41,6 +41,7 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
 
 absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(
     const common::Principal& who, const fv1::ListAvailableSlotsRequest& req) const {
+  RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   RETURN_IF_ERROR(domain::limits::Reference("host_institution_id", req.host_institution_id()));
   RETURN_IF_ERROR(domain::limits::Text("from_date", req.from_date(), 10));
   RETURN_IF_ERROR(domain::limits::Text("to_date", req.to_date(), 10));

@@ -113,6 +113,10 @@ TEST(ProblemTest, MarksTravelWithTheStatusAndEveryErrorHasAType) {
   const auto terminal = ProblemOf(WrongState({}, absl::FailedPreconditionError("it is completed")));
   EXPECT_EQ(terminal.type(), "wrong-state");
   EXPECT_EQ(terminal.allowed_actions_size(), 0);
+  const auto invalid = InvalidField("severity", "severity 9 is not 1 .. 5");
+  EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(invalid.message(), "severity 9 is not 1 .. 5");
+  EXPECT_EQ(ProblemOf(invalid).field(), "severity");
   // Marking OK changes nothing.
   EXPECT_TRUE(FieldError("x", absl::OkStatus()).ok());
 }

@@ -465,8 +465,12 @@ TEST_F(AuditTest, ReplaysResumeAndOnlyAuditorsAreServedEachCallRecorded) {
     feed::v1::HeadResponse head;
     EXPECT_GRPC(feed->Head(ReferralNode::As("admin").get(), {}, &head), PERMISSION_DENIED);
     EXPECT_GRPC(feed->Head(ReferralNode::As("doc").get(), {}, &head), PERMISSION_DENIED);
+    const int64_t before = stack_->journal().head().sequence;
     EXPECT_GRPC(feed->Head(ReferralNode::As("auditor").get(), {}, &head), OK);
     EXPECT_EQ(head.source_service(), "audit");
+    // The read's own record lands after the head it served: a follower is not chased by it.
+    EXPECT_EQ(head.head_sequence(), before);
+    EXPECT_EQ(stack_->journal().head().sequence, before + 1);
   }
 
   // Every auditor call so far is in the archive, in a later replay, with what was asked.

@@ -483,7 +483,11 @@ TEST_F(GreenChannelServiceTest, TheBoardShowsWhatAHoldIsForOnlyToThoseInvolved) 
     EXPECT_TRUE(node_->stub->GetBedBoard(As(token).get(), req, &board).ok()) << token;
     std::vector<std::string> out;
     for (const auto& w : board.wards())
-      for (const auto& h : w.board().holds()) out.push_back(h.subject_id());
+      for (const auto& h : w.board().holds()) {
+        out.push_back(h.subject_id());
+        // The hold id names the case too ("<case>#n"): shown with the subject, or not at all.
+        EXPECT_EQ(h.hold_id().empty(), h.subject_id().empty()) << token << ": " << h.hold_id();
+      }
     return out;
   };
   const std::vector<std::string> the_case = {c.emergency_case().case_id()};

@@ -390,6 +390,15 @@ TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {
     EXPECT_EQ(p.title(), "INVALID_ARGUMENT");
     EXPECT_NE(p.detail().find("at most"), std::string::npos) << p.detail();
   }
+  {  // a field out of its vocabulary
+    fv1::SubmitReferralRequest req;
+    *req.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+    req.mutable_referral()->set_priority(static_cast<fv1::Priority>(99));
+    req.set_request_id("pb-priority");
+    auto ctx = ReferralNode::As("qiaotouhe-doc");
+    EXPECT_EQ(node_->stub->Submit(ctx.get(), req, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(problem_of(*ctx).field(), "priority");
+  }
   {  // a stale version: the current one, to re-read at
     auto stale = Action(r, "pb-stale");
     stale.set_expected_version(r.version() + 5);
@@ -459,6 +468,11 @@ TEST_F(ReferralServiceTest, TheRegistryMirrorsChangesReachTheNextSubmission) {
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(first, "m-acc"), &out),
               PERMISSION_DENIED);
   EXPECT_GRPC(node_->stub->GetReferral(ReferralNode::As("qiaotouhe-doc").get(), g, &got), OK);  // the sender still does
+  fv1::SubmitReferralRequest from_suspended;                                                    // nor submit anything
+  *from_suspended.mutable_referral() = Draft("qiaotouhe-thc", fv1::EXAMINATION);
+  from_suspended.mutable_referral()->set_direction(fv1::DOWNWARD);
+  from_suspended.set_request_id("m-down");
+  EXPECT_GRPC(node_->stub->Submit(ReferralNode::As("loudi-doc").get(), from_suspended, &out), PERMISSION_DENIED);
   rv1::ReactivateInstitutionRequest re;
   re.set_institution_id("loudi-1st");
   ASSERT_TRUE(node_->registry.stub->ReactivateInstitution(ReferralNode::As("admin").get(), re, &inst).ok());

@@ -48,13 +48,14 @@ class BatchWriter {
 
 grpc::Status FeedService::ReadJournal(grpc::ServerContext* ctx, const feed::v1::ReadJournalRequest* req,
                                       grpc::ServerWriter<feed::v1::JournalBatch>* out) {
+  // The head as the call found it: a record the authorizer appends (the audit's) is not part
+  // of what this read serves.
+  const int64_t head = journal_->head().sequence;
   if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
   if (req->from_sequence() < 0 || req->max_entries() < 0)
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "from_sequence and max_entries must not be negative");
-  const int64_t head = journal_->head().sequence;
-  const int64_t max = req->max_entries() > 0
-                          ? req->max_entries()
-                          : std::max<int64_t>(0, head - std::max<int64_t>(req->from_sequence(), 1) + 1);
+  const int64_t available = std::max<int64_t>(0, head - std::max<int64_t>(req->from_sequence(), 1) + 1);
+  const int64_t max = req->max_entries() > 0 ? std::min<int64_t>(req->max_entries(), available) : available;
   if (max == 0) return grpc::Status::OK;
   BatchWriter writer(ctx, out, max_batch_, head);
   auto n = journal_->Read(req->from_sequence(), max, [&](const JournalEntry& e) { return writer.Add(e); });
@@ -65,10 +66,11 @@ grpc::Status FeedService::ReadJournal(grpc::ServerContext* ctx, const feed::v1::
 
 grpc::Status FeedService::ReadAggregate(grpc::ServerContext* ctx, const feed::v1::ReadAggregateRequest* req,
                                         grpc::ServerWriter<feed::v1::JournalBatch>* out) {
+  const int64_t head = journal_->head().sequence;  // as the call found it (above)
   if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
   if (req->aggregate_type().empty() || req->aggregate_id().empty())
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "aggregate_type and aggregate_id are required");
-  BatchWriter writer(ctx, out, max_batch_, journal_->head().sequence);
+  BatchWriter writer(ctx, out, max_batch_, head);
   auto n = journal_->ReadAggregate(req->aggregate_type(), req->aggregate_id(), req->from_version(),
                                    [&](const JournalEntry& e) { return writer.Add(e); });
   if (!n.ok()) return host::ToGrpcStatus(n.status());
@@ -77,8 +79,8 @@ grpc::Status FeedService::ReadAggregate(grpc::ServerContext* ctx, const feed::v1
 }
 
 grpc::Status FeedService::Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest*, feed::v1::HeadResponse* out) {
+  auto head = journal_->head();  // as the call found it (above)
   if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
-  auto head = journal_->head();
   out->set_head_sequence(head.sequence);
   out->set_head_hash(head.hash);
   out->set_source_service(journal_->source_service());

@@ -1,10 +1,9 @@
 #include "yilian/common/problem.h"
 
-#include <optional>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_replace.h"
+#include "yilian/common/strings.h"
 
 namespace yilian::common {
 namespace {
@@ -30,6 +29,10 @@ absl::Status FieldError(std::string_view field, absl::Status status) {
   p.set_type("field-invalid");
   p.set_field(std::string(field));
   return Marked(std::move(status), p);
+}
+
+absl::Status InvalidField(std::string_view field, std::string_view message) {
+  return FieldError(field, absl::InvalidArgumentError(common::Sv(message)));
 }
 
 absl::Status VersionConflict(int64_t current_version, absl::Status status) {

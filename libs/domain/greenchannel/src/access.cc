@@ -91,10 +91,16 @@ absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry
 }
 
 void HideOthersHolds(const common::Principal& who, gv1::WardStatus& ward) {
-  if (who.role == Role::ROLE_SERVICE) return;
-  const bool own_ward = ActsForHospital(who, ward.board().institution_id());
-  for (auto& h : *ward.mutable_board()->mutable_holds())
-    if (!own_ward && !(who.role == Role::ROLE_DISPATCH && h.purpose() == gv1::EMERGENCY)) h.clear_subject_id();
+  if (who.role == Role::ROLE_SERVICE || ActsForHospital(who, ward.board().institution_id())) return;
+  auto* board = ward.mutable_board();
+  // Hold and admission ids embed the case or referral id ("<case>#n", "bed:<referral>/..."):
+  // they go with the subject.
+  for (auto& h : *board->mutable_holds()) {
+    if (who.role == Role::ROLE_DISPATCH && h.purpose() == gv1::EMERGENCY) continue;
+    h.clear_subject_id();
+    h.clear_hold_id();
+  }
+  for (auto& a : *board->mutable_admissions()) a.clear();
 }
 
 bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/greenchannel/placement.h"
 #include "yilian/domain/limits/limits.h"
 
@@ -40,12 +41,13 @@ absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& sta
   if (auto s = limits::Reference("case_id", d.case_id()); !s.ok()) return s;
   if (auto needs = NeedsOf(d.condition()); !needs.ok()) return needs.status();
   if (d.severity() < 1 || d.severity() > 5)
-    return absl::InvalidArgumentError(absl::StrCat("severity ", d.severity(), " is not 1 (most severe) .. 5"));
+    return common::InvalidField("severity", absl::StrCat("severity ", d.severity(), " is not 1 (most severe) .. 5"));
   const auto& l = d.location();
   if (!d.has_location() || !std::isfinite(l.latitude()) || std::abs(l.latitude()) > 90 ||
       !std::isfinite(l.longitude()) || std::abs(l.longitude()) > 180)
-    return absl::InvalidArgumentError("location is required, with latitude -90..90 and longitude -180..180");
-  if (d.first_medical_contact_ms() <= 0) return absl::InvalidArgumentError("first_medical_contact is required");
+    return common::InvalidField("location", "location is required, with latitude -90..90 and longitude -180..180");
+  if (d.first_medical_contact_ms() <= 0)
+    return common::InvalidField("first_medical_contact_ms", "first_medical_contact is required");
   if (auto s = limits::Reference("dispatch_centre", d.dispatch_centre()); !s.ok()) return s;
   if (auto s = limits::Reference("consortium_id", d.consortium_id(), /*required=*/false); !s.ok()) return s;
   if (d.placement().institution_id().empty()) return absl::InvalidArgumentError("a case opens with a placement");
@@ -80,21 +82,21 @@ absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>&
 absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCase>& state, gv1::Milestone m,
                                            int64_t at_ms) {
   if (m == gv1::MILESTONE_UNSPECIFIED || !gv1::Milestone_IsValid(m))
-    return absl::InvalidArgumentError("milestone must be ARRIVAL, IMAGING, NEEDLE, BALLOON or ADMISSION");
+    return common::InvalidField("milestone", "milestone must be ARRIVAL, IMAGING, NEEDLE, BALLOON or ADMISSION");
   if (auto s = Open(state); !s.ok()) return s;
   if (at_ms < state->first_medical_contact_ms())
-    return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
+    return common::InvalidField("at_ms", absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
   if (Find(*state, m))
     return absl::AlreadyExistsError(
         absl::StrCat(gv1::Milestone_Name(m), " is already recorded for ", state->case_id()));
   if (m == gv1::BALLOON && state->condition() != gv1::STEMI)
-    return absl::InvalidArgumentError("BALLOON (PCI) is recorded for STEMI cases only");
+    return common::InvalidField("milestone", "BALLOON (PCI) is recorded for STEMI cases only");
   if (m != gv1::ARRIVAL) {
     const auto* door = Find(*state, gv1::ARRIVAL);
     if (!door)
       return absl::FailedPreconditionError(absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
     if (at_ms < door->at_ms())
-      return absl::InvalidArgumentError(absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
+      return common::InvalidField("at_ms", absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
   }
   gv1::MilestoneRecorded e;
   e.mutable_milestone()->set_milestone(m);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "yilian/common/problem.h"
 
 namespace yilian::domain::greenchannel {
 
@@ -56,7 +57,7 @@ absl::StatusOr<gv1::Placement> Place(gv1::Condition condition, const rv1::Locati
   if (!needs.ok()) return needs.status();
   if (!std::isfinite(patient.latitude()) || std::abs(patient.latitude()) > 90 || !std::isfinite(patient.longitude()) ||
       std::abs(patient.longitude()) > 180)
-    return absl::InvalidArgumentError("patient location is out of range");
+    return common::InvalidField("location", "patient location is out of range");
   if (!(options.speed_kmh > 0) || !(options.circle_minutes > 0))
     return absl::InvalidArgumentError("placement speed and circle must be positive");
 

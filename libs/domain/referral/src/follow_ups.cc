@@ -3,6 +3,7 @@
 #include "yilian/domain/referral/follow_ups.h"
 
 #include "internal.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -73,7 +74,7 @@ absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<fv1::Referral>&
   if (auto st = internal::Exists(s); !st.ok()) return st;
   const fv1::Referral& r = *s;
   if (to_institution_id.empty() == (to_capability == rv1::CAPABILITY_UNSPECIFIED))
-    return absl::InvalidArgumentError("redirect to one of to_institution_id or to_capability");
+    return common::InvalidField("to_institution_id", "redirect to one of to_institution_id or to_capability");
   fv1::Referral d;  // the same request: who, for whom, why and what; nothing of its course
   d.set_referral_id(r.referral_id() + ".redir");
   d.set_direction(r.direction());
@@ -108,7 +109,7 @@ absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& s, Side si
         "session_id, inpatient ones ask a bed");
   if (auto st = limits::Instant("appointment_at_ms", at_ms, now, absl::ZeroDuration(), kScheduleAhead); !st.ok())
     return st;
-  if (at_ms <= Ms(now)) return absl::InvalidArgumentError("the appointment must be in the future");
+  if (at_ms <= Ms(now)) return common::InvalidField("appointment_at_ms", "the appointment must be in the future");
   fv1::Schedule schedule;
   schedule.set_kind(kind);
   schedule.set_at_ms(at_ms);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "internal.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -70,14 +71,14 @@ absl::Status CheckResults(const google::protobuf::RepeatedPtrField<fv1::ExamResu
     const auto& r = results[i];
     const std::string at = absl::StrCat("exam_results[", i, "]");
     if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || !fv1::ExamKind_IsValid(r.kind()))
-      return absl::InvalidArgumentError(at + ".kind is required");
+      return common::InvalidField(at + ".kind", at + ".kind is required");
     if (auto s = limits::Reference(at + ".result_id", r.result_id()); !s.ok()) return s;
     if (auto s = limits::Reference(at + ".performing_institution_id", r.performing_institution_id()); !s.ok()) return s;
     if (auto s = limits::Instant(at + ".performed_at_ms", r.performed_at_ms(), now, kResultsBack, absl::ZeroDuration());
         !s.ok())
       return s;
     if (r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
-      return absl::InvalidArgumentError(at + ".performed_at must be in the past");
+      return common::InvalidField(at + ".performed_at_ms", at + ".performed_at must be in the past");
   }
   return absl::OkStatus();
 }
@@ -133,9 +134,9 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
                               const Directory& directory, absl::Time now, const Deadlines& deadlines) {
   if (auto s = registry::CheckId("referral_id", d.referral_id()); !s.ok()) return s;
   if (d.direction() != fv1::UPWARD && d.direction() != fv1::DOWNWARD)
-    return absl::InvalidArgumentError("direction must be UPWARD or DOWNWARD");
+    return common::InvalidField("direction", "direction must be UPWARD or DOWNWARD");
   if (d.priority() == fv1::PRIORITY_UNSPECIFIED || !fv1::Priority_IsValid(d.priority()))
-    return absl::InvalidArgumentError("priority must be ROUTINE, URGENT, ASAP or STAT");
+    return common::InvalidField("priority", "priority must be ROUTINE, URGENT, ASAP or STAT");
   if (d.requested_service() == fv1::SERVICE_KIND_UNSPECIFIED || !fv1::ServiceKind_IsValid(d.requested_service()))
     return absl::InvalidArgumentError(
         "requested_service must be EXPERT_OUTPATIENT, INPATIENT_BED, EXAMINATION or TELE_CONSULTATION");
@@ -143,9 +144,10 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   if (auto s = CheckText("reason", d.reason(), 2000, true); !s.ok()) return s;
   if (auto s = CheckText("notes", d.notes(), 4000, false); !s.ok()) return s;
   if (auto s = CheckText("sender_clinician", d.sender_clinician(), 128, true); !s.ok()) return s;
-  if (d.diagnosis_codes_size() > 20) return absl::InvalidArgumentError("at most 20 diagnosis codes");
+  if (d.diagnosis_codes_size() > 20) return common::InvalidField("diagnosis_codes", "at most 20 diagnosis codes");
   for (const auto& code : d.diagnosis_codes())
-    if (code.empty() || code.size() > 16) return absl::InvalidArgumentError("a diagnosis code is 1..16 characters");
+    if (code.empty() || code.size() > 16)
+      return common::InvalidField("diagnosis_codes", "a diagnosis code is 1..16 characters");
   if (auto s = CheckResults(d.exam_results(), now); !s.ok()) return s;
   if (d.status() != fv1::STATUS_UNSPECIFIED || d.has_schedule() || d.escalation_level() != 0 || !d.linked_to().empty())
     return absl::InvalidArgumentError("status, schedule, escalation and links are recorded later, not at submission");
@@ -163,10 +165,11 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   fv1::Referral r = d;
   const rv1::Capability need = d.routing().capability();
   if (need != rv1::CAPABILITY_UNSPECIFIED && !rv1::Capability_IsValid(need))
-    return absl::InvalidArgumentError("routing.capability is not a known capability");
+    return common::InvalidField("routing.capability", "routing.capability is not a known capability");
   if (d.receiver_institution_id().empty()) {
     if (need == rv1::CAPABILITY_UNSPECIFIED)
-      return absl::InvalidArgumentError("a receiver institution or a capability to route to is required");
+      return common::InvalidField("receiver_institution_id",
+                                  "a receiver institution or a capability to route to is required");
     auto routing = Route(d, *sender, directory);
     if (!routing.ok()) return routing.status();
     *r.mutable_routing() = *routing;
@@ -176,7 +179,7 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   if (!receiver)
     return absl::NotFoundError(absl::StrCat("no receiver institution \"", r.receiver_institution_id(), "\""));
   if (receiver->institution_id() == sender->institution_id())
-    return absl::InvalidArgumentError("a referral goes to another institution");
+    return common::InvalidField("receiver_institution_id", "a referral goes to another institution");
   if (receiver->suspended())
     return absl::FailedPreconditionError(absl::StrCat(receiver->institution_id(), " is suspended"));
   if (need != rv1::CAPABILITY_UNSPECIFIED && !Has(*receiver, need))

@@ -1,5 +1,6 @@
 // The receiver's and sender's actions on a referral, and the bed saga.
 #include "internal.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -66,7 +67,7 @@ absl::StatusOr<Events> Accept(const std::optional<fv1::Referral>& s, Side side, 
 absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, const std::string& reason_code,
                               const std::string& advice, absl::Time now) {
   if (reason_code.empty() || reason_code.size() > 64)
-    return absl::InvalidArgumentError("reason_code is 1..64 characters");
+    return common::InvalidField("reason_code", "reason_code is 1..64 characters");
   if (auto st = limits::Text("advice", advice, limits::kText, false); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "reject"); !st.ok()) return st;
@@ -81,7 +82,8 @@ absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, 
 
 absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s, Side side, const std::string& question,
                                           absl::Time now) {
-  if (question.empty() || question.size() > 4000) return absl::InvalidArgumentError("question is 1..4000 characters");
+  if (question.empty() || question.size() > 4000)
+    return common::InvalidField("question", "question is 1..4000 characters");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "ask more information on"); !st.ok()) return st;
   if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) return WrongState(*s, "put on hold");
@@ -96,7 +98,7 @@ absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s,
 
 absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, Side side, const std::string& answer,
                                          const std::vector<fv1::ExamResultRef>& results, absl::Time now) {
-  if (answer.empty() || answer.size() > 4000) return absl::InvalidArgumentError("answer is 1..4000 characters");
+  if (answer.empty() || answer.size() > 4000) return common::InvalidField("answer", "answer is 1..4000 characters");
   if (auto st = limits::Count("exam_results", results.size(), 50); !st.ok()) return st;
   for (const auto& r : results) {
     if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
@@ -121,10 +123,10 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s
   if (schedule.kind() == fv1::INPATIENT_BED)
     return absl::InvalidArgumentError("an inpatient bed is asked with RequestBed");
   if (schedule.kind() == fv1::SERVICE_KIND_UNSPECIFIED || !fv1::ServiceKind_IsValid(schedule.kind()))
-    return absl::InvalidArgumentError("schedule.kind is required");
+    return common::InvalidField("schedule.kind", "schedule.kind is required");
   if (schedule.kind() == fv1::EXPERT_OUTPATIENT && schedule.session_id().empty())
     return absl::InvalidArgumentError("an expert appointment names its session");
-  if (schedule.at_ms() <= 0) return absl::InvalidArgumentError("schedule.at is required");
+  if (schedule.at_ms() <= 0) return common::InvalidField("schedule.at_ms", "schedule.at is required");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "schedule"); !st.ok()) return st;
   if (s->status() != fv1::ACCEPTED) return WrongState(*s, "schedule");
@@ -141,12 +143,13 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s
 absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& s, Side side, rv1::WardKind ward_kind,
                                   absl::Time planned_admission, absl::Time now) {
   if (ward_kind == rv1::WARD_KIND_UNSPECIFIED || !rv1::WardKind_IsValid(ward_kind))
-    return absl::InvalidArgumentError("ward_kind is required");
+    return common::InvalidField("ward_kind", "ward_kind is required");
   if (auto st =
           limits::Instant("planned_admission_ms", Ms(planned_admission), now, absl::ZeroDuration(), kScheduleAhead);
       !st.ok())
     return st;
-  if (planned_admission <= now) return absl::InvalidArgumentError("the planned admission must be in the future");
+  if (planned_admission <= now)
+    return common::InvalidField("planned_admission_ms", "the planned admission must be in the future");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "request a bed for"); !st.ok()) return st;
   if (s->status() != fv1::ACCEPTED) return WrongState(*s, "request a bed for");
@@ -231,13 +234,13 @@ absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, co
 absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side, const std::string& to_referral_id,
                                 const std::string& to_institution_id, const std::string& reason, absl::Time now) {
   if (auto st = registry::CheckId("to_referral_id", to_referral_id); !st.ok()) return st;
-  if (to_institution_id.empty()) return absl::InvalidArgumentError("to_institution_id is required");
+  if (to_institution_id.empty()) return common::InvalidField("to_institution_id", "to_institution_id is required");
   if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender, Side::kReceiver, Side::kLead}, "redirect"); !st.ok()) return st;
   if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "redirect");
   if (to_institution_id == s->receiver_institution_id())
-    return absl::InvalidArgumentError("a redirect goes to another receiver");
+    return common::InvalidField("to_institution_id", "a redirect goes to another receiver");
   fv1::ReferralRedirected e;
   e.set_to_referral_id(to_referral_id);
   e.set_to_institution_id(to_institution_id);

@@ -4,7 +4,7 @@
 // "yilian-problem-bin" trailer (host/problem_trailer.h). Rules mark their errors here; every
 // other error still gets a Problem built from its code and message (ProblemOf).
 //
-//   return common::FieldError("routing.reason", absl::InvalidArgumentError("routing.reason: ..."));
+//   return common::InvalidField("severity", "severity 9 is not 1 (most severe) .. 5");
 //
 // Pure functions; thread-safe.
 
@@ -22,6 +22,8 @@ inline constexpr char kProblemTrailer[] = "yilian-problem-bin";
 
 // `status` marked field-invalid for `field`.
 absl::Status FieldError(std::string_view field, absl::Status status);
+// INVALID_ARGUMENT with `message`, marked field-invalid for `field`.
+absl::Status InvalidField(std::string_view field, std::string_view message);
 // `status` marked version-conflict, the aggregate being at `current_version`.
 absl::Status VersionConflict(int64_t current_version, absl::Status status);
 // `status` marked wrong-state, the current state allowing `allowed_actions`.

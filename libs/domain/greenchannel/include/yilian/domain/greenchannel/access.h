@@ -33,9 +33,10 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
 // PERMISSION_DENIED when `institution` (the caller's, as the registry has it; null: unknown)
 // is suspended: its staff reach nothing of the green channel until it is reactivated.
 absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry::v1::Institution* institution);
-// A ward as `who` may see it: every hold counts, but what a hold is for (its subject_id, a case
-// or referral id) is shown only to those involved: the ward's own hospital (clinicians,
-// referral office), dispatch for emergency holds, and the platform's services.
+// A ward as `who` may see it: every hold and admission counts, but what it is for (a hold's
+// subject_id and hold_id, an admission's id: each names a case or referral) is shown only to
+// those involved: the ward's own hospital (clinicians, referral office), dispatch for
+// emergency holds, and the platform's services. Others get the ids empty.
 void HideOthersHolds(const common::Principal& who, ::yilian::greenchannel::v1::WardStatus& ward);
 // A patient's identity on a case: dispatch, and the destination's clinicians.
 bool MaySeeIdentity(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c);
