@@ -3,6 +3,8 @@
 // (fsync'd group commit) before the reply, at 1, 16 and 64 concurrent clients. Beside it, the
 // ceiling: an empty unary call (grpc.health.v1 Check) against the same server.
 // Goal (issue 9): >= 20,000 submissions/s closed-loop at p99 <= 10 ms, >= 0.5 of the ceiling.
+// Then GetReferral, with an identity shown (its IdentityRevealed record made durable before the
+// answer) beside one without, at 1 and 16 clients.
 // Usage: referral_bench [--calls=20000] [--clients=N]   (calls per level; --clients: that level only)
 #include <cstdio>
 #include <cstring>
@@ -63,6 +65,42 @@ int main(int argc, char** argv) {
                 threads, f.per_second, f.p50, f.p99, f.p999, f.max, f.errors);
     std::printf("   empty call: %7.0f calls/s  p50 %.2f ms  p99 %.2f ms   -> submits at %.2f of the ceiling\n",
                 c.per_second, c.p50, c.p99, f.per_second / c.per_second);
+  }
+  {  // reads: GetReferral showing an identity (recorded, durably, before the answer) beside the
+     // same read of a referral without one (nothing written), in one run
+    auto submitted = [&](const std::string& id, bool identity) {
+      fv1::SubmitReferralRequest req;
+      auto* r = req.mutable_referral();
+      r->set_referral_id(id);
+      r->set_direction(fv1::UPWARD);
+      r->set_receiver_institution_id("loudi-1st");
+      r->mutable_patient()->set_value("pt-read-" + id);
+      r->set_reason("bench");
+      r->set_priority(fv1::ROUTINE);
+      r->set_requested_service(fv1::EXAMINATION);
+      if (identity) req.mutable_identity()->set_name("Bench Patient");
+      req.set_request_id("read-" + id);
+      fv1::ReferralReply out;
+      return stub->Submit(referral::ReferralNode::As("qiaotouhe-doc").get(), req, &out).ok();
+    };
+    if (!submitted("read-shown", true) || !submitted("read-plain", false)) std::printf("read setup failed\n");
+    auto read = [&](const char* id) {
+      return [&, id](int, int) {
+        fv1::GetReferralRequest req;
+        req.set_referral_id(id);
+        fv1::GetReferralResponse out;
+        return stub->GetReferral(referral::ReferralNode::As("loudi-doc").get(), req, &out).ok();
+      };
+    };
+    for (int threads : bench::Levels(argc, argv, {1, 16})) {
+      const int n = std::min(calls, 5000);
+      const Figures plain = Run(threads, n, read("read-plain"), [](int, int) {});
+      const Figures shown = Run(threads, n, read("read-shown"), [](int, int) {});
+      std::printf(
+          "%2d clients GetReferral: no identity %7.0f/s p99 %.2f ms; identity shown (recorded) %7.0f/s p99 %.2f "
+          "ms -> %.2f of the rate\n",
+          threads, plain.per_second, plain.p99, shown.per_second, shown.p99, shown.per_second / plain.per_second);
+    }
   }
   {  // the same submission without gRPC, one caller: what the service itself costs
     std::vector<double> lat;
