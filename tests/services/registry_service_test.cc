@@ -5,6 +5,7 @@
 
 #include "google/protobuf/util/time_util.h"
 #include "registry_node.h"
+#include "yilian/host/problem_trailer.h"
 #include "yilian/testing/registry_data.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -28,12 +29,18 @@ class RegistryServiceTest : public ::testing::Test {
     store_ = node_->store.get();
   }
   static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return RegistryNode::As(token); }
-  rv1::InstitutionReply Register(const rv1::Institution& i, StatusCode want = StatusCode::OK) {
+  // `field`: the field the refusal's Problem trailer must name.
+  rv1::InstitutionReply Register(const rv1::Institution& i, StatusCode want = StatusCode::OK,
+                                 const char* field = nullptr) {
     rv1::RegisterInstitutionRequest req;
     *req.mutable_institution() = i;
     req.set_request_id("reg-" + i.institution_id());
     rv1::InstitutionReply out;
-    EXPECT_EQ(stub_->RegisterInstitution(As("admin").get(), req, &out).error_code(), want) << i.institution_id();
+    auto ctx = As("admin");
+    EXPECT_EQ(stub_->RegisterInstitution(ctx.get(), req, &out).error_code(), want) << i.institution_id();
+    if (field != nullptr) {
+      EXPECT_EQ(host::ProblemOf(*ctx).value_or(common::v1::Problem()).field(), field);
+    }
     return out;
   }
   // The Loudi alliance: lead, a township centre and a county hospital (not a member).
@@ -103,13 +110,13 @@ TEST_F(RegistryServiceTest, BadCommandsGetPreciseErrorsAndWriteNothing) {
   const int64_t head = Head();
   auto bad = Inst("h1", rv1::COUNTY_HOSPITAL, 2);
   bad.set_tier(5);
-  Register(bad, StatusCode::INVALID_ARGUMENT);
+  Register(bad, StatusCode::INVALID_ARGUMENT, "tier");
   bad = Inst("h1", rv1::COUNTY_HOSPITAL, 2);
   bad.mutable_location()->set_latitude(123);
-  Register(bad, StatusCode::INVALID_ARGUMENT);
+  Register(bad, StatusCode::INVALID_ARGUMENT, "location.latitude");
   bad = Inst("h1", rv1::COUNTY_HOSPITAL, 2);
   bad.add_capabilities(static_cast<rv1::Capability>(77));
-  Register(bad, StatusCode::INVALID_ARGUMENT);
+  Register(bad, StatusCode::INVALID_ARGUMENT, "capabilities");
 
   rv1::RegisterInstitutionRequest req;
   *req.mutable_institution() = Inst("h2", rv1::COUNTY_HOSPITAL, 2);

@@ -5,6 +5,7 @@
 #include "absl/time/time.h"
 #include "checks.h"
 #include "google/protobuf/util/time_util.h"
+#include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
 #include "yilian/domain/limits/limits.h"
 
@@ -15,10 +16,12 @@ namespace rv1 = ::yilian::registry::v1;
 namespace {
 
 absl::Status CheckCapacity(int32_t capacity, int32_t emergency_reserved) {
-  if (capacity < 0) return absl::InvalidArgumentError(absl::StrCat("capacity ", capacity, " is negative"));
-  if (capacity > 100000) return absl::InvalidArgumentError(absl::StrCat("capacity ", capacity, " is implausible"));
+  if (capacity < 0) return common::InvalidField("capacity", absl::StrCat("capacity ", capacity, " is negative"));
+  if (capacity > 100000)
+    return common::InvalidField("capacity", absl::StrCat("capacity ", capacity, " is implausible"));
   if (emergency_reserved < 0)
-    return absl::InvalidArgumentError(absl::StrCat("emergency_reserved ", emergency_reserved, " is negative"));
+    return common::InvalidField("emergency_reserved",
+                                absl::StrCat("emergency_reserved ", emergency_reserved, " is negative"));
   if (emergency_reserved > capacity)
     return absl::InvalidArgumentError(
         absl::StrCat("emergency_reserved ", emergency_reserved, " is above capacity ", capacity));
@@ -82,16 +85,18 @@ absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSessi
   if (auto s = limits::Count("reserved", desc.reserved_size(), 100); !s.ok()) return s;
   absl::CivilDay day;
   if (!absl::ParseCivilTime(common::Sv(desc.date()), &day) || absl::FormatCivilTime(day) != desc.date())
-    return absl::InvalidArgumentError(absl::StrCat("date ", limits::Echo(desc.date()), " is not a YYYY-MM-DD date"));
+    return common::InvalidField("date", absl::StrCat("date ", limits::Echo(desc.date()), " is not a YYYY-MM-DD date"));
   if (desc.half_day() == rv1::HALF_DAY_UNSPECIFIED || !rv1::HalfDay_IsValid(desc.half_day()))
-    return absl::InvalidArgumentError("half_day is required: MORNING or AFTERNOON");
+    return common::InvalidField("half_day", "half_day is required: MORNING or AFTERNOON");
   if (desc.slot_count() <= 0 || desc.slot_count() > 1000)
-    return absl::InvalidArgumentError(absl::StrCat("slot_count ", desc.slot_count(), " is out of range 1..1000"));
-  if (!desc.has_release_cutoff()) return absl::InvalidArgumentError("release_cutoff is required");
+    return common::InvalidField("slot_count",
+                                absl::StrCat("slot_count ", desc.slot_count(), " is out of range 1..1000"));
+  if (!desc.has_release_cutoff()) return common::InvalidField("release_cutoff", "release_cutoff is required");
   const absl::Time cutoff = absl::FromUnixSeconds(desc.release_cutoff().seconds());
   const absl::Time session_end = absl::FromCivil(day + 1, ChinaTime());
   if (cutoff >= session_end)
-    return absl::InvalidArgumentError(absl::StrCat("release_cutoff is after the session's day ", desc.date()));
+    return common::InvalidField("release_cutoff",
+                                absl::StrCat("release_cutoff is after the session's day ", desc.date()));
   if (desc.cancelled() || !desc.cancel_reason().empty())
     return absl::InvalidArgumentError("cancelled is read-only: use CancelExpertSession");
   auto host = ActiveInstitution(dir, "institution_id", desc.institution_id());
@@ -150,7 +155,7 @@ absl::StatusOr<Events> EnrolResident(const std::optional<rv1::Resident>& state, 
                                      const Directory& dir) {
   if (auto s = CheckPatientRef(desc.patient()); !s.ok()) return s;
   if (auto s = CheckText("team", desc.team(), 100, false); !s.ok()) return s;
-  if (!desc.has_signed_at()) return absl::InvalidArgumentError("signed_at is required");
+  if (!desc.has_signed_at()) return common::InvalidField("signed_at", "signed_at is required");
   if (desc.ended() || !desc.end_reason().empty())
     return absl::InvalidArgumentError("ended is read-only: use EndResident");
   auto i = FamilyDoctorInstitution(dir, desc.family_doctor_institution_id());

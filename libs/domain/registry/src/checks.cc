@@ -39,11 +39,11 @@ absl::Status CheckReason(const std::string& value) { return CheckText("reason", 
 absl::Status CheckPatientRef(const yilian::common::v1::PatientRef& ref) {
   const std::string& v = ref.value();
   if (v.size() < 8 || v.size() > 128)
-    return absl::InvalidArgumentError("patient reference must be a pseudonymous token of 8 to 128 characters");
+    return common::InvalidField("patient", "patient reference must be a pseudonymous token of 8 to 128 characters");
   size_t digits = 0;
   for (char c : v) {
     if (!(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == ':' || c == '.'))
-      return absl::InvalidArgumentError("patient reference may only hold letters, digits, '-', '_', ':' and '.'");
+      return common::InvalidField("patient", "patient reference may only hold letters, digits, '-', '_', ':' and '.'");
     digits += absl::ascii_isdigit(c) ? 1 : 0;
   }
   // A resident identity card number (17 digits + check) or a mobile number (11 digits from
@@ -86,7 +86,7 @@ absl::Status CheckInstitution(const rv1::Institution& d) {
   if (auto s = CheckText("name", d.name()); !s.ok()) return s;
   if (auto s = CheckText("short_name", d.short_name(), 100, false); !s.ok()) return s;
   if (d.tier() < 1 || d.tier() > 3)
-    return absl::InvalidArgumentError(absl::StrCat("tier ", d.tier(), " is out of range: 1, 2 or 3"));
+    return common::InvalidField("tier", absl::StrCat("tier ", d.tier(), " is out of range: 1, 2 or 3"));
   if (d.type() == rv1::INSTITUTION_TYPE_UNSPECIFIED || !rv1::InstitutionType_IsValid(d.type()))
     return absl::InvalidArgumentError(
         "type is required: one of TERTIARY_HOSPITAL, COUNTY_HOSPITAL, "
@@ -96,18 +96,19 @@ absl::Status CheckInstitution(const rv1::Institution& d) {
     return absl::InvalidArgumentError(absl::StrCat("tier ", d.tier(), " does not fit type ",
                                                    rv1::InstitutionType_Name(d.type()), " (tier ", TierOf(d.type()),
                                                    ")"));
-  if (!d.has_location()) return absl::InvalidArgumentError("location is required (latitude and longitude)");
+  if (!d.has_location()) return common::InvalidField("location", "location is required (latitude and longitude)");
   const double lat = d.location().latitude(), lon = d.location().longitude();
   if (!std::isfinite(lat) || lat < -90 || lat > 90)
-    return absl::InvalidArgumentError(absl::StrCat("latitude ", lat, " is out of range -90..90"));
+    return common::InvalidField("location.latitude", absl::StrCat("latitude ", lat, " is out of range -90..90"));
   if (!std::isfinite(lon) || lon < -180 || lon > 180)
-    return absl::InvalidArgumentError(absl::StrCat("longitude ", lon, " is out of range -180..180"));
+    return common::InvalidField("location.longitude", absl::StrCat("longitude ", lon, " is out of range -180..180"));
   std::vector<bool> seen(64, false);
   for (int c : d.capabilities()) {
     if (c == rv1::CAPABILITY_UNSPECIFIED || !rv1::Capability_IsValid(c))
-      return absl::InvalidArgumentError(absl::StrCat("capability ", c, " is not in the vocabulary"));
+      return common::InvalidField("capabilities", absl::StrCat("capability ", c, " is not in the vocabulary"));
     if (seen[c])
-      return absl::InvalidArgumentError(absl::StrCat("capability ", rv1::Capability_Name(c), " is listed twice"));
+      return common::InvalidField("capabilities",
+                                  absl::StrCat("capability ", rv1::Capability_Name(c), " is listed twice"));
     seen[c] = true;
   }
   if (d.suspended() || !d.suspension_reason().empty())

@@ -1,5 +1,6 @@
 // The right to erasure: a patient's identity is erased once, for a stated reason.
 #include "absl/strings/str_cat.h"
+#include "yilian/common/problem.h"
 #include "yilian/domain/registry/registry.h"
 
 namespace yilian::domain::registry {
@@ -10,7 +11,7 @@ absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& sta
                                     const common::v1::PatientRef& patient, const std::string& reason, int64_t at_ms) {
   if (auto s = CheckPatientRef(patient); !s.ok()) return s;
   if (reason.empty() || reason.size() > 500)
-    return absl::InvalidArgumentError("reason (the request or legal basis, 1..500) is required");
+    return common::InvalidField("reason", "reason (the request or legal basis, 1..500) is required");
   if (state) return Events{};  // erased already: the first erasure stands
   rv1::RegistryEvent e;
   auto* erased = e.mutable_patient_erased();
