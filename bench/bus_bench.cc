@@ -14,6 +14,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/common/logging.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
@@ -57,6 +58,7 @@ std::unique_ptr<Consumer> StartConsumer(const std::string& dir, const std::strin
       std::map<std::string, bus::FeedEndpoint>{{owner.service(), {owner.feed_address(), testing::kFeedToken, ""}}});
   bus::ConsumerOptions options;
   options.kafka.bootstrap = bootstrap;
+  options.kafka.keys = yilian::testing::TestBusKeys();
   options.group_id = "bench";
   options.sources = {owner.service()};
   options.projector = &c->projector;

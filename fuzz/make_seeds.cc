@@ -183,6 +183,28 @@ void Envelopes(const World& w) {
   Write("envelope", "bad-hash", W().Byte(0).Byte(1).Byte(4).Chunk("short").Rest("x").bytes());
 }
 
+// fuzz/bus_verify.cc's layout: watermark, then messages (flags, sequence, previous, type,
+// [key id, MAC], value; flags bit 3 set: the hash is computed).
+void BusMessages(const World& w) {
+  rv1::InstitutionRegistered registered;
+  *registered.mutable_institution() = w.institutions.institutions(0).institution();
+  const std::string next = Bytes(EnvelopeFor(registered, "registry", "institution", "loudi-1st", 1, 7, {}));
+  const std::string type = "yilian.registry.v1.InstitutionRegistered";
+  auto one = [&](W& in, uint8_t flags, int64_t seq, int64_t prev, const std::string& value) -> W& {
+    in.Byte(flags | 8).I64(seq).I64(prev).Chunk(type);
+    if ((flags & 3) == 3) in.Chunk("evil").Chunk(std::string(32, 'x'));
+    return in.Chunk(value);
+  };
+  W signed_next, unsigned_next, stranger, huge, stand_in, mixed;
+  Write("bus_verify", "signed-next", one(signed_next.U32(6), 1, 7, 6, next).bytes());
+  Write("bus_verify", "unsigned-next", one(unsigned_next.U32(6), 0, 7, 6, next).bytes());
+  Write("bus_verify", "stranger-next", one(stranger.U32(6), 2, 7, 6, next).bytes());
+  Write("bus_verify", "huge-sequence", one(huge.U32(6), 3, int64_t{1} << 62, 6, next).bytes());
+  Write("bus_verify", "stand-in", one(stand_in.U32(6), 2 | 4, int64_t{1} << 61, 6, "").bytes());
+  one(one(mixed.U32(6), 0, 7, 6, next), 1, 7, 6, next);
+  Write("bus_verify", "forged-genuine-duplicate", one(mixed, 1, 7, 6, next).bytes());
+}
+
 void ArchiveEntries(const World& w) {
   fv1::ReferralSubmitted submitted;
   *submitted.mutable_referral() = w.referral;
@@ -625,6 +647,7 @@ int main(int argc, char** argv) {
   out_dir = argv[1];
   const World w = MakeWorld();
   Envelopes(w);
+  BusMessages(w);
   ArchiveEntries(w);
   RegistryCommands(w);
   ReferralCommands(w);

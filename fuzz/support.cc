@@ -165,6 +165,7 @@ const std::vector<Target>& AllTargets() {
   static const std::vector<Target> targets = {
       {"envelope", &FuzzEnvelope},
       {"archive_entry", &FuzzArchiveEntry},
+      {"bus_verify", &FuzzBusVerify},
       {"registry_commands", &FuzzRegistryCommands},
       {"referral_commands", &FuzzReferralCommands},
       {"greenchannel_commands", &FuzzGreenchannelCommands},

@@ -21,6 +21,10 @@ int FuzzEnvelope(const uint8_t* data, size_t size);
 // An entry of the audit archive's journal (another service's entry inside an ArchivedEvent, or
 // anything): audit::Unpack, the archive's IndexProjector, the JSON export of the entry.
 int FuzzArchiveEntry(const uint8_t* data, size_t size);
+// Kafka messages through the bus consumer's Applier, signed with the source's key, another
+// secret, input bytes or nothing. Invariant: nothing that fails verification moves a
+// partition's watermark or applies anything; it is parked and counted.
+int FuzzBusVerify(const uint8_t* data, size_t size);
 
 // (b) Command validation: the domain cores' decide functions, with a fuzzed registry directory
 // and a fuzzed current state. Invariant: the events a successful command returns fold into the

@@ -36,5 +36,5 @@ else
   echo "  --  compose file: docker compose plugin not installed, parsed as YAML only"
 fi
 if command -v shellcheck >/dev/null; then
-  shellcheck deploy/kafka/create-topics.sh scripts/*.sh && ok "shell scripts (shellcheck)"
+  shellcheck deploy/kafka/*.sh deploy/compose/*.sh scripts/*.sh && ok "shell scripts (shellcheck)"
 fi

@@ -18,7 +18,7 @@ SECONDS_PER_TARGET=${1:-60}
 BUILD_DIR=${YILIAN_FUZZ_BUILD_DIR:-build-fuzz}
 WORK=${YILIAN_FUZZ_WORK:-$BUILD_DIR/fuzz-work}
 JOBS=${YILIAN_FUZZ_JOBS:-1}
-ALL_TARGETS=(envelope archive_entry registry_commands referral_commands greenchannel_commands audit_requests
+ALL_TARGETS=(envelope bus_verify archive_entry registry_commands referral_commands greenchannel_commands audit_requests
              registry_events referral_events greenchannel_events)
 read -r -a TARGETS <<<"${YILIAN_FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 
@@ -88,7 +88,7 @@ for t in "${TARGETS[@]}"; do
   line=$(printf '%-22s %10s runs %7s exec/s  cov %6s' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}")
   if [ "$rc" != 0 ]; then
     failed+=("$t")
-    line="$line  CRASH (exit $rc): $(ls -t "$crashes" 2>/dev/null | head -n 1)"
+    line="$line  CRASH (exit $rc): $(find "$crashes" -maxdepth 1 -type f -printf '%T@ %f\n' 2>/dev/null | sort -rn | head -n 1 | cut -d' ' -f2-)"
     grep -m 3 -E 'ERROR: |runtime error|==ERROR|Assertion|terminate called' "$log" >&2 || true
   fi
   echo "    $line"

@@ -80,6 +80,13 @@ for who in admin service dispatch township lead auditor; do
 done
 # The master key that wraps the patients' data keys (libs/privacy): 64 hex digits, owner-only.
 [ -s "$HOME_DIR/master.key" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$HOME_DIR/master.key"
+# The keys that sign each service's Kafka messages (libs/bus bus_keys.h): one per service, kept
+# across restarts (a consumer verifies what was signed before with the same key).
+if [ ! -s "$HOME_DIR/bus.keys" ]; then
+  for svc in registry referral greenchannel audit; do
+    echo "$svc dev-1 $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  done >"$HOME_DIR/bus.keys"
+fi
 hash() { printf %s "$(cat "$HOME_DIR/$1.token")" | sha256sum | cut -d' ' -f1; }
 {
   echo "# development tokens written by scripts/run.sh (sha256 of $HOME_DIR/*.token)"
@@ -109,7 +116,7 @@ for svc in registry referral greenchannel audit; do
   # The service writes its log itself, rotated at 100 MiB with five old files kept
   # (<svc>.1.log is the newest of them); <svc>.stderr gets what is printed outside the log
   # (before logging starts, a crash).
-  "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" \
+  "$exe" --data.dir="$HOME_DIR/$svc" --kafka.bootstrap="@$HOME_DIR/bootstrap" --tokens.file="$TOKENS" --bus.keys_file="$HOME_DIR/bus.keys" \
     --address.file="$HOME_DIR/$svc.addr" --metrics.listen=127.0.0.1:0 "${extra[@]}" \
     --log.file="$HOME_DIR/logs/$svc.log" --log.stderr=false >"$HOME_DIR/logs/$svc.stderr" 2>&1 &
   pids+=($!)

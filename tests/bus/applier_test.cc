@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "yilian/common/sha256.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/counter_projector.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -59,8 +60,8 @@ class ApplierTest : public ::testing::Test {
     NewApplier(feed_.get());
   }
   void NewApplier(EventSource* feed) {
-    applier_ = std::make_unique<Applier>(store_.get(),
-                                         ApplierOptions{.group_id = "test", .projector = &projector_, .feed = feed});
+    applier_ = std::make_unique<Applier>(
+        store_.get(), ApplierOptions{.group_id = "test", .projector = &projector_, .feed = feed, .keys = &keys_});
     part_ = PartitionState{.topic = "yilian.registry.events", .partition = 0, .source = "registry"};
     auto pos = applier_->StoredPosition(part_.topic, 0);
     ASSERT_OK(pos);
@@ -84,6 +85,7 @@ class ApplierTest : public ::testing::Test {
       auto env = eventstore::ParseEnvelope(e.envelope);
       EXPECT_OK(env);
       m.headers = {env->event_type(), "registry", sequence, previous, common::Sha256(e.envelope)};
+      EXPECT_OK(keys_.Sign(m.headers));
       return true;
     }));
     return m;
@@ -106,6 +108,7 @@ class ApplierTest : public ::testing::Test {
   std::unique_ptr<eventstore::Store> store_;
   std::unique_ptr<JournalFeed> feed_;
   yilian::testing::CounterProjector projector_;
+  const BusKeys keys_ = yilian::testing::TestBusKeys();
   std::unique_ptr<Applier> applier_;
   PartitionState part_;
 };
@@ -176,6 +179,36 @@ TEST_F(ApplierTest, AnUnreadableMessageIsParkedAndSkipped) {
   EXPECT_NE(parked.parked(0).reason().find("yilian-sha256"), std::string::npos) << parked.parked(0).reason();
   EXPECT_EQ(parked.parked(0).value(), "");  // listed without its bytes
   EXPECT_EQ(part_.pos.next_offset(), 2);
+}
+
+TEST_F(ApplierTest, AnUnverifiableMessageIsParkedWithoutMovingTheWatermark) {
+  Append("a", 2);
+  Message unsigned_one = MessageOf(1, 0);
+  unsigned_one.headers.mac.clear();
+  unsigned_one.headers.key_id.clear();
+  ASSERT_OK(Deliver(unsigned_one, 0));
+  // A stand-in for a far sequence, signed with another secret: were it believed, the
+  // consumer would ask the feed for entries that do not exist and pause.
+  Message stand_in = MessageOf(2, 1);
+  stand_in.headers.sequence = int64_t{1} << 40;
+  stand_in.headers.stand_in = true;
+  stand_in.value.clear();
+  ASSERT_OK(BusKeys::Parse("registry test-1 " + std::string(64, 'f'))->Sign(stand_in.headers));
+  ASSERT_OK(Deliver(stand_in, 1));
+  EXPECT_EQ(part_.pos.watermark(), 0);
+  EXPECT_EQ(part_.pos.next_offset(), 2);
+  EXPECT_EQ(applier_->applied(), 0);
+  EXPECT_EQ(applier_->unverified(), 2);
+  // The genuine messages still apply, in order.
+  ASSERT_OK(Deliver(MessageOf(1, 0), 2));
+  ASSERT_OK(Deliver(MessageOf(2, 1), 3));
+  ASSERT_OK(applier_->Flush().status());
+  EXPECT_EQ(Row("a").events(), 2);
+  EXPECT_EQ(part_.pos.watermark(), 2);
+  ASSERT_OK_AND_ASSIGN(auto parked, Applier::ListParked(*store_, 10, ""));
+  ASSERT_EQ(parked.parked_size(), 2);
+  for (const auto& p : parked.parked())
+    EXPECT_NE(p.reason().find("unverifiable message"), std::string::npos) << p.reason();
 }
 
 TEST_F(ApplierTest, ARefusedEventBlocksItsAggregateButNotTheOthers) {

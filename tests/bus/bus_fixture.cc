@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/v1/testing.pb.h"
 
 namespace yilian::testing {
@@ -59,6 +60,7 @@ absl::Status OwnerNode::StartRelay(const std::string& bootstrap, std::map<std::s
   options.kafka.bootstrap = bootstrap;
   options.kafka.properties = std::move(properties);
   options.kafka.client_id = service_ + "-relay";
+  options.kafka.keys = yilian::testing::TestBusKeys();
   ASSIGN_OR_RETURN(relay_, bus::OutboxRelay::Start(store_.get(), journal_.get(), options));
   return absl::OkStatus();
 }
@@ -105,6 +107,7 @@ absl::Status ConsumerNode::StartConsumer(const std::string& bootstrap, std::vect
   bus::ConsumerOptions options;
   options.kafka.bootstrap = bootstrap;
   options.kafka.client_id = group_;
+  options.kafka.keys = yilian::testing::TestBusKeys();
   // A killed member's partitions move on after 6 s instead of the default 45 s.
   options.kafka.properties = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
   options.group_id = group_;

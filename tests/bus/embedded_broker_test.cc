@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "yilian/bus/self_check.h"
+#include "yilian/bus/topic_limit.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/subprocess.h"
 
@@ -14,6 +15,17 @@ TEST(EmbeddedBrokerTest, EveryYilianTopicRoundTripsAMessage) {
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
   EXPECT_NE(broker->bootstrap().find("127.0.0.1:"), std::string::npos) << broker->bootstrap();
   EXPECT_OK(RoundTrip(broker->bootstrap(), YilianTopics(), absl::Seconds(180)));
+}
+
+// A cluster that can describe a topic's configuration gives its max.message.bytes; the
+// embedded broker cannot, and says so at once (it does not leave a service waiting).
+TEST(EmbeddedBrokerTest, ATopicsMessageLimitIsReadOrSaidUnknown) {
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  auto limit = TopicMaxMessageBytes({broker->bootstrap(), "limit-check", {}}, TopicFor("referral"), absl::Seconds(5));
+  if (limit.ok())
+    EXPECT_GT(*limit, 0);
+  else
+    EXPECT_EQ(limit.status().code(), absl::StatusCode::kUnimplemented) << limit.status();
 }
 
 TEST(EmbeddedBrokerTest, KeepsServingWhileEachBrokerInTurnIsDown) {

@@ -1,17 +1,20 @@
-// Poison on the bus: corrupt messages and events the projector refuses are parked, listed
-// through the BusAdmin RPC, and do not stop the other aggregates.
+// Poison on the bus: corrupt and forged messages and events the projector refuses are parked,
+// listed through the BusAdmin RPC, and do not stop the other aggregates.
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "bus_fixture.h"
 #include "yilian/bus/admin_service.h"
+#include "yilian/bus/applier.h"
+#include "yilian/bus/bus_keys.h"
 #include "yilian/bus/consumer.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/kafka_settings.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/sha256.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/v1/testing.pb.h"
@@ -64,8 +67,9 @@ TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
   // Two corrupt messages in partition 0: one without headers, one whose value fails its hash.
   const std::string topic = TopicFor("registry");
   ProduceRaw(broker->bootstrap(), topic, 0, "garbage", nullptr);
-  ProduceRaw(broker->bootstrap(), topic, 0, "not an envelope",
-             NewHeaders({"testing.CounterIncremented", "registry", 5, 0, common::Sha256("something else")}));
+  WireHeaders mismatch{"testing.CounterIncremented", "registry", 5, 0, common::Sha256("something else")};
+  ASSERT_OK(yilian::testing::TestBusKeys().Sign(mismatch));  // signed, so only its hash is wrong
+  ProduceRaw(broker->bootstrap(), topic, 0, "not an envelope", NewHeaders(mismatch));
   // An aggregate whose second event the projector refuses; its third is parked behind it.
   auto poison = yilian::testing::CounterAppend("registry-poison", eventstore::kNoStream, 3);
   poison.events[1] = yilian::testing::CounterEvent(1, "poison");
@@ -136,6 +140,79 @@ TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
   EXPECT_EQ(stub->ListParked(&bad, req, &denied).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A genuine journal entry of `node` at `sequence`, as stored.
+std::string EntryAt(OwnerNode& node, int64_t sequence) {
+  std::string bytes;
+  EXPECT_OK(node.journal().Read(sequence, 1, [&](const eventstore::JournalEntry& e) {
+    bytes = std::string(e.envelope);
+    return false;
+  }));
+  return bytes;
+}
+
+TEST(ParkingTest, ForgedMessagesAreParkedUnappliedAndGenuineEventsKeepFlowing) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
+  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
+  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
+  ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
+  referral->SetFeed("registry", registry->feed_address());
+  ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+  ASSERT_OK(registry->Append(0, 500, 10));
+  ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 500; }, 180s)) << referral->Applied();
+
+  // What a client able to write to the topic, without the registry's key, tries: the next
+  // event of aggregate registry-0 (version 51) at the next sequence, and worse.
+  const std::string topic = TopicFor("registry");
+  const int32_t partition = PartitionFor("registry-0", 4);
+  ASSERT_OK_AND_ASSIGN(auto env, eventstore::ParseEnvelope(EntryAt(*registry, 491)));  // registry-0 v50
+  ASSERT_EQ(env.aggregate_id(), "registry-0");
+  env.set_aggregate_version(51);
+  env.set_source_sequence(501);
+  const std::string forged = env.SerializeAsString();
+  const BusKeys stranger = *BusKeys::Parse("registry test-1 " + std::string(64, '7'));
+  auto produce = [&](WireHeaders h, const std::string& value) {
+    ProduceRaw(broker->bootstrap(), topic, partition, value, NewHeaders(h));
+  };
+  WireHeaders next{env.event_type(), "registry", 501, 491, common::Sha256(forged)};
+  WireHeaders wrong_key = next;
+  ASSERT_OK(stranger.Sign(wrong_key));
+  produce(wrong_key, forged);
+  produce(next, forged);    // unsigned
+  WireHeaders huge = next;  // a sequence after which every genuine event would look like a duplicate
+  huge.sequence = int64_t{1} << 62;
+  huge.key_id = "evil";
+  huge.mac = std::string(32, 'x');
+  env.set_source_sequence(huge.sequence);
+  produce(huge, env.SerializeAsString());
+  WireHeaders stand_in{env.event_type(), "registry", int64_t{1} << 61, 491, common::Sha256(forged), true};
+  ASSERT_OK(stranger.Sign(stand_in));  // a stand-in would send the consumer to the feed up to it
+  produce(stand_in, "");
+  // A genuine message replayed: sequence 491 as the registry's relay signed it.
+  const std::string old = EntryAt(*registry, 491);
+  WireHeaders replayed{"testing.CounterIncremented", "registry", 491, 481, common::Sha256(old)};
+  ASSERT_OK(yilian::testing::TestBusKeys().Sign(replayed));
+  produce(replayed, old);
+
+  ASSERT_OK(registry->Append(500, 500, 10));
+  ASSERT_TRUE(
+      WaitFor([&] { return referral->Applied() == 1'000 && referral->consumer()->status().unverified() == 4; }, 180s))
+      << referral->Applied() << " applied, " << referral->consumer()->status().DebugString();
+  const auto rows = testing::CounterRows(referral->store());
+  for (int i = 0; i < 10; ++i) {
+    yilian::testing::v1::Counter c;
+    c.ParseFromString(rows.at("counter/registry-" + std::to_string(i)));
+    EXPECT_EQ(c.events(), 100) << "aggregate " << i;
+  }
+  ASSERT_OK_AND_ASSIGN(auto parked, Applier::ListParked(referral->store(), 100, ""));
+  ASSERT_EQ(parked.parked_size(), 4);
+  for (const auto& p : parked.parked())
+    EXPECT_NE(p.reason().find("unverifiable message"), std::string::npos) << p.reason();
+  const auto status = referral->consumer()->status();
+  EXPECT_EQ(status.parked(), 4);
+  EXPECT_GE(status.duplicates(), 1);  // the replay
+}
+
 // Refuses with UNAVAILABLE (store trouble, not the event's fault) a few times, then works.
 class FlakyProjector : public eventstore::Projector {
  public:
@@ -163,6 +240,7 @@ TEST(ParkingTest, TransientProjectorErrorsAreRetriedNotParked) {
   FlakyProjector projector;
   ConsumerOptions options;
   options.kafka = {broker->bootstrap(), "referral", {{"session.timeout.ms", "6000"}}};
+  options.kafka.keys = yilian::testing::TestBusKeys();
   options.group_id = "referral";
   options.sources = {"registry"};
   options.projector = &projector;

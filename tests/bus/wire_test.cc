@@ -5,8 +5,11 @@
 #include <fstream>
 #include <set>
 
+#include "yilian/bus/bus_keys.h"
 #include "yilian/bus/kafka_settings.h"
+#include "yilian/bus/topic_limit.h"
 #include "yilian/common/sha256.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 
@@ -36,6 +39,95 @@ TEST(WireTest, HeadersRoundTripThroughAMessage) {
   EXPECT_EQ(back.previous, 9);
   EXPECT_EQ(back.hash, h.hash);
   rd_kafka_headers_destroy(hdrs);
+}
+
+TEST(WireTest, ASignedMessageCarriesItsKeyAndMacThroughKafkaHeaders) {
+  const BusKeys keys = yilian::testing::TestBusKeys();
+  WireHeaders h{"referral.ReferralRequested", "referral", 17, 9, common::Sha256("value")};
+  ASSERT_OK(keys.Sign(h));
+  EXPECT_EQ(h.key_id, "test-1");
+  EXPECT_EQ(h.mac.size(), 32u);
+  rd_kafka_headers_t* hdrs = NewHeaders(h);
+  ASSERT_OK_AND_ASSIGN(WireHeaders back, ReadHeaders(hdrs));
+  rd_kafka_headers_destroy(hdrs);
+  EXPECT_EQ(back.key_id, "test-1");
+  EXPECT_EQ(back.mac, h.mac);
+  EXPECT_OK(keys.Verify("referral", back));
+
+  WireHeaders bad_mac = h;
+  bad_mac.mac = "short";
+  hdrs = NewHeaders(bad_mac);
+  EXPECT_CODE(ReadHeaders(hdrs).status(), kInvalidArgument);
+  rd_kafka_headers_destroy(hdrs);
+}
+
+TEST(BusKeysTest, EveryClaimAConsumerReliesOnIsCoveredByTheMac) {
+  const BusKeys keys = yilian::testing::TestBusKeys();
+  WireHeaders h{"registry.PatientErased", "registry", 40, 12, common::Sha256("value")};
+  ASSERT_OK(keys.Sign(h));
+  ASSERT_OK(keys.Verify("registry", h));
+  std::vector<std::pair<std::string, WireHeaders>> forged;
+  auto with = [&](const char* what, auto change) {
+    WireHeaders f = h;
+    change(f);
+    forged.emplace_back(what, f);
+  };
+  with("sequence", [](WireHeaders& f) { f.sequence = int64_t{1} << 62; });
+  with("previous", [](WireHeaders& f) { f.previous = 39; });
+  with("type", [](WireHeaders& f) { f.type = "registry.ConsortiumFormed"; });
+  with("hash", [](WireHeaders& f) { f.hash = common::Sha256("other value"); });
+  with("stand-in", [](WireHeaders& f) { f.stand_in = true; });
+  with("unsigned", [](WireHeaders& f) { f.mac.clear(), f.key_id.clear(); });
+  with("unknown key", [](WireHeaders& f) { f.key_id = "evil"; });
+  for (const auto& [what, f] : forged) EXPECT_CODE(keys.Verify("registry", f), kPermissionDenied) << what;
+  // Signed by referral's own key, replayed onto the registry's topic.
+  WireHeaders other{"registry.PatientErased", "referral", 40, 12, common::Sha256("value")};
+  ASSERT_OK(keys.Sign(other));
+  EXPECT_CODE(keys.Verify("registry", other), kPermissionDenied);
+  // Signed with another secret under the right key id.
+  const BusKeys stranger = *BusKeys::Parse("registry test-1 " + std::string(64, '7'));
+  WireHeaders strangers = h;
+  ASSERT_OK(stranger.Sign(strangers));
+  EXPECT_CODE(keys.Verify("registry", strangers), kPermissionDenied);
+  EXPECT_NE(std::string(keys.Verify("registry", strangers).message()).find("does not verify"), std::string::npos);
+}
+
+TEST(BusKeysTest, RotationSignsWithTheNewestKeyAndStillVerifiesTheOld) {
+  const std::string old_key(64, '1'), new_key(64, '2');
+  ASSERT_OK_AND_ASSIGN(BusKeys before, BusKeys::Parse("# comment\nregistry 2026-11 " + old_key + "\n"));
+  ASSERT_OK_AND_ASSIGN(BusKeys after,
+                       BusKeys::Parse("registry 2026-11 " + old_key + "  # old\nregistry 2026-12 " + new_key + "\n"));
+  WireHeaders signed_before{"t", "registry", 3, 0, common::Sha256("v")};
+  ASSERT_OK(before.Sign(signed_before));
+  WireHeaders signed_after = signed_before;
+  ASSERT_OK(after.Sign(signed_after));
+  EXPECT_EQ(signed_after.key_id, "2026-12");
+  EXPECT_OK(after.Verify("registry", signed_before));
+  EXPECT_OK(after.Verify("registry", signed_after));
+  EXPECT_CODE(before.Verify("registry", signed_after), kPermissionDenied);
+  EXPECT_FALSE(before.CanSign("referral"));
+  WireHeaders nobody{"t", "referral", 3, 0, common::Sha256("v")};
+  EXPECT_CODE(before.Sign(nobody), kFailedPrecondition);
+}
+
+TEST(BusKeysTest, AKeysFileWithAMistakeNamesItsLine) {
+  auto error = [](const std::string& text) { return std::string(BusKeys::Parse(text).status().message()); };
+  EXPECT_NE(error("registry k1\n").find("line 1"), std::string::npos);
+  EXPECT_NE(error("\nregistry k1 abc\n").find("line 2: the key must be 64 hex digits"), std::string::npos);
+  EXPECT_NE(error("Registry! k1 " + std::string(64, 'a')).find("not a service name"), std::string::npos);
+  EXPECT_NE(error("registry k/1 " + std::string(64, 'a')).find("key id"), std::string::npos);
+  EXPECT_NE(error("registry k1 " + std::string(64, 'a') + "\nregistry k1 " + std::string(64, 'b')).find("twice"),
+            std::string::npos);
+  EXPECT_CODE(BusKeys::Load("/nonexistent/bus.keys").status(), kFailedPrecondition);
+}
+
+TEST(TopicLimitTest, AServiceRefusesATopicThatWouldRefuseItsEvents) {
+  EXPECT_OK(CheckTopicTakes("yilian.referral.events", 1'048'588, 256 << 10, 16 << 10));
+  auto small = CheckTopicTakes("yilian.referral.events", 200'000, 256 << 10, 16 << 10);
+  EXPECT_CODE(small, kFailedPrecondition);
+  EXPECT_NE(std::string(small.message()).find("max.message.bytes"), std::string::npos) << small;
+  EXPECT_NE(std::string(small.message()).find(std::to_string((256 << 10) + (16 << 10))), std::string::npos) << small;
+  EXPECT_CODE(CheckTopicTakes("t", 1 << 30, 0, 16 << 10), kFailedPrecondition);  // a journal without a limit
 }
 
 TEST(WireTest, MissingOrInconsistentHeadersAreNamed) {
@@ -98,11 +190,15 @@ TEST(KafkaSettingsTest, ComeFromConfigWithTheBootstrapFromAFile) {
   const std::string file = dir.Sub("bootstrap");
   std::ofstream(file) << "127.0.0.1:1234,127.0.0.1:5678\n";
   auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-  ASSERT_OK_AND_ASSIGN(
-      auto config,
-      common::Config::Load(KafkaConfigKeys("referral"),
-                           {"--kafka.bootstrap=@" + file, "--kafka.properties=security.protocol=SSL"}, none));
+  ASSERT_OK_AND_ASSIGN(auto config,
+                       common::Config::Load(KafkaConfigKeys("referral"),
+                                            {"--kafka.bootstrap=@" + file, "--kafka.properties=security.protocol=SSL",
+                                             "--bus.keys_file=" + dir.Sub("bus.keys")},
+                                            none));
+  EXPECT_CODE(KafkaSettingsFrom(config).status(), kFailedPrecondition);  // no keys file yet
+  std::ofstream(dir.Sub("bus.keys")) << yilian::testing::TestBusKeysText();
   ASSERT_OK_AND_ASSIGN(KafkaSettings s, KafkaSettingsFrom(config));
+  EXPECT_TRUE(s.keys.CanSign("referral"));
   EXPECT_EQ(s.bootstrap, "127.0.0.1:1234,127.0.0.1:5678");
   EXPECT_EQ(s.client_id, "referral");
   EXPECT_EQ(s.properties.at("security.protocol"), "SSL");

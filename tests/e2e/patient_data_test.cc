@@ -9,6 +9,11 @@
 
 #include "platform_fixture.h"
 #include "rocksdb/db.h"
+#include "yilian/bus/bus_keys.h"
+#include "yilian/bus/wire.h"
+#include "yilian/common/sha256.h"
+#include "yilian/events/v1/envelope.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
 
 namespace yilian::e2e {
 namespace {
@@ -99,6 +104,24 @@ std::map<std::string, std::string> TopicContents(const std::string& bootstrap) {
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return out;
+}
+
+// Produces `value` with `headers` to `topic` as a client holding no bus key would.
+void ProduceForged(const std::string& bootstrap, const std::string& topic, const std::string& key,
+                   const std::string& value, const bus::WireHeaders& headers) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  EXPECT_EQ(rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+                RD_KAFKA_V_PARTITION(bus::PartitionFor(key, 4)),  // yilian-broker's 4 partitions
+                RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(bus::NewHeaders(headers)), RD_KAFKA_V_END),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(rd_kafka_flush(rk, 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(rk);
 }
 
 // The control: the scan does read what is there (the pseudonymous reference is in clear).
@@ -192,7 +215,50 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
       Get("auditor", {"greenchannel", "get-case", "--set", "case_id=" + case_id, "--get", "current.identity.state"}),
       "IDENTITY_WITHHELD");
 
-  // Erased: by the registry, then by every service the event reaches.
+  // A forged erasure, as the registry's next event, from a client able to write to its topic
+  // but holding no registry key: unsigned, and signed with a guessed key. Each consumer parks
+  // both and destroys nothing.
+  {
+    const int64_t head = std::stoll(Get("service", {"feed", "head", "--on", "registry", "--get", "head_sequence"}));
+    registry::v1::PatientErased erased;
+    erased.mutable_patient()->set_value(kPatient);
+    erased.set_reason("forged");
+    erased.set_at_ms(now_ms);
+    events::v1::Envelope env;
+    env.set_event_type(erased.GetDescriptor()->full_name());
+    env.set_schema_version(1);
+    env.set_source_service("registry");
+    env.set_source_sequence(head + 1);
+    env.set_aggregate_type("patient");
+    env.set_aggregate_id(kPatient);
+    env.set_aggregate_version(1);
+    env.mutable_payload()->PackFrom(erased);
+    const std::string value = env.SerializeAsString();
+    bus::WireHeaders h{env.event_type(), "registry", head + 1, 0, common::Sha256(value)};
+    std::string bootstrap;
+    std::getline(std::ifstream(root_ + "/bootstrap"), bootstrap);
+    ProduceForged(bootstrap, "yilian.registry.events", kPatient, value, h);
+    ASSERT_TRUE(bus::BusKeys::Parse("registry test-1 " + std::string(64, 'e'))->Sign(h).ok());
+    ProduceForged(bootstrap, "yilian.registry.events", kPatient, value, h);
+    for (const char* consumer : {"referral", "greenchannel", "audit"})
+      EXPECT_TRUE(testing::WaitFor(
+          [&] {
+            return Ctl("admin", {"bus", "get-consumer-status", "--on", consumer, "--get", "unverified"}).text == "2\n";
+          },
+          std::chrono::seconds(60)))
+          << consumer << " did not park the forged erasures";
+    EXPECT_NE(Call("admin", {"bus", "list-parked", "--on", "referral"}).text.find("unverifiable message"),
+              std::string::npos);
+    EXPECT_EQ(Get("lead", {"referral", "get-referral", "--set", "referral_id=" + referral, "--get",
+                           "referral.identity.identity.name"}),
+              kName);
+    EXPECT_EQ(Get("dispatch", {"greenchannel", "get-case", "--set", "case_id=" + case_id, "--get",
+                               "current.identity.identity.national_id"}),
+              kNationalId);
+  }
+
+  // Erased: by the registry, then by every service the event reaches. The genuine erasure takes
+  // the sequence the forged one claimed, and still reaches everyone.
   auto erased = Ctl("admin", {"registry", "erase-patient", "--set", std::string("patient.value=") + kPatient, "--set",
                               "reason=the patient's request under PIPL art. 47", "--set", "request_id=e2e-erase",
                               "--get", "erasure.at_ms"});

@@ -16,6 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "yilian/common/sha256.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/subprocess.h"
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/wait.h"
@@ -48,7 +49,8 @@ class PlatformTest : public ::testing::Test {
                                                     {"auditor", "auditor@dev - auditor"},
                                                     {"township", "dr.li@qiaotouhe-thc qiaotouhe-thc clinician"},
                                                     {"lead", "dr.zhang@loudi-1st loudi-1st clinician"},
-                                                    {"office", "office@loudi-1st loudi-1st referral-office"}};
+                                                    {"office", "office@loudi-1st loudi-1st referral-office"},
+                                                    {"his", "his@loudi-1st loudi-1st hospital-system"}};
     std::ofstream tokens(root_ + "/tokens");
     for (const auto& [name, principal] : who) {
       std::ofstream(root_ + "/" + name + ".token") << "token-" << name;
@@ -56,6 +58,7 @@ class PlatformTest : public ::testing::Test {
     }
     tokens.close();
     std::ofstream(root_ + "/master.key") << "5b1e0c7a9d2f4e6b8a3c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f00\n";
+    std::ofstream(root_ + "/bus.keys") << yilian::testing::TestBusKeysText();
     StartBroker();
     for (const auto& s : kServices) Start(s);
     auto imported = Exec({YILIAN_BIN "/services/registry/yilian-registry-import", "--registry=" + Address("registry"),
@@ -83,7 +86,7 @@ class PlatformTest : public ::testing::Test {
         YILIAN_BIN "/services/" + s + "/yilian-" + s,  "--data.dir=" + root_ + "/" + s,
         "--kafka.bootstrap=@" + root_ + "/bootstrap",  "--tokens.file=" + root_ + "/tokens",
         "--address.file=" + root_ + "/" + s + ".addr", "--log.level=info",
-        "--log.file=" + root_ + "/" + s + ".log"};
+        "--log.file=" + root_ + "/" + s + ".log",      "--bus.keys_file=" + root_ + "/bus.keys"};
     for (const char* source : {"registry", "referral", "greenchannel"})
       if (s != "registry" && s != source)
         argv.push_back(std::string("--feed.") + source + "=@" + root_ + "/" + source + ".addr");

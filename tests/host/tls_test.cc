@@ -98,6 +98,13 @@ TEST_F(TlsTest, TheCertificateSubjectIsThePrincipal) {
   EXPECT_EQ(who.role(), common::v1::ROLE_SERVICE);
 }
 
+TEST_F(TlsTest, WithTlsAServiceListensBeyondLoopback) {
+  HostOptions options{.service_name = "referral", .listen_address = "0.0.0.0:0"};
+  options.tls = {ca_ + "/server-referral.pem", ca_ + "/server-referral.key", ca_ + "/ca.pem"};
+  ASSERT_OK_AND_ASSIGN(auto wide, ServiceHost::Start(options, auth_, {}));
+  EXPECT_GT(wide->port(), 0);
+}
+
 TEST_F(TlsTest, NoCertificateOrAnotherCasIsNotLetIn) {
   common::v1::Principal who;
   EXPECT_EQ(WhoAmI("", "", &who).error_code(), grpc::StatusCode::UNAVAILABLE);  // the handshake fails

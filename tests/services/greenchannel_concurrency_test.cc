@@ -17,6 +17,7 @@
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/domain/greenchannel/bed_board.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/wait.h"
@@ -66,12 +67,14 @@ absl::Status RequestBed(eventstore::Journal& referral, int i) {
 TEST(GreenChannelConcurrencyTest, NoBedIsPromisedTwice) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, bus::EmbeddedBroker::Start({}));
-  const bus::KafkaSettings kafka{broker->bootstrap(), "greenchannel", {{"session.timeout.ms", "6000"}}};
+  const bus::KafkaSettings kafka =
+      yilian::testing::TestKafka(broker->bootstrap(), "greenchannel", {{"session.timeout.ms", "6000"}});
 
   std::filesystem::create_directories(dir.Sub("registry"));
   registry::RegistryNode registry(dir.Sub("registry") + "/db");
-  ASSERT_OK_AND_ASSIGN(auto registry_relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
-                                                                    {.kafka = {broker->bootstrap(), "registry", {}}}));
+  ASSERT_OK_AND_ASSIGN(auto registry_relay,
+                       bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
+                                               {.kafka = yilian::testing::TestKafka(broker->bootstrap(), "registry")}));
   registry.ImportSample(YILIAN_SAMPLE_FILE);
   Cut(registry, "stroke-1", 3, 1);
   Cut(registry, "icu-1", 2, 1);

@@ -14,6 +14,7 @@
 #include "bus_fixture.h"
 #include "registry_node.h"
 #include "yilian/bus/embedded_broker.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -40,12 +41,13 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, bus::EmbeddedBroker::Start({}));
   auto kafka = [&](const char* client) {
-    return bus::KafkaSettings{broker->bootstrap(), client, {{"session.timeout.ms", "6000"}}};
+    return yilian::testing::TestKafka(broker->bootstrap(), client, {{"session.timeout.ms", "6000"}});
   };
   std::filesystem::create_directories(dir.Sub("registry"));
   registry::RegistryNode registry(dir.Sub("registry") + "/db");
-  ASSERT_OK_AND_ASSIGN(auto registry_relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
-                                                                    {.kafka = {broker->bootstrap(), "registry", {}}}));
+  ASSERT_OK_AND_ASSIGN(auto registry_relay,
+                       bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
+                                               {.kafka = yilian::testing::TestKafka(broker->bootstrap(), "registry")}));
   registry.ImportSample(YILIAN_SAMPLE_FILE);
   rv1::EnrolResidentRequest enrol;  // the patient's family doctor is at the mining community centre
   enrol.mutable_resident()->mutable_patient()->set_value("pt-e2e-41c7");

@@ -11,6 +11,7 @@
 #include "import.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/subprocess.h"
 #include "yilian/testing/temp_dir.h"
@@ -29,9 +30,10 @@ TEST(RegistryBusTest, AConsumerInAnotherProcessSeesEveryRegistryEvent) {
   std::ofstream(tokens) << "sha256:" << host::TokenHash("admin-secret") << " admin@loudi loudi-1st consortium-admin\n"
                         << "sha256:" << host::TokenHash(yilian::testing::kFeedToken) << " referral - service\n";
   std::ofstream(dir.Sub("master.key")) << std::string(64, 'a') << "\n";
+  std::ofstream(dir.Sub("bus.keys")) << yilian::testing::TestBusKeysText();
   Subprocess registry({YILIAN_REGISTRY_BIN, "--data.dir=" + dir.Sub("registry"),
                        "--kafka.bootstrap=" + broker->bootstrap(), "--tokens.file=" + tokens, "--log.level=warn",
-                       "--privacy.master_key_file=" + dir.Sub("master.key")});
+                       "--privacy.master_key_file=" + dir.Sub("master.key"), "--bus.keys_file=" + dir.Sub("bus.keys")});
   std::string address;
   ASSERT_TRUE(registry.ReadUntil("listening", 0, &address));
 

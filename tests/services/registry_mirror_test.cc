@@ -8,6 +8,7 @@
 #include "yilian/bus/consumer.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/bus/relay.h"
+#include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 #include "yilian/testing/wait.h"
@@ -46,15 +47,16 @@ TEST(RegistryMirrorTest, AConsumingServiceAnswersLikeTheRegistry) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, bus::EmbeddedBroker::Start({}));
   RegistryNode registry(dir.Sub("registry"));
-  ASSERT_OK_AND_ASSIGN(auto relay, bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
-                                                           {.kafka = {broker->bootstrap(), "registry", {}}}));
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       bus::OutboxRelay::Start(registry.store.get(), registry.journal.get(),
+                                               {.kafka = yilian::testing::TestKafka(broker->bootstrap(), "registry")}));
   ASSERT_OK_AND_ASSIGN(ImportPlan plan, ParseImportFile(YILIAN_SAMPLE_FILE));
   ASSERT_OK(Import(*registry.stub, "admin", plan).status());
 
   ASSERT_OK_AND_ASSIGN(auto store, eventstore::Store::Open({.path = dir.Sub("greenchannel")}));
   RegistryProjector mirror("registry/");
   bus::ConsumerOptions options;
-  options.kafka = {broker->bootstrap(), "greenchannel", {{"session.timeout.ms", "6000"}}};
+  options.kafka = yilian::testing::TestKafka(broker->bootstrap(), "greenchannel", {{"session.timeout.ms", "6000"}});
   options.group_id = "greenchannel";
   options.sources = {"registry"};
   options.projector = &mirror;

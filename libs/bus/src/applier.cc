@@ -20,7 +20,9 @@ using eventstore::ProjectionBatch;
 namespace {
 
 constexpr char kParkPrefix[] = "bus/park/";
-constexpr size_t kFlushOps = 20000;  // write a long catch-up in pieces
+constexpr size_t kFlushOps = 20000;       // write a long catch-up in pieces
+constexpr size_t kMaxClaimBytes = 64;     // of an unbelieved message's type, in its parking record
+constexpr size_t kMaxUnreadBytes = 4096;  // of an unreadable message's value, in its parking record
 
 std::string PositionKey(const std::string& topic, int32_t partition) {
   return absl::StrCat("bus/pos/", topic, std::string(1, '\0'), EncodeU64(static_cast<uint32_t>(partition)));
@@ -100,13 +102,15 @@ void Applier::Park(const events::v1::Envelope* env, const WireHeaders* headers, 
     parked.set_aggregate_id(env->aggregate_id());
     parked.set_aggregate_version(env->aggregate_version());
     parked.set_event_type(env->event_type());
-  } else if (headers != nullptr) {
+  } else if (headers != nullptr) {  // claims of a message not believed: kept short
     parked.set_source_sequence(headers->sequence);
-    parked.set_event_type(headers->type);
+    parked.set_event_type(headers->type.substr(0, kMaxClaimBytes));
   }
   parked.set_reason(std::move(reason));
   parked.set_size_bytes(static_cast<int64_t>(value.size()));
-  parked.set_value(std::string(value));
+  // A readable event is kept whole, for a repair; of anything else a prefix, so that a flood
+  // of junk cannot fill the disk.
+  parked.set_value(std::string(env != nullptr ? value : value.substr(0, kMaxUnreadBytes)));
   *parked.mutable_parked_at() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(options_.clock->Now()));
   common::LogScope scope("correlation_id", env != nullptr ? env->correlation_id() : "");
@@ -218,6 +222,15 @@ absl::Status Applier::Stage(PartitionState& part, const Delivery& m, absl::Funct
     Moved(part);
     return absl::OkStatus();
   };
+  if (m.headers.ok()) {  // nothing of it is believed before this
+    absl::Status verified = options_.keys != nullptr ? options_.keys->Verify(part.source, *m.headers)
+                                                     : absl::FailedPreconditionError("this consumer has no bus keys");
+    if (!verified.ok()) {
+      ++unverified_;
+      Park(nullptr, &*m.headers, absl::StrCat("unverifiable message: ", verified.message()), origin, m.value);
+      return advance();
+    }
+  }
   if (m.headers.ok() && m.headers->stand_in) {  // the entry itself was too large for the broker
     if (m.headers->sequence <= part.pos.watermark()) {
       ++duplicates_;

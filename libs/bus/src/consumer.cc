@@ -27,6 +27,7 @@ class BusConsumer::Worker {
         applier_(store, {.group_id = options_.group_id,
                          .projector = options_.projector,
                          .feed = options_.feed,
+                         .keys = &options_.kafka.keys,
                          .clock = options_.clock}) {
     for (const auto& s : options_.sources) topic_source_[TopicFor(s)] = s;
   }
@@ -268,6 +269,7 @@ void BusConsumer::Worker::PublishStatus(bool force) {
   st.set_duplicates(applier_.duplicates());
   st.set_filled(applier_.filled());
   st.set_parked(applier_.parked());
+  st.set_unverified(applier_.unverified());
   applier_.propagation().ToProto(st.mutable_propagation());
   std::lock_guard<std::mutex> lock(status_mu_);
   status_ = std::move(st);

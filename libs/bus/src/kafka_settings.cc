@@ -66,6 +66,10 @@ std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service) {
              return p.ok() ? std::string() : std::string(p.status().message());
            },
        .secret = true},
+      {.name = "bus.keys_file",
+       .default_value = ".yilian/bus.keys",
+       .help = "keys that sign this service's Kafka messages and verify its sources' (lines: service key-id "
+               "64-hex; owner-only)"},
   };
 }
 
@@ -96,6 +100,9 @@ absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config) {
   auto props = ParseKafkaProperties(config.GetString("kafka.properties"));
   if (!props.ok()) return absl::InvalidArgumentError(absl::StrCat("kafka.properties: ", props.status().message()));
   s.properties = std::move(*props);
+  auto keys = BusKeys::Load(config.GetString("bus.keys_file"));
+  if (!keys.ok()) return keys.status();
+  s.keys = std::move(*keys);
   return s;
 }
 

@@ -29,6 +29,9 @@ void RegisterBusMetrics(host::Metrics* metrics, const eventstore::Journal* journ
     });
     metrics->Gauge("yilian_consumer_parked_events", "events parked since start (unreadable or refused)",
                    [consumer] { return static_cast<double>(consumer->status().parked()); });
+    metrics->Gauge("yilian_consumer_unverified_messages",
+                   "messages parked since start because their MAC did not verify (forged, unsigned, unknown key)",
+                   [consumer] { return static_cast<double>(consumer->status().unverified()); });
   }
 }
 

@@ -79,7 +79,7 @@ class OutboxRelay::Worker {
   void Refused(int64_t sequence, rd_kafka_resp_err_t err);
   // Produces a message of `part`; `opaque` comes back with its delivery (a negative one: an
   // untracked stand-in).
-  rd_kafka_resp_err_t Produce(int32_t part, std::string_view key, const WireHeaders& h, std::string_view value,
+  rd_kafka_resp_err_t Produce(int32_t part, std::string_view key, WireHeaders h, std::string_view value,
                               int64_t opaque);
   // Stand-ins for entries the broker refused after they were sent (untracked, best effort: the
   // next message of the partition names the entry too).
@@ -257,8 +257,9 @@ bool OutboxRelay::Worker::ProduceSome() {
   return progress;
 }
 
-rd_kafka_resp_err_t OutboxRelay::Worker::Produce(int32_t part, std::string_view key, const WireHeaders& h,
+rd_kafka_resp_err_t OutboxRelay::Worker::Produce(int32_t part, std::string_view key, WireHeaders h,
                                                  std::string_view value, int64_t opaque) {
+  if (!options_.kafka.keys.Sign(h).ok()) return RD_KAFKA_RESP_ERR__AUTHENTICATION;  // checked at Start
   rd_kafka_headers_t* hdrs = NewHeaders(h);
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_KEY(key.data(), key.size()),
@@ -453,6 +454,9 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
                                                                 RelayOptions options) {
   if (options.topic.empty()) options.topic = TopicFor(journal->source_service());
   if (options.max_in_flight < 1) return absl::InvalidArgumentError("relay max_in_flight must be at least 1");
+  if (!options.kafka.keys.CanSign(journal->source_service()))
+    return absl::FailedPreconditionError(absl::StrCat("no bus key for ", journal->source_service(),
+                                                      " in bus.keys_file: the relay signs every message it publishes"));
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay());
   relay->worker_ = std::make_unique<Worker>(store, journal, std::move(options));
   auto s = relay->worker_->LoadCheckpoint();

@@ -3,7 +3,9 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "yilian/bus/embedded_broker.h"
 #include "yilian/bus/metrics.h"
+#include "yilian/bus/topic_limit.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
 
@@ -49,6 +51,16 @@ absl::Status ServiceCore::StartRelay(const KafkaSettings& kafka) {
     return absl::FailedPreconditionError(absl::StrCat("the journal takes events of up to ", max_event_bytes_,
                                                       " bytes (0: any size), but Kafka's ", "message.max.bytes is ",
                                                       max_message, ": lower the one or raise the other"));
+  // And the topic's own limit, when the cluster says it (a real one does, given the
+  // DescribeConfigs ACL; the embedded broker cannot, and then the relay's stand-ins cover a
+  // refusal).
+  const std::string topic = TopicFor(journal_->source_service());
+  auto topic_max = TopicMaxMessageBytes(kafka, topic, absl::Seconds(5));
+  if (topic_max.ok())
+    RETURN_IF_ERROR(CheckTopicTakes(topic, *topic_max, static_cast<int64_t>(max_event_bytes_), kFraming));
+  else
+    common::Logger().warn("{}: cannot read max.message.bytes of {} ({}): an event it refuses goes by the feed",
+                          journal_->source_service(), topic, topic_max.status().ToString());
   ASSIGN_OR_RETURN(relay_, OutboxRelay::Start(store_.get(), journal_.get(), {.kafka = kafka}));
   return absl::OkStatus();
 }

@@ -10,7 +10,7 @@ int32_t PartitionFor(std::string_view key, int32_t partitions) {
 }
 
 rd_kafka_headers_t* NewHeaders(const WireHeaders& h) {
-  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(5);
+  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(8);
   const std::string seq = absl::StrCat(h.sequence), prev = absl::StrCat(h.previous);
   rd_kafka_header_add(hdrs, kHeaderType, -1, h.type.data(), h.type.size());
   rd_kafka_header_add(hdrs, kHeaderSource, -1, h.source.data(), h.source.size());
@@ -18,6 +18,10 @@ rd_kafka_headers_t* NewHeaders(const WireHeaders& h) {
   rd_kafka_header_add(hdrs, kHeaderPrevious, -1, prev.data(), prev.size());
   rd_kafka_header_add(hdrs, kHeaderHash, -1, h.hash.data(), h.hash.size());
   if (h.stand_in) rd_kafka_header_add(hdrs, kHeaderStandIn, -1, "1", 1);
+  if (!h.mac.empty()) {
+    rd_kafka_header_add(hdrs, kHeaderKey, -1, h.key_id.data(), h.key_id.size());
+    rd_kafka_header_add(hdrs, kHeaderMac, -1, h.mac.data(), h.mac.size());
+  }
   return hdrs;
 }
 
@@ -69,6 +73,14 @@ absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs) {
   h.sequence = *seq;
   h.previous = *prev;
   h.stand_in = Header(hdrs, kHeaderStandIn).ok();
+  if (auto mac = Header(hdrs, kHeaderMac); mac.ok()) {
+    auto key = Header(hdrs, kHeaderKey);
+    if (!key.ok()) return key.status();
+    if (mac->size() != 32) return absl::InvalidArgumentError("header yilian-mac is not 32 bytes");
+    if (key->empty() || key->size() > 32) return absl::InvalidArgumentError("header yilian-key is not a key id");
+    h.key_id = std::string(*key);
+    h.mac = std::string(*mac);
+  }
   return h;
 }
 

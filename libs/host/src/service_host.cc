@@ -45,6 +45,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOp
   return grpc::SslServerCredentials(opts);
 }
 
+// Whether `address` ("host:port") binds to this machine only: 127.x.x.x, [::1] or localhost.
+bool IsLoopback(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  const std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options,
@@ -58,6 +65,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOptions& options, Authenticator authenticator,
                                                                 std::vector<grpc::Service*> services) {
+  if (!options.tls.enabled() && !IsLoopback(options.listen_address))
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listen ", options.listen_address,
+        " reaches beyond this machine: serve it with TLS (tls.cert, tls.key, tls.client_ca), or listen on 127.0.0.1"));
   auto creds = Credentials(options.tls);
   if (!creds.ok()) return creds.status();
   // Debian's Abseil is built without NDEBUG, so absl::Mutex (gRPC's lock, and the rate

@@ -12,8 +12,13 @@
 // (wire.h: the relay's message in place of an entry the broker refused) is filled from the
 // feed the same way, up to and including the entry it stands for.
 //
-// A message that cannot be read (bad headers, hash mismatch, unparseable envelope) is parked
-// and skipped. An event the projector refuses is parked, and later events of that aggregate
+// Every message must verify under a key of its topic's source (bus_keys.h) before anything
+// of it is believed, its sequence and `yilian-previous` included. One that does not (forged,
+// unsigned, signed with an unknown key) is parked with the reason and skipped: the
+// partition's offset moves past it, so it cannot stop the partition, but its watermark does
+// not, so a forged sequence can neither hide genuine events nor trigger a fill. A message
+// that cannot be read (bad headers, hash mismatch, unparseable envelope) is parked and
+// skipped the same way. An event the projector refuses is parked, and later events of that aggregate
 // are parked behind it (its order is kept); other aggregates keep flowing.
 //
 // Flush writes the projector's rows, each aggregate's applied version, the parked records
@@ -31,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "yilian/bus/bus_keys.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/propagation.h"
 #include "yilian/bus/v1/bus.pb.h"
@@ -45,6 +51,7 @@ struct ApplierOptions {
   std::string group_id;                        // the consuming service, for the log
   eventstore::Projector* projector = nullptr;  // required
   EventSource* feed = nullptr;                 // catch-up; without it a gap is UNAVAILABLE
+  const BusKeys* keys = nullptr;               // required: verifies every message (borrowed)
   common::Clock* clock = &common::Clock::Real();
 };
 
@@ -88,6 +95,7 @@ class Applier {
   int64_t duplicates() const { return duplicates_; }
   int64_t filled() const { return filled_; }
   int64_t parked() const { return parked_; }
+  int64_t unverified() const { return unverified_; }
   const PropagationHistogram& propagation() const { return propagation_; }
 
   // Parked events, oldest first, without their raw bytes. INVALID_ARGUMENT on a bad token.
@@ -116,7 +124,7 @@ class Applier {
   ApplierOptions options_;
   eventstore::StagedWrites wb_;
   std::vector<PartitionState*> moved_;  // partitions dirty since the last Flush
-  int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0;
+  int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0, unverified_ = 0;
   // Commit times of the events applied in the batch being built: observed once it is written.
   std::vector<std::pair<std::string, absl::Time>> committed_;
   PropagationHistogram propagation_;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "yilian/bus/bus_keys.h"
 #include "yilian/common/config.h"
 
 namespace yilian::bus {
@@ -34,6 +35,10 @@ struct KafkaSettings {
   // Against the embedded broker, which cannot do static membership, this is what bounds the
   // pause after a consumer is killed and restarted.
   int session_timeout_ms = 0;
+  // The keys the relay signs with (its service's newest) and the consumer verifies with (its
+  // sources'), from bus.keys_file. A relay without a key for its service does not start; a
+  // consumer parks every message it cannot verify.
+  BusKeys keys;
 };
 
 // "k=v;k=v" (or newline separated) -> map. INVALID_ARGUMENT naming a malformed item.
@@ -52,9 +57,11 @@ bool RefreshBootstrap(KafkaSettings& settings);
 //   kafka.bootstrap   bootstrap servers (default: the embedded broker's bootstrap file)
 //   kafka.client_id   client id (default: the service name)
 //   kafka.properties  "k=v;k=v" passed to librdkafka (secret: may hold sasl.password)
+//   bus.keys_file     the keys that sign and verify messages (bus_keys.h)
 std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service);
 // Settings from a loaded config. `kafka.bootstrap` may name a file ("@path") holding the
-// address, as written by yilian-broker --bootstrap-file. INVALID_ARGUMENT naming the key.
+// address, as written by yilian-broker --bootstrap-file. INVALID_ARGUMENT naming the key;
+// FAILED_PRECONDITION when bus.keys_file cannot be read.
 absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config);
 
 }  // namespace yilian::bus

@@ -45,8 +45,9 @@ class ServiceCore {
   static absl::StatusOr<std::unique_ptr<ServiceCore>> Open(const CoreOptions& options);
   ~ServiceCore();
 
-  // FAILED_PRECONDITION when the producer's message.max.bytes could refuse an event the
-  // journal takes.
+  // FAILED_PRECONDITION when the producer's message.max.bytes, or the topic's
+  // max.message.bytes (read from the cluster when it can say, within 5 s), could refuse an
+  // event the journal takes.
   absl::Status StartRelay(const KafkaSettings& kafka);
   absl::Status StartConsumer(ConsumerOptions options);
   // `feed_readers` decides who reads the journal through the catch-up feed (default: SERVICE

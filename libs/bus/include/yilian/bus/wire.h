@@ -18,6 +18,10 @@
 //                               value the relay sends in place of an entry the broker refuses
 //                               for good (too large); the other headers are the entry's, and
 //                               a consumer reads the entry itself from the catch-up feed
+//              yilian-key       the id of the source's key that signed the message
+//              yilian-mac       HMAC-SHA256 (32 bytes) under that key over MacInput (bus_keys.h):
+//                               source, key id, type, sequence, previous, stand-in, and
+//                               yilian-sha256. A consumer applies nothing without a valid one
 
 #include <librdkafka/rdkafka.h>
 
@@ -35,6 +39,8 @@ inline constexpr char kHeaderSequence[] = "yilian-sequence";
 inline constexpr char kHeaderPrevious[] = "yilian-previous";
 inline constexpr char kHeaderHash[] = "yilian-sha256";
 inline constexpr char kHeaderStandIn[] = "yilian-stand-in";
+inline constexpr char kHeaderKey[] = "yilian-key";
+inline constexpr char kHeaderMac[] = "yilian-mac";
 
 int32_t PartitionFor(std::string_view key, int32_t partitions);
 
@@ -45,11 +51,14 @@ struct WireHeaders {
   int64_t previous = 0;
   std::string hash;  // 32 raw bytes
   bool stand_in = false;
+  std::string key_id;  // empty with `mac`: unsigned
+  std::string mac;     // 32 raw bytes when signed
 };
 
 // A headers list for one entry; ownership passes to the produce call.
 rd_kafka_headers_t* NewHeaders(const WireHeaders& h);
-// INVALID_ARGUMENT naming the first missing or malformed header (`hdrs` may be null).
+// INVALID_ARGUMENT naming the first missing or malformed header (`hdrs` may be null). The
+// key and MAC headers may be absent (an unsigned message: BusKeys::Verify refuses it).
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs);
 // The headers of a consumed message.
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m);

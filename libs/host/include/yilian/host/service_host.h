@@ -1,7 +1,7 @@
 #pragma once
 // The gRPC server every Yilian service runs in: binds the listen address (port 0 picks a
-// free port), serves the standard health service (grpc.health.v1, no credentials needed
-// so probes work) and server reflection, and shuts down gracefully.
+// free port; anything but loopback only with TLS), serves the standard health service (grpc.health.v1, no credentials
+// needed so probes work) and server reflection, and shuts down gracefully.
 //
 //   ASSIGN_OR_RETURN(auto host, ServiceHost::Start(options, {&referral_service, &feed}));
 //   WaitForShutdownSignal();  // SIGTERM or SIGINT
@@ -54,7 +54,9 @@ class ServiceHost {
   // UNAVAILABLE if the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const HostOptions& options,
                                                             std::vector<grpc::Service*> services);
-  // Same, with an authenticator supplied by the caller (tests, tools).
+  // Same, with an authenticator supplied by the caller (tests, tools). Both refuse
+  // (FAILED_PRECONDITION) a listen address beyond loopback without TLS: plaintext gRPC with
+  // bearer tokens stays on the machine.
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const HostOptions& options, Authenticator authenticator,
                                                             std::vector<grpc::Service*> services);
   ~ServiceHost();
