@@ -21,10 +21,9 @@ namespace {
 constexpr char kService[] = "greenchannel";
 constexpr char kExpiredReason[] = "the bed hold expired before arrival";
 
-// The service's own calls (the expiry timer) act on any case.
-bool OwnCall(const Call& call) {
-  return call.actor.role == common::Role::ROLE_SERVICE && call.actor.subject == kService;
-}
+// The service's own calls (the expiry timer) act on any case. A remote SERVICE principal
+// that happens to be named "greenchannel" is not one of them.
+bool OwnCall(const Call& call) { return call.internal; }
 
 }  // namespace
 

@@ -93,10 +93,9 @@ void ReferralCommands::RunOnExisting(const Call& call, const std::string& referr
 void ReferralCommands::Submit(const Call& call, const fv1::SubmitReferralRequest& req, Done done) {
   // A suspended institution's staff submit nothing (before any retry's answer, too).
   if (auto s = dref::NotSuspended(call.actor, *directory_); !s.ok()) return std::move(done)(s);
-  // A referral the caller does not name is named after the call, so a retry names the same one.
-  const std::string default_id =
-      req.referral().referral_id().empty() ? "ref-" + common::Sha256Hex(call.idempotency_key).substr(0, 20) : "";
-  auto draft = dref::SubmissionDraft(req.referral(), call.actor, default_id);
+  // The service names the referral after the call, so a retry names the same one.
+  auto draft =
+      dref::SubmissionDraft(req.referral(), call.actor, "ref-" + common::Sha256Hex(call.idempotency_key).substr(0, 20));
   if (!draft.ok()) return std::move(done)(draft.status());
   RunCommand(
       call, draft->referral_id(), 0,

@@ -21,6 +21,8 @@ const Principal kAdmin{"admin", "", Role::ROLE_CONSORTIUM_ADMIN};
 const Principal kDispatch{"120", "", Role::ROLE_DISPATCH};
 const Principal kAuditor{"aud", "", Role::ROLE_AUDITOR};
 const Principal kService{"svc", "", Role::ROLE_SERVICE};
+const Principal kLoudiHis{"his", "loudi-1st", Role::ROLE_HOSPITAL_SYSTEM};
+const Principal kOtherHis{"his", "xiangya-3rd", Role::ROLE_HOSPITAL_SYSTEM};
 const Principal kLoudiDoc{"dr.zhang", "loudi-1st", Role::ROLE_CLINICIAN};
 const Principal kLoudiOffice{"office", "loudi-1st", Role::ROLE_REFERRAL_OFFICE};
 const Principal kOtherDoc{"dr.chen", "xiangya-3rd", Role::ROLE_CLINICIAN};
@@ -100,7 +102,14 @@ TEST(GreenChannelAccess, DispatchOpensHospitalsReachTheirOwnCasesAuditorsRead) {
   EXPECT_CODE(dgc::MayReachCases(kAdmin, true), kPermissionDenied);
   EXPECT_OK(dgc::MayListOpenCases(kAuditor));
   EXPECT_CODE(dgc::MayListOpenCases(kLoudiDoc), kPermissionDenied);
-  EXPECT_OK(dgc::MayDischarge(kService, "loudi-1st"));
+  // A hospital's system discharges from its own wards only; a platform service from none.
+  EXPECT_OK(dgc::MayDischarge(kLoudiHis, "loudi-1st"));
+  EXPECT_CODE(dgc::MayDischarge(kOtherHis, "loudi-1st"), kPermissionDenied);
+  EXPECT_CODE(dgc::MayDischarge(kService, "loudi-1st"), kPermissionDenied);
+  EXPECT_OK(dgc::MayReadBedRequest(kLoudiHis, "loudi-1st"));
+  EXPECT_CODE(dgc::MayReadBedRequest(kOtherHis, "loudi-1st"), kPermissionDenied);
+  EXPECT_CODE(dgc::MayReachCases(kLoudiHis, true), kPermissionDenied);
+  EXPECT_CODE(dgc::ClocksScope(kOtherHis, "loudi-1st").status(), kPermissionDenied);
   EXPECT_OK(dgc::MayDischarge(kLoudiOffice, "loudi-1st"));
   EXPECT_CODE(dgc::MayDischarge(kOtherDoc, "loudi-1st"), kPermissionDenied);
   EXPECT_OK(dgc::MayReadBedRequest(kAuditor, "loudi-1st"));

@@ -2,6 +2,7 @@
 // door-to-needle / door-to-balloon clocks against their targets.
 #include <gtest/gtest.h>
 
+#include "yilian/common/problem.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -42,7 +43,13 @@ TEST(EmergencyCaseTest, StrokeCaseFromDispatchToNeedleMeetsTheSixtyMinuteTarget)
   EXPECT_CODE(RecordMilestone(c, gv1::NEEDLE, kContact + 30 * kMinute).status(), kFailedPrecondition);
   Apply(c, RecordMilestone(c, gv1::ARRIVAL, kContact + 25 * kMinute));
   EXPECT_EQ(c->status(), gv1::ARRIVED);
-  EXPECT_CODE(RedirectCase(c, c->placement(), "hold-2", "too late").status(), kFailedPrecondition);
+  auto late = RedirectCase(c, c->placement(), "hold-2", "too late").status();
+  EXPECT_CODE(late, kFailedPrecondition);
+  // The refusal says what the case still allows: a program can offer those.
+  const auto problem = common::ProblemOf(late);
+  EXPECT_EQ(problem.type(), "wrong-state");
+  EXPECT_EQ(std::vector<std::string>(problem.allowed_actions().begin(), problem.allowed_actions().end()),
+            (std::vector<std::string>{"record-milestone", "close-case"}));
   Apply(c, RecordMilestone(c, gv1::IMAGING, kContact + 40 * kMinute));
   EXPECT_FALSE(ClocksOf(*c).target_met()) << "no needle yet";
   Apply(c, RecordMilestone(c, gv1::NEEDLE, kContact + 73 * kMinute));
@@ -60,6 +67,8 @@ TEST(EmergencyCaseTest, StrokeCaseFromDispatchToNeedleMeetsTheSixtyMinuteTarget)
   EXPECT_EQ(c->status(), gv1::CLOSED);
   EXPECT_CODE(RecordMilestone(c, gv1::IMAGING, kContact + 95 * kMinute).status(), kFailedPrecondition);
   EXPECT_CODE(CloseCase(c, "again", kContact).status(), kFailedPrecondition);
+  EXPECT_EQ(common::ProblemOf(CloseCase(c, "again", kContact).status()).type(), "wrong-state");
+  EXPECT_TRUE(AllowedCaseActions(*c).empty());
 }
 
 TEST(EmergencyCaseTest, StemiDoorToBalloonOverNinetyMinutesMissesItsTarget) {

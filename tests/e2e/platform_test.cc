@@ -98,8 +98,8 @@ TEST_F(PlatformTest, BrokerKilledAndRestartedMidScenarioLosesNothing) {
 TEST_F(PlatformTest, EveryRpcAllowsExactlyTheRolesOfTheRoleMatrix) {
   const std::vector<std::pair<std::string, std::string>> roles = {
       // the table's columns, and a token of each
-      {"consortium-admin", "admin"}, {"clinician", "lead"},  {"referral-office", "office"},
-      {"dispatch", "dispatch"},      {"auditor", "auditor"}, {"service", "service"}};
+      {"consortium-admin", "admin"}, {"clinician", "lead"},  {"referral-office", "office"}, {"dispatch", "dispatch"},
+      {"auditor", "auditor"},        {"service", "service"}, {"hospital-system", "his"}};
   std::map<std::string, std::vector<std::string>> table;  // "service method" -> cells
   {
     std::ifstream in(YILIAN_SOURCE "/docs/ROLES.md");

@@ -6,6 +6,7 @@
 // IntakeProjector, SendReferral() does the same for a referral event, and both wait until
 // the intake has acted. Callers (bearer tokens): "dispatch" (DISPATCH), "loudi-doc"
 // (clinician at loudi-1st), "xiangya-doc" (clinician at xiangya-3rd), "auditor", "service",
+// "impostor" (a SERVICE named "greenchannel"), "loudi-his" and "xiangya-his" (HOSPITAL_SYSTEM),
 // "admin" (CONSORTIUM_ADMIN).
 
 #include <grpcpp/grpcpp.h>
@@ -28,6 +29,10 @@ class GreenChannelNode {
         {"xiangya-doc", {"dr.chen", "xiangya-3rd", common::Role::ROLE_CLINICIAN}},
         {"auditor", {"auditor@province", "", common::Role::ROLE_AUDITOR}},
         {"service", {"referral", "", common::Role::ROLE_SERVICE}},
+        // A remote SERVICE principal named like the green channel itself.
+        {"impostor", {"greenchannel", "", common::Role::ROLE_SERVICE}},
+        {"loudi-his", {"his@loudi-1st", "loudi-1st", common::Role::ROLE_HOSPITAL_SYSTEM}},
+        {"xiangya-his", {"his@xiangya-3rd", "xiangya-3rd", common::Role::ROLE_HOSPITAL_SYSTEM}},
         {"admin", {"admin@loudi", "loudi-1st", common::Role::ROLE_CONSORTIUM_ADMIN}},
     }));
     Start(false);

@@ -296,7 +296,10 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   gv1::WardStatus after;
   EXPECT_EQ(node_->stub->Discharge(As("xiangya-doc").get(), dis, &after).error_code(), StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(node_->stub->Discharge(As("dispatch").get(), dis, &after).error_code(), StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(node_->stub->Discharge(As("loudi-doc").get(), dis, &after).ok());
+  // Another hospital's system, and a platform service, free no bed here; the hospital's own does.
+  EXPECT_EQ(node_->stub->Discharge(As("xiangya-his").get(), dis, &after).error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(node_->stub->Discharge(As("service").get(), dis, &after).error_code(), StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(node_->stub->Discharge(As("loudi-his").get(), dis, &after).ok());
   EXPECT_EQ(after.occupied(), 0);
   EXPECT_EQ(node_->stub->Discharge(As("loudi-doc").get(), dis, &after).error_code(), StatusCode::NOT_FOUND);
   dis.set_ward_id("no-such-ward");
@@ -324,6 +327,8 @@ TEST_F(GreenChannelServiceTest, RedirectReleasesTheOldHoldAndCloseReleasesTheNew
   r.set_request_id("redirect-1");
   gv1::CaseReply moved;
   EXPECT_EQ(node_->stub->RedirectCase(As("xiangya-doc").get(), r, &moved).error_code(), StatusCode::PERMISSION_DENIED);
+  // Only the service's own timer acts on any case, not a caller who takes its name.
+  EXPECT_EQ(node_->stub->RedirectCase(As("impostor").get(), r, &moved).error_code(), StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(node_->stub->RedirectCase(As("loudi-doc").get(), r, &moved).ok());
   EXPECT_NE(moved.emergency_case().placement().institution_id(), "loudi-1st");
   EXPECT_EQ(moved.version(), 2);

@@ -266,6 +266,14 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   bad.mutable_referral()->mutable_patient()->set_value("430103199001011234");  // an id-card number
   EXPECT_GRPC(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), bad, &out), INVALID_ARGUMENT);
   EXPECT_GRPC(node_->stub->Submit(ReferralNode::As("dispatch").get(), bad, &out), PERMISSION_DENIED);
+  // Ids are the service's: a caller cannot take one (say, the id a redirect of `r` will get);
+  // its own reference is kept beside the id.
+  *bad.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+  bad.mutable_referral()->set_referral_id(r.referral().referral_id() + ".redir");
+  grpc::ClientContext squat_ctx;
+  squat_ctx.AddMetadata("authorization", "Bearer qiaotouhe-doc");
+  EXPECT_EQ(node_->stub->Submit(&squat_ctx, bad, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(host::ProblemOf(squat_ctx).value_or(common::v1::Problem()).field(), "referral.referral_id");
   // The same request id for another request is refused.
   auto other = Draft("loudi-1st", fv1::TELE_CONSULTATION);
   fv1::SubmitReferralRequest reuse;
@@ -282,6 +290,13 @@ TEST_F(ReferralServiceTest, OnlyThePartiesActOrSeeAndBadInputChangesNothing) {
   sr.set_request_id("s-1");
   EXPECT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), INVALID_ARGUMENT);
   EXPECT_EQ(Head(), head);  // nothing written by any of it
+  fv1::SubmitReferralRequest own_ref;
+  own_ref.set_request_id("own-ref-1");
+  *own_ref.mutable_referral() = Draft("loudi-1st", fv1::EXAMINATION);
+  own_ref.mutable_referral()->set_client_reference("HIS/2026/000417");
+  EXPECT_GRPC(node_->stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), own_ref, &out), OK);
+  EXPECT_EQ(out.referral().client_reference(), "HIS/2026/000417");
+  EXPECT_EQ(out.referral().referral_id().rfind("ref-", 0), 0u) << out.referral().referral_id();
 }
 
 // A stored answer goes to its own principal only: the same subject name at another

@@ -31,6 +31,7 @@ Call ServiceCall(std::string_view service, std::string correlation_id, std::stri
   call.actor = {std::string(service), "", common::Role::ROLE_SERVICE};
   call.correlation_id = std::move(correlation_id);
   call.causation_id = std::move(causation_id);
+  call.internal = true;
   return call;
 }
 

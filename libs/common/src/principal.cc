@@ -7,13 +7,14 @@
 
 namespace yilian::common {
 namespace {
-constexpr std::array<std::pair<Role, std::string_view>, 6> kRoles = {{
+constexpr std::array<std::pair<Role, std::string_view>, 7> kRoles = {{
     {Role::ROLE_CONSORTIUM_ADMIN, "consortium-admin"},
     {Role::ROLE_CLINICIAN, "clinician"},
     {Role::ROLE_REFERRAL_OFFICE, "referral-office"},
     {Role::ROLE_DISPATCH, "dispatch"},
     {Role::ROLE_AUDITOR, "auditor"},
     {Role::ROLE_SERVICE, "service"},
+    {Role::ROLE_HOSPITAL_SYSTEM, "hospital-system"},
 }};
 }  // namespace
 

@@ -18,6 +18,11 @@ bool ActsForHospital(const common::Principal& who, const std::string& institutio
          who.institution_id == institution_id;
 }
 
+bool ActsForInstitution(const common::Principal& who, const std::string& institution_id) {
+  return ActsForHospital(who, institution_id) || (who.role == Role::ROLE_HOSPITAL_SYSTEM &&
+                                                  !who.institution_id.empty() && who.institution_id == institution_id);
+}
+
 absl::Status MayOpenCase(const common::Principal& who) {
   return who.role == Role::ROLE_DISPATCH ? absl::OkStatus() : Denied(who, "open emergency cases (DISPATCH only)");
 }
@@ -46,7 +51,7 @@ absl::Status MayListOpenCases(const common::Principal& who) {
 }
 
 absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id) {
-  if (who.role == Role::ROLE_SERVICE || ActsForHospital(who, institution_id)) return absl::OkStatus();
+  if (ActsForInstitution(who, institution_id)) return absl::OkStatus();
   return Denied(who, absl::StrCat("discharge patients of ", institution_id));
 }
 
@@ -57,14 +62,15 @@ bool AnyBedRequest(const common::Principal& who) {
 }  // namespace
 
 absl::Status MayReadBedRequests(const common::Principal& who) {
-  if (AnyBedRequest(who) || who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE)
+  if (AnyBedRequest(who) || who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE ||
+      who.role == Role::ROLE_HOSPITAL_SYSTEM)
     return absl::OkStatus();
   return Denied(who, "read bed requests");
 }
 
 absl::Status MayReadBedRequest(const common::Principal& who, const std::string& institution_id) {
   if (auto s = MayReadBedRequests(who); !s.ok()) return s;
-  if (AnyBedRequest(who) || ActsForHospital(who, institution_id)) return absl::OkStatus();
+  if (AnyBedRequest(who) || ActsForInstitution(who, institution_id)) return absl::OkStatus();
   return Denied(who, "read another hospital's bed requests");
 }
 
@@ -76,6 +82,7 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
       return asked;
     case Role::ROLE_CLINICIAN:
     case Role::ROLE_REFERRAL_OFFICE:
+    case Role::ROLE_HOSPITAL_SYSTEM:
       if (!asked.empty() && asked != who.institution_id) return Denied(who, "read another hospital's treatment clocks");
       return who.institution_id;
     default:
@@ -91,7 +98,7 @@ absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry
 }
 
 void HideOthersHolds(const common::Principal& who, gv1::WardStatus& ward) {
-  if (who.role == Role::ROLE_SERVICE || ActsForHospital(who, ward.board().institution_id())) return;
+  if (who.role == Role::ROLE_SERVICE || ActsForInstitution(who, ward.board().institution_id())) return;
   auto* board = ward.mutable_board();
   // Hold and admission ids embed the case or referral id ("<case>#n", "bed:<referral>/..."):
   // they go with the subject.

@@ -27,14 +27,30 @@ const gv1::MilestoneAt* Find(const gv1::EmergencyCase& c, gv1::Milestone m) {
   return nullptr;
 }
 
+// FAILED_PRECONDITION for `c`'s state, with what it still allows.
+absl::Status Refused(const gv1::EmergencyCase& c, std::string message) {
+  return common::WrongState(AllowedCaseActions(c), absl::FailedPreconditionError(std::move(message)));
+}
+
 absl::Status Open(const std::optional<gv1::EmergencyCase>& state) {
   if (!state) return absl::NotFoundError("no such emergency case");
-  if (state->status() == gv1::CLOSED)
-    return absl::FailedPreconditionError(absl::StrCat("case ", state->case_id(), " is closed"));
+  if (state->status() == gv1::CLOSED) return Refused(*state, absl::StrCat("case ", state->case_id(), " is closed"));
   return absl::OkStatus();
 }
 
 }  // namespace
+
+std::vector<std::string> AllowedCaseActions(const gv1::EmergencyCase& c) {
+  switch (c.status()) {
+    case gv1::EN_ROUTE:
+      return {"redirect-case", "record-milestone", "close-case"};
+    case gv1::ARRIVED:
+    case gv1::ADMITTED:
+      return {"record-milestone", "close-case"};
+    default:
+      return {};
+  }
+}
 
 absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& state, const gv1::EmergencyCase& d,
                                     const std::string& hold_id) {
@@ -71,7 +87,7 @@ absl::StatusOr<CaseEvents> RedirectCase(const std::optional<gv1::EmergencyCase>&
     return absl::InvalidArgumentError("a placement with a bed needs its hold id");
   if (auto s = Open(state); !s.ok()) return s;
   if (state->status() != gv1::EN_ROUTE)
-    return absl::FailedPreconditionError(absl::StrCat("case ", state->case_id(), ": the patient has arrived"));
+    return Refused(*state, absl::StrCat("case ", state->case_id(), ": the patient has arrived"));
   gv1::CaseRedirected e;
   *e.mutable_placement() = placement;
   e.set_hold_id(hold_id);
@@ -93,8 +109,7 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
     return common::InvalidField("milestone", "BALLOON (PCI) is recorded for STEMI cases only");
   if (m != gv1::ARRIVAL) {
     const auto* door = Find(*state, gv1::ARRIVAL);
-    if (!door)
-      return absl::FailedPreconditionError(absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
+    if (!door) return Refused(*state, absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
     if (at_ms < door->at_ms())
       return common::InvalidField("at_ms", absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
   }

@@ -29,7 +29,11 @@ absl::StatusOr<fv1::Referral> SubmissionDraft(fv1::Referral draft, const common:
     return absl::PermissionDeniedError(
         absl::StrCat(caller.subject, " acts for ", caller.institution_id, ", not for ", draft.sender_institution_id()));
   if (draft.sender_clinician().empty()) draft.set_sender_clinician(caller.subject);
-  if (draft.referral_id().empty()) draft.set_referral_id(default_id);
+  if (!draft.referral_id().empty())
+    return common::InvalidField("referral.referral_id",
+                                "referral_id is assigned by the service; give your own reference as "
+                                "referral.client_reference");
+  draft.set_referral_id(default_id);
   draft.clear_sealed_identity();
   return draft;
 }
@@ -47,7 +51,7 @@ absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>&
     if (auto st = Complete(s, side, outcome_summary, "", now); !st.ok()) return st.status();
     fv1::Referral d = *downward;
     down_id = r.referral_id() + ".down";
-    d.set_referral_id(down_id);
+    d.set_referral_id(down_id);  // whatever the caller put there: ids are the service's
     d.set_direction(fv1::DOWNWARD);
     d.set_sender_institution_id(r.receiver_institution_id());
     d.set_sender_clinician(clinician);

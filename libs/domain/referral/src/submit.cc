@@ -156,6 +156,7 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   if (auto s = limits::Reference("sender_institution_id", d.sender_institution_id()); !s.ok()) return s;
   if (auto s = limits::Reference("receiver_institution_id", d.receiver_institution_id(), false); !s.ok()) return s;
   if (auto s = limits::Reference("linked_from", d.linked_from(), false); !s.ok()) return s;
+  if (auto s = limits::Reference("client_reference", d.client_reference(), false); !s.ok()) return s;
   if (state) return absl::AlreadyExistsError(absl::StrCat("referral ", d.referral_id(), " already exists"));
 
   auto sender = directory.FindInstitution(d.sender_institution_id());

@@ -20,6 +20,9 @@ struct Call {
   std::string idempotency_key;  // "" = none: every call is new
   std::string request_hash;     // with a key: RequestFingerprint of the request
   std::string causation_id;     // what caused the call (an event id, a timer), for the envelopes
+  // Made by the service itself (ServiceCall), never by a caller over the network, whatever its
+  // principal's name: only such a call may skip the callers' access rules.
+  bool internal = false;
 };
 
 enum class RequestId { kOptional, kRequired };

@@ -15,6 +15,9 @@ namespace yilian::domain::greenchannel {
 absl::Status Denied(const common::Principal& who, const std::string& what);
 // A clinician or the referral office acting for `institution_id`.
 bool ActsForHospital(const common::Principal& who, const std::string& institution_id);
+// ActsForHospital, or the hospital's own information system (HOSPITAL_SYSTEM of that
+// institution): what may discharge from its wards and read its beds and clocks.
+bool ActsForInstitution(const common::Principal& who, const std::string& institution_id);
 
 absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
 // Cases: DISPATCH any, AUDITOR any to read, clinicians and referral offices those bound for

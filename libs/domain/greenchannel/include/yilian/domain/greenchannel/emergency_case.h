@@ -41,6 +41,12 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<::yilian::greench
 absl::StatusOr<CaseEvents> CloseCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
                                      const std::string& outcome, int64_t at_ms);
 
+// What a case's state still allows, by yilianctl command name ("redirect-case",
+// "record-milestone", "close-case"): none once closed, a redirect only while en route. A
+// command refused for the case's state is FAILED_PRECONDITION marked wrong-state with these
+// (common/problem.h).
+std::vector<std::string> AllowedCaseActions(const ::yilian::greenchannel::v1::EmergencyCase& c);
+
 // A case whose hold lapsed and could not be placed again keeps its destination, as an
 // overflow with no bed counted for it (so its arrival looks for no hold).
 absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(
