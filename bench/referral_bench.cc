@@ -68,10 +68,10 @@ int main(int argc, char** argv) {
   }
   {  // reads: GetReferral showing an identity (recorded, durably, before the answer) beside the
      // same read of a referral without one (nothing written), in one run
-    auto submitted = [&](const std::string& id, bool identity) {
+    // The id each submission got ("" when refused).
+    auto submitted = [&](const std::string& id, bool identity) -> std::string {
       fv1::SubmitReferralRequest req;
       auto* r = req.mutable_referral();
-      r->set_referral_id(id);
       r->set_direction(fv1::UPWARD);
       r->set_receiver_institution_id("loudi-1st");
       r->mutable_patient()->set_value("pt-read-" + id);
@@ -81,10 +81,13 @@ int main(int argc, char** argv) {
       if (identity) req.mutable_identity()->set_name("Bench Patient");
       req.set_request_id("read-" + id);
       fv1::ReferralReply out;
-      return stub->Submit(referral::ReferralNode::As("qiaotouhe-doc").get(), req, &out).ok();
+      return stub->Submit(referral::ReferralNode::As("qiaotouhe-doc").get(), req, &out).ok()
+                 ? out.referral().referral_id()
+                 : "";
     };
-    if (!submitted("read-shown", true) || !submitted("read-plain", false)) std::printf("read setup failed\n");
-    auto read = [&](const char* id) {
+    const std::string shown_id = submitted("read-shown", true), plain_id = submitted("read-plain", false);
+    if (shown_id.empty() || plain_id.empty()) std::printf("read setup failed\n");
+    auto read = [&](const std::string& id) {
       return [&, id](int, int) {
         fv1::GetReferralRequest req;
         req.set_referral_id(id);
@@ -94,8 +97,8 @@ int main(int argc, char** argv) {
     };
     for (int threads : bench::Levels(argc, argv, {1, 16})) {
       const int n = std::min(calls, 5000);
-      const Figures plain = Run(threads, n, read("read-plain"), [](int, int) {});
-      const Figures shown = Run(threads, n, read("read-shown"), [](int, int) {});
+      const Figures plain = Run(threads, n, read(plain_id), [](int, int) {});
+      const Figures shown = Run(threads, n, read(shown_id), [](int, int) {});
       std::printf(
           "%2d clients GetReferral: no identity %7.0f/s p99 %.2f ms; identity shown (recorded) %7.0f/s p99 %.2f "
           "ms -> %.2f of the rate\n",
@@ -108,7 +111,6 @@ int main(int argc, char** argv) {
     call.actor = {"dr@qiaotouhe-thc", "qiaotouhe-thc", common::Role::ROLE_CLINICIAN};
     for (int i = 0; i < std::min(calls, 2000); ++i) {
       fv1::Referral d;
-      d.set_referral_id("direct-" + std::to_string(i));
       d.set_direction(fv1::UPWARD);
       d.set_sender_institution_id("qiaotouhe-thc");
       d.set_sender_clinician("dr@qiaotouhe-thc");
@@ -117,8 +119,8 @@ int main(int argc, char** argv) {
       d.set_reason("bench");
       d.set_priority(fv1::ROUTINE);
       d.set_requested_service(fv1::EXAMINATION);
-      call.idempotency_key = d.referral_id();
-      call.request_hash = d.referral_id();
+      call.idempotency_key = "direct-" + std::to_string(i);
+      call.request_hash = call.idempotency_key;
       const auto t0 = SteadyClock::now();
       fv1::SubmitReferralRequest req;
       *req.mutable_referral() = d;

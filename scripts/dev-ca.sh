@@ -14,7 +14,8 @@
 #   client-SUBJECT.pem, client-SUBJECT.key a client certificate whose subject is
 #                                          CN=SUBJECT, O=INSTITUTION, OU=ROLE: the principal
 #                                          the services read (libs/host, Authenticator)
-# ROLE is one of consortium-admin, clinician, referral-office, dispatch, auditor, service.
+# ROLE is one of consortium-admin, clinician, referral-office, dispatch, auditor, service,
+# hospital-system.
 # With no --server or --client it makes one server certificate per service and the clients
 # of scripts/run.sh's development principals.
 set -euo pipefail
@@ -75,7 +76,7 @@ for spec in "${clients[@]}"; do
   IFS=: read -r subject institution role <<<"$spec"
   [ -n "${role:-}" ] || { echo "dev-ca.sh: --client wants SUBJECT:INSTITUTION:ROLE, got $spec" >&2; exit 2; }
   case $role in
-    consortium-admin|clinician|referral-office|dispatch|auditor|service) ;;
+    consortium-admin|clinician|referral-office|dispatch|auditor|service|hospital-system) ;;
     *) echo "dev-ca.sh: unknown role $role" >&2; exit 2 ;;
   esac
   key "client-$subject.key"

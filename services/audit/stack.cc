@@ -36,14 +36,17 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
                                            o.auth);
   // The archive leaves through the feed only to auditors, and every such read is on record
   // first, like the audit's own calls (nothing leaves the archive unrecorded).
-  host::Authorizer feed_readers = [auth = o.auth, calls = s->calls_.get()](const grpc::ServerContextBase& ctx) {
+  bus::FeedAuthorizer feed_readers = [auth = o.auth, calls = s->calls_.get()](
+                                         const grpc::ServerContextBase& ctx, const char* method,
+                                         const google::protobuf::Message& request) {
     auto who = auth->Authenticate(ctx);
     if (!who.ok()) return who.status();
     if (who->role != common::Role::ROLE_AUDITOR)
       return absl::PermissionDeniedError(
           absl::StrCat("the archive's catch-up feed is read by AUDITOR principals only; \"", who->subject, "\" is ",
                        common::RoleName(who->role)));
-    return calls->Record(*who, host::CorrelationId(ctx), "EventFeed", google::protobuf::Empty());
+    // Which read: the method and what it asked (from where, how many, which aggregate).
+    return calls->Record(*who, host::CorrelationId(ctx), absl::StrCat("EventFeed/", method).c_str(), request);
   };
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}, std::move(feed_readers)));
   return s;

@@ -43,8 +43,8 @@ absl::StatusOr<std::unique_ptr<OwnerNode>> OwnerNode::Start(const std::string& s
   ASSIGN_OR_RETURN(n->journal_, eventstore::Journal::Open(n->store_.get(), {.source_service = service}));
   n->auth_ = std::make_unique<host::Authenticator>(
       host::Authenticator::FromTokens({{kFeedToken, {"bus-test", "", common::Role::ROLE_SERVICE}}}));
-  n->feed_ =
-      std::make_unique<bus::FeedService>(n->journal_.get(), n->auth_->RequireRoles({common::Role::ROLE_SERVICE}));
+  n->feed_ = std::make_unique<bus::FeedService>(n->journal_.get(),
+                                                bus::ReadersOf(n->auth_->RequireRoles({common::Role::ROLE_SERVICE})));
   ASSIGN_OR_RETURN(n->host_, host::ServiceHost::Start({.service_name = service}, *n->auth_, {n->feed_.get()}));
   return n;
 }

@@ -32,7 +32,8 @@ class FeedTest : public ::testing::Test {
     auth_ = new host::Authenticator(
         host::Authenticator::FromTokens({{"svc-token", {"referral", "", common::Role::ROLE_SERVICE}},
                                          {"doc-token", {"dr.li", "loudi-1st", common::Role::ROLE_CLINICIAN}}}));
-    feed_ = new FeedService(journal_, auth_->RequireRoles({common::Role::ROLE_SERVICE, common::Role::ROLE_AUDITOR}));
+    feed_ = new FeedService(journal_,
+                            ReadersOf(auth_->RequireRoles({common::Role::ROLE_SERVICE, common::Role::ROLE_AUDITOR})));
     host_ = host::ServiceHost::Start({.service_name = "feedtest"}, *auth_, {feed_})->release();
   }
   static void TearDownTestSuite() {

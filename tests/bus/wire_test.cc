@@ -77,6 +77,7 @@ TEST(BusKeysTest, EveryClaimAConsumerReliesOnIsCoveredByTheMac) {
   with("type", [](WireHeaders& f) { f.type = "registry.ConsortiumFormed"; });
   with("hash", [](WireHeaders& f) { f.hash = common::Sha256("other value"); });
   with("stand-in", [](WireHeaders& f) { f.stand_in = true; });
+  with("partition", [](WireHeaders& f) { f.partition = 3; });
   with("unsigned", [](WireHeaders& f) { f.mac.clear(), f.key_id.clear(); });
   with("unknown key", [](WireHeaders& f) { f.key_id = "evil"; });
   for (const auto& [what, f] : forged) EXPECT_CODE(keys.Verify("registry", f), kPermissionDenied) << what;
@@ -105,7 +106,7 @@ TEST(BusKeysTest, RotationSignsWithTheNewestKeyAndStillVerifiesTheOld) {
   EXPECT_OK(after.Verify("registry", signed_before));
   EXPECT_OK(after.Verify("registry", signed_after));
   EXPECT_CODE(before.Verify("registry", signed_after), kPermissionDenied);
-  EXPECT_FALSE(before.CanSign("referral"));
+  EXPECT_FALSE(before.HasKeyFor("referral"));
   WireHeaders nobody{"t", "referral", 3, 0, common::Sha256("v")};
   EXPECT_CODE(before.Sign(nobody), kFailedPrecondition);
 }
@@ -198,7 +199,7 @@ TEST(KafkaSettingsTest, ComeFromConfigWithTheBootstrapFromAFile) {
   EXPECT_CODE(KafkaSettingsFrom(config).status(), kFailedPrecondition);  // no keys file yet
   std::ofstream(dir.Sub("bus.keys")) << yilian::testing::TestBusKeysText();
   ASSERT_OK_AND_ASSIGN(KafkaSettings s, KafkaSettingsFrom(config));
-  EXPECT_TRUE(s.keys.CanSign("referral"));
+  EXPECT_TRUE(s.keys.HasKeyFor("referral"));
   EXPECT_EQ(s.bootstrap, "127.0.0.1:1234,127.0.0.1:5678");
   EXPECT_EQ(s.client_id, "referral");
   EXPECT_EQ(s.properties.at("security.protocol"), "SSL");

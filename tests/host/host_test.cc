@@ -144,12 +144,12 @@ TEST(ServiceHostThreadsTest, ConcurrentBlockingCallsReuseTheServersThreads) {
 }
 
 TEST(ServiceHostListenTest, PlaintextStaysOnLoopback) {
-  for (const char* beyond : {"0.0.0.0:0", "[::]:0", ":0", "10.1.2.3:0", "hospital.example:0"}) {
+  for (const char* beyond : {"0.0.0.0:0", "[::]:0", ":0", "10.1.2.3:0", "hospital.example:0", "127.example.org:0"}) {
     auto host = ServiceHost::Start({.service_name = "t", .listen_address = beyond}, Authenticator(), {});
     EXPECT_CODE(host, kFailedPrecondition) << beyond;
     EXPECT_NE(host.status().message().find("TLS"), std::string::npos) << host.status();
   }
-  for (const char* loopback : {"127.0.0.1:0", "localhost:0", "[::1]:0"}) {
+  for (const char* loopback : {"127.0.0.1:0", "127.0.0.2:0", "localhost:0", "[::1]:0"}) {
     auto host = ServiceHost::Start({.service_name = "t", .listen_address = loopback}, Authenticator(), {});
     // [::1] may not exist in a container without IPv6: then it cannot be bound, which is not
     // the refusal under test.

@@ -471,6 +471,18 @@ TEST_F(AuditTest, ReplaysResumeAndOnlyAuditorsAreServedEachCallRecorded) {
     // The read's own record lands after the head it served: a follower is not chased by it.
     EXPECT_EQ(head.head_sequence(), before);
     EXPECT_EQ(stack_->journal().head().sequence, before + 1);
+    // A read of entries is on record with what it asked.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer auditor");
+    feed::v1::ReadJournalRequest read;
+    read.set_from_sequence(2);
+    read.set_max_entries(3);
+    auto reader = feed->ReadJournal(&ctx, read);
+    feed::v1::JournalBatch batch;
+    int entries = 0;
+    while (reader->Read(&batch)) entries += batch.entries_size();
+    EXPECT_GRPC(reader->Finish(), OK);
+    EXPECT_EQ(entries, 3);
   }
 
   // Every auditor call so far is in the archive, in a later replay, with what was asked.
@@ -479,12 +491,16 @@ TEST_F(AuditTest, ReplaysResumeAndOnlyAuditorsAreServedEachCallRecorded) {
   calls.mutable_aggregate()->set_aggregate_type("audit_call");
   calls.mutable_aggregate()->set_aggregate_id("auditor@province");
   auto recorded = Replay(calls);
-  ASSERT_EQ(recorded.size(), 8u);  // 6 replays before, the feed read and this one; none for the refused calls
+  ASSERT_EQ(recorded.size(), 9u);  // 6 replays before, two feed reads and this one; none for the refused calls
   events::v1::Envelope feed_read;
   ASSERT_TRUE(feed_read.ParseFromString(recorded[6].envelope()));
   av1::AuditCallRecorded feed_call;
   ASSERT_TRUE(feed_read.payload().UnpackTo(&feed_call));
-  EXPECT_EQ(feed_call.call(), "EventFeed");
+  EXPECT_EQ(feed_call.call(), "EventFeed/Head");
+  ASSERT_TRUE(feed_read.ParseFromString(recorded[7].envelope()));
+  ASSERT_TRUE(feed_read.payload().UnpackTo(&feed_call));
+  EXPECT_EQ(feed_call.call(), "EventFeed/ReadJournal");
+  EXPECT_NE(feed_call.parameters().find("\"from_sequence\":\"2\""), std::string::npos) << feed_call.parameters();
   events::v1::Envelope env;
   ASSERT_TRUE(env.ParseFromString(recorded[0].envelope()));
   av1::AuditCallRecorded first;

@@ -20,9 +20,10 @@ using eventstore::ProjectionBatch;
 namespace {
 
 constexpr char kParkPrefix[] = "bus/park/";
-constexpr size_t kFlushOps = 20000;       // write a long catch-up in pieces
-constexpr size_t kMaxClaimBytes = 64;     // of an unbelieved message's type, in its parking record
-constexpr size_t kMaxUnreadBytes = 4096;  // of an unreadable message's value, in its parking record
+constexpr size_t kFlushOps = 20000;         // write a long catch-up in pieces
+constexpr size_t kMaxClaimBytes = 64;       // of an unbelieved message's type, in its parking record
+constexpr size_t kMaxUnreadBytes = 4096;    // of an unreadable message's value, in its parking record
+constexpr int64_t kMaxJunkParked = 10'000;  // records of unreadable or unverifiable messages kept per run
 
 std::string PositionKey(const std::string& topic, int32_t partition) {
   return absl::StrCat("bus/pos/", topic, std::string(1, '\0'), EncodeU64(static_cast<uint32_t>(partition)));
@@ -104,7 +105,16 @@ void Applier::Park(const events::v1::Envelope* env, const WireHeaders* headers, 
     parked.set_event_type(env->event_type());
   } else if (headers != nullptr) {  // claims of a message not believed: kept short
     parked.set_source_sequence(headers->sequence);
-    parked.set_event_type(headers->type.substr(0, kMaxClaimBytes));
+    parked.set_event_type(absl::CHexEscape(headers->type.substr(0, kMaxClaimBytes)));  // any bytes: UTF-8 here
+  }
+  // A flood of junk (what no key vouches for) is counted, not all kept: after the first
+  // kMaxJunkParked of this run, neither a record nor a log line for each.
+  if (env == nullptr && ++junk_ > kMaxJunkParked) {
+    if (junk_ % 10'000 == 0)
+      common::Logger().warn("consumer {}: {} unreadable or unverifiable messages this run; the last: {}",
+                            options_.group_id, junk_, reason);
+    ++parked_;
+    return;
   }
   parked.set_reason(std::move(reason));
   parked.set_size_bytes(static_cast<int64_t>(value.size()));
@@ -222,9 +232,14 @@ absl::Status Applier::Stage(PartitionState& part, const Delivery& m, absl::Funct
     Moved(part);
     return absl::OkStatus();
   };
-  if (m.headers.ok()) {  // nothing of it is believed before this
-    absl::Status verified = options_.keys != nullptr ? options_.keys->Verify(part.source, *m.headers)
-                                                     : absl::FailedPreconditionError("this consumer has no bus keys");
+  // Nothing of it is believed before this. Headers that do not even parse cannot verify.
+  if (!m.headers.ok()) ++unverified_;
+  if (m.headers.ok()) {
+    absl::Status verified = options_.keys == nullptr ? absl::FailedPreconditionError("this consumer has no bus keys")
+                            : m.headers->partition != part.partition
+                                ? absl::PermissionDeniedError(absl::StrCat("read from partition ", part.partition,
+                                                                           ", signed for ", m.headers->partition))
+                                : options_.keys->Verify(part.source, *m.headers);
     if (!verified.ok()) {
       ++unverified_;
       Park(nullptr, &*m.headers, absl::StrCat("unverifiable message: ", verified.message()), origin, m.value);

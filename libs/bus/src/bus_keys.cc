@@ -64,6 +64,7 @@ std::string MacInput(const WireHeaders& h) {
   PutU64(in, static_cast<uint64_t>(h.previous));
   in.push_back(h.stand_in ? '\1' : '\0');
   PutText(in, h.hash);
+  PutU64(in, static_cast<uint32_t>(h.partition));
   return in;
 }
 
@@ -117,7 +118,7 @@ absl::StatusOr<BusKeys> BusKeys::Load(const std::string& file) {
   return keys;
 }
 
-bool BusKeys::CanSign(std::string_view service) const {
+bool BusKeys::HasKeyFor(std::string_view service) const {
   auto it = keys_.find(service);
   return it != keys_.end() && !it->second.empty();
 }

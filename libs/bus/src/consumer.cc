@@ -344,6 +344,10 @@ absl::StatusOr<std::unique_ptr<BusConsumer>> BusConsumer::Start(eventstore::Stor
   if (options.group_id.empty()) return absl::InvalidArgumentError("a consumer needs a group id");
   if (options.sources.empty()) return absl::InvalidArgumentError("a consumer needs at least one source service");
   if (options.max_batch < 1) return absl::InvalidArgumentError("consumer max_batch must be at least 1");
+  for (const auto& source : options.sources)
+    if (!options.kafka.keys.HasKeyFor(source))
+      return absl::FailedPreconditionError(
+          absl::StrCat("no bus key for ", source, " in bus.keys_file: none of its messages would verify"));
   std::unique_ptr<BusConsumer> c(new BusConsumer());
   c->store_ = store;
   c->worker_ = std::make_unique<Worker>(store, std::move(options));

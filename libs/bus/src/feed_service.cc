@@ -46,12 +46,17 @@ class BatchWriter {
 };
 }  // namespace
 
+FeedAuthorizer ReadersOf(host::Authorizer authorize) {
+  return [authorize = std::move(authorize)](const grpc::ServerContextBase& ctx, const char*,
+                                            const google::protobuf::Message&) { return authorize(ctx); };
+}
+
 grpc::Status FeedService::ReadJournal(grpc::ServerContext* ctx, const feed::v1::ReadJournalRequest* req,
                                       grpc::ServerWriter<feed::v1::JournalBatch>* out) {
   // The head as the call found it: a record the authorizer appends (the audit's) is not part
   // of what this read serves.
   const int64_t head = journal_->head().sequence;
-  if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
+  if (auto s = authorize_(*ctx, "ReadJournal", *req); !s.ok()) return host::ToGrpcStatus(s);
   if (req->from_sequence() < 0 || req->max_entries() < 0)
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "from_sequence and max_entries must not be negative");
   const int64_t available = std::max<int64_t>(0, head - std::max<int64_t>(req->from_sequence(), 1) + 1);
@@ -67,7 +72,7 @@ grpc::Status FeedService::ReadJournal(grpc::ServerContext* ctx, const feed::v1::
 grpc::Status FeedService::ReadAggregate(grpc::ServerContext* ctx, const feed::v1::ReadAggregateRequest* req,
                                         grpc::ServerWriter<feed::v1::JournalBatch>* out) {
   const int64_t head = journal_->head().sequence;  // as the call found it (above)
-  if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
+  if (auto s = authorize_(*ctx, "ReadAggregate", *req); !s.ok()) return host::ToGrpcStatus(s);
   if (req->aggregate_type().empty() || req->aggregate_id().empty())
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "aggregate_type and aggregate_id are required");
   BatchWriter writer(ctx, out, max_batch_, head);
@@ -78,9 +83,10 @@ grpc::Status FeedService::ReadAggregate(grpc::ServerContext* ctx, const feed::v1
   return grpc::Status::OK;
 }
 
-grpc::Status FeedService::Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest*, feed::v1::HeadResponse* out) {
+grpc::Status FeedService::Head(grpc::ServerContext* ctx, const feed::v1::HeadRequest* req,
+                               feed::v1::HeadResponse* out) {
   auto head = journal_->head();  // as the call found it (above)
-  if (auto s = authorize_(*ctx); !s.ok()) return host::ToGrpcStatus(s);
+  if (auto s = authorize_(*ctx, "Head", *req); !s.ok()) return host::ToGrpcStatus(s);
   out->set_head_sequence(head.sequence);
   out->set_head_hash(head.hash);
   out->set_source_service(journal_->source_service());

@@ -259,6 +259,7 @@ bool OutboxRelay::Worker::ProduceSome() {
 
 rd_kafka_resp_err_t OutboxRelay::Worker::Produce(int32_t part, std::string_view key, WireHeaders h,
                                                  std::string_view value, int64_t opaque) {
+  h.partition = part;
   if (!options_.kafka.keys.Sign(h).ok()) return RD_KAFKA_RESP_ERR__AUTHENTICATION;  // checked at Start
   rd_kafka_headers_t* hdrs = NewHeaders(h);
   rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -454,7 +455,7 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(eventstore::Stor
                                                                 RelayOptions options) {
   if (options.topic.empty()) options.topic = TopicFor(journal->source_service());
   if (options.max_in_flight < 1) return absl::InvalidArgumentError("relay max_in_flight must be at least 1");
-  if (!options.kafka.keys.CanSign(journal->source_service()))
+  if (!options.kafka.keys.HasKeyFor(journal->source_service()))
     return absl::FailedPreconditionError(absl::StrCat("no bus key for ", journal->source_service(),
                                                       " in bus.keys_file: the relay signs every message it publishes"));
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay());

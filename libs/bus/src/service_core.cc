@@ -71,8 +71,8 @@ absl::Status ServiceCore::StartConsumer(ConsumerOptions options) {
 }
 
 absl::Status ServiceCore::Serve(const host::HostOptions& host, const host::Authenticator& auth,
-                                std::vector<grpc::Service*> api, host::Authorizer feed_readers) {
-  if (!feed_readers) feed_readers = auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR});
+                                std::vector<grpc::Service*> api, FeedAuthorizer feed_readers) {
+  if (!feed_readers) feed_readers = ReadersOf(auth.RequireRoles({Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
   feed_ = std::make_unique<bus::FeedService>(journal_.get(), std::move(feed_readers));
   api.push_back(feed_.get());
   if (consumer_) {

@@ -49,7 +49,9 @@ absl::StatusOr<int64_t> NumberHeader(const rd_kafka_headers_t* hdrs, const char*
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
-  return ReadHeaders(hdrs);
+  auto h = ReadHeaders(hdrs);
+  if (h.ok()) h->partition = m->partition;
+  return h;
 }
 
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs) {

@@ -1,5 +1,6 @@
 #include "yilian/host/service_host.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -49,7 +50,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsOp
 bool IsLoopback(const std::string& address) {
   const size_t colon = address.rfind(':');
   const std::string host = colon == std::string::npos ? address : address.substr(0, colon);
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr ip{};
+  return inet_pton(AF_INET, host.c_str(), &ip) == 1 && (ntohl(ip.s_addr) >> 24) == 127;
 }
 
 }  // namespace

@@ -16,9 +16,12 @@
 // of it is believed, its sequence and `yilian-previous` included. One that does not (forged,
 // unsigned, signed with an unknown key) is parked with the reason and skipped: the
 // partition's offset moves past it, so it cannot stop the partition, but its watermark does
-// not, so a forged sequence can neither hide genuine events nor trigger a fill. A message
-// that cannot be read (bad headers, hash mismatch, unparseable envelope) is parked and
-// skipped the same way. An event the projector refuses is parked, and later events of that aggregate
+// not, so a forged sequence can neither hide genuine events nor trigger a fill. The MAC covers
+// the partition too: a genuine message copied into another partition does not verify there. A
+// message that cannot be read (bad headers, hash mismatch, unparseable envelope) is parked and
+// skipped the same way; one whose headers do not parse counts as unverified as well. Of such
+// junk the first 10,000 per run are kept as parking records (a 4 KiB prefix each); the rest
+// are counted only. An event the projector refuses is parked, and later events of that aggregate
 // are parked behind it (its order is kept); other aggregates keep flowing.
 //
 // Flush writes the projector's rows, each aggregate's applied version, the parked records
@@ -125,6 +128,7 @@ class Applier {
   eventstore::StagedWrites wb_;
   std::vector<PartitionState*> moved_;  // partitions dirty since the last Flush
   int64_t applied_ = 0, duplicates_ = 0, filled_ = 0, parked_ = 0, unverified_ = 0;
+  int64_t junk_ = 0;  // unreadable or unverifiable messages parked this run
   // Commit times of the events applied in the batch being built: observed once it is written.
   std::vector<std::pair<std::string, absl::Time>> committed_;
   PropagationHistogram propagation_;

@@ -1,7 +1,7 @@
 #pragma once
 // The keys that authenticate the bus: every message a relay publishes carries an HMAC-SHA256
 // over what a consumer relies on (source, sequence, previous, type, stand-in, the value's
-// SHA-256), under a key of its source service; a consumer applies nothing it cannot verify
+// SHA-256, the partition), under a key of its source service; a consumer applies nothing it cannot verify
 // (applier.h). Anyone able to write to a topic without the source's key can forge nothing.
 //
 // Keys file (configuration `bus.keys_file`): one key per line,
@@ -38,8 +38,8 @@ class BusKeys {
   absl::Status Add(std::string_view service, std::string_view key_id, std::string_view key);
 
   bool empty() const { return keys_.empty(); }
-  // Whether `service` has a key to sign with.
-  bool CanSign(std::string_view service) const;
+  // Whether `service` has a key (to sign with, or to verify its messages).
+  bool HasKeyFor(std::string_view service) const;
   // Sets `h.key_id` and `h.mac` for a message of `h.source`. FAILED_PRECONDITION when the
   // source has no key.
   absl::Status Sign(WireHeaders& h) const;

@@ -47,6 +47,7 @@ struct ConsumerOptions {
 
 class BusConsumer {
  public:
+  // FAILED_PRECONDITION when kafka.keys has no key for one of the sources.
   static absl::StatusOr<std::unique_ptr<BusConsumer>> Start(eventstore::Store* store, ConsumerOptions options);
   // Leaves the group (positions are already durable) and stops.
   ~BusConsumer();

@@ -53,7 +53,7 @@ class ServiceCore {
   // `feed_readers` decides who reads the journal through the catch-up feed (default: SERVICE
   // and AUDITOR principals).
   absl::Status Serve(const host::HostOptions& host, const host::Authenticator& auth, std::vector<grpc::Service*> api,
-                     host::Authorizer feed_readers = nullptr);
+                     FeedAuthorizer feed_readers = nullptr);
   void StopServing();
   void StopConsumer();
 

@@ -13,8 +13,8 @@
 namespace yilian::bus {
 
 // The topic's max.message.bytes. UNIMPLEMENTED when the cluster cannot describe configs (the
-// embedded broker, known by its cluster id "mockCluster…"), UNAVAILABLE when it does not answer within `timeout`, PERMISSION_DENIED
-// without the DescribeConfigs ACL, NOT_FOUND for an unknown topic.
+// embedded broker, known by its cluster id "mockCluster…"), UNAVAILABLE when it does not answer within `timeout`,
+// PERMISSION_DENIED without the DescribeConfigs ACL, NOT_FOUND for an unknown topic.
 absl::StatusOr<int64_t> TopicMaxMessageBytes(const KafkaSettings& kafka, const std::string& topic,
                                              absl::Duration timeout);
 

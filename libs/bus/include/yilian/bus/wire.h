@@ -20,8 +20,9 @@
 //                               a consumer reads the entry itself from the catch-up feed
 //              yilian-key       the id of the source's key that signed the message
 //              yilian-mac       HMAC-SHA256 (32 bytes) under that key over MacInput (bus_keys.h):
-//                               source, key id, type, sequence, previous, stand-in, and
-//                               yilian-sha256. A consumer applies nothing without a valid one
+//                               source, key id, type, sequence, previous, stand-in,
+//                               yilian-sha256 and the partition. A consumer applies nothing
+//                               without a valid one
 
 #include <librdkafka/rdkafka.h>
 
@@ -53,6 +54,10 @@ struct WireHeaders {
   bool stand_in = false;
   std::string key_id;  // empty with `mac`: unsigned
   std::string mac;     // 32 raw bytes when signed
+  // Not a header: the partition the message is produced to (the relay) or was read from (the
+  // consumer). The MAC covers it, so a genuine message copied into another partition of its
+  // topic does not verify there.
+  int32_t partition = 0;
 };
 
 // A headers list for one entry; ownership passes to the produce call.
@@ -60,7 +65,7 @@ rd_kafka_headers_t* NewHeaders(const WireHeaders& h);
 // INVALID_ARGUMENT naming the first missing or malformed header (`hdrs` may be null). The
 // key and MAC headers may be absent (an unsigned message: BusKeys::Verify refuses it).
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_headers_t* hdrs);
-// The headers of a consumed message.
+// The headers of a consumed message, with its partition.
 absl::StatusOr<WireHeaders> ReadHeaders(const rd_kafka_message_t* m);
 
 }  // namespace yilian::bus

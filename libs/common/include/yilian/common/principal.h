@@ -23,7 +23,8 @@ struct Principal {
   static Principal FromProto(const ::yilian::common::v1::Principal& p);
 };
 
-// "consortium-admin", "clinician", "referral-office", "dispatch", "auditor", "service".
+// "consortium-admin", "clinician", "referral-office", "dispatch", "auditor", "service",
+// "hospital-system".
 std::string RoleName(Role role);
 // Inverse of RoleName; INVALID_ARGUMENT listing the accepted names otherwise.
 absl::StatusOr<Role> ParseRole(std::string_view name);

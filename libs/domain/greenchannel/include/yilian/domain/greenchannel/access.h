@@ -25,9 +25,10 @@ absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
 absl::Status MayReachCases(const common::Principal& who, bool read);
 absl::Status MayReachCase(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c, bool read);
 absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
-// Discharges free a hospital's beds: SERVICE (a hospital's system), or the hospital's own.
+// Discharges free a hospital's beds: the hospital's own (clinicians, referral office, its
+// HOSPITAL_SYSTEM) only; no platform service.
 absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id);
-// Bed requests: SERVICE and AUDITOR any, a hospital's clinicians and office their own.
+// Bed requests: SERVICE and AUDITOR any, a hospital's clinicians, office and system their own.
 absl::Status MayReadBedRequests(const common::Principal& who);
 absl::Status MayReadBedRequest(const common::Principal& who, const std::string& institution_id);
 // Treatment clocks: admins, auditors and dispatch all; a hospital its own. Answers the
@@ -38,7 +39,7 @@ absl::StatusOr<std::string> ClocksScope(const common::Principal& who, const std:
 absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry::v1::Institution* institution);
 // A ward as `who` may see it: every hold and admission counts, but what it is for (a hold's
 // subject_id and hold_id, an admission's id: each names a case or referral) is shown only to
-// those involved: the ward's own hospital (clinicians, referral office), dispatch for
+// those involved: the ward's own hospital (clinicians, referral office, its system), dispatch for
 // emergency holds, and the platform's services. Others get the ids empty.
 void HideOthersHolds(const common::Principal& who, ::yilian::greenchannel::v1::WardStatus& ward);
 // A patient's identity on a case: dispatch, and the destination's clinicians.
