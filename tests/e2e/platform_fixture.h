@@ -167,7 +167,7 @@ class PlatformTest : public ::testing::Test {
     EXPECT_EQ(out.code, 0) << out.text;
     return out.text.empty() ? "" : out.text.substr(0, out.text.size() - 1);
   }
-  // The service's bus consumer has partitions assigned (it is in its group and reading).
+  // The service's bus consumer has partitions assigned (it is reading).
   bool Consuming(const std::string& service) {
     auto out = Ctl("service", {"bus", "get-consumer-status", "--on", service, "--get", "partitions.0.topic"});
     return out.code == 0 && out.text.size() > 1;

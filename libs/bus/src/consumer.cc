@@ -1,5 +1,5 @@
-// The Kafka session of a BusConsumer: connect, rebalance, pause and resume, bootstrap
-// refresh, close. What each message does to the store is the Applier's.
+// The Kafka session of a BusConsumer: connect, take every partition, pause and resume,
+// bootstrap refresh, close. What each message does to the store is the Applier's.
 #include "yilian/bus/consumer.h"
 
 #include <librdkafka/rdkafka.h>
@@ -35,14 +35,14 @@ class BusConsumer::Worker {
     if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only when Start failed before the loop ran
   }
   absl::Status Connect();
-  // Leaves the group and drops the client (positions are durable already). `wait`: false
+  // Closes and drops the client (positions are durable already). `wait`: false
   // leaves the destruction of the client to a thread of its own: one whose brokers are gone
   // can take a minute to wind down, and a new client must not wait for it.
   void Close(bool wait);
   // One round: the bootstrap checked, a batch of messages polled and applied. Always true:
   // the poll itself waits.
   bool Pass();
-  // On the loop's thread when it stops: the last status, and the group left.
+  // On the loop's thread when it stops: the last status, and the client closed.
   void Finish();
   v1::GetConsumerStatusResponse status() const {
     std::lock_guard<std::mutex> lock(status_mu_);
@@ -55,17 +55,14 @@ class BusConsumer::Worker {
     bool paused = false;
     absl::Time resume_at;
   };
-  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                          void* opaque) {
-    static_cast<Worker*>(opaque)->Rebalance(err, parts);
-  }
-  void Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  // Takes every partition of every followed topic not yet taken, from its stored position.
+  void AssignAll();
   void Process(std::vector<rd_kafka_message_t*>& batch);
   void Handle(const rd_kafka_message_t* m);
   void Pause(Part& part, const absl::Status& why);
   void ResumeDue();
   absl::Status Flush();
-  int32_t PartitionCount(const std::string& topic);
+  int32_t PartitionCount(const std::string& topic, int timeout_ms = 5000);
   void PublishStatus(bool force);
 
   eventstore::Store* store_;
@@ -80,6 +77,7 @@ class BusConsumer::Worker {
   std::string last_error_;
   absl::Time next_status_ = absl::InfinitePast();
   absl::Time next_bootstrap_check_ = absl::InfinitePast();
+  absl::Time next_assign_check_ = absl::InfinitePast();
 
   mutable std::mutex status_mu_;
   v1::GetConsumerStatusResponse status_ ABSL_GUARDED_BY(status_mu_);
@@ -91,21 +89,14 @@ absl::Status BusConsumer::Worker::Connect() {
   // most this long. librdkafka's 500 ms default would be the bus's latency on a quiet topic
   // with brokers (like the embedded one) that do not answer a waiting fetch early.
   kafka.properties.emplace("fetch.wait.max.ms", "5");
-  if (!kafka.group_instance_id.empty()) kafka.properties.emplace("group.instance.id", kafka.group_instance_id);
-  if (kafka.session_timeout_ms > 0) {
-    kafka.properties.emplace("session.timeout.ms", std::to_string(kafka.session_timeout_ms));
-    kafka.properties.emplace("heartbeat.interval.ms", std::to_string(std::max(50, kafka.session_timeout_ms / 6)));
-  }
+  // The group id names the committed offsets (informational only, for lag tools: the store is
+  // the truth). The consumer never joins the group: it assigns itself every partition.
   auto conf = NewKafkaConf(kafka, {{"group.id", options_.group_id},
-                                   {"enable.auto.commit", "true"},  // informational only: the store is the truth
+                                   {"enable.auto.commit", "true"},
                                    {"enable.auto.offset.store", "false"},
                                    {"auto.offset.reset", "earliest"},
-                                   {"enable.partition.eof", "false"},
-                                   // the rebalance callback uses eager assign/unassign
-                                   {"partition.assignment.strategy", "range,roundrobin"}});
+                                   {"enable.partition.eof", "false"}});
   if (!conf.ok()) return conf.status();
-  rd_kafka_conf_set_rebalance_cb(*conf, &Worker::OnRebalance);
-  rd_kafka_conf_set_opaque(*conf, this);
   char err[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, err, sizeof err);
   if (rk_ == nullptr) {
@@ -113,47 +104,61 @@ absl::Status BusConsumer::Worker::Connect() {
     return absl::InvalidArgumentError(absl::StrCat("cannot create the Kafka consumer: ", err));
   }
   rd_kafka_poll_set_consumer(rk_);
-  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(static_cast<int>(topic_source_.size()));
-  for (const auto& [topic, source] : topic_source_)
-    rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
-  rd_kafka_topic_partition_list_destroy(topics);
-  if (e) return absl::InvalidArgumentError(absl::StrCat("cannot subscribe: ", rd_kafka_err2str(e)));
+  next_assign_check_ = absl::InfinitePast();
+  AssignAll();
   return absl::OkStatus();
 }
 
-void BusConsumer::Worker::Rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list) {
-  if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    auto s = Flush();  // nothing is pending between batches; belt and braces
-    if (!s.ok()) common::Logger().error("consumer {}: {}", options_.group_id, s.ToString());
-    parts_.clear();
-    rd_kafka_assign(rk_, nullptr);
-    return;
+void BusConsumer::Worker::AssignAll() {
+  // Every instance's projections need every event of its sources, so a service takes all
+  // their partitions itself rather than sharing them in a consumer group: a restarted service
+  // reads at once, with no group session to wait out. Checked again every 10 s (a topic that
+  // grew), every second while a topic's metadata is missing (the broker not up yet).
+  bool grew = false, missing = false;
+  for (const auto& [topic, source] : topic_source_) {
+    const int32_t count = PartitionCount(topic, 1000);
+    missing = missing || count == 0;
+    for (int32_t p = 0; p < count; ++p) {
+      if (parts_.count({topic, p}) > 0) continue;
+      Part part;
+      part.state.topic = topic;
+      part.state.partition = p;
+      part.state.source = source;
+      auto pos = applier_.StoredPosition(topic, p);
+      if (pos.ok()) part.state.pos = *std::move(pos);
+      if (!pos.ok()) common::Logger().error("consumer {}: {}", options_.group_id, pos.status().ToString());
+      parts_[{topic, p}] = std::move(part);
+      grew = true;
+    }
   }
-  for (int i = 0; i < list->cnt; ++i) {
-    rd_kafka_topic_partition_t& tp = list->elems[i];
-    Part part;
-    part.state.topic = tp.topic;
-    part.state.partition = tp.partition;
-    part.state.source = topic_source_[part.state.topic];
-    auto pos = applier_.StoredPosition(part.state.topic, part.state.partition);
-    if (pos.ok()) part.state.pos = *std::move(pos);
-    if (!pos.ok()) common::Logger().error("consumer {}: {}", options_.group_id, pos.status().ToString());
-    tp.offset = part.state.pos.next_offset() > 0 ? part.state.pos.next_offset() : RD_KAFKA_OFFSET_BEGINNING;
-    parts_[{part.state.topic, part.state.partition}] = std::move(part);
+  next_assign_check_ = absl::Now() + (missing ? absl::Seconds(1) : absl::Seconds(10));
+  if (!grew) return;
+  // The whole assignment again, each partition from where it is (nothing is pending between
+  // batches); a paused one stays paused.
+  rd_kafka_topic_partition_list_t* all = rd_kafka_topic_partition_list_new(static_cast<int>(parts_.size()));
+  rd_kafka_topic_partition_list_t* paused = rd_kafka_topic_partition_list_new(1);
+  for (const auto& [key, part] : parts_) {
+    const PartitionState& s = part.state;
+    rd_kafka_topic_partition_list_add(all, s.topic.c_str(), s.partition)->offset =
+        s.pos.next_offset() > 0 ? s.pos.next_offset() : RD_KAFKA_OFFSET_BEGINNING;
+    if (part.paused) rd_kafka_topic_partition_list_add(paused, s.topic.c_str(), s.partition);
   }
-  common::Logger().info("consumer {}: assigned {} partitions", options_.group_id, list->cnt);
-  rd_kafka_assign(rk_, list);
-  rd_kafka_resume_partitions(rk_, list);  // librdkafka keeps an application pause across reassignment
+  if (rd_kafka_resp_err_t e = rd_kafka_assign(rk_, all); e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    common::Logger().error("consumer {}: assign: {}", options_.group_id, rd_kafka_err2str(e));
+  rd_kafka_resume_partitions(rk_, all);  // librdkafka keeps an application pause across reassignment
+  if (paused->cnt > 0) rd_kafka_pause_partitions(rk_, paused);
+  common::Logger().info("consumer {}: reading {} partitions", options_.group_id, all->cnt);
+  rd_kafka_topic_partition_list_destroy(paused);
+  rd_kafka_topic_partition_list_destroy(all);
 }
 
-int32_t BusConsumer::Worker::PartitionCount(const std::string& topic) {
+int32_t BusConsumer::Worker::PartitionCount(const std::string& topic, int timeout_ms) {
   // Read afresh for every fill (fills are rare): a repartitioned topic must not be filtered
   // with the old count.
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   int32_t count = 0;
-  if (rd_kafka_metadata(rk_, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+  if (rd_kafka_metadata(rk_, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
       !md->topics[0].err)
     count = md->topics[0].partition_cnt;
   if (md) rd_kafka_metadata_destroy(md);
@@ -295,6 +300,7 @@ bool BusConsumer::Worker::Pass() {
     absl::SleepFor(absl::Milliseconds(100));
     return true;
   }
+  if (absl::Now() >= next_assign_check_) AssignAll();
   rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
   while (m != nullptr) {
     batch_.push_back(m);
@@ -314,8 +320,8 @@ void BusConsumer::Worker::Finish() {
 
 void BusConsumer::Worker::Close(bool wait) {
   if (rk_ == nullptr) return;
-  // Leave the group, but never wait on an absent broker: positions are already durable in
-  // RocksDB, so a close cut short loses nothing (the group only rebalances later).
+  // Close, but never wait on an absent broker: positions are already durable in RocksDB, so a
+  // close cut short loses nothing.
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
   if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(rk_, q); e != nullptr) {
     rd_kafka_error_destroy(e);

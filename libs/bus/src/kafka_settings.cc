@@ -47,16 +47,6 @@ std::vector<common::ConfigKey> KafkaConfigKeys(const std::string& service) {
        .default_value = "@.yilian/bootstrap",
        .help = "Kafka bootstrap servers (host:port,...), or @FILE holding them (the embedded broker writes one)"},
       {.name = "kafka.client_id", .default_value = service, .help = "Kafka client id"},
-      {.name = "kafka.group_instance_id",
-       .default_value = service,
-       .help = "static consumer group membership (a restart resumes at once); one per running instance, "
-               "empty for a dynamic member"},
-      {.name = "kafka.session_timeout_ms",
-       .type = common::ConfigType::kInt,
-       .default_value = "6000",
-       .help = "how long the group waits on a silent consumer (Kafka brokers accept 6000 and up by default; the "
-               "embedded broker any)",
-       .check = [](const std::string& v) { return std::stoll(v) >= 100 ? "" : "must be at least 100"; }},
       {.name = "kafka.properties",
        .default_value = "",
        .help = "librdkafka properties, k=v;k=v (security.protocol, ssl.ca.location, sasl.*)",
@@ -95,8 +85,6 @@ absl::StatusOr<KafkaSettings> KafkaSettingsFrom(const common::Config& config) {
                                                      " (is the embedded broker running?)"));
   }
   s.client_id = config.GetString("kafka.client_id");
-  s.group_instance_id = config.GetString("kafka.group_instance_id");
-  s.session_timeout_ms = static_cast<int>(config.GetInt("kafka.session_timeout_ms"));
   auto props = ParseKafkaProperties(config.GetString("kafka.properties"));
   if (!props.ok()) return absl::InvalidArgumentError(absl::StrCat("kafka.properties: ", props.status().message()));
   s.properties = std::move(*props);

@@ -1,7 +1,9 @@
 #pragma once
-// The exactly-once consumer: a consumer-group member that folds other services' events
-// into this service's `consumed` family through its Projector. Its Kafka session (connect,
-// rebalance, pause and resume, bootstrap refresh, close) hands every message to an Applier
+// The exactly-once consumer: folds other services' events into this service's `consumed`
+// family through its Projector. It reads every partition of its sources' topics itself (no
+// consumer-group membership: each instance's projections need every event, and a restarted
+// service reads at once). Its Kafka session (connect, assignment, pause and resume, bootstrap
+// refresh, close) hands every message to an Applier
 // (applier.h: watermarks, gap filling from the catch-up feed, parking, exactly once), and
 // each batch of messages becomes ONE write holding the projector's rows, each aggregate's
 // applied version and each partition's position: the durable state is always

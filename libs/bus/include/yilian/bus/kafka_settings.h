@@ -25,16 +25,6 @@ struct KafkaSettings {
   // consumer look at it again about once a second and reconnect when it names other servers:
   // a restarted embedded broker (new ports) is followed without restarting the service.
   std::string bootstrap_file;
-  // The consumer's static group membership (Kafka's group.instance.id); empty: a dynamic
-  // member. A restarted static member takes its partitions back at once, instead of waiting
-  // for the broker to time the dead one's session out (45 s by default). Two live consumers
-  // must never share one: the newer fences the older out.
-  std::string group_instance_id;
-  // How long the group waits on a silent consumer before its partitions move on (Kafka's
-  // session.timeout.ms; heartbeats go at a sixth of it); 0: librdkafka's default (45 s).
-  // Against the embedded broker, which cannot do static membership, this is what bounds the
-  // pause after a consumer is killed and restarted.
-  int session_timeout_ms = 0;
   // The keys the relay signs with (its service's newest) and the consumer verifies with (its
   // sources'), from bus.keys_file. A relay without a key for its service does not start; a
   // consumer parks every message it cannot verify.
