@@ -48,15 +48,24 @@ void ProduceRaw(const std::string& bootstrap, const std::string& topic, int32_t 
   rd_kafka_destroy(rk);
 }
 
-TEST(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
+// A registry relaying to the embedded broker, and a "referral" consumer of it.
+class ParkingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(broker, EmbeddedBroker::Start({}));
+    ASSERT_OK_AND_ASSIGN(registry, OwnerNode::Start("registry", dir.Sub("registry")));
+    ASSERT_OK(registry->StartRelay(broker->bootstrap()));
+    ASSERT_OK_AND_ASSIGN(referral, ConsumerNode::Open("referral", dir.Sub("referral")));
+    referral->SetFeed("registry", registry->feed_address());
+    ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+  }
   testing::TempDir dir;
-  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
-  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
-  ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
-  referral->SetFeed("registry", registry->feed_address());
-  ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+  std::unique_ptr<EmbeddedBroker> broker;
+  std::unique_ptr<OwnerNode> registry;
+  std::unique_ptr<ConsumerNode> referral;
+};
 
+TEST_F(ParkingTest, CorruptAndRefusedEventsAreParkedListedAndDoNotBlockOthers) {
   auto auth = host::Authenticator::FromTokens({{"ops", {"ops", "", common::Role::ROLE_CONSORTIUM_ADMIN}},
                                                {"doc", {"dr.li", "h1", common::Role::ROLE_CLINICIAN}}});
   BusAdminService admin(referral->consumer(), auth.RequireRoles({common::Role::ROLE_CONSORTIUM_ADMIN}));
@@ -150,14 +159,7 @@ std::string EntryAt(OwnerNode& node, int64_t sequence) {
   return bytes;
 }
 
-TEST(ParkingTest, ForgedMessagesAreParkedUnappliedAndGenuineEventsKeepFlowing) {
-  testing::TempDir dir;
-  ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
-  ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
-  ASSERT_OK(registry->StartRelay(broker->bootstrap()));
-  ASSERT_OK_AND_ASSIGN(auto referral, ConsumerNode::Open("referral", dir.Sub("referral")));
-  referral->SetFeed("registry", registry->feed_address());
-  ASSERT_OK(referral->StartConsumer(broker->bootstrap(), {"registry"}));
+TEST_F(ParkingTest, ForgedMessagesAreParkedUnappliedAndGenuineEventsKeepFlowing) {
   ASSERT_OK(registry->Append(0, 500, 10));
   ASSERT_TRUE(WaitFor([&] { return referral->Applied() == 500; }, 180s)) << referral->Applied();
 
@@ -236,7 +238,7 @@ class FlakyProjector : public eventstore::Projector {
   yilian::testing::CounterProjector inner_;
 };
 
-TEST(ParkingTest, TransientProjectorErrorsAreRetriedNotParked) {
+TEST(ParkingRetryTest, TransientProjectorErrorsAreRetriedNotParked) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto broker, EmbeddedBroker::Start({}));
   ASSERT_OK_AND_ASSIGN(auto registry, OwnerNode::Start("registry", dir.Sub("registry")));
