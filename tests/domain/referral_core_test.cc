@@ -5,7 +5,9 @@
 
 #include <map>
 
+#include "google/protobuf/descriptor.h"
 #include "yilian/domain/referral/referral.h"
+#include "yilian/referral/v1/referral_service.pb.h"
 #include "yilian/testing/registry_data.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -248,7 +250,7 @@ TEST_F(ReferralCoreTest, TheReceiverWorksItThroughToCompletion) {
   EXPECT_EQ(s->status(), fv1::ACCEPTED);
   auto wrong = RecordArrival(s, Side::kReceiver, kNow);
   ASSERT_EQ(wrong.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(wrong.status().message().find("it is accepted; allowed now: schedule, request-bed"), std::string::npos)
+  EXPECT_NE(wrong.status().message().find("it is accepted; allowed now: schedule, cancel, redirect"), std::string::npos)
       << wrong.status().message();
   fv1::Schedule slot;
   slot.set_kind(fv1::EXPERT_OUTPATIENT);
@@ -393,6 +395,31 @@ TEST_F(ReferralCoreTest, ExamResultsAreRecognisedInsideTheConsortiumWithinTheirV
   EXPECT_FALSE(r[2].recognised());
   EXPECT_NE(r[2].reason().find("outside"), std::string::npos);
   EXPECT_EQ(ValidityOf(fv1::CT), absl::Hours(90 * 24));
+}
+
+// Every action a refusal offers is one a caller can take: a method of the Referrals service
+// ("record-arrival" is RecordArrival).
+TEST(ReferralStateTest, AllowedActionsAreRpcsACallerCanCall) {
+  // By a message of the service's file, so that the file is linked (and its descriptors built).
+  const auto* service = fv1::SubmitReferralRequest::descriptor()->file()->FindServiceByName("Referrals");
+  ASSERT_NE(service, nullptr);
+  for (int s = fv1::Status_MIN; s <= fv1::Status_MAX; ++s) {
+    if (!fv1::Status_IsValid(s)) continue;
+    for (const std::string& action : AllowedActions(static_cast<fv1::Status>(s))) {
+      std::string method;
+      bool upper = true;
+      for (char c : action) {
+        if (c == '-') {
+          upper = true;
+          continue;
+        }
+        method.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+        upper = false;
+      }
+      EXPECT_NE(service->FindMethodByName(method), nullptr)
+          << fv1::Status_Name(static_cast<fv1::Status>(s)) << " offers \"" << action << "\", which is no RPC";
+    }
+  }
 }
 
 }  // namespace

@@ -21,12 +21,12 @@ std::vector<std::string> AllowedActions(fv1::Status s) {
       return {"accept", "reject", "request-information", "cancel", "redirect"};
     case fv1::ON_HOLD:
       return {"supply-information", "reject", "cancel", "redirect"};
-    case fv1::ACCEPTED:
-      return {"schedule", "request-bed", "cancel", "fail", "redirect"};
+    case fv1::ACCEPTED:  // schedule a slot, an appointment or a bed (the bed asked of the green channel)
+      return {"schedule", "cancel", "redirect"};
     case fv1::SCHEDULED:
-      return {"record-arrival", "cancel", "fail", "redirect"};
+      return {"record-arrival", "cancel", "redirect"};
     case fv1::IN_PROGRESS:
-      return {"complete", "fail"};
+      return {"complete"};
     default:
       return {};
   }

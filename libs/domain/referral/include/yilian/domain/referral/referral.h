@@ -111,7 +111,10 @@ absl::Status Evolve(std::optional<::yilian::referral::v1::Referral>& state,
 
 // ---- reads ----
 bool IsTerminal(::yilian::referral::v1::Status status);
-// The actions allowed in a state, for error messages and clients ("accept, reject, ...").
+// What a caller can do in a state, as the referral RPCs are named for yilianctl ("accept",
+// "request-information", ...), for error messages and the Problem's allowed_actions. The
+// service's own moves (a timer failing a referral, a bed answer) are not a caller's and are
+// not listed.
 std::vector<std::string> AllowedActions(::yilian::referral::v1::Status status);
 // Which attached results the receiver need not repeat: recognised when performed inside a
 // consortium shared with the receiver and still within the kind's validity window at `now`.
