@@ -43,7 +43,7 @@ void ReadReferral(const std::optional<fv1::Referral>& r, absl::Time now) {
   (void)dref::DueTimers(r, now);
   if (!r) return;
   (void)dref::NextTimer(*r);
-  (void)dref::AllowedActions(r->status());
+  (void)dref::AllowedActions(*r);
   (void)dref::IsTerminal(r->status());
 }
 
@@ -68,9 +68,9 @@ void ReferralIntake(const events::v1::Envelope& env, std::optional<fv1::Referral
   } else {
     gv1::BedRequestReleased e;
     if (!p.UnpackTo(&e) || e.reason() != "expired") return;
-    if (!referral || referral->status() != fv1::SCHEDULED || referral->schedule().bed_request_id() != request_id)
-      return;
-    events = dref::Fail(referral, dref::Side::kSystem, "no-show: the bed hold lapsed before the patient arrived", now);
+    if (!referral || referral->status() != fv1::READY || referral->schedule().bed_request_id() != request_id) return;
+    events =
+        dref::Fail(referral, dref::Side::kSystem, fv1::NO_SHOW, "the bed hold lapsed before the patient arrived", now);
   }
   if (!events.ok()) return;
   for (const auto& e : *events)

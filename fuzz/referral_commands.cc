@@ -30,7 +30,9 @@ void FoldDecision(State state, const absl::StatusOr<dref::Events>& events, const
   }
   if (!state) return;
   (void)dref::RecogniseExams(*state, dir, now);
-  (void)dref::AllowedActions(state->status());
+  (void)dref::AllowedActions(*state);
+  (void)dref::FhirStatus(state->status());
+  (void)dref::FhirBusinessStatus(state->business_status());
   (void)dref::NextTimer(*state);
 }
 
@@ -70,23 +72,27 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
   fv1::ReferralReply row;
   if (!in.Parse(row)) return 0;
   if (exists) s = row.referral();
-  switch (op % 16) {
+  switch (op % 24) {
     case 0: {
       fv1::SubmitReferralRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, dref::Submit(s, req.referral(), dir, now), dir, now);
+      FoldDecision(
+          s, req.draft() ? dref::SaveDraft(s, req.referral(), dir, now) : dref::Submit(s, req.referral(), dir, now),
+          dir, now);
       return 0;
     }
     case 1:
     case 2:
     case 3: {
-      fv1::ReferralActionRequest req;
+      fv1::RecordArrivalRequest req;  // field for field an Acknowledge or Accept request, plus the instant
       if (!in.Parse(req)) return 0;
-      const int which = op % 16;
+      const int which = op % 24;
+      std::optional<absl::Time> at;
+      if (req.has_arrived_at()) at = absl::FromUnixSeconds(req.arrived_at().seconds() % (int64_t{1} << 40));
       FoldDecision(s,
                    which == 1   ? dref::Acknowledge(s, side, now)
                    : which == 2 ? dref::Accept(s, side, now)
-                                : dref::RecordArrival(s, side, now),
+                                : dref::RecordArrival(s, side, at, now),
                    dir, now);
       return 0;
     }
@@ -151,12 +157,16 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       FoldDecision(s, dref::Complete(s, side, req.outcome_summary(), down_id, now), dir, now);
       return 0;
     }
-    case 10:
-    case 11: {
+    case 10: {
       fv1::CancelReferralRequest req;
       if (!in.Parse(req)) return 0;
-      FoldDecision(s, op % 16 == 10 ? dref::Cancel(s, side, req.reason(), now) : dref::Fail(s, side, req.reason(), now),
-                   dir, now);
+      FoldDecision(s, dref::Cancel(s, side, req.reason(), now), dir, now);
+      return 0;
+    }
+    case 11: {
+      fv1::FailReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dref::Fail(s, side, req.reason(), req.note(), now), dir, now);
       return 0;
     }
     case 12: {  // ReferralService::Redirect: the same request resubmitted to another receiver
@@ -197,9 +207,49 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       if (s) (void)dref::RecogniseExams(*s, dir, now);
       for (int k = 0; k < 9; ++k) (void)dref::ValidityOf(static_cast<fv1::ExamKind>(k));
       return 0;
-    default:
+    case 15:
       Slots(in, s, now);
       return 0;
+    case 16:
+      FoldDecision(s, dref::Send(s, side, dir, now), dir, now);
+      return 0;
+    case 17: {
+      fv1::AmendReferralRequest req;
+      if (!in.Parse(req)) return 0;
+      const std::vector<std::string> paths(req.update_mask().paths().begin(), req.update_mask().paths().end());
+      FoldDecision(s, dref::Amend(s, side, req.changes(), paths, dir, now), dir, now);
+      return 0;
+    }
+    case 18: {
+      fv1::AssignOwnerRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dref::AssignOwner(s, side, req.owner(), req.note(), now), dir, now);
+      return 0;
+    }
+    case 19: {
+      fv1::Schedule req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dref::Reschedule(s, side, req, "moved", now), dir, now);
+      return 0;
+    }
+    case 20:
+      FoldDecision(s, dref::Hold(s, side, "sent for an exam elsewhere", now), dir, now);
+      return 0;
+    case 21:
+      FoldDecision(s, dref::Resume(s, side, now), dir, now);
+      return 0;
+    case 22: {
+      fv1::MarkEnteredInErrorRequest req;
+      if (!in.Parse(req)) return 0;
+      FoldDecision(s, dref::MarkEnteredInError(s, side, req.reason(), "someone", "some-institution", now), dir, now);
+      return 0;
+    }
+    default: {  // intake.cc: a cancelled expert session told to a referral booked in it
+      fv1::SessionBookings b;
+      if (!in.Parse(b)) return 0;
+      FoldDecision(s, dref::SessionCancelled(s, b.session_id(), "the expert is away", now), dir, now);
+      return 0;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include "yilian/common/status_macros.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
+#include "yilian/registry/v1/registry.pb.h"
 
 namespace yilian::referral {
 
@@ -12,6 +13,7 @@ namespace dref = ::yilian::domain::referral;
 namespace fv1 = ::yilian::referral::v1;
 
 namespace gv1 = ::yilian::greenchannel::v1;
+namespace rv1 = ::yilian::registry::v1;
 
 namespace {
 
@@ -32,6 +34,8 @@ IntakeProjector::IntakeProjector()
             return env.source_service() == "registry" ? registry_.Apply(env, rows) : absl::OkStatus();
           },
           [](const events::v1::Envelope& env) -> absl::StatusOr<bool> {
+            // A cancelled expert session: its booked referrals are told.
+            if (env.source_service() == "registry") return env.payload().Is<rv1::ExpertSessionCancelled>();
             if (env.source_service() != "greenchannel") return false;
             const auto& p = env.payload();  // the bed board's answers, on its bed request aggregates
             if (!p.Is<gv1::BedReserved>() && !p.Is<gv1::BedRequestDeclined>() && !p.Is<gv1::BedRequestReleased>())
@@ -42,8 +46,9 @@ IntakeProjector::IntakeProjector()
             return true;
           }) {}
 
-Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralCommands* commands)
-    : commands_(commands) {
+Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, const ReferralView* view,
+               ReferralCommands* commands)
+    : view_(view), commands_(commands) {
   worker_ = std::make_unique<bus::InboxWorker>(
       store, journal, kInbox, "yl-ref-intake",
       [this](const events::v1::Envelope& env, const std::string& key, const std::string& hash) {
@@ -54,7 +59,24 @@ Intake::Intake(eventstore::Store* store, eventstore::Journal* journal, ReferralC
       });
 }
 
+absl::Status Intake::SessionCancelled(const events::v1::Envelope& env, const command::Call& call) {
+  rv1::ExpertSessionCancelled e;
+  if (!env.payload().UnpackTo(&e)) return absl::InvalidArgumentError("ExpertSessionCancelled does not parse");
+  const std::string& session_id = env.aggregate_id();
+  ASSIGN_OR_RETURN(auto bookings, view_->Bookings(session_id));
+  for (const auto& b : bookings.bookings()) {
+    command::Call each = call;  // one command per booked referral, each with its own key
+    each.idempotency_key = absl::StrCat(call.idempotency_key, "/", b.referral_id());
+    auto r = commands_->RunAsService(each, b.referral_id(), [&](const std::optional<fv1::Referral>& s, absl::Time now) {
+      return absl::StatusOr<dref::Events>(dref::SessionCancelled(s, session_id, e.reason(), now));
+    });
+    if (!r.ok() && !absl::IsNotFound(r.status())) return r.status();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call& call) {
+  if (env.source_service() == "registry") return SessionCancelled(env, call);
   const std::string& request_id = env.aggregate_id();
   const auto& p = env.payload();
   const dref::Side system = dref::Side::kSystem;
@@ -80,8 +102,8 @@ absl::Status Intake::Handle(const events::v1::Envelope& env, const command::Call
     if (e.reason() != "expired") return absl::OkStatus();  // released because the referral let it go
     decide = [&](const std::optional<fv1::Referral>& s, absl::Time now) -> absl::StatusOr<dref::Events> {
       // Only a referral still waiting on this very bed fails; otherwise nothing changes.
-      if (!s || s->status() != fv1::SCHEDULED || s->schedule().bed_request_id() != request_id) return dref::Events{};
-      return dref::Fail(s, system, "no-show: the bed hold lapsed before the patient arrived", now);
+      if (!s || s->status() != fv1::READY || s->schedule().bed_request_id() != request_id) return dref::Events{};
+      return dref::Fail(s, system, fv1::NO_SHOW, "the bed hold lapsed before the patient arrived", now);
     };
   }
   auto r = commands_->RunAsService(call, ReferralOf(request_id), decide);

@@ -4,8 +4,10 @@
 #include "streams.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 #include "yilian/domain/referral/access.h"
+#include "yilian/domain/referral/slots.h"
 #include "yilian/privacy/identity.h"
 
 namespace yilian::referral {
@@ -33,7 +35,9 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   std::optional<fv1::Referral> state;
   int64_t version = 0;
+  std::string held_session;  // the expert slot it holds before the command
   if (row) {
+    held_session = dref::HeldSession(row->referral());
     // Who asks before anything about the referral (its version included) is told.
     if (check_caller) RETURN_IF_ERROR(dref::SideOf(call.actor, row->referral(), *directory_).status());
     state = std::move(*row->mutable_referral());
@@ -50,6 +54,7 @@ absl::StatusOr<ReferralCommands::Decision> ReferralCommands::DecideOn(const Call
     *d.reply.mutable_referral() = std::move(*referral.mutable_state());
     return d;
   }
+  if (!held_session.empty()) RETURN_IF_ERROR(FollowSlot(held_session, *referral.state(), d));
   // The referral's flow id, kept from its submission, ties its events (and the referrals it
   // opens) together in every service, whatever id later calls came with.
   d.flow_id = row && !row->correlation_id().empty() ? row->correlation_id() : call.correlation_id;
@@ -100,7 +105,9 @@ void ReferralCommands::Submit(const Call& call, const fv1::SubmitReferralRequest
   RunCommand(
       call, draft->referral_id(), 0,
       [&](ReferralStream& referral, Decision&) -> absl::Status {
-        ASSIGN_OR_RETURN(auto events, dref::Submit(referral.state(), *draft, *directory_, Now(), options_.deadlines));
+        ASSIGN_OR_RETURN(auto events,
+                         req.draft() ? dref::SaveDraft(referral.state(), *draft, *directory_, Now(), options_.deadlines)
+                                     : dref::Submit(referral.state(), *draft, *directory_, Now(), options_.deadlines));
         // The rules first, then the identity: a refused call makes no key.
         ASSIGN_OR_RETURN(auto sealed, privacy::SealIdentity(*vault_, draft->patient(), req.identity()));
         if (sealed)
@@ -122,9 +129,43 @@ void ReferralCommands::Run(const Call& call, const std::string& referral_id, int
       std::move(done));
 }
 
-absl::StatusOr<fv1::SessionBookings> ReferralCommands::LockSession(const std::string& session_id, Decision& d) {
-  d.locks.push_back(session_locks_.Lock(session_id));
-  return view_->Bookings(session_id);
+absl::StatusOr<std::vector<fv1::SessionBookings>> ReferralCommands::LockSessions(std::vector<std::string> ids,
+                                                                                 Decision& d) {
+  for (auto& hold : session_locks_.LockAll({ids.begin(), ids.end()})) d.locks.push_back(std::move(hold));
+  std::vector<fv1::SessionBookings> out;
+  for (const auto& id : ids) {
+    ASSIGN_OR_RETURN(auto b, view_->Bookings(id));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+void ReferralCommands::Send(const Call& call, const fv1::SendReferralRequest& req, Done done) {
+  Run(
+      call, req.referral_id(), req.expected_version(),
+      [&](const std::optional<fv1::Referral>& r, dref::Side side, absl::Time now) {
+        return dref::Send(r, side, *directory_, now, options_.deadlines);
+      },
+      std::move(done));
+}
+
+void ReferralCommands::Amend(const Call& call, const fv1::AmendReferralRequest& req, Done done) {
+  const std::vector<std::string> paths(req.update_mask().paths().begin(), req.update_mask().paths().end());
+  Run(
+      call, req.referral_id(), req.expected_version(),
+      [&](const std::optional<fv1::Referral>& r, dref::Side side, absl::Time now) {
+        return dref::Amend(r, side, req.changes(), paths, *directory_, now, options_.deadlines);
+      },
+      std::move(done));
+}
+
+void ReferralCommands::MarkEnteredInError(const Call& call, const fv1::MarkEnteredInErrorRequest& req, Done done) {
+  Run(
+      call, req.referral_id(), req.expected_version(),
+      [&](const std::optional<fv1::Referral>& r, dref::Side side, absl::Time now) {
+        return dref::MarkEnteredInError(r, side, req.reason(), call.actor.subject, call.actor.institution_id, now);
+      },
+      std::move(done));
 }
 
 void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralRequest& req, Done done) {
@@ -137,7 +178,8 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
             RETURN_IF_ERROR(domain::limits::Reference("session_id", req.session_id()));
             ASSIGN_OR_RETURN(auto session, directory_->view().Session(req.session_id()));
             if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", req.session_id()));
-            ASSIGN_OR_RETURN(auto bookings, LockSession(req.session_id(), d));
+            ASSIGN_OR_RETURN(auto locked, LockSessions({req.session_id()}, d));
+            auto& bookings = locked[0];
             const bool resident = directory_->SignedResident(r->patient().value(), r->sender_institution_id());
             ASSIGN_OR_RETURN(auto booking, dref::BookExpertSession(r, side, session->session(), bookings, resident,
                                                                    Now(), options_.slots));
@@ -187,12 +229,60 @@ void ReferralCommands::Complete(const Call& call, const fv1::CompleteReferralReq
       std::move(done));
 }
 
-absl::Status ReferralCommands::ReleaseSlot(const fv1::Referral& r, const std::string& reason, Decision& d) {
-  if (r.status() != fv1::SCHEDULED || r.schedule().kind() != fv1::EXPERT_OUTPATIENT ||
-      r.schedule().session_id().empty())
-    return absl::OkStatus();
-  ASSIGN_OR_RETURN(auto bookings, LockSession(r.schedule().session_id(), d));
-  auto released = dref::ReleaseSlot(bookings, r.referral_id(), reason, Now());
+void ReferralCommands::Reschedule(const Call& call, const fv1::RescheduleReferralRequest& req, Done done) {
+  RunOnExisting(
+      call, req.referral_id(), req.expected_version(),
+      [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
+        const auto& r = referral.state();
+        const std::string reason = req.reason().empty() ? "rescheduled" : "rescheduled: " + req.reason();
+        switch (req.what_case()) {
+          case fv1::RescheduleReferralRequest::kSessionId: {
+            RETURN_IF_ERROR(domain::limits::Reference("session_id", req.session_id()));
+            ASSIGN_OR_RETURN(auto session, directory_->view().Session(req.session_id()));
+            if (!session) return absl::NotFoundError(absl::StrCat("no expert session ", req.session_id()));
+            const std::string old = dref::HeldSession(*r);
+            std::vector<std::string> ids{req.session_id()};
+            if (!old.empty() && old != req.session_id()) ids.push_back(old);
+            ASSIGN_OR_RETURN(auto locked, LockSessions(ids, d));  // both at once: no lock cycle
+            const bool resident = directory_->SignedResident(r->patient().value(), r->sender_institution_id());
+            ASSIGN_OR_RETURN(auto booking, dref::BookExpertSession(r, side, session->session(), locked[0], resident,
+                                                                   Now(), options_.slots, req.reason()));
+            if (locked.size() > 1) RETURN_IF_ERROR(ReleaseSlot(locked[1], r->referral_id(), reason, d));
+            command::Stream session_stream(kSessionKind, req.session_id(), std::optional(locked[0]),
+                                           locked[0].version());
+            RETURN_IF_ERROR(session_stream.Add({booking.booked}));
+            d.Add(std::move(session_stream));
+            return referral.Add(booking.events);
+          }
+          case fv1::RescheduleReferralRequest::kAppointmentAt: {
+            if (!r) return absl::NotFoundError(absl::StrCat("no referral ", req.referral_id()));
+            ASSIGN_OR_RETURN(const absl::Time at, common::FromTimestamp(req.appointment_at(), "appointment_at"));
+            fv1::Schedule schedule;
+            schedule.set_kind(r->requested_service());
+            schedule.set_at_ms(absl::ToUnixMillis(at));
+            ASSIGN_OR_RETURN(auto events, dref::Reschedule(r, side, schedule, req.reason(), Now()));
+            return referral.Add(events);
+          }
+          default:
+            return absl::InvalidArgumentError("reschedule needs a session_id or an appointment_at");
+        }
+      },
+      std::move(done));
+}
+
+absl::Status ReferralCommands::FollowSlot(const std::string& held, const fv1::Referral& after, Decision& d) {
+  if (dref::HeldSession(after) == held) return absl::OkStatus();
+  for (const auto& a : d.appends)  // the command wrote that session itself (a reschedule)
+    if (a.aggregate_type == dref::kExpertSession && a.aggregate_id == held) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto locked, LockSessions({held}, d));
+  const std::string reason = absl::StrCat("referral ", dref::FhirStatus(after.status()),
+                                          after.status_reason().empty() ? "" : ": ", after.status_reason());
+  return ReleaseSlot(locked[0], after.referral_id(), reason, d);
+}
+
+absl::Status ReferralCommands::ReleaseSlot(const fv1::SessionBookings& bookings, const std::string& referral_id,
+                                           const std::string& reason, Decision& d) {
+  auto released = dref::ReleaseSlot(bookings, referral_id, reason, Now());
   if (!released) return absl::OkStatus();
   command::Stream session(kSessionKind, bookings.session_id(), std::optional(bookings), bookings.version());
   RETURN_IF_ERROR(session.Add({*released}));
@@ -205,7 +295,6 @@ void ReferralCommands::Cancel(const Call& call, const fv1::CancelReferralRequest
       call, req.referral_id(), req.expected_version(),
       [&](ReferralStream& referral, dref::Side side, Decision& d) -> absl::Status {
         ASSIGN_OR_RETURN(auto events, dref::Cancel(referral.state(), side, req.reason(), Now()));
-        RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral cancelled: " + req.reason(), d));
         return referral.Add(events);
       },
       std::move(done));
@@ -218,7 +307,6 @@ void ReferralCommands::Redirect(const Call& call, const fv1::RedirectReferralReq
         ASSIGN_OR_RETURN(auto outcome,
                          dref::RedirectAndResubmit(referral.state(), side, req.to_institution_id(), req.to_capability(),
                                                    req.reason(), *directory_, Now(), options_.deadlines));
-        RETURN_IF_ERROR(ReleaseSlot(*referral.state(), "referral redirected: " + req.reason(), d));
         ASSIGN_OR_RETURN(auto opened, Open(outcome.next, d));
         *d.reply.mutable_referral() = std::move(opened);  // the answer is the referral it opens
         d.reply.set_version(1);

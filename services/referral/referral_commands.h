@@ -4,9 +4,13 @@
 // decision to the command runner, which writes it (the referral with whatever else it
 // touches, in one transaction) and answers once it is durable.
 //
-// Locks: the referral's stripe (the runner's), then an expert session's, held until the
-// append is durable: bookings of one session are decided one at a time and a slot cannot be
-// booked twice.
+// Locks: the referral's stripe (the runner's), then expert sessions' (all at once, in stripe
+// order), held until the append is durable: bookings of one session are decided one at a time
+// and a slot cannot be booked twice.
+//
+// Expert slots follow the referral: whatever command (a caller's, a timer's, an answer's) leaves
+// a referral no longer holding the slot it held (cancelled, failed, redirected, entered in
+// error, rescheduled elsewhere, its session cancelled) frees that slot in the same transaction.
 //
 // The answer is the referral as the command leaves it (Redirect: the referral it opens),
 // shaped by the ReplyShape. Thread-safe; borrows all parts.
@@ -44,10 +48,14 @@ class ReferralCommands {
       absl::FunctionRef<absl::StatusOr<domain::referral::Events>(const std::optional<v1::Referral>& r, absl::Time now)>;
 
   void Submit(const command::Call& call, const v1::SubmitReferralRequest& req, Done done);
-  // Acknowledge, Accept, Reject, RequestInformation, SupplyInformation, RecordArrival: the
+  // Acknowledge, Accept, Reject, RequestInformation, SupplyInformation, RecordArrival, ...: the
   // caller's side of the referral, then `act`.
   void Run(const command::Call& call, const std::string& referral_id, int64_t expected_version, Act act, Done done);
+  void Send(const command::Call& call, const v1::SendReferralRequest& req, Done done);
+  void Amend(const command::Call& call, const v1::AmendReferralRequest& req, Done done);
   void Schedule(const command::Call& call, const v1::ScheduleReferralRequest& req, Done done);
+  void Reschedule(const command::Call& call, const v1::RescheduleReferralRequest& req, Done done);
+  void MarkEnteredInError(const command::Call& call, const v1::MarkEnteredInErrorRequest& req, Done done);
   void Complete(const command::Call& call, const v1::CompleteReferralRequest& req, Done done);
   void Cancel(const command::Call& call, const v1::CancelReferralRequest& req, Done done);
   void Redirect(const command::Call& call, const v1::RedirectReferralRequest& req, Done done);
@@ -75,10 +83,15 @@ class ReferralCommands {
   void RunOnExisting(const command::Call& call, const std::string& referral_id, int64_t expected_version,
                      absl::FunctionRef<absl::Status(ReferralStream&, domain::referral::Side, Decision&)> decide,
                      Done done);
-  // Adds the release of `r`'s expert slot (if it holds one) to `decision`.
-  absl::Status ReleaseSlot(const v1::Referral& r, const std::string& reason, Decision& decision);
-  // The session's bookings, under its stripe (kept in `decision` until durable).
-  absl::StatusOr<v1::SessionBookings> LockSession(const std::string& session_id, Decision& decision);
+  // Frees the slot `before` held when the decision leaves the referral without it (unless the
+  // decision already writes that session).
+  absl::Status FollowSlot(const std::string& held_before, const v1::Referral& after, Decision& decision);
+  // Adds the release of `referral_id`'s slot of a session whose bookings are locked already.
+  absl::Status ReleaseSlot(const v1::SessionBookings& bookings, const std::string& referral_id,
+                           const std::string& reason, Decision& decision);
+  // The sessions' stripes (one LockAll; kept in `decision` until durable), then their bookings.
+  absl::StatusOr<std::vector<v1::SessionBookings>> LockSessions(std::vector<std::string> session_ids,
+                                                                Decision& decision);
   // Adds a referral the command opens (its events) to `decision`; its state.
   absl::StatusOr<v1::Referral> Open(const domain::referral::Events& events, Decision& decision);
 

@@ -50,7 +50,7 @@ std::string TimerKey(absl::Time due, std::string_view id) {
 struct IndexRows {
   void Of(const fv1::Referral& r) {
     for (std::string* k : {&in, &out, &timer}) k->clear();
-    AppendListKey(&in, "in", r.receiver_institution_id(), r);
+    if (r.status() != fv1::DRAFT) AppendListKey(&in, "in", r.receiver_institution_id(), r);  // unsent: the sender's
     AppendListKey(&out, "out", r.sender_institution_id(), r);
     if (const absl::Time due = dref::NextTimer(r); due != absl::InfiniteFuture())
       AppendTimerKey(&timer, due, r.referral_id());

@@ -3,7 +3,7 @@
 // (append and rebuild alike), in the `projection` family:
 //
 //   r/<referral>                                      ReferralReply (state + version)
-//   in/<receiver>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>   incoming worklist
+//   in/<receiver>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>   incoming worklist (not drafts)
 //   out/<sender>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>    outgoing worklist
 //   t/<due ms BE u64><referral>                       the next deadline timer of a live referral
 //   s/<session>                                       SessionBookings (bookings + version)

@@ -1,6 +1,7 @@
 #include "referral_service.h"
 
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/access.h"
 #include "yilian/host/answer.h"
 
@@ -39,14 +40,33 @@ ReferralService::Reactor* ReferralService::Submit(Ctx* ctx, const fv1::SubmitRef
                  [&](const Call& call, Done done) { commands_->Submit(call, *req, std::move(done)); });
 }
 
-ReferralService::Reactor* ReferralService::Acknowledge(Ctx* ctx, const fv1::ReferralActionRequest* req,
+ReferralService::Reactor* ReferralService::Send(Ctx* ctx, const fv1::SendReferralRequest* req,
+                                                fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->request_id(), out,
+                 [&](const Call& call, Done done) { commands_->Send(call, *req, std::move(done)); });
+}
+
+ReferralService::Reactor* ReferralService::Amend(Ctx* ctx, const fv1::AmendReferralRequest* req,
+                                                 fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->request_id(), out,
+                 [&](const Call& call, Done done) { commands_->Amend(call, *req, std::move(done)); });
+}
+
+ReferralService::Reactor* ReferralService::Acknowledge(Ctx* ctx, const fv1::AcknowledgeReferralRequest* req,
                                                        fv1::ReferralReply* out) {
   return Act(ctx, *req, out, dref::Acknowledge);
 }
 
-ReferralService::Reactor* ReferralService::Accept(Ctx* ctx, const fv1::ReferralActionRequest* req,
+ReferralService::Reactor* ReferralService::Accept(Ctx* ctx, const fv1::AcceptReferralRequest* req,
                                                   fv1::ReferralReply* out) {
   return Act(ctx, *req, out, dref::Accept);
+}
+
+ReferralService::Reactor* ReferralService::AssignOwner(Ctx* ctx, const fv1::AssignOwnerRequest* req,
+                                                       fv1::ReferralReply* out) {
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::AssignOwner(r, side, req->owner(), req->note(), now);
+  });
 }
 
 ReferralService::Reactor* ReferralService::Reject(Ctx* ctx, const fv1::RejectReferralRequest* req,
@@ -77,9 +97,42 @@ ReferralService::Reactor* ReferralService::Schedule(Ctx* ctx, const fv1::Schedul
                  [&](const Call& call, Done done) { commands_->Schedule(call, *req, std::move(done)); });
 }
 
-ReferralService::Reactor* ReferralService::RecordArrival(Ctx* ctx, const fv1::ReferralActionRequest* req,
+ReferralService::Reactor* ReferralService::Reschedule(Ctx* ctx, const fv1::RescheduleReferralRequest* req,
+                                                      fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->request_id(), out,
+                 [&](const Call& call, Done done) { commands_->Reschedule(call, *req, std::move(done)); });
+}
+
+ReferralService::Reactor* ReferralService::RecordArrival(Ctx* ctx, const fv1::RecordArrivalRequest* req,
                                                          fv1::ReferralReply* out) {
-  return Act(ctx, *req, out, dref::RecordArrival);
+  std::optional<absl::Time> arrived_at;
+  if (req->has_arrived_at()) {
+    auto at = common::FromTimestamp(req->arrived_at(), "arrived_at");
+    if (!at.ok()) return host::Finish(ctx, at.status());
+    arrived_at = *at;
+  }
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::RecordArrival(r, side, arrived_at, now);
+  });
+}
+
+ReferralService::Reactor* ReferralService::Hold(Ctx* ctx, const fv1::HoldReferralRequest* req,
+                                                fv1::ReferralReply* out) {
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::Hold(r, side, req->reason(), now);
+  });
+}
+
+ReferralService::Reactor* ReferralService::Resume(Ctx* ctx, const fv1::ResumeReferralRequest* req,
+                                                  fv1::ReferralReply* out) {
+  return Act(ctx, *req, out, dref::Resume);
+}
+
+ReferralService::Reactor* ReferralService::Fail(Ctx* ctx, const fv1::FailReferralRequest* req,
+                                                fv1::ReferralReply* out) {
+  return Act(ctx, *req, out, [&](const ReferralState& r, dref::Side side, absl::Time now) {
+    return dref::Fail(r, side, req->reason(), req->note(), now);
+  });
 }
 
 ReferralService::Reactor* ReferralService::Complete(Ctx* ctx, const fv1::CompleteReferralRequest* req,
@@ -98,6 +151,12 @@ ReferralService::Reactor* ReferralService::Redirect(Ctx* ctx, const fv1::Redirec
                                                     fv1::ReferralReply* out) {
   return Command(ctx, *req, req->request_id(), out,
                  [&](const Call& call, Done done) { commands_->Redirect(call, *req, std::move(done)); });
+}
+
+ReferralService::Reactor* ReferralService::MarkEnteredInError(Ctx* ctx, const fv1::MarkEnteredInErrorRequest* req,
+                                                              fv1::ReferralReply* out) {
+  return Command(ctx, *req, req->request_id(), out,
+                 [&](const Call& call, Done done) { commands_->MarkEnteredInError(call, *req, std::move(done)); });
 }
 
 namespace {

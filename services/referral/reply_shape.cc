@@ -11,7 +11,7 @@ void ReplyShape::operator()(::yilian::referral::v1::ReferralReply& reply) const 
   reply.clear_allowed_actions();
   for (auto& e : dref::RecogniseExams(reply.referral(), *directory_, clock_->Now()))
     *reply.add_exam_recognition() = std::move(e);
-  for (auto& a : dref::AllowedActions(reply.referral().status())) reply.add_allowed_actions(std::move(a));
+  for (auto& a : dref::AllowedActions(reply.referral())) reply.add_allowed_actions(std::move(a));
   const auto& r = reply.referral();
   if (r.has_sealed_identity())
     *reply.mutable_identity() = privacy::RevealIdentity(*vault_, r.patient(), r.sealed_identity(), true);

@@ -26,7 +26,7 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->commands_ =
       std::make_unique<ReferralCommands>(&s->journal(), s->view_.get(), s->directory_.get(), s->vault_.get(),
                                          s->shape_.get(), o.clock, ReferralCommands::Options{o.deadlines, o.slots});
-  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->commands_.get());
+  s->intake_ = std::make_unique<Intake>(&s->store(), &s->journal(), s->view_.get(), s->commands_.get());
   if (o.use_bus) {  // after each durable batch, the inbox looks for work
     auto* inbox = s->intake_.get();
     RETURN_IF_ERROR(s->core_->StartConsumer({.kafka = o.kafka,

@@ -6,109 +6,12 @@
 #include <map>
 
 #include "google/protobuf/descriptor.h"
-#include "yilian/domain/referral/referral.h"
+#include "referral_fixture.h"
 #include "yilian/referral/v1/referral_service.pb.h"
-#include "yilian/testing/registry_data.h"
-#include "yilian/testing/status_matchers.h"
 
 namespace yilian::domain::referral {
 
-namespace rv1 = ::yilian::registry::v1;
-namespace fv1 = ::yilian::referral::v1;
 namespace {
-
-using testing::Inst;
-
-class FakeDirectory : public Directory {
- public:
-  FakeDirectory() {
-    Add(Inst("loudi-1st", rv1::TERTIARY_HOSPITAL, 3, {rv1::STROKE_CENTRE, rv1::NEUROLOGY, rv1::CARDIOLOGY}), 27.7286,
-        111.9948);
-    Add(Inst("lianyuan-county", rv1::COUNTY_HOSPITAL, 2, {rv1::NEUROLOGY, rv1::GENERAL_SURGERY}), 27.69, 111.66);
-    Add(Inst("qiaotouhe-thc", rv1::TOWNSHIP_HEALTH_CENTRE, 1, {rv1::GENERAL_MEDICINE}), 27.692, 111.655);
-    Add(Inst("dutoutang-thc", rv1::TOWNSHIP_HEALTH_CENTRE, 1, {rv1::GENERAL_MEDICINE, rv1::REHABILITATION}), 27.625,
-        111.804);
-    Add(Inst("xiangya-3rd", rv1::TERTIARY_HOSPITAL, 3, {rv1::STROKE_CENTRE, rv1::NEUROLOGY}), 28.2085, 112.9457);
-    auto closed = Inst("closed-county", rv1::COUNTY_HOSPITAL, 2, {rv1::NEUROLOGY});
-    closed.set_suspended(true);
-    Add(closed, 27.7, 111.7);
-    Consortium("loudi-alliance", "loudi-1st", {"lianyuan-county", "qiaotouhe-thc", "dutoutang-thc", "closed-county"});
-    Consortium("loudi-xiangya-link", "xiangya-3rd", {"loudi-1st"});
-  }
-  std::optional<rv1::Institution> FindInstitution(const std::string& id) const override {
-    auto it = institutions_.find(id);
-    if (it == institutions_.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<std::string> ConsortiaOf(const std::string& id) const override {
-    std::vector<std::string> out;
-    for (const auto& [cid, c] : consortia_) {
-      if (c.lead_institution_id() == id) out.push_back(cid);
-      for (const auto& m : c.member_ids())
-        if (m == id) out.push_back(cid);
-    }
-    return out;
-  }
-  std::optional<rv1::Consortium> FindConsortium(const std::string& id) const override {
-    auto it = consortia_.find(id);
-    if (it == consortia_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  void Add(rv1::Institution i, double lat, double lon) {
-    i.mutable_location()->set_latitude(lat);
-    i.mutable_location()->set_longitude(lon);
-    institutions_[i.institution_id()] = i;
-  }
-  void Consortium(const std::string& id, const std::string& lead, std::vector<std::string> members) {
-    rv1::Consortium c;
-    c.set_consortium_id(id);
-    c.set_lead_institution_id(lead);
-    for (auto& m : members) c.add_member_ids(m);
-    consortia_[id] = c;
-  }
-  std::map<std::string, rv1::Institution> institutions_;
-  std::map<std::string, rv1::Consortium> consortia_;
-};
-
-const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
-
-fv1::Referral Draft(const std::string& from = "qiaotouhe-thc", const std::string& to = "loudi-1st",
-                    fv1::Direction dir = fv1::UPWARD) {
-  fv1::Referral d;
-  d.set_referral_id("ref-1");
-  d.set_direction(dir);
-  d.set_sender_institution_id(from);
-  d.set_sender_clinician("dr.li");
-  d.set_receiver_institution_id(to);
-  d.mutable_patient()->set_value("pt-9f2c4a");
-  d.set_reason("suspected TIA, needs neurology work-up");
-  d.add_diagnosis_codes("G45.9");
-  d.set_priority(fv1::URGENT);
-  d.set_requested_service(fv1::EXPERT_OUTPATIENT);
-  return d;
-}
-
-std::optional<fv1::Referral> Fold(const Events& events, std::optional<fv1::Referral> s = std::nullopt) {
-  for (const auto& e : events) EXPECT_OK(Evolve(s, e));
-  return s;
-}
-
-class ReferralCoreTest : public ::testing::Test {
- protected:
-  std::optional<fv1::Referral> Submitted(fv1::Referral d = Draft()) {
-    auto e = Submit(std::nullopt, d, dir_, kNow);
-    EXPECT_OK(e.status());
-    return e.ok() ? Fold(*e) : std::nullopt;
-  }
-  // Applies a command's events to `s`; the command must succeed.
-  void Do(std::optional<fv1::Referral>& s, absl::StatusOr<Events> events) {
-    ASSERT_OK(events.status());
-    s = Fold(*events, s);
-  }
-  FakeDirectory dir_;
-};
 
 TEST_F(ReferralCoreTest, AnUpwardReferralIsRequestedWithItsPriorityDeadlines) {
   auto s = Submitted();
@@ -248,9 +151,11 @@ TEST_F(ReferralCoreTest, TheReceiverWorksItThroughToCompletion) {
   EXPECT_CODE(Acknowledge(s, Side::kReceiver, kNow), kFailedPrecondition);
   Do(s, Accept(s, Side::kReceiver, kNow));
   EXPECT_EQ(s->status(), fv1::ACCEPTED);
-  auto wrong = RecordArrival(s, Side::kReceiver, kNow);
+  auto wrong = RecordArrival(s, Side::kReceiver, std::nullopt, kNow);
   ASSERT_EQ(wrong.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(wrong.status().message().find("it is accepted; allowed now: schedule, cancel, redirect"), std::string::npos)
+  EXPECT_NE(wrong.status().message().find(
+                "it is accepted; allowed now: schedule, assign-owner, cancel, redirect, mark-entered-in-error"),
+            std::string::npos)
       << wrong.status().message();
   fv1::Schedule slot;
   slot.set_kind(fv1::EXPERT_OUTPATIENT);
@@ -259,24 +164,27 @@ TEST_F(ReferralCoreTest, TheReceiverWorksItThroughToCompletion) {
   slot.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(48)));
   EXPECT_CODE(ScheduleAppointment(s, Side::kSender, slot, kNow), kPermissionDenied);
   Do(s, ScheduleAppointment(s, Side::kReceiver, slot, kNow));
-  EXPECT_EQ(s->status(), fv1::SCHEDULED);
+  EXPECT_EQ(s->status(), fv1::READY);
+  EXPECT_EQ(s->business_status(), fv1::SLOT_BOOKED);
   EXPECT_TRUE(s->schedule().reserved_slot());
-  Do(s, RecordArrival(s, Side::kReceiver, kNow + absl::Hours(48)));
+  Do(s, RecordArrival(s, Side::kReceiver, std::nullopt, kNow + absl::Hours(48)));
   EXPECT_EQ(s->status(), fv1::IN_PROGRESS);
   EXPECT_CODE(Cancel(s, Side::kSender, "changed mind", kNow), kFailedPrecondition);
   EXPECT_CODE(Complete(s, Side::kReceiver, "", "", kNow), kInvalidArgument);
   Do(s, Complete(s, Side::kReceiver, "TIA ruled out; follow-up in community", "ref-2", kNow + absl::Hours(50)));
   EXPECT_EQ(s->status(), fv1::COMPLETED);
   EXPECT_EQ(s->linked_to(), "ref-2");
-  EXPECT_TRUE(AllowedActions(s->status()).empty());
-  EXPECT_CODE(Fail(s, Side::kReceiver, "x", kNow), kFailedPrecondition);
+  EXPECT_EQ(AllowedActions(*s), std::vector<std::string>{"mark-entered-in-error"});
+  EXPECT_CODE(Fail(s, Side::kReceiver, fv1::TRANSFER_FAILED, "x", kNow), kFailedPrecondition);
 }
 
-TEST_F(ReferralCoreTest, OnHoldRejectionAndRedirect) {
+TEST_F(ReferralCoreTest, InformationRejectionAndRedirect) {
   auto s = Submitted();
   Do(s, RequestInformation(s, Side::kReceiver, "latest CT?", kNow));  // implies receipt
-  EXPECT_EQ(s->status(), fv1::ON_HOLD);
+  EXPECT_EQ(s->status(), fv1::RECEIVED);
+  EXPECT_EQ(s->business_status(), fv1::AWAITING_INFORMATION);
   EXPECT_EQ(s->status_reason(), "latest CT?");
+  EXPECT_CODE(RequestInformation(s, Side::kReceiver, "and the ECG?", kNow), kFailedPrecondition);  // one at a time
   fv1::ExamResultRef ct;
   ct.set_kind(fv1::CT);
   ct.set_result_id("ct-7");
@@ -285,6 +193,8 @@ TEST_F(ReferralCoreTest, OnHoldRejectionAndRedirect) {
   EXPECT_CODE(SupplyInformation(s, Side::kReceiver, "here", {ct}, kNow), kPermissionDenied);
   Do(s, SupplyInformation(s, Side::kSender, "attached", {ct}, kNow));
   EXPECT_EQ(s->status(), fv1::RECEIVED);
+  EXPECT_EQ(s->business_status(), fv1::INFORMATION_SUPPLIED);
+  EXPECT_CODE(SupplyInformation(s, Side::kSender, "again", {}, kNow), kFailedPrecondition);
   EXPECT_EQ(s->exam_results_size(), 1);
   EXPECT_CODE(Reject(s, Side::kReceiver, "", "", kNow), kInvalidArgument);
   auto rejected = s;
@@ -295,7 +205,8 @@ TEST_F(ReferralCoreTest, OnHoldRejectionAndRedirect) {
   EXPECT_CODE(Redirect(s, Side::kReceiver, "ref-1b", "loudi-1st", "x", kNow), kInvalidArgument);
   EXPECT_CODE(Redirect(s, Side::kSystem, "ref-1b", "lianyuan-county", "x", kNow), kPermissionDenied);
   Do(s, Redirect(s, Side::kLead, "ref-1b", "lianyuan-county", "neurology clinic closer to home", kNow));
-  EXPECT_EQ(s->status(), fv1::REDIRECTED);
+  EXPECT_EQ(s->status(), fv1::CANCELLED);
+  EXPECT_EQ(s->business_status(), fv1::REDIRECTED);
   EXPECT_EQ(s->linked_to(), "ref-1b");
 }
 
@@ -314,12 +225,14 @@ TEST_F(ReferralCoreTest, TheBedSagaAsksReservesAdmitsAndReleases) {
   EXPECT_EQ(req.hold_until_ms(), absl::ToUnixMillis(kNow + absl::Hours(24)));
   s = Fold(*asked, s);
   EXPECT_EQ(s->status(), fv1::ACCEPTED);
+  EXPECT_EQ(s->business_status(), fv1::BED_REQUESTED);  // the pending answer, visible as state
   EXPECT_CODE(RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow), kFailedPrecondition);
   EXPECT_CODE(AnswerBed(s, Side::kReceiver, req.request_id(), true, "", kNow), kPermissionDenied);
   // Declined: back to accepted with the reason; ask again; reserved: scheduled.
   Do(s, AnswerBed(s, Side::kSystem, req.request_id(), false, "no free bed", kNow));
   EXPECT_EQ(s->status(), fv1::ACCEPTED);
   EXPECT_EQ(s->status_reason(), "bed declined: no free bed");
+  EXPECT_EQ(s->business_status(), fv1::BED_DECLINED);
   auto again = RequestBed(s, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), kNow + absl::Minutes(1));
   ASSERT_OK(again.status());
   s = Fold(*again, s);
@@ -327,7 +240,8 @@ TEST_F(ReferralCoreTest, TheBedSagaAsksReservesAdmitsAndReleases) {
   ASSERT_OK_AND_ASSIGN(auto stale, AnswerBed(s, Side::kSystem, req.request_id(), true, "", kNow));
   EXPECT_TRUE(stale.empty());  // an answer to the old request changes nothing
   Do(s, AnswerBed(s, Side::kSystem, second, true, "", kNow));
-  EXPECT_EQ(s->status(), fv1::SCHEDULED);
+  EXPECT_EQ(s->status(), fv1::READY);
+  EXPECT_EQ(s->business_status(), fv1::BED_RESERVED);
   EXPECT_TRUE(s->schedule().bed_reserved());
 
   auto cancelled = Cancel(s, Side::kSender, "patient moved", kNow);
@@ -335,13 +249,13 @@ TEST_F(ReferralCoreTest, TheBedSagaAsksReservesAdmitsAndReleases) {
   ASSERT_EQ(cancelled->size(), 2u);
   EXPECT_EQ((*cancelled)[1].bed_request_cancelled().request_id(), second);
 
-  ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(s, Side::kReceiver, kNow + absl::Hours(30)));
+  ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(s, Side::kReceiver, std::nullopt, kNow + absl::Hours(30)));
   ASSERT_EQ(arrived.size(), 2u);
   EXPECT_TRUE(arrived[0].has_arrived());
   EXPECT_EQ(arrived[1].patient_admitted().request_id(), second);
 }
 
-TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndFailUnscheduledOnes) {
+TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndExpireUnscheduledOnes) {
   auto d = Draft();
   d.set_priority(fv1::STAT);  // answer within 15 min, schedule within 1 h
   auto s = Submitted(d);
@@ -352,6 +266,7 @@ TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndFailUnscheduledO
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].escalated().level(), 1);
   s = Fold(first, s);
+  EXPECT_EQ(s->business_status(), fv1::ESCALATED_TO_RECEIVER_OFFICE);
   EXPECT_EQ(NextTimer(*s), respond_by + absl::Minutes(15));
   auto second = DueTimers(s, respond_by + absl::Minutes(15));
   ASSERT_EQ(second.size(), 1u);
@@ -360,11 +275,12 @@ TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndFailUnscheduledO
   s = Fold(second, s);
   EXPECT_EQ(NextTimer(*s), absl::FromUnixMillis(s->schedule_by_ms()));
   Do(s, Accept(s, Side::kReceiver, respond_by + absl::Minutes(20)));
-  auto failed = DueTimers(s, absl::FromUnixMillis(s->schedule_by_ms()));
-  ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].failed().reason(), "not scheduled by its deadline");
-  s = Fold(failed, s);
-  EXPECT_EQ(s->status(), fv1::FAILED);
+  auto expired = DueTimers(s, absl::FromUnixMillis(s->schedule_by_ms()));
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].cancelled().reason(), "not scheduled by its deadline");
+  s = Fold(expired, s);
+  EXPECT_EQ(s->status(), fv1::CANCELLED);  // FHIR: accepted -> cancelled (failed is for begun work)
+  EXPECT_EQ(s->business_status(), fv1::DEADLINE_EXPIRED);
   EXPECT_TRUE(DueTimers(s, absl::InfiniteFuture()).empty());
   EXPECT_EQ(NextTimer(*s), absl::InfiniteFuture());
 
@@ -405,7 +321,13 @@ TEST(ReferralStateTest, AllowedActionsAreRpcsACallerCanCall) {
   ASSERT_NE(service, nullptr);
   for (int s = fv1::Status_MIN; s <= fv1::Status_MAX; ++s) {
     if (!fv1::Status_IsValid(s)) continue;
-    for (const std::string& action : AllowedActions(static_cast<fv1::Status>(s))) {
+    fv1::Referral r;
+    r.set_status(static_cast<fv1::Status>(s));
+    fv1::Referral awaiting = r;
+    awaiting.set_business_status(fv1::AWAITING_INFORMATION);
+    std::vector<std::string> actions = AllowedActions(r);
+    for (auto& a : AllowedActions(awaiting)) actions.push_back(a);
+    for (const std::string& action : actions) {
       std::string method;
       bool upper = true;
       for (char c : action) {

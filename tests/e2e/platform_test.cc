@@ -16,7 +16,7 @@ namespace {
 TEST_F(PlatformTest, DemoScenarioSurvivesEachServiceKilledAndRestarted) {
   const Out first = Demo();
   ASSERT_EQ(first.code, 0) << first.text;
-  for (const char* step : {"submitted ref-", "lead hospital: ACCEPTED", "bed board answered; referral is SCHEDULED",
+  for (const char* step : {"submitted ref-", "lead hospital: ACCEPTED", "bed board answered; referral is READY",
                            "patient arrived: IN_PROGRESS", "downward referral to the community centre: ref-",
                            "bed held at", "door-to-needle: 38 min (target 60, met: true)", "verify: intact: true"})
     EXPECT_NE(first.text.find(step), std::string::npos) << step << "\n" << first.text;
@@ -77,7 +77,7 @@ TEST_F(PlatformTest, BrokerKilledAndRestartedMidScenarioLosesNothing) {
   // A new flow crosses the new broker both ways: the bed request out, the board's answer back.
   const Out after = Demo("after-broker");
   ASSERT_EQ(after.code, 0) << after.text;
-  for (const char* step : {"bed board answered; referral is SCHEDULED", "patient arrived: IN_PROGRESS",
+  for (const char* step : {"bed board answered; referral is READY", "patient arrived: IN_PROGRESS",
                            "door-to-needle: 38 min (target 60, met: true)", "verify: intact: true"})
     EXPECT_NE(after.text.find(step), std::string::npos) << step << "\n" << after.text;
   // Nothing lost: the audit ends with every entry of every source, once, its chain intact.

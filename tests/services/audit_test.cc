@@ -118,9 +118,11 @@ class AuditTest : public ::testing::Test {
     fv1::ReferralReply out;
     EXPECT_GRPC(stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), s, &out), OK);
     states.emplace_back(source_->clock.Now(), out.referral());
-    auto act = [&](auto rpc, const std::string& key) {
+    auto act = [&]<typename Request>(
+                   grpc::Status (fv1::Referrals::Stub::*rpc)(grpc::ClientContext*, const Request&, fv1::ReferralReply*),
+                   const std::string& key) {
       source_->clock.Advance(absl::Minutes(1));
-      fv1::ReferralActionRequest a;
+      Request a;
       a.set_referral_id(out.referral().referral_id());
       a.set_request_id(key);
       EXPECT_GRPC((stub->*rpc)(ReferralNode::As("loudi-doc").get(), a, &out), OK);

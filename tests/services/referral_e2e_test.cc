@@ -2,7 +2,7 @@
 // publishes the sample consortia; the referral service and the green channel's bed board
 // follow it and each other. An upward referral from a township health centre of the Loudi
 // alliance to the lead hospital is accepted, scheduled with an inpatient bed (BedRequested
-// -> the board reserves -> BedReserved -> SCHEDULED), the patient arrives (the hold becomes
+// -> the board reserves -> BedReserved -> READY), the patient arrives (the hold becomes
 // an admission on the board), and the referral completes with a downward referral to the
 // patient's community centre. The audit service follows all three topics meanwhile: it ends
 // with every entry of every source archived once, byte for byte, in an intact chain.
@@ -100,7 +100,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   EXPECT_NE(r.referral().routing().reason().find("lead hospital"), std::string::npos);
   const std::string id = r.referral().referral_id();
 
-  fv1::ReferralActionRequest accept;
+  fv1::AcceptReferralRequest accept;
   accept.set_referral_id(id);
   accept.set_expected_version(r.version());
   accept.set_request_id("e2e-accept");
@@ -117,7 +117,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
 
   // The board reserves a bed, and its answer comes back over the broker.
   auto row = [&] { return **ref->view().Referral(id); };
-  ASSERT_TRUE(WaitFor([&] { return row().referral().status() == fv1::SCHEDULED; }, std::chrono::seconds(180)));
+  ASSERT_TRUE(WaitFor([&] { return row().referral().status() == fv1::READY; }, std::chrono::seconds(180)));
   EXPECT_TRUE(row().referral().schedule().bed_reserved());
   auto held = [&](gv1::BedRequestStatus want) {
     auto q = gc->view().Request(request_id);
@@ -126,7 +126,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   ASSERT_TRUE(held(gv1::RESERVED));
   EXPECT_EQ((**gc->view().Request(request_id)).request().ward_id(), "stroke-1");
 
-  fv1::ReferralActionRequest arrive;
+  fv1::RecordArrivalRequest arrive;
   arrive.set_referral_id(id);
   arrive.set_expected_version(row().version());
   arrive.set_request_id("e2e-arrive");

@@ -55,8 +55,9 @@ class ReferralServiceTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
-  fv1::ReferralActionRequest Action(const fv1::ReferralReply& r, const std::string& request_id) {
-    fv1::ReferralActionRequest req;
+  template <typename Request = fv1::AcceptReferralRequest>
+  Request Action(const fv1::ReferralReply& r, const std::string& request_id) {
+    Request req;
     req.set_referral_id(r.referral().referral_id());
     req.set_expected_version(r.version());
     req.set_request_id(request_id);
@@ -106,7 +107,9 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   EXPECT_EQ(Head(), head);
 
   fv1::ReferralReply out;
-  EXPECT_GRPC(node_->stub->Acknowledge(ReferralNode::As("loudi-doc").get(), Action(r, "ack"), &out), OK);
+  EXPECT_GRPC(node_->stub->Acknowledge(ReferralNode::As("loudi-doc").get(),
+                                       Action<fv1::AcknowledgeReferralRequest>(r, "ack"), &out),
+              OK);
   EXPECT_EQ(out.referral().status(), fv1::RECEIVED);
   // The stale version is refused; the current one accepted.
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-doc").get(), Action(r, "acc-stale"), &out), ABORTED);
@@ -117,7 +120,8 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   fv1::ReferralReply received = out;
   EXPECT_GRPC(node_->stub->Accept(ReferralNode::As("loudi-office").get(), Action(received, "acc"), &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::ACCEPTED);
-  auto wrong = node_->stub->RecordArrival(ReferralNode::As("loudi-doc").get(), Action(out, "arr-early"), &out);
+  auto wrong = node_->stub->RecordArrival(ReferralNode::As("loudi-doc").get(),
+                                          Action<fv1::RecordArrivalRequest>(out, "arr-early"), &out);
   EXPECT_EQ(wrong.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(wrong.error_message().find("allowed now: schedule"), std::string::npos) << wrong.error_message();
 
@@ -137,13 +141,15 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   sr.set_request_id("book");
   sr.set_session_id("loudi-neuro-2026-12-03-am");
   ASSERT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
-  EXPECT_EQ(out.referral().status(), fv1::SCHEDULED);
+  EXPECT_EQ(out.referral().status(), fv1::READY);
   EXPECT_TRUE(out.referral().schedule().reserved_slot());
   EXPECT_EQ(out.referral().schedule().at_ms(), absl::ToUnixMillis(Utc(12, 3, 0)));
   ASSERT_GRPC(node_->stub->ListAvailableSlots(ReferralNode::As("qiaotouhe-doc").get(), lr, &slots), OK);
   EXPECT_EQ(slots.sessions(0).availability().reserved_left(), 0);
 
-  EXPECT_GRPC(node_->stub->RecordArrival(ReferralNode::As("loudi-doc").get(), Action(out, "arrived"), &out), OK);
+  EXPECT_GRPC(node_->stub->RecordArrival(ReferralNode::As("loudi-doc").get(),
+                                         Action<fv1::RecordArrivalRequest>(out, "arrived"), &out),
+              OK);
   EXPECT_EQ(out.referral().status(), fv1::IN_PROGRESS);
   fv1::CompleteReferralRequest cr;
   cr.set_referral_id(out.referral().referral_id());
@@ -205,7 +211,7 @@ TEST_F(ReferralServiceTest, ConcurrentCallsOnOneReferralAreDecidedOneAfterAnothe
   EXPECT_EQ(Head(), head + 1);  // one submission written
 
   all([&](int i) {
-    fv1::ReferralActionRequest ack;
+    fv1::AcknowledgeReferralRequest ack;
     ack.set_referral_id(replies[0].referral().referral_id());
     ack.set_request_id("ack-" + std::to_string(i));
     fv1::ReferralReply out;
@@ -432,9 +438,9 @@ TEST_F(ReferralServiceTest, ErrorsCarryAProblemTrailerAClientCanActOn) {
     EXPECT_EQ(node_->stub->Complete(ctx.get(), done, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     const auto p = problem_of(*ctx);
     EXPECT_EQ(p.type(), "wrong-state");
-    EXPECT_EQ(
-        std::vector<std::string>(p.allowed_actions().begin(), p.allowed_actions().end()),
-        (std::vector<std::string>{"acknowledge", "accept", "reject", "request-information", "cancel", "redirect"}));
+    EXPECT_EQ(std::vector<std::string>(p.allowed_actions().begin(), p.allowed_actions().end()),
+              (std::vector<std::string>{"acknowledge", "accept", "reject", "request-information", "amend",
+                                        "assign-owner", "cancel", "redirect", "mark-entered-in-error"}));
   }
   {  // errors made outside the rules get one too, typed by their code
     fv1::GetReferralRequest g;
@@ -505,7 +511,8 @@ TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {
   q.set_question("please attach the latest ECG");
   fv1::ReferralReply out;
   ASSERT_GRPC(node_->stub->RequestInformation(ReferralNode::As("loudi-doc").get(), q, &out), OK);
-  EXPECT_EQ(out.referral().status(), fv1::ON_HOLD);
+  EXPECT_EQ(out.referral().status(), fv1::RECEIVED);
+  EXPECT_EQ(out.referral().business_status(), fv1::AWAITING_INFORMATION);
   fv1::SupplyInformationRequest a;
   a.set_referral_id(r.referral().referral_id());
   a.set_request_id("a");
@@ -539,7 +546,8 @@ TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {
   ASSERT_GRPC(node_->stub->Reject(ReferralNode::As("loudi-doc").get(), rj, &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::REJECTED);
   EXPECT_EQ(out.referral().advice(), "manage in primary care; recheck in 4 weeks");
-  EXPECT_TRUE(out.allowed_actions().empty());
+  EXPECT_EQ(std::vector<std::string>(out.allowed_actions().begin(), out.allowed_actions().end()),
+            std::vector<std::string>{"mark-entered-in-error"});  // terminal: only a correction is left
   fv1::CancelReferralRequest c;
   c.set_referral_id(r2.referral().referral_id());
   c.set_request_id("c");
@@ -583,7 +591,8 @@ TEST_F(ReferralServiceTest, BedSagaFollowsTheBoardsAnswers) {
   ASSERT_OK(node_->SendBoard(reserved, second));
   ASSERT_OK(node_->SendBoard(reserved, second));  // delivered twice: acted on once
   now = Get("loudi-doc", id).referral();
-  EXPECT_EQ(now.referral().status(), fv1::SCHEDULED);
+  EXPECT_EQ(now.referral().status(), fv1::READY);
+  EXPECT_EQ(now.referral().business_status(), fv1::BED_RESERVED);
   EXPECT_TRUE(now.referral().schedule().bed_reserved());
   // The late answer to the first request changes nothing.
   ASSERT_OK(node_->SendBoard(declined, first));
@@ -621,7 +630,7 @@ TEST_F(ReferralServiceTest, BedSagaFollowsTheBoardsAnswers) {
   EXPECT_NE(now.referral().status_reason().find("no-show"), std::string::npos);
 }
 
-TEST_F(ReferralServiceTest, DeadlineTimersEscalateThenFailAcrossARestart) {
+TEST_F(ReferralServiceTest, DeadlineTimersEscalateThenExpireAcrossARestart) {
   auto r = Submit("qiaotouhe-doc", Draft("loudi-1st", fv1::EXAMINATION, fv1::STAT), "stat");
   const std::string id = r.referral().referral_id();
   EXPECT_EQ(node_->stack->timers().RunOnce(), 0);
@@ -642,7 +651,8 @@ TEST_F(ReferralServiceTest, DeadlineTimersEscalateThenFailAcrossARestart) {
   node_->clock.Advance(absl::Minutes(30));  // past the one-hour scheduling deadline
   EXPECT_EQ(node_->stack->timers().RunOnce(), 1);
   auto failed = Get("loudi-doc", id);
-  EXPECT_EQ(failed.referral().referral().status(), fv1::FAILED);
+  EXPECT_EQ(failed.referral().referral().status(), fv1::CANCELLED);
+  EXPECT_EQ(failed.referral().referral().business_status(), fv1::DEADLINE_EXPIRED);
   EXPECT_EQ(failed.referral().referral().status_reason(), "not scheduled by its deadline");
   EXPECT_EQ(failed.timeline().rbegin()->actor(), "referral");
   EXPECT_EQ(node_->stack->timers().RunOnce(), 0);
@@ -666,7 +676,8 @@ TEST_F(ReferralServiceTest, RedirectContinuesAtAnotherReceiverAndRebuildIsIdenti
   EXPECT_EQ(out.referral().linked_from(), r.referral().referral_id());
   EXPECT_EQ(out.referral().status(), fv1::REQUESTED);
   auto old = Get("qiaotouhe-doc", r.referral().referral_id());
-  EXPECT_EQ(old.referral().referral().status(), fv1::REDIRECTED);
+  EXPECT_EQ(old.referral().referral().status(), fv1::CANCELLED);
+  EXPECT_EQ(old.referral().referral().business_status(), fv1::REDIRECTED);
   EXPECT_EQ(old.referral().referral().linked_to(), out.referral().referral_id());
   fv1::ReferralReply retry;
   ASSERT_GRPC(node_->stub->Redirect(ReferralNode::As("xiangya-doc").get(), rr, &retry), OK);

@@ -40,7 +40,7 @@ TEST(ReferralSlotsConcurrencyTest, ThirtyTwoClientsNeverBookASlotTwice) {
     req.set_request_id("s-" + std::to_string(i));
     fv1::ReferralReply out;
     ASSERT_GRPC(node.stub->Submit(ReferralNode::As(centres[i % 4] + "-doc").get(), req, &out), OK);
-    fv1::ReferralActionRequest a;
+    fv1::AcceptReferralRequest a;
     a.set_referral_id(out.referral().referral_id());
     a.set_request_id("a-" + std::to_string(i));
     ASSERT_GRPC(node.stub->Accept(ReferralNode::As("ruijin-doc").get(), a, &out), OK);
@@ -71,7 +71,7 @@ TEST(ReferralSlotsConcurrencyTest, ThirtyTwoClientsNeverBookASlotTwice) {
   for (int i = 0; i < 32; ++i) {
     if (results[i].ok()) {
       ++booked;
-      EXPECT_EQ(replies[i].referral().status(), fv1::SCHEDULED);
+      EXPECT_EQ(replies[i].referral().status(), fv1::READY);
       if (replies[i].referral().schedule().reserved_slot())
         ++reserved_by_centre[replies[i].referral().sender_institution_id()];
     } else {

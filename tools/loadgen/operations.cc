@@ -167,8 +167,9 @@ grpc::Status Operations::Submit(const char* row, Clock::time_point from, fv1::Se
 grpc::Status Operations::Lifecycle(Clock::time_point started, Tally* tally) {
   std::string id;
   if (auto s = Submit("lifecycle/submit", started, fv1::EXAMINATION, tally, &id); !s.ok()) return s;
-  auto action = [&](const char* row, auto method) {
-    fv1::ReferralActionRequest req;
+  auto action = [&]<typename Request>(const char* row, grpc::Status (fv1::Referrals::Stub::*method)(
+                                                           grpc::ClientContext*, const Request&, fv1::ReferralReply*)) {
+    Request req;
     req.set_referral_id(id);
     req.set_request_id(NextId());
     fv1::ReferralReply out;

@@ -31,6 +31,9 @@ absl::StatusOr<Side> SideOf(const common::Principal& who, const fv1::Referral& r
   if (auto s = MayWorkReferrals(who); !s.ok()) return s;
   if (auto s = NotSuspended(who, directory); !s.ok()) return s;
   if (who.institution_id == r.sender_institution_id()) return Side::kSender;
+  if (r.status() == fv1::DRAFT)  // unsent: nobody else's yet
+    return absl::PermissionDeniedError(
+        absl::StrCat("referral ", r.referral_id(), " is a draft of ", r.sender_institution_id()));
   if (who.institution_id == r.receiver_institution_id()) return Side::kReceiver;
   for (const auto& member : {r.sender_institution_id(), r.receiver_institution_id()})
     for (const auto& cid : directory.ConsortiaOf(member)) {

@@ -123,17 +123,21 @@ absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& s, Side si
 absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<fv1::Referral>& s, Side side,
                                                  const rv1::ExpertSession& session,
                                                  const fv1::SessionBookings& bookings, bool signed_resident,
-                                                 absl::Time now, const SlotPolicy& policy) {
+                                                 absl::Time now, const SlotPolicy& policy,
+                                                 const std::optional<std::string>& rescheduling) {
   if (auto st = internal::Exists(s); !st.ok()) return st;
   fv1::Schedule schedule;
   schedule.set_kind(fv1::EXPERT_OUTPATIENT);
   schedule.set_session_id(session.session_id());
   schedule.set_at_ms(Ms(SessionStart(session)));
-  auto events = ScheduleAppointment(s, side, schedule, now);  // side and state first
+  auto events = rescheduling ? Reschedule(s, side, schedule, *rescheduling, now)
+                             : ScheduleAppointment(s, side, schedule, now);  // side and state first
   if (!events.ok()) return events.status();
   auto booked = BookSlot(session, bookings, *s, signed_resident, now, policy);
   if (!booked.ok()) return booked.status();
-  (*events)[0].mutable_scheduled()->mutable_schedule()->set_reserved_slot(booked->booked().booking().reserved());
+  auto& e = (*events)[0];
+  (e.has_scheduled() ? e.mutable_scheduled()->mutable_schedule() : e.mutable_rescheduled()->mutable_schedule())
+      ->set_reserved_slot(booked->booked().booking().reserved());
   return SessionBooking{*std::move(events), *std::move(booked)};
 }
 

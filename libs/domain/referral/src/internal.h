@@ -25,12 +25,25 @@ inline std::string StatusName(::yilian::referral::v1::Status s) {
 
 // FAILED_PRECONDITION naming the state and what it allows.
 inline absl::Status WrongState(const ::yilian::referral::v1::Referral& r, const char* action) {
-  const auto allowed = AllowedActions(r.status());
+  const auto allowed = AllowedActions(r);
   return common::WrongState(
       allowed, absl::FailedPreconditionError(absl::StrCat(
                    "cannot ", action, " referral ", r.referral_id(), ": it is ", StatusName(r.status()),
                    "; allowed now: ", allowed.empty() ? "nothing (terminal)" : absl::StrJoin(allowed, ", "))));
 }
+
+// A bed asked for and not declined: ending the referral releases it (BedRequestCancelled).
+inline void ReleaseBed(const ::yilian::referral::v1::Referral& r, const std::string& reason, Events& out) {
+  if (r.schedule().bed_request_id().empty()) return;
+  ::yilian::referral::v1::BedRequestCancelled e;
+  e.set_request_id(r.schedule().bed_request_id());
+  e.set_referral_id(r.referral_id());
+  e.set_reason(reason);
+  out.push_back(Make(&::yilian::referral::v1::ReferralEvent::mutable_bed_request_cancelled, e));
+}
+
+// Folds an amendment (the fields its paths name) into `r`.
+absl::Status ApplyAmendment(::yilian::referral::v1::Referral& r, const ::yilian::referral::v1::ReferralAmended& e);
 
 inline absl::Status Exists(const std::optional<::yilian::referral::v1::Referral>& state) {
   if (!state) return absl::NotFoundError("no such referral");

@@ -101,6 +101,13 @@ absl::StatusOr<fv1::SessionEvent> BookSlot(const rv1::ExpertSession& s, const fv
   return e;
 }
 
+std::string HeldSession(const fv1::Referral& r) {
+  if (r.status() != fv1::READY || r.schedule().kind() != fv1::EXPERT_OUTPATIENT ||
+      r.business_status() == fv1::SESSION_CANCELLED)
+    return "";
+  return r.schedule().session_id();
+}
+
 std::optional<fv1::SessionEvent> ReleaseSlot(const fv1::SessionBookings& b, const std::string& referral_id,
                                              const std::string& reason, absl::Time now) {
   for (const auto& k : b.bookings())

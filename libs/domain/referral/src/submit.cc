@@ -149,8 +149,10 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
     if (code.empty() || code.size() > 16)
       return common::InvalidField("diagnosis_codes", "a diagnosis code is 1..16 characters");
   if (auto s = CheckResults(d.exam_results(), now); !s.ok()) return s;
-  if (d.status() != fv1::STATUS_UNSPECIFIED || d.has_schedule() || d.escalation_level() != 0 || !d.linked_to().empty())
-    return absl::InvalidArgumentError("status, schedule, escalation and links are recorded later, not at submission");
+  if (d.status() != fv1::STATUS_UNSPECIFIED || d.has_schedule() || d.escalation_level() != 0 ||
+      !d.linked_to().empty() || d.business_status() != fv1::BUSINESS_STATUS_UNSPECIFIED || d.has_owner())
+    return absl::InvalidArgumentError(
+        "status, business status, owner, schedule, escalation and links are recorded later, not at submission");
   if (!d.routing().chosen_institution_id().empty() || !d.routing().reason().empty())
     return absl::InvalidArgumentError("routing names a capability only: what it chose, and why, are the service's");
   if (auto s = limits::Reference("sender_institution_id", d.sender_institution_id()); !s.ok()) return s;

@@ -25,21 +25,11 @@ fv1::ReferralEvent Received(absl::Time now) {
 
 absl::Status CheckReason(const std::string& reason) { return limits::Text("reason", reason, 2000, true); }
 
-// A bed asked for and not declined: cancelling or failing the referral releases it.
-void ReleaseBed(const fv1::Referral& r, const std::string& reason, Events& out) {
-  if (r.schedule().bed_request_id().empty()) return;
-  fv1::BedRequestCancelled e;
-  e.set_request_id(r.schedule().bed_request_id());
-  e.set_referral_id(r.referral_id());
-  e.set_reason(reason);
-  out.push_back(Make(&F::mutable_bed_request_cancelled, e));
-}
-
 // Ends the referral with `ended` and releases a bed asked for.
 template <typename M>
 Events Ending(const fv1::Referral& r, M* (F::*field)(), const M& ended, const std::string& why) {
   Events out{Make(field, ended)};
-  ReleaseBed(r, why, out);
+  internal::ReleaseBed(r, why, out);
   return out;
 }
 
@@ -71,8 +61,7 @@ absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, 
   if (auto st = limits::Text("advice", advice, limits::kText, false); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "reject"); !st.ok()) return st;
-  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED && s->status() != fv1::ON_HOLD)
-    return WrongState(*s, "reject");
+  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) return WrongState(*s, "reject");
   fv1::ReferralRejected e;
   e.set_reason_code(reason_code);
   e.set_advice(advice);
@@ -86,7 +75,9 @@ absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s,
     return common::InvalidField("question", "question is 1..4000 characters");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "ask more information on"); !st.ok()) return st;
-  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) return WrongState(*s, "put on hold");
+  if ((s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED) ||
+      s->business_status() == fv1::AWAITING_INFORMATION)
+    return WrongState(*s, "ask more information on");
   Events out;
   if (s->status() == fv1::REQUESTED) out.push_back(Received(now));
   fv1::InformationRequested e;
@@ -110,7 +101,8 @@ absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, 
   }
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender}, "supply information for"); !st.ok()) return st;
-  if (s->status() != fv1::ON_HOLD) return WrongState(*s, "supply information for");
+  if (s->status() != fv1::RECEIVED || s->business_status() != fv1::AWAITING_INFORMATION)
+    return WrongState(*s, "supply information for");
   fv1::InformationSupplied e;
   e.set_answer(answer);
   for (const auto& r : results) *e.add_exam_results() = r;
@@ -178,12 +170,18 @@ absl::StatusOr<Events> AnswerBed(const std::optional<fv1::Referral>& s, Side sid
   return Events{Make(&F::mutable_bed_answered, e)};
 }
 
-absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side side, absl::Time now) {
+absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side side,
+                                     std::optional<absl::Time> arrived_at, absl::Time now) {
+  if (arrived_at && *arrived_at > now + kClockSkew)
+    return common::InvalidField("arrived_at", "the arrival cannot be in the future");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "record the arrival for"); !st.ok()) return st;
-  if (s->status() != fv1::SCHEDULED) return WrongState(*s, "record the arrival for");
+  if (s->status() != fv1::READY) return WrongState(*s, "record the arrival for");
+  const absl::Time at = arrived_at ? std::min(*arrived_at, now) : now;
+  if (Ms(at) < s->submitted_at_ms())
+    return common::InvalidField("arrived_at", "the arrival cannot be before the referral was sent");
   fv1::PatientArrived e;
-  e.set_at_ms(Ms(now));
+  e.set_at_ms(Ms(at));
   Events out{Make(&F::mutable_arrived, e)};
   if (s->schedule().bed_reserved()) {  // the held bed becomes the admission
     fv1::ReferredPatientAdmitted a;
@@ -212,23 +210,34 @@ absl::StatusOr<Events> Cancel(const std::optional<fv1::Referral>& s, Side side, 
   if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender}, "cancel"); !st.ok()) return st;
-  if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "cancel");
+  if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS || s->status() == fv1::ON_HOLD)
+    return WrongState(*s, "cancel");
   fv1::ReferralCancelled e;
   e.set_reason(reason);
   e.set_at_ms(Ms(now));
   return Ending(*s, &F::mutable_cancelled, e, "referral cancelled: " + reason);
 }
 
-absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
-                            absl::Time now) {
-  if (auto st = CheckReason(reason); !st.ok()) return st;
+absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, fv1::BusinessStatus code,
+                            const std::string& note, absl::Time now) {
+  if (code != fv1::NO_SHOW && code != fv1::TRANSFER_FAILED && code != fv1::PATIENT_DIED &&
+      code != fv1::PATIENT_DECLINED)
+    return common::InvalidField("reason", "reason is NO_SHOW, TRANSFER_FAILED, PATIENT_DIED or PATIENT_DECLINED");
+  if (auto st = limits::Text("note", note, 2000, false); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
-  if (auto st = OnlySide(side, {Side::kReceiver, Side::kSystem}, "fail"); !st.ok()) return st;
-  if (IsTerminal(s->status())) return WrongState(*s, "fail");
+  // Before the patient comes either side may know it will not happen; after, only the receiver.
+  if (s->status() == fv1::READY) {
+    if (auto st = OnlySide(side, {Side::kSender, Side::kReceiver, Side::kSystem}, "fail"); !st.ok()) return st;
+  } else if (auto st = OnlySide(side, {Side::kReceiver, Side::kSystem}, "fail"); !st.ok()) {
+    return st;
+  }
+  if (s->status() != fv1::READY && s->status() != fv1::IN_PROGRESS) return WrongState(*s, "fail");
+  const std::string code_name = FhirBusinessStatus(code);
   fv1::ReferralFailed e;
-  e.set_reason(reason);
+  e.set_reason(note.empty() ? code_name : absl::StrCat(code_name, ": ", note));
+  e.set_code(code);
   e.set_at_ms(Ms(now));
-  return Ending(*s, &F::mutable_failed, e, "referral failed: " + reason);
+  return Ending(*s, &F::mutable_failed, e, "referral failed: " + e.reason());
 }
 
 absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side, const std::string& to_referral_id,
@@ -238,7 +247,9 @@ absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side
   if (auto st = CheckReason(reason); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSender, Side::kReceiver, Side::kLead}, "redirect"); !st.ok()) return st;
-  if (IsTerminal(s->status()) || s->status() == fv1::IN_PROGRESS) return WrongState(*s, "redirect");
+  if (s->status() != fv1::REQUESTED && s->status() != fv1::RECEIVED && s->status() != fv1::ACCEPTED &&
+      s->status() != fv1::READY)
+    return WrongState(*s, "redirect");
   if (to_institution_id == s->receiver_institution_id())
     return common::InvalidField("to_institution_id", "a redirect goes to another receiver");
   fv1::ReferralRedirected e;

@@ -14,8 +14,9 @@ absl::Status MayWorkReferrals(const common::Principal& who);
 // worklist or identity until it is reactivated.
 absl::Status NotSuspended(const common::Principal& who, const Directory& directory);
 // The caller's side: the referral's sender, its receiver, or the lead hospital of a consortium
-// either belongs to; PERMISSION_DENIED for anyone else, and for a suspended institution's staff. Everyone with a side
-// is in the patient's care and sees the patient's identity.
+// either belongs to; PERMISSION_DENIED for anyone else, for a suspended institution's staff,
+// and for all but the sender while it is a DRAFT. Everyone with a side is in the patient's care
+// and sees the patient's identity.
 absl::StatusOr<Side> SideOf(const common::Principal& who, const ::yilian::referral::v1::Referral& r,
                             const Directory& directory);
 

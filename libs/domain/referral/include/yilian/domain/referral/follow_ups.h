@@ -68,6 +68,7 @@ struct SessionBooking {
 absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<::yilian::referral::v1::Referral>& r, Side side,
                                                  const ::yilian::registry::v1::ExpertSession& session,
                                                  const ::yilian::referral::v1::SessionBookings& bookings,
-                                                 bool signed_resident, absl::Time now, const SlotPolicy& policy);
+                                                 bool signed_resident, absl::Time now, const SlotPolicy& policy,
+                                                 const std::optional<std::string>& rescheduling = std::nullopt);
 
 }  // namespace yilian::domain::referral

@@ -1,13 +1,17 @@
 #pragma once
-// Two-way referral as pure decide/evolve functions (no gRPC, Kafka or RocksDB): the FHIR
-// Task state machine of DOMAIN.md, the direction/tier/consortium/capability rules, routing
-// by capability, priority deadlines with escalation and failure, the bed saga, and mutual
-// recognition of exam results.
+// Two-way referral as pure decide/evolve functions (no gRPC, Kafka or RocksDB): the FHIR R4
+// Task state machine (each Status is one Task.status, the finer facts a BusinessStatus), the
+// direction/tier/consortium/capability rules, routing by capability, priority deadlines with
+// escalation, no-show and expiry timers, the bed saga, and mutual recognition of exam results.
 //
-//   requested -> received -> accepted | rejected
-//   received <-> on-hold (information asked / supplied)
-//   accepted -> scheduled (slot booked, or bed reserved) -> in-progress (arrived) -> completed
-//   any non-terminal -> cancelled (sender) | failed | redirected (ends this one, links the next)
+//   draft -> requested (send) -> received -> accepted | rejected
+//   received: awaiting-information <-> information-supplied (business status only)
+//   accepted -> ready (slot, appointment or bed) -> in-progress (arrived) -> completed
+//   in-progress <-> on-hold (hold / resume); ready | in-progress -> failed (reason coded)
+//   draft | requested | received | accepted | ready -> cancelled (sender, redirect, deadline)
+//   any -> entered-in-error (a compensating mark, with who and why)
+//
+// services/referral/README.md tables every command's states and the FHIR transitions.
 //
 // Each command says which side may give it (the service maps principals to a Side); the
 // wrong side is PERMISSION_DENIED. An illegal transition is FAILED_PRECONDITION naming the
@@ -32,6 +36,11 @@ inline constexpr char kReferral[] = "referral";
 // result a referral may carry (docs/LIMITS.md).
 inline constexpr absl::Duration kScheduleAhead = absl::Hours(24 * 730);
 inline constexpr absl::Duration kResultsBack = absl::Hours(24 * 365 * 50);
+// A booked slot or appointment the patient has not come to this long after its time fails as a
+// no-show (a bed's hold lapses at the bed board instead).
+inline constexpr absl::Duration kNoShowGrace = absl::Hours(12);
+// How far ahead of the service's clock a caller's instant (an arrival) may be.
+inline constexpr absl::Duration kClockSkew = absl::Minutes(5);
 
 // Who gives a command: the sender's side, the receiver's side, the consortium lead (may
 // redirect), or the service itself (timers, the bed board's answers).
@@ -61,6 +70,23 @@ absl::Duration ValidityOf(::yilian::referral::v1::ExamKind kind);
 absl::StatusOr<Events> Submit(const std::optional<::yilian::referral::v1::Referral>& state,
                               const ::yilian::referral::v1::Referral& draft, const Directory& directory, absl::Time now,
                               const Deadlines& deadlines = {});
+// As Submit, checked the same, but saved as DRAFT: no deadlines, unseen by the receiver.
+absl::StatusOr<Events> SaveDraft(const std::optional<::yilian::referral::v1::Referral>& state,
+                                 const ::yilian::referral::v1::Referral& draft, const Directory& directory,
+                                 absl::Time now, const Deadlines& deadlines = {});
+// The sender sends a DRAFT: checked again as a submission (the registry may have changed),
+// REQUESTED with its deadlines from now.
+absl::StatusOr<Events> Send(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                            const Directory& directory, absl::Time now, const Deadlines& deadlines = {});
+// The sender changes the fields `paths` names (reason, diagnosis_codes, priority,
+// requested_service, notes, exam_results, client_reference) to those of `changes`, before the
+// referral is accepted; checked as a submission; a new priority moves the deadlines.
+absl::StatusOr<Events> Amend(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                             const ::yilian::referral::v1::Referral& changes, const std::vector<std::string>& paths,
+                             const Directory& directory, absl::Time now, const Deadlines& deadlines = {});
+// The receiver gives the referral to one of its clinicians or departments, or hands it over.
+absl::StatusOr<Events> AssignOwner(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                   const ::yilian::referral::v1::Owner& owner, const std::string& note, absl::Time now);
 absl::StatusOr<Events> Acknowledge(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                    absl::Time now);
 absl::StatusOr<Events> Accept(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
@@ -81,27 +107,49 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<::yilian::referra
 absl::StatusOr<Events> RequestBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                   ::yilian::registry::v1::WardKind ward_kind, absl::Time planned_admission,
                                   absl::Time now);
-// The bed board's answer (Side::kSystem): reserved -> SCHEDULED; declined -> back to
-// ACCEPTED with the reason, to try again or fail.
+// The bed board's answer (Side::kSystem): reserved -> READY (bed-reserved); declined -> back to
+// ACCEPTED (bed-declined) with the reason, to ask again, cancel or redirect.
 absl::StatusOr<Events> AnswerBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                  const std::string& request_id, bool reserved, const std::string& reason,
                                  absl::Time now);
+// `arrived_at` (default: now) may not be past now + kClockSkew nor before the referral was sent.
 absl::StatusOr<Events> RecordArrival(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
-                                     absl::Time now);
+                                     std::optional<absl::Time> arrived_at, absl::Time now);
+// The receiver moves a READY slot or appointment to `schedule` (the service books and frees
+// the expert slots).
+absl::StatusOr<Events> Reschedule(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                  const ::yilian::referral::v1::Schedule& schedule, const std::string& reason,
+                                  absl::Time now);
+// The receiver pauses an IN_PROGRESS referral and resumes it.
+absl::StatusOr<Events> Hold(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                            const std::string& reason, absl::Time now);
+absl::StatusOr<Events> Resume(const std::optional<::yilian::referral::v1::Referral>& state, Side side, absl::Time now);
+// The service: the expert session a READY referral booked was cancelled (SESSION_CANCELLED);
+// no events when the referral does not hold a slot of it.
+Events SessionCancelled(const std::optional<::yilian::referral::v1::Referral>& state, const std::string& session_id,
+                        const std::string& reason, absl::Time now);
+// Sender or receiver: the referral should never have existed. From any state but
+// ENTERED_IN_ERROR; releases a bed asked for. `by`: the caller's subject and institution.
+absl::StatusOr<Events> MarkEnteredInError(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                          const std::string& reason, const std::string& by,
+                                          const std::string& by_institution_id, absl::Time now);
 absl::StatusOr<Events> Complete(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                 const std::string& outcome_summary, const std::string& downward_referral_id,
                                 absl::Time now);
 // Cancelling releases a requested bed (BedRequestCancelled).
 absl::StatusOr<Events> Cancel(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                               const std::string& reason, absl::Time now);
+// READY (sender, receiver, service) or IN_PROGRESS (receiver, service) -> FAILED; `code` is
+// NO_SHOW, TRANSFER_FAILED, PATIENT_DIED or PATIENT_DECLINED. Releases a bed asked for.
 absl::StatusOr<Events> Fail(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
-                            const std::string& reason, absl::Time now);
+                            ::yilian::referral::v1::BusinessStatus code, const std::string& note, absl::Time now);
 absl::StatusOr<Events> Redirect(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                 const std::string& to_referral_id, const std::string& to_institution_id,
                                 const std::string& reason, absl::Time now);
 // The durable timers, derived from the state: escalation when unanswered past respond_by
 // (level 1: the receiver's referral office; level 2, after as long again: the lead
-// hospital), failure when not scheduled by schedule_by. No events when nothing is due.
+// hospital), CANCELLED (deadline-expired) when not scheduled by schedule_by, FAILED (no-show)
+// when a booked slot or appointment is kNoShowGrace past. No events when nothing is due.
 Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, absl::Time now);
 // When DueTimers next has something to do (InfiniteFuture when never).
 absl::Time NextTimer(const ::yilian::referral::v1::Referral& referral);
@@ -111,11 +159,14 @@ absl::Status Evolve(std::optional<::yilian::referral::v1::Referral>& state,
 
 // ---- reads ----
 bool IsTerminal(::yilian::referral::v1::Status status);
-// What a caller can do in a state, as the referral RPCs are named for yilianctl ("accept",
+// The FHIR codes: Task.status ("in-progress") and Task.businessStatus ("awaiting-information";
+// "" for none).
+std::string FhirStatus(::yilian::referral::v1::Status status);
+std::string FhirBusinessStatus(::yilian::referral::v1::BusinessStatus code);
+// What a caller can do now, as the referral RPCs are named for yilianctl ("accept",
 // "request-information", ...), for error messages and the Problem's allowed_actions. The
-// service's own moves (a timer failing a referral, a bed answer) are not a caller's and are
-// not listed.
-std::vector<std::string> AllowedActions(::yilian::referral::v1::Status status);
+// service's own moves (timers, bed answers) are not a caller's and are not listed.
+std::vector<std::string> AllowedActions(const ::yilian::referral::v1::Referral& referral);
 // Which attached results the receiver need not repeat: recognised when performed inside a
 // consortium shared with the receiver and still within the kind's validity window at `now`.
 std::vector<::yilian::referral::v1::ExamRecognition> RecogniseExams(const ::yilian::referral::v1::Referral& referral,

@@ -49,6 +49,10 @@ absl::StatusOr<::yilian::referral::v1::SessionEvent> BookSlot(const ::yilian::re
                                                               bool signed_resident, absl::Time now,
                                                               const SlotPolicy& policy = {});
 
+// The expert session whose slot `referral` holds ("" when none): READY on an expert session
+// that was not cancelled.
+std::string HeldSession(const ::yilian::referral::v1::Referral& referral);
+
 // Frees the referral's slot (cancelled, failed or redirected); nullopt when it holds none.
 std::optional<::yilian::referral::v1::SessionEvent> ReleaseSlot(const ::yilian::referral::v1::SessionBookings& bookings,
                                                                 const std::string& referral_id,
