@@ -8,6 +8,7 @@
 namespace yilian::referral {
 
 namespace fv1 = ::yilian::referral::v1;
+namespace dref = ::yilian::domain::referral;
 using F = fv1::ReferralEvent;
 
 namespace {
@@ -50,7 +51,32 @@ std::string Summary(const F& e) {
     case F::kBedAnswered:
       return e.bed_answered().reserved() ? "bed reserved" : absl::StrCat("bed declined: ", e.bed_answered().reason());
     case F::kArrived:
-      return "patient arrived";
+      return absl::StrCat("patient arrived ", When(e.arrived().at_ms()));
+    case F::kSent:
+      return "sent";
+    case F::kAmended: {
+      std::vector<std::string> paths(e.amended().paths().begin(), e.amended().paths().end());
+      return absl::StrCat("amended: ", absl::StrJoin(paths, ", "));
+    }
+    case F::kOwnerAssigned: {
+      const auto& o = e.owner_assigned().owner();
+      return absl::StrCat(e.owner_assigned().has_previous() ? "handed over to " : "owner: ",
+                          o.clinician().empty() ? o.department() : o.clinician(),
+                          e.owner_assigned().note().empty() ? "" : " (note given)");
+    }
+    case F::kRescheduled: {
+      const auto& s = e.rescheduled().schedule();
+      return absl::StrCat("rescheduled to ", s.session_id().empty() ? "" : s.session_id() + ", ", When(s.at_ms()));
+    }
+    case F::kHeld:
+      return absl::StrCat("on hold: ", e.held().reason());
+    case F::kResumed:
+      return "resumed";
+    case F::kBookedSessionCancelled:
+      return absl::StrCat("its expert session ", e.booked_session_cancelled().session_id(), " was cancelled");
+    case F::kEnteredInError:
+      return absl::StrCat("entered in error (was ", dref::FhirStatus(e.entered_in_error().previous_status()),
+                          "): ", e.entered_in_error().reason());
     case F::kPatientAdmitted:
       return "admitted into the held bed";
     case F::kCompleted:
@@ -61,7 +87,7 @@ std::string Summary(const F& e) {
     case F::kCancelled:
       return absl::StrCat("cancelled: ", e.cancelled().reason());
     case F::kFailed:
-      return absl::StrCat("failed: ", e.failed().reason());
+      return absl::StrCat("failed: ", e.failed().reason());  // the reason starts with its code
     case F::kRedirected:
       return absl::StrCat("redirected to ", e.redirected().to_institution_id(), " as ", e.redirected().to_referral_id(),
                           ": ", e.redirected().reason());

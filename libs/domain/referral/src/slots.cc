@@ -102,10 +102,16 @@ absl::StatusOr<fv1::SessionEvent> BookSlot(const rv1::ExpertSession& s, const fv
 }
 
 std::string HeldSession(const fv1::Referral& r) {
-  if (r.status() != fv1::READY || r.schedule().kind() != fv1::EXPERT_OUTPATIENT ||
-      r.business_status() == fv1::SESSION_CANCELLED)
-    return "";
-  return r.schedule().session_id();
+  if (r.schedule().kind() != fv1::EXPERT_OUTPATIENT || r.business_status() == fv1::SESSION_CANCELLED) return "";
+  switch (r.status()) {
+    case fv1::READY:        // booked
+    case fv1::IN_PROGRESS:  // used: the patient came
+    case fv1::ON_HOLD:
+    case fv1::COMPLETED:
+      return r.schedule().session_id();
+    default:
+      return "";
+  }
 }
 
 std::optional<fv1::SessionEvent> ReleaseSlot(const fv1::SessionBookings& b, const std::string& referral_id,

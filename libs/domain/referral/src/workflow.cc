@@ -237,6 +237,7 @@ absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, fv
   e.set_reason(note.empty() ? code_name : absl::StrCat(code_name, ": ", note));
   e.set_code(code);
   e.set_at_ms(Ms(now));
+  if (s->status() != fv1::READY) return Events{Make(&F::mutable_failed, e)};  // a held bed is an admission now
   return Ending(*s, &F::mutable_failed, e, "referral failed: " + e.reason());
 }
 

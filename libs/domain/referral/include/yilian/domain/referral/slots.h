@@ -49,8 +49,9 @@ absl::StatusOr<::yilian::referral::v1::SessionEvent> BookSlot(const ::yilian::re
                                                               bool signed_resident, absl::Time now,
                                                               const SlotPolicy& policy = {});
 
-// The expert session whose slot `referral` holds ("" when none): READY on an expert session
-// that was not cancelled.
+// The expert session whose slot `referral` holds ("" when none): booked (READY) or used (the
+// patient came: IN_PROGRESS, ON_HOLD, COMPLETED), in a session that was not cancelled. A
+// command that leaves a referral without it frees the slot.
 std::string HeldSession(const ::yilian::referral::v1::Referral& referral);
 
 // Frees the referral's slot (cancelled, failed or redirected); nullopt when it holds none.
