@@ -9,6 +9,7 @@
 #include "yilian/common/strings.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/domain/referral/slots.h"
+#include "yilian/domain/referral/worklist.h"
 
 namespace yilian::referral {
 
@@ -148,7 +149,8 @@ absl::StatusOr<fv1::SessionBookings> ReferralView::Bookings(const std::string& s
 
 absl::StatusOr<fv1::ListWorklistResponse> ReferralView::Worklist(const std::string& list,
                                                                  const std::string& institution_id, fv1::Status status,
-                                                                 const common::v1::PageRequest& request) const {
+                                                                 const common::v1::PageRequest& request,
+                                                                 const fv1::WorklistFilter* filter) const {
   const std::string prefix =
       status == fv1::STATUS_UNSPECIFIED ? ListPrefix(list, institution_id) : StatusPrefix(list, institution_id, status);
   ASSIGN_OR_RETURN(auto page, registry_model::PageOf(request, prefix));
@@ -162,6 +164,7 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralView::Worklist(const std::stri
       failed = row.ok() ? absl::DataLossError("worklist row without its referral " + id) : row.status();
       return false;
     }
+    if (filter != nullptr && !dref::Matches((*row)->referral(), *filter)) return true;  // passed over
     *out.add_referrals() = std::move(**row);
     page.Take(k);
     return true;

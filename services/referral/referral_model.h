@@ -34,9 +34,11 @@ class ReferralView {
 
   absl::StatusOr<std::optional<v1::ReferralReply>> Referral(const std::string& id) const;
   absl::StatusOr<v1::SessionBookings> Bookings(const std::string& session_id) const;
-  // A page of a worklist ("in" or "out") of one institution, optionally one status.
+  // A page of a worklist ("in" or "out") of one institution, optionally one status, and only
+  // the referrals `filter` keeps (a checked filter; null: all).
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
-                                                    v1::Status status, const common::v1::PageRequest& page) const;
+                                                    v1::Status status, const common::v1::PageRequest& page,
+                                                    const v1::WorklistFilter* filter = nullptr) const;
   // Referrals whose next timer is due at `now` (at most `max`).
   absl::StatusOr<std::vector<std::string>> Due(absl::Time now, size_t max) const;
 

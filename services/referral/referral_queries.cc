@@ -5,6 +5,7 @@
 #include "yilian/common/status_macros.h"
 #include "yilian/domain/limits/limits.h"
 #include "yilian/domain/referral/access.h"
+#include "yilian/domain/referral/worklist.h"
 
 namespace yilian::referral {
 
@@ -34,7 +35,8 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
     return absl::PermissionDeniedError(absl::StrCat(who.subject, " may list only ", who.institution_id));
   RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   if (!fv1::Status_IsValid(req.status())) return absl::InvalidArgumentError("unknown status");
-  ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page()));
+  RETURN_IF_ERROR(dref::CheckFilter(req.filter()));
+  ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page(), &req.filter()));
   for (auto& r : *page.mutable_referrals()) (*shape_)(r);
   return page;
 }

@@ -4,6 +4,8 @@
 #include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/access.h"
 #include "yilian/host/answer.h"
+#include "yilian/host/call_deadline.h"
+#include "yilian/host/stream_thread.h"
 
 namespace yilian::referral {
 
@@ -203,6 +205,18 @@ ReferralService::Reactor* ReferralService::ListOutgoing(Ctx* ctx, const fv1::Lis
   auto who = Caller(*ctx);
   if (!who.ok()) return host::Finish(ctx, who.status());
   return Revealing(ctx, *who, "ListOutgoing", queries_->Worklist(*who, *req, "out"), out, ShownInWorklist);
+}
+
+grpc::ServerWriteReactor<fv1::WorklistChange>* ReferralService::WatchWorklist(Ctx* ctx,
+                                                                              const fv1::WatchWorklistRequest* req) {
+  auto who = Caller(*ctx);
+  const absl::Time deadline = host::CallDeadline(*ctx);
+  return host::StreamThread<fv1::WorklistChange>::Start(
+      &open_watches_, kMaxWatches,
+      [this, who = std::move(who), req = *req, deadline](auto cancelled, auto write) -> absl::Status {
+        if (!who.ok()) return who.status();
+        return watcher_->Watch(*who, req, deadline, cancelled, write);
+      });
 }
 
 ReferralService::Reactor* ReferralService::ListAvailableSlots(Ctx* ctx, const fv1::ListAvailableSlotsRequest* req,

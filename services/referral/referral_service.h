@@ -9,11 +9,13 @@
 // the journal's completion thread finishes the call once the append is durable, so no thread
 // waits for an fsync. A read that shows patients' identities (GetReferral, the worklists)
 // finishes once the showing is on record (command/reveal_record.h), on the completion thread.
+// WatchWorklist streams from a thread of its own (host::StreamThread), at most kMaxWatches.
 //
 // Thread-safe. Borrows all parts.
 
 #include "referral_commands.h"
 #include "referral_queries.h"
+#include "worklist_watch.h"
 #include "yilian/command/reveal_record.h"
 #include "yilian/host/authenticator.h"
 #include "yilian/referral/v1/referral_service.grpc.pb.h"
@@ -22,9 +24,12 @@ namespace yilian::referral {
 
 class ReferralService final : public v1::Referrals::CallbackService {
  public:
-  ReferralService(ReferralCommands* commands, const ReferralQueries* queries, command::RevealRecorder* reveals,
-                  const host::Authenticator* auth)
-      : commands_(commands), queries_(queries), reveals_(reveals), auth_(auth) {}
+  // At most this many WatchWorklist streams at once (each has a thread); more are RESOURCE_EXHAUSTED.
+  static constexpr int kMaxWatches = 256;
+
+  ReferralService(ReferralCommands* commands, const ReferralQueries* queries, const WorklistWatcher* watcher,
+                  command::RevealRecorder* reveals, const host::Authenticator* auth)
+      : commands_(commands), queries_(queries), watcher_(watcher), reveals_(reveals), auth_(auth) {}
 
   using Ctx = grpc::CallbackServerContext;
   using Reactor = grpc::ServerUnaryReactor;
@@ -51,6 +56,7 @@ class ReferralService final : public v1::Referrals::CallbackService {
   Reactor* ListIncoming(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListOutgoing(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListAvailableSlots(Ctx*, const v1::ListAvailableSlotsRequest*, v1::ListAvailableSlotsResponse*) override;
+  grpc::ServerWriteReactor<v1::WorklistChange>* WatchWorklist(Ctx*, const v1::WatchWorklistRequest*) override;
 
  private:
   // The authenticated caller, if it works referrals.
@@ -75,6 +81,8 @@ class ReferralService final : public v1::Referrals::CallbackService {
 
   ReferralCommands* commands_;
   const ReferralQueries* queries_;
+  const WorklistWatcher* watcher_;
+  std::atomic<int> open_watches_{0};
   command::RevealRecorder* reveals_;
   const host::Authenticator* auth_;
 };

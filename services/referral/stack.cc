@@ -41,12 +41,15 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->queries_ = std::make_unique<ReferralQueries>(s->view_.get(), &s->journal(), s->directory_.get(), s->shape_.get(),
                                                   o.clock, o.slots);
   s->reveals_ = std::make_unique<command::RevealRecorder>(&s->journal(), "referral");
-  s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), s->reveals_.get(), o.auth);
+  s->watcher_ = std::make_unique<WorklistWatcher>(&s->journal(), s->view_.get(), s->directory_.get(), s->shape_.get());
+  s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), s->watcher_.get(),
+                                              s->reveals_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   return s;
 }
 
 ReferralStack::~ReferralStack() {
+  if (watcher_) watcher_->Stop();  // open watches end, so the server can stop
   if (core_) {
     core_->StopServing();
     core_->StopConsumer();

@@ -12,6 +12,7 @@
 #include "intake.h"
 #include "referral_service.h"
 #include "timers.h"
+#include "worklist_watch.h"
 #include "yilian/bus/event_source.h"
 #include "yilian/bus/service_core.h"
 
@@ -63,6 +64,7 @@ class ReferralStack {
   std::unique_ptr<ReplyShape> shape_;
   std::unique_ptr<ReferralCommands> commands_;
   std::unique_ptr<ReferralQueries> queries_;
+  std::unique_ptr<WorklistWatcher> watcher_;
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<DeadlineTimer> timers_;
   std::unique_ptr<command::RevealRecorder> reveals_;

@@ -10,7 +10,7 @@ std::atomic<int64_t> max_call_ms{5 * 60 * 1000};
 void SetMaxCallDuration(absl::Duration d) { max_call_ms = absl::ToInt64Milliseconds(d); }
 absl::Duration MaxCallDuration() { return absl::Milliseconds(max_call_ms.load()); }
 
-absl::Time CallDeadline(const grpc::ServerContext& ctx) {
+absl::Time CallDeadline(const grpc::ServerContextBase& ctx) {
   const absl::Time capped = absl::Now() + MaxCallDuration();
   const absl::Time caller = absl::FromChrono(ctx.deadline());
   return std::min(caller, capped);

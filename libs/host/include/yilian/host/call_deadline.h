@@ -14,7 +14,7 @@ namespace yilian::host {
 void SetMaxCallDuration(absl::Duration d);
 absl::Duration MaxCallDuration();
 // For a call that began now: the caller's deadline or now + MaxCallDuration(), the earlier.
-absl::Time CallDeadline(const grpc::ServerContext& ctx);
+absl::Time CallDeadline(const grpc::ServerContextBase& ctx);
 grpc::Status DeadlineReached();
 
 }  // namespace yilian::host
