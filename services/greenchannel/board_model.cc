@@ -31,6 +31,9 @@ std::string ExpiryKey(int64_t expires_at_ms, const std::string& ward_key, const 
 std::string OpenKey(const std::string& centre, const std::string& case_id) {
   return absl::StrCat("o/", centre, std::string(1, kSep), case_id);
 }
+std::string InboundKey(const std::string& institution, const std::string& case_id) {
+  return absl::StrCat("i/", institution, std::string(1, kSep), case_id);
+}
 
 template <typename Row>
 absl::StatusOr<std::optional<Row>> Load(eventstore::ProjectionBatch& rows, const std::string& key) {
@@ -110,13 +113,16 @@ absl::Status BoardProjector::ApplyCase(const events::v1::Envelope& env, eventsto
   ASSIGN_OR_RETURN(auto row, Load<gv1::CaseReply>(rows, key));
   std::optional<gv1::EmergencyCase> c;
   if (row) c = std::move(*row->mutable_emergency_case());
+  if (c && c->status() == gv1::EN_ROUTE) rows.Delete(InboundKey(c->placement().institution_id(), c->case_id()));
   RETURN_IF_ERROR(dgc::Evolve(c, e));
+  if (c->status() == gv1::EN_ROUTE) rows.Put(InboundKey(c->placement().institution_id(), c->case_id()), "");
   if (c->status() == gv1::CLOSED)
     rows.Delete(OpenKey(c->dispatch_centre(), c->case_id()));
   else
     rows.Put(OpenKey(c->dispatch_centre(), c->case_id()), "");
   gv1::CaseReply out;
   *out.mutable_clocks() = dgc::ClocksOf(*c);
+  out.set_eta_ms(dgc::EtaMs(*c));
   *out.mutable_emergency_case() = std::move(*c);
   out.set_version(env.aggregate_version());
   rows.Put(key, out.SerializeAsString());
@@ -192,6 +198,22 @@ absl::Status BoardView::ForEachOpenCase(const std::string& centre, const std::st
     auto row = Case(std::string(key.substr(prefix.size())));
     if (!row.ok() || !*row) {
       bad = row.ok() ? absl::DataLossError(absl::StrCat("open case index names a missing case")) : row.status();
+      return false;
+    }
+    return fn(**row);
+  });
+  if (!n.ok()) return n.status();
+  return bad;
+}
+
+absl::Status BoardView::ForEachInboundCase(const std::string& institution,
+                                           absl::FunctionRef<bool(const gv1::CaseReply&)> fn) const {
+  const std::string prefix = absl::StrCat("i/", institution, std::string(1, kSep));
+  absl::Status bad;
+  auto n = store_->Scan(Family::kProjection, prefix, "", [&](std::string_view key, std::string_view) {
+    auto row = Case(std::string(key.substr(prefix.size())));
+    if (!row.ok() || !*row) {
+      bad = row.ok() ? absl::DataLossError("inbound case index names a missing case") : row.status();
       return false;
     }
     return fn(**row);

@@ -6,6 +6,7 @@
 //   x/<expires BE u64><institution>/<ward>\0<hold> expiry index of every live hold
 //   c/<case>                                       CaseReply (case, version, clocks)
 //   o/<dispatch centre>\0<case>                    open cases per dispatch centre
+//   i/<destination>\0<case>                        cases en route to each destination
 //   q/<request>                                    BedRequestReply
 //
 // BoardProjector runs inside the journal's writer (append and rebuild); BoardView reads
@@ -59,6 +60,9 @@ class BoardView {
   absl::Status ForEachWard(const std::string& institution_id, absl::FunctionRef<bool(const v1::WardStatus&)> fn) const;
   // Holds whose deadline is at or before `now_ms`, soonest first, at most `max`.
   absl::StatusOr<std::vector<DueHold>> DueHolds(int64_t now_ms, size_t max) const;
+  // Cases en route to `institution`, in case id order.
+  absl::Status ForEachInboundCase(const std::string& institution,
+                                  absl::FunctionRef<bool(const v1::CaseReply&)> fn) const;
   // Open cases of a dispatch centre in case id order, after `after_case` ("" = from the start).
   absl::Status ForEachOpenCase(const std::string& dispatch_centre, const std::string& after_case,
                                absl::FunctionRef<bool(const v1::CaseReply&)> fn) const;

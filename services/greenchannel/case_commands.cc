@@ -33,6 +33,7 @@ gv1::CaseReply CaseCommands::ReplyOf(const CaseStream& c, int64_t hold_expires_a
   r.set_version(c.version());
   r.set_hold_expires_at_ms(hold_expires_at_ms);
   *r.mutable_clocks() = dgc::ClocksOf(*c.state());
+  r.set_eta_ms(dgc::EtaMs(*c.state()));
   return r;
 }
 
@@ -66,6 +67,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
     if (attempt + 1 == o.max_attempts)  // the board kept moving: never refuse, overflow
       for (auto& site : sites) site.wards.clear();
     ASSIGN_OR_RETURN(*desc.mutable_placement(), dgc::Place(req.condition(), req.location(), sites, o.placement));
+    desc.mutable_placement()->set_placed_at_ms(now);
     if (!sealed) {  // the placement first: a refused call makes no key
       ASSIGN_OR_RETURN(auto identity, privacy::SealIdentity(*vault_, req.patient(), req.identity()));
       if (identity) *desc.mutable_sealed_identity() = *identity;
@@ -130,6 +132,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideReplace(const Call& c
     if (!hold_expired) exclude.insert(c.placement().institution_id());
     ASSIGN_OR_RETURN(auto sites, board_->SitesFor(c.consortium_id(), exclude));
     ASSIGN_OR_RETURN(auto placement, dgc::Place(c.condition(), c.location(), sites, o.placement));
+    placement.set_placed_at_ms(now);
     const std::string old_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
     const std::string new_key = WardKeyOf(placement);
     auto locks = board_->ward_locks().LockAll({old_key, new_key});
@@ -249,6 +252,17 @@ absl::StatusOr<gv1::CaseReply> CaseCommands::RecordMilestone(const Call& call, c
       },
       admit,
       /*show_hold=*/!arrival, std::move(shape));
+}
+
+absl::StatusOr<gv1::CaseReply> CaseCommands::Acknowledge(const Call& call, const gv1::AcknowledgeCaseRequest& req,
+                                                         Shape shape) {
+  return Change(
+      call, req.case_id(), req.expected_version(),
+      [&](const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::CaseEvents> {
+        RETURN_IF_ERROR(dgc::MayAcknowledge(call.actor, c));
+        return dgc::AcknowledgeCase(c, c.placement().institution_id(), board_->NowMs());
+      },
+      nullptr, /*show_hold=*/true, std::move(shape));
 }
 
 absl::StatusOr<gv1::CaseReply> CaseCommands::Close(const Call& call, const gv1::CloseCaseRequest& req, Shape shape) {

@@ -30,6 +30,9 @@ class CaseCommands {
   absl::StatusOr<v1::CaseReply> RecordMilestone(const command::Call& call, const v1::RecordMilestoneRequest& req,
                                                 Shape shape);
   absl::StatusOr<v1::CaseReply> Close(const command::Call& call, const v1::CloseCaseRequest& req, Shape shape);
+  // The destination's clinicians or referral office acknowledge the pre-notification.
+  absl::StatusOr<v1::CaseReply> Acknowledge(const command::Call& call, const v1::AcknowledgeCaseRequest& req,
+                                            Shape shape);
 
   // The expiry timer's: the case whose hold lapsed is placed again (the same hospital may be
   // chosen again), if it is still at `version`.

@@ -63,6 +63,13 @@ grpc::Status GreenChannelService::RecordMilestone(Ctx* ctx, const gv1::RecordMil
   return Answer(cases_->RecordMilestone(*call, *req, ShapeFor(call->actor)), out);
 }
 
+grpc::Status GreenChannelService::AcknowledgeCase(Ctx* ctx, const gv1::AcknowledgeCaseRequest* req,
+                                                  gv1::CaseReply* out) {
+  auto call = CallOf(*ctx, *req, req->request_id(), dgc::MayAcknowledgeCases);
+  if (!call.ok()) return ToGrpcStatus(call.status());
+  return Answer(cases_->Acknowledge(*call, *req, ShapeFor(call->actor)), out);
+}
+
 grpc::Status GreenChannelService::CloseCase(Ctx* ctx, const gv1::CloseCaseRequest* req, gv1::CaseReply* out) {
   auto call = CallOf(*ctx, *req, req->request_id(), MayChangeCases);
   if (!call.ok()) return ToGrpcStatus(call.status());
@@ -103,6 +110,35 @@ grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCas
     if (!recorded.ok()) return ToGrpcStatus(recorded);
   }
   return Answer(std::move(list), out);
+}
+
+grpc::Status GreenChannelService::ListInboundCases(Ctx* ctx, const gv1::ListInboundCasesRequest* req,
+                                                   gv1::ListCasesResponse* out) {
+  auto who = Who(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  auto list = inbound_->List(*who, *req);
+  if (list.ok()) {
+    std::vector<std::string> shown;
+    for (const auto& c : list->cases())
+      shown.push_back(command::RevealRecorder::Shown(c.emergency_case().patient(), c.identity()));
+    auto recorded = reveals_->RecordAndWait(*who, host::CorrelationId(*ctx), "ListInboundCases", std::move(shown));
+    if (!recorded.ok()) return ToGrpcStatus(recorded);
+  }
+  return Answer(std::move(list), out);
+}
+
+grpc::Status GreenChannelService::WatchInboundCases(Ctx* ctx, const gv1::WatchInboundCasesRequest* req,
+                                                    grpc::ServerWriter<gv1::InboundCaseChange>* writer) {
+  auto who = Who(*ctx);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  absl::Status revoked;  // the caller's institution suspended while it watches: the stream ends
+  auto watched = inbound_->Watch(
+      *who, *req, host::CallDeadline(*ctx), [&] { return ctx->IsCancelled(); },
+      [&](const gv1::InboundCaseChange& c) {
+        revoked = Active(*who);
+        return revoked.ok() && writer->Write(c);
+      });
+  return ToGrpcStatus(revoked.ok() ? watched : revoked);
 }
 
 grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req, gv1::BedBoard* out) {

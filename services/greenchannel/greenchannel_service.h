@@ -10,6 +10,7 @@
 #include "bed_commands.h"
 #include "board_queries.h"
 #include "case_commands.h"
+#include "inbound_queries.h"
 #include "yilian/command/reveal_record.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
@@ -19,15 +20,26 @@ namespace yilian::greenchannel {
 
 class GreenChannelService final : public v1::GreenChannel::Service {
  public:
-  GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, command::RevealRecorder* reveals,
-                      const registry_model::RegistryView* registry, const host::Authenticator* auth)
-      : cases_(cases), beds_(beds), queries_(queries), reveals_(reveals), registry_(registry), auth_(auth) {}
+  GreenChannelService(CaseCommands* cases, BedCommands* beds, BoardQueries* queries, InboundQueries* inbound,
+                      command::RevealRecorder* reveals, const registry_model::RegistryView* registry,
+                      const host::Authenticator* auth)
+      : cases_(cases),
+        beds_(beds),
+        queries_(queries),
+        inbound_(inbound),
+        reveals_(reveals),
+        registry_(registry),
+        auth_(auth) {}
 
   using Ctx = grpc::ServerContext;
   grpc::Status OpenCase(Ctx*, const v1::OpenCaseRequest*, v1::CaseReply*) override;
   grpc::Status RedirectCase(Ctx*, const v1::RedirectCaseRequest*, v1::CaseReply*) override;
   grpc::Status RecordMilestone(Ctx*, const v1::RecordMilestoneRequest*, v1::CaseReply*) override;
   grpc::Status CloseCase(Ctx*, const v1::CloseCaseRequest*, v1::CaseReply*) override;
+  grpc::Status AcknowledgeCase(Ctx*, const v1::AcknowledgeCaseRequest*, v1::CaseReply*) override;
+  grpc::Status ListInboundCases(Ctx*, const v1::ListInboundCasesRequest*, v1::ListCasesResponse*) override;
+  grpc::Status WatchInboundCases(Ctx*, const v1::WatchInboundCasesRequest*,
+                                 grpc::ServerWriter<v1::InboundCaseChange>*) override;
   grpc::Status GetCase(Ctx*, const v1::GetCaseRequest*, v1::CaseDetail*) override;
   grpc::Status ListOpenCases(Ctx*, const v1::ListOpenCasesRequest*, v1::ListCasesResponse*) override;
   grpc::Status Discharge(Ctx*, const v1::DischargeRequest*, v1::WardStatus*) override;
@@ -52,6 +64,7 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   CaseCommands* cases_;
   BedCommands* beds_;
   BoardQueries* queries_;
+  InboundQueries* inbound_;
   command::RevealRecorder* reveals_;              // GetCase and ListOpenCases answer once their reveals are on record
   const registry_model::RegistryView* registry_;  // the registry mirror: is the caller's institution suspended?
   const host::Authenticator* auth_;

@@ -43,8 +43,9 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   s->expiry_ = std::make_unique<ExpiryTimer>(s->board_.get(), s->cases_.get(), s->beds_.get(), o.expiry_poll);
   s->queries_ = std::make_unique<BoardQueries>(&s->journal(), s->view_.get(), s->registry_.get(), s->vault_.get());
   s->reveals_ = std::make_unique<command::RevealRecorder>(&s->journal(), "greenchannel");
-  s->api_ = std::make_unique<GreenChannelService>(s->cases_.get(), s->beds_.get(), s->queries_.get(), s->reveals_.get(),
-                                                  s->registry_.get(), o.auth);
+  s->inbound_ = std::make_unique<InboundQueries>(&s->journal(), s->view_.get(), s->queries_.get());
+  s->api_ = std::make_unique<GreenChannelService>(s->cases_.get(), s->beds_.get(), s->queries_.get(), s->inbound_.get(),
+                                                  s->reveals_.get(), s->registry_.get(), o.auth);
   RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
   if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
     const BoardView* view = s->view_.get();
@@ -70,6 +71,7 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
 
 GreenChannelStack::~GreenChannelStack() {
   if (queries_) queries_->Stop();
+  if (inbound_) inbound_->Stop();
   if (core_) {
     core_->StopServing();
     core_->StopConsumer();

@@ -64,6 +64,7 @@ class GreenChannelStack {
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<ExpiryTimer> expiry_;
   std::unique_ptr<BoardQueries> queries_;
+  std::unique_ptr<InboundQueries> inbound_;
   std::unique_ptr<command::RevealRecorder> reveals_;
   std::unique_ptr<GreenChannelService> api_;
 };

@@ -50,6 +50,22 @@ absl::Status MayListOpenCases(const common::Principal& who) {
   return Denied(who, "list open cases (DISPATCH or AUDITOR)");
 }
 
+absl::Status MayListInbound(const common::Principal& who, const std::string& institution_id) {
+  if (who.role == Role::ROLE_DISPATCH || who.role == Role::ROLE_AUDITOR || ActsForInstitution(who, institution_id))
+    return absl::OkStatus();
+  return Denied(who, absl::StrCat("see the emergencies inbound to ", institution_id));
+}
+
+absl::Status MayAcknowledgeCases(const common::Principal& who) {
+  if (who.role == Role::ROLE_CLINICIAN || who.role == Role::ROLE_REFERRAL_OFFICE) return absl::OkStatus();
+  return Denied(who, "acknowledge emergency cases (the destination's clinicians or referral office)");
+}
+
+absl::Status MayAcknowledge(const common::Principal& who, const gv1::EmergencyCase& c) {
+  if (ActsForHospital(who, c.placement().institution_id())) return absl::OkStatus();
+  return Denied(who, absl::StrCat("acknowledge case ", c.case_id(), " for ", c.placement().institution_id()));
+}
+
 absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id) {
   if (ActsForInstitution(who, institution_id)) return absl::OkStatus();
   return Denied(who, absl::StrCat("discharge patients of ", institution_id));

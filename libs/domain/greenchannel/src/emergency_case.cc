@@ -43,6 +43,8 @@ absl::Status Open(const std::optional<gv1::EmergencyCase>& state) {
 std::vector<std::string> AllowedCaseActions(const gv1::EmergencyCase& c) {
   switch (c.status()) {
     case gv1::EN_ROUTE:
+      if (c.acknowledged_by() != c.placement().institution_id())
+        return {"redirect-case", "acknowledge-case", "record-milestone", "close-case"};
       return {"redirect-case", "record-milestone", "close-case"};
     case gv1::ARRIVED:
     case gv1::ADMITTED:
@@ -119,6 +121,33 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
   return CaseEvents{Make(&gv1::CaseEvent::mutable_milestone, e)};
 }
 
+absl::StatusOr<CaseEvents> AcknowledgeCase(const std::optional<gv1::EmergencyCase>& state,
+                                           const std::string& institution_id, int64_t at_ms) {
+  if (auto s = Open(state); !s.ok()) return s;
+  if (state->status() != gv1::EN_ROUTE)
+    return Refused(*state, absl::StrCat("case ", state->case_id(), ": the patient has arrived"));
+  if (institution_id != state->placement().institution_id())
+    return absl::PermissionDeniedError(absl::StrCat("case ", state->case_id(), " is bound for ",
+                                                    state->placement().institution_id(), ", not ", institution_id));
+  if (state->acknowledged_by() == institution_id) return CaseEvents{};
+  gv1::CaseAcknowledged e;
+  e.set_institution_id(institution_id);
+  e.set_at_ms(at_ms);
+  return CaseEvents{Make(&gv1::CaseEvent::mutable_acknowledged, e)};
+}
+
+int64_t EtaMs(const gv1::EmergencyCase& c) {
+  if (c.status() != gv1::EN_ROUTE || c.placement().placed_at_ms() <= 0) return 0;
+  for (const auto& k : c.placement().considered())
+    if (k.institution_id() == c.placement().institution_id())
+      return c.placement().placed_at_ms() + static_cast<int64_t>(std::llround(k.travel_minutes() * 60'000));
+  return 0;
+}
+
+bool InboundTo(const gv1::EmergencyCase& c, const std::string& institution_id) {
+  return c.status() == gv1::EN_ROUTE && c.placement().institution_id() == institution_id;
+}
+
 absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& state, const std::string& outcome,
                                      int64_t at_ms) {
   if (auto s = limits::Text("outcome", outcome, limits::kReason, /*required=*/true); !s.ok()) return s;
@@ -140,6 +169,12 @@ absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEve
     case gv1::CaseEvent::kRedirected:
       *state->mutable_placement() = e.redirected().placement();
       state->set_hold_id(e.redirected().hold_id());
+      state->clear_acknowledged_by();  // the new destination has not been told yet
+      state->clear_acknowledged_at_ms();
+      return absl::OkStatus();
+    case gv1::CaseEvent::kAcknowledged:
+      state->set_acknowledged_by(e.acknowledged().institution_id());
+      state->set_acknowledged_at_ms(e.acknowledged().at_ms());
       return absl::OkStatus();
     case gv1::CaseEvent::kMilestone:
       *state->add_milestones() = e.milestone().milestone();

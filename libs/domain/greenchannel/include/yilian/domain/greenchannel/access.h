@@ -25,6 +25,13 @@ absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
 absl::Status MayReachCases(const common::Principal& who, bool read);
 absl::Status MayReachCase(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c, bool read);
 absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
+// The cases inbound to a hospital: the hospital's own (clinicians, referral office, its
+// system), DISPATCH and AUDITOR.
+absl::Status MayListInbound(const common::Principal& who, const std::string& institution_id);
+// Acknowledging a pre-notification: the destination's clinicians and referral office
+// (`MayAcknowledgeCases` is the role part).
+absl::Status MayAcknowledgeCases(const common::Principal& who);
+absl::Status MayAcknowledge(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c);
 // Discharges free a hospital's beds: the hospital's own (clinicians, referral office, its
 // HOSPITAL_SYSTEM) only; no platform service.
 absl::Status MayDischarge(const common::Principal& who, const std::string& institution_id);

@@ -38,11 +38,21 @@ absl::StatusOr<CaseEvents> RedirectCase(const std::optional<::yilian::greenchann
                                         const std::string& hold_id, const std::string& reason);
 absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
                                            ::yilian::greenchannel::v1::Milestone milestone, int64_t at_ms);
+// The destination acknowledges the pre-notification (en route only; `institution_id` must be
+// the destination). Nothing changes when it already has.
+absl::StatusOr<CaseEvents> AcknowledgeCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
+                                           const std::string& institution_id, int64_t at_ms);
+// When an en-route case is expected at its destination: placed_at + the chosen candidate's
+// travel time; 0 when not en route or unknown.
+int64_t EtaMs(const ::yilian::greenchannel::v1::EmergencyCase& c);
+// Whether `c` is on its way to `institution_id`.
+bool InboundTo(const ::yilian::greenchannel::v1::EmergencyCase& c, const std::string& institution_id);
 absl::StatusOr<CaseEvents> CloseCase(const std::optional<::yilian::greenchannel::v1::EmergencyCase>& state,
                                      const std::string& outcome, int64_t at_ms);
 
 // What a case's state still allows, by yilianctl command name ("redirect-case",
-// "record-milestone", "close-case"): none once closed, a redirect only while en route. A
+// "acknowledge-case", "record-milestone", "close-case"): none once closed, a redirect (and an
+// acknowledgement not yet given) only while en route. A
 // command refused for the case's state is FAILED_PRECONDITION marked wrong-state with these
 // (common/problem.h).
 std::vector<std::string> AllowedCaseActions(const ::yilian::greenchannel::v1::EmergencyCase& c);

@@ -1,0 +1,141 @@
+// The receiving hospital sees its emergencies: a destination lists and watches the cases on
+// their way to it (with the ETA from the placement's travel time), acknowledges the
+// pre-notification, and is told at once when a case is redirected away from it, while the new
+// destination sees the case arrive on its own watch; an arrival ends the case's inbound life.
+#include <gtest/gtest.h>
+
+#include "greenchannel_node.h"
+#include "yilian/testing/status_matchers.h"
+#include "yilian/testing/temp_dir.h"
+
+namespace yilian::greenchannel {
+
+namespace gv1 = ::yilian::greenchannel::v1;
+namespace {
+
+using grpc::StatusCode;
+
+class GreenChannelInboundTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node_ = std::make_unique<GreenChannelNode>(dir_.Sub("node"));
+    node_->ImportSample(YILIAN_SAMPLE_FILE);
+  }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return GreenChannelNode::As(token); }
+  int64_t Now() const { return absl::ToUnixMillis(node_->clock.Now()); }
+
+  struct Watch {
+    std::unique_ptr<grpc::ClientContext> ctx;
+    std::unique_ptr<grpc::ClientReader<gv1::InboundCaseChange>> stream;
+    gv1::InboundCaseChange Next() {
+      gv1::InboundCaseChange c;
+      EXPECT_TRUE(stream->Read(&c)) << "the watch ended";
+      return c;
+    }
+  };
+  Watch Open(const std::string& token) {
+    Watch w{As(token), nullptr};
+    w.ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));  // a hang fails, not blocks
+    w.stream = node_->stub->WatchInboundCases(w.ctx.get(), gv1::WatchInboundCasesRequest());
+    auto synced = w.Next();
+    EXPECT_TRUE(synced.synced());  // nothing coming yet
+    return w;
+  }
+  gv1::ListCasesResponse List(const std::string& token, const std::string& institution, StatusCode want) {
+    gv1::ListInboundCasesRequest req;
+    req.set_institution_id(institution);
+    gv1::ListCasesResponse out;
+    auto s = node_->stub->ListInboundCases(As(token).get(), req, &out);
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
+    return out;
+  }
+  StatusCode Acknowledge(const std::string& token, const std::string& case_id, const std::string& request_id,
+                         gv1::CaseReply* out) {
+    gv1::AcknowledgeCaseRequest req;
+    req.set_case_id(case_id);
+    req.set_request_id(request_id);
+    return node_->stub->AcknowledgeCase(As(token).get(), req, out).error_code();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<GreenChannelNode> node_;
+};
+
+TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARedirectAway) {
+  auto loudi = Open("loudi-doc");
+  auto xiangya = Open("xiangya-doc");
+
+  gv1::OpenCaseRequest open;
+  open.set_condition(gv1::STEMI);
+  open.set_severity(1);
+  open.mutable_location()->set_latitude(27.70);  // a few km from Loudi First People's Hospital
+  open.mutable_location()->set_longitude(111.95);
+  open.set_first_medical_contact_ms(Now() - 10 * 60000);
+  open.set_dispatch_centre("120-loudi");
+  open.set_consortium_id("loudi-xiangya-link");  // placed between the two hospitals
+  open.set_request_id("stemi-1");
+  gv1::CaseReply opened;
+  ASSERT_TRUE(node_->stub->OpenCase(As("dispatch").get(), open, &opened).ok());
+  const std::string id = opened.emergency_case().case_id();
+  ASSERT_EQ(opened.emergency_case().placement().institution_id(), "loudi-1st");
+  EXPECT_GT(opened.eta_ms(), Now());  // placed now, plus the travel time
+  EXPECT_EQ(opened.emergency_case().placement().placed_at_ms(), Now());
+
+  auto coming = loudi.Next();
+  EXPECT_TRUE(coming.inbound());
+  EXPECT_EQ(coming.emergency_case().emergency_case().case_id(), id);
+  EXPECT_EQ(coming.emergency_case().eta_ms(), opened.eta_ms());
+  EXPECT_EQ(coming.emergency_case().emergency_case().condition(), gv1::STEMI);
+
+  // The list: the hospital's own, dispatch any, nobody else.
+  ASSERT_EQ(List("loudi-doc", "", StatusCode::OK).cases_size(), 1);
+  ASSERT_EQ(List("dispatch", "loudi-1st", StatusCode::OK).cases_size(), 1);
+  List("xiangya-doc", "loudi-1st", StatusCode::PERMISSION_DENIED);
+  List("dispatch", "", StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(List("xiangya-doc", "", StatusCode::OK).cases_size(), 0);
+
+  gv1::CaseReply acked;
+  EXPECT_EQ(Acknowledge("xiangya-doc", id, "ack-x", &acked), StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(Acknowledge("loudi-doc", id, "ack-1", &acked), StatusCode::OK);
+  EXPECT_EQ(acked.emergency_case().acknowledged_by(), "loudi-1st");
+  EXPECT_EQ(acked.emergency_case().acknowledged_at_ms(), Now());
+  auto noted = loudi.Next();
+  EXPECT_TRUE(noted.inbound());
+  EXPECT_EQ(noted.emergency_case().emergency_case().acknowledged_by(), "loudi-1st");
+
+  // The cath lab goes down: redirected away; loudi-1st is told, xiangya-3rd sees it coming.
+  gv1::RedirectCaseRequest r;
+  r.set_case_id(id);
+  r.set_reason("cath lab down");
+  r.set_request_id("redirect-1");
+  gv1::CaseReply moved;
+  ASSERT_TRUE(node_->stub->RedirectCase(As("loudi-doc").get(), r, &moved).ok());
+  ASSERT_EQ(moved.emergency_case().placement().institution_id(), "xiangya-3rd");
+  EXPECT_TRUE(moved.emergency_case().acknowledged_by().empty());  // the new destination acknowledges afresh
+  auto away = loudi.Next();
+  EXPECT_FALSE(away.inbound());
+  EXPECT_EQ(away.reason(), "redirected to xiangya-3rd");
+  EXPECT_EQ(List("loudi-doc", "", StatusCode::OK).cases_size(), 0);
+  auto now_coming = xiangya.Next();
+  EXPECT_TRUE(now_coming.inbound());
+  EXPECT_EQ(now_coming.emergency_case().emergency_case().case_id(), id);
+  EXPECT_GT(now_coming.emergency_case().eta_ms(), Now());
+
+  // It arrives: no longer inbound.
+  gv1::RecordMilestoneRequest arrival;
+  arrival.set_case_id(id);
+  arrival.set_milestone(gv1::ARRIVAL);
+  arrival.set_at_ms(Now());
+  gv1::CaseReply arrived;
+  ASSERT_TRUE(node_->stub->RecordMilestone(As("xiangya-doc").get(), arrival, &arrived).ok());
+  auto here = xiangya.Next();
+  EXPECT_FALSE(here.inbound());
+  EXPECT_EQ(here.reason(), "arrived");
+  EXPECT_EQ(arrived.eta_ms(), 0);
+  EXPECT_EQ(Acknowledge("xiangya-doc", id, "ack-late", &acked), StatusCode::FAILED_PRECONDITION);
+  loudi.ctx->TryCancel();
+  xiangya.ctx->TryCancel();
+}
+
+}  // namespace
+}  // namespace yilian::greenchannel
