@@ -48,7 +48,9 @@ absl::StatusOr<std::unique_ptr<AuditStack>> AuditStack::Start(const StackOptions
     // Which read: the method and what it asked (from where, how many, which aggregate).
     return calls->Record(*who, host::CorrelationId(ctx), absl::StrCat("EventFeed/", method).c_str(), request);
   };
-  RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}, std::move(feed_readers)));
+  host::HostOptions host = o.host;
+  host.health_names.push_back(v1::Audit::service_full_name());
+  RETURN_IF_ERROR(s->core_->Serve(host, *o.auth, {s->api_.get()}, std::move(feed_readers)));
   return s;
 }
 

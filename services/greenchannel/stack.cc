@@ -46,7 +46,9 @@ absl::StatusOr<std::unique_ptr<GreenChannelStack>> GreenChannelStack::Start(cons
   s->inbound_ = std::make_unique<InboundQueries>(&s->journal(), s->view_.get(), s->queries_.get());
   s->api_ = std::make_unique<GreenChannelService>(s->cases_.get(), s->beds_.get(), s->queries_.get(), s->inbound_.get(),
                                                   s->reveals_.get(), s->registry_.get(), o.auth);
-  RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
+  host::HostOptions host = o.host;
+  host.health_names.push_back(v1::GreenChannel::service_full_name());
+  RETURN_IF_ERROR(s->core_->Serve(host, *o.auth, {s->api_.get()}));
   if (o.host.metrics != nullptr) {  // the bed board's occupancy, per ward
     const BoardView* view = s->view_.get();
     auto per_ward = [view](auto value) {

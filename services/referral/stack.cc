@@ -44,7 +44,9 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
   s->watcher_ = std::make_unique<WorklistWatcher>(&s->journal(), s->view_.get(), s->directory_.get(), s->shape_.get());
   s->api_ = std::make_unique<ReferralService>(s->commands_.get(), s->queries_.get(), s->watcher_.get(),
                                               s->reveals_.get(), o.auth);
-  RETURN_IF_ERROR(s->core_->Serve(o.host, *o.auth, {s->api_.get()}));
+  host::HostOptions host = o.host;
+  host.health_names.push_back(v1::Referrals::service_full_name());
+  RETURN_IF_ERROR(s->core_->Serve(host, *o.auth, {s->api_.get()}));
   return s;
 }
 

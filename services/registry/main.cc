@@ -37,7 +37,9 @@ absl::StatusOr<host::Started> Start(const common::Config& config, const host::Ho
   r->view = std::make_unique<registry::RegistryView>(&r->core->store());
   r->commands = std::make_unique<registry::RegistryCommands>(&r->core->journal(), r->view.get(), r->vault.get());
   r->api = std::make_unique<registry::RegistryService>(r->commands.get(), r->view.get(), &auth);
-  RETURN_IF_ERROR(r->core->Serve(options, auth, {r->api.get()}));
+  host::HostOptions host = options;
+  host.health_names.push_back(registry::v1::Registry::service_full_name());
+  RETURN_IF_ERROR(r->core->Serve(host, auth, {r->api.get()}));
   return host::Started{r->core->address(), r};
 }
 

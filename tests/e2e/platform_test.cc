@@ -178,6 +178,17 @@ TEST_F(PlatformTest, BadInputAtTheEdgeGetsAPreciseErrorAndChangesNothing) {
   // And everyone keeps serving.
   for (const auto& s : {"registry", "referral", "greenchannel", "audit"})
     EXPECT_EQ(Get("service", {"health", "check", "--on", s, "--get", "status"}), "SERVING") << s;
+  // And each answers for its services by name, as load balancers and probes ask.
+  for (const auto& [s, name] :
+       std::vector<std::pair<std::string, std::string>>{{"registry", "yilian.registry.v1.Registry"},
+                                                        {"referral", "yilian.referral.v1.Referrals"},
+                                                        {"greenchannel", "yilian.greenchannel.v1.GreenChannel"},
+                                                        {"audit", "yilian.audit.v1.Audit"},
+                                                        {"referral", "yilian.feed.v1.EventFeed"},
+                                                        {"referral", "yilian.bus.v1.BusAdmin"}})
+    EXPECT_EQ(Get("service", {"health", "check", "--on", s, "--set", "service=" + name, "--get", "status"}), "SERVING")
+        << s << " " << name;
+  EXPECT_NE(Ctl("service", {"health", "check", "--on", "referral", "--set", "service=yilian.nothing.v1.X"}).code, 0);
 }
 
 }  // namespace

@@ -80,7 +80,10 @@ absl::Status ServiceCore::Serve(const host::HostOptions& host, const host::Authe
         consumer_.get(), auth.RequireRoles({Role::ROLE_CONSORTIUM_ADMIN, Role::ROLE_SERVICE, Role::ROLE_AUDITOR}));
     api.push_back(admin_.get());
   }
-  ASSIGN_OR_RETURN(server_, host::ServiceHost::Start(host, auth, api));
+  host::HostOptions options = host;
+  options.health_names.push_back(feed::v1::EventFeed::service_full_name());
+  if (admin_) options.health_names.push_back(bus::v1::BusAdmin::service_full_name());
+  ASSIGN_OR_RETURN(server_, host::ServiceHost::Start(options, auth, api));
   RegisterBusMetrics(host.metrics, journal_.get(), relay_.get(), consumer_.get());
   return absl::OkStatus();
 }

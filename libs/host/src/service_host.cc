@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const HostOption
   std::pair<std::string, std::string> hp = absl::StrSplit(options.listen_address, absl::MaxSplits(':', 1));
   host->host_ = hp.first.empty() || hp.first == "0.0.0.0" || hp.first == "[::]" ? "127.0.0.1" : hp.first;
   host->server_->GetHealthCheckService()->SetServingStatus(true);
+  for (const auto& name : options.health_names) host->server_->GetHealthCheckService()->SetServingStatus(name, true);
   common::Logger().info("{} serving gRPC on {} ({})", options.service_name, host->address(),
                         options.tls.enabled() ? "mutual TLS" : "bearer tokens");
   return host;
@@ -111,7 +112,7 @@ std::string ServiceHost::address() const { return absl::StrCat(host_, ":", port_
 void ServiceHost::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->GetHealthCheckService()->SetServingStatus(false);  // every name, "" included
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
 }

@@ -45,6 +45,9 @@ struct HostOptions {
   // when two already wait and starts a new one for the next: under 16 concurrent Submits that
   // was a thread started and ended for every second call.
   int idle_threads = 64;
+  // The gRPC health service answers for "" and for each of these names (the services'
+  // full names, e.g. "yilian.referral.v1.Referrals"): SERVING while up, NOT_SERVING on shutdown.
+  std::vector<std::string> health_names;
 };
 
 class ServiceHost {
