@@ -46,11 +46,16 @@ std::string TimerKey(absl::Time due, std::string_view id) {
 }
 
 // The index rows a referral state stands in, built into strings that keep their capacity from
-// one event to the next. Each slot's keys start differently ("in/", "out/", "t/"), so a key can
+// one event to the next. Each slot's keys start differently ("in/", "out/", "t/", "e/"), so a key can
 // only ever equal the same slot's key of another state.
 struct IndexRows {
   void Of(const fv1::Referral& r) {
-    for (std::string* k : {&in, &out, &timer}) k->clear();
+    for (std::string* k : {&in, &out, &timer, &escalated}) k->clear();
+    if (dref::InEscalationQueue(r)) {
+      absl::StrAppend(&escalated, "e/", r.escalated_to_institution_id(), kNul, 9 - r.escalation_level(), kNul);
+      absl::StrAppend(&escalated, 9 - static_cast<int>(r.priority()), kNul,
+                      eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+    }
     if (r.status() != fv1::DRAFT) AppendListKey(&in, "in", r.receiver_institution_id(), r);  // unsent: the sender's
     AppendListKey(&out, "out", r.sender_institution_id(), r);
     if (const absl::Time due = dref::NextTimer(r); due != absl::InfiniteFuture())
@@ -62,8 +67,8 @@ struct IndexRows {
     absl::StrAppend(key, 9 - static_cast<int>(r.priority()), kNul,
                     eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
   }
-  std::array<const std::string*, 3> keys() const { return {&in, &out, &timer}; }  // an empty one: no row
-  std::string in, out, timer;
+  std::array<const std::string*, 4> keys() const { return {&in, &out, &timer, &escalated}; }  // empty: no row
+  std::string in, out, timer, escalated;
 };
 
 // What the fold reuses from one event to the next on its thread (the rebuild folds a million):
@@ -151,8 +156,9 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralView::Worklist(const std::stri
                                                                  const std::string& institution_id, fv1::Status status,
                                                                  const common::v1::PageRequest& request,
                                                                  const fv1::WorklistFilter* filter) const {
-  const std::string prefix =
-      status == fv1::STATUS_UNSPECIFIED ? ListPrefix(list, institution_id) : StatusPrefix(list, institution_id, status);
+  const std::string prefix = list == "e"                         ? ListPrefix(list, institution_id)
+                             : status == fv1::STATUS_UNSPECIFIED ? ListPrefix(list, institution_id)
+                                                                 : StatusPrefix(list, institution_id, status);
   ASSIGN_OR_RETURN(auto page, registry_model::PageOf(request, prefix));
   fv1::ListWorklistResponse out;
   absl::Status failed;

@@ -6,6 +6,7 @@
 //   in/<receiver>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>   incoming worklist (not drafts)
 //   out/<sender>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>    outgoing worklist
 //   t/<due ms BE u64><referral>                       the next deadline timer of a live referral
+//   e/<institution>\0<9-level>\0<9-priority>\0<submitted BE u64>\0<referral>    escalation queue (unanswered)
 //   s/<session>                                       SessionBookings (bookings + version)
 //
 // ReferralProjector is called by the journal; ReferralView reads committed rows. Thread-safe.
@@ -34,7 +35,8 @@ class ReferralView {
 
   absl::StatusOr<std::optional<v1::ReferralReply>> Referral(const std::string& id) const;
   absl::StatusOr<v1::SessionBookings> Bookings(const std::string& session_id) const;
-  // A page of a worklist ("in" or "out") of one institution, optionally one status, and only
+  // A page of a worklist ("in", "out", or "e": the escalation queue, whatever `status`) of one
+  // institution, optionally one status, and only
   // the referrals `filter` keeps (a checked filter; null: all).
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
                                                     v1::Status status, const common::v1::PageRequest& page,

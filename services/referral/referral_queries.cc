@@ -41,6 +41,16 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
   return page;
 }
 
+absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Escalated(const common::Principal& who,
+                                                                     const fv1::ListEscalatedRequest& req) const {
+  RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
+  RETURN_IF_ERROR(dref::CheckFilter(req.filter()));
+  ASSIGN_OR_RETURN(auto page,
+                   view_->Worklist("e", who.institution_id, fv1::STATUS_UNSPECIFIED, req.page(), &req.filter()));
+  for (auto& r : *page.mutable_referrals()) (*shape_)(r);
+  return page;
+}
+
 absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(
     const common::Principal& who, const fv1::ListAvailableSlotsRequest& req) const {
   RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));

@@ -24,6 +24,9 @@ class ReferralQueries {
   // `list`: "in" (incoming) or "out" (outgoing); the caller's own institution only.
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const common::Principal& who, const v1::ListWorklistRequest& req,
                                                     const char* list) const;
+  // The caller's institution's escalation queue.
+  absl::StatusOr<v1::ListWorklistResponse> Escalated(const common::Principal& who,
+                                                     const v1::ListEscalatedRequest& req) const;
   absl::StatusOr<v1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
                                                        const v1::ListAvailableSlotsRequest& req) const;
 

@@ -219,6 +219,13 @@ grpc::ServerWriteReactor<fv1::WorklistChange>* ReferralService::WatchWorklist(Ct
       });
 }
 
+ReferralService::Reactor* ReferralService::ListEscalated(Ctx* ctx, const fv1::ListEscalatedRequest* req,
+                                                         fv1::ListWorklistResponse* out) {
+  auto who = Caller(*ctx);
+  if (!who.ok()) return host::Finish(ctx, who.status());
+  return Revealing(ctx, *who, "ListEscalated", queries_->Escalated(*who, *req), out, ShownInWorklist);
+}
+
 ReferralService::Reactor* ReferralService::ListAvailableSlots(Ctx* ctx, const fv1::ListAvailableSlotsRequest* req,
                                                               fv1::ListAvailableSlotsResponse* out) {
   auto who = Caller(*ctx);

@@ -55,6 +55,7 @@ class ReferralService final : public v1::Referrals::CallbackService {
   Reactor* GetReferral(Ctx*, const v1::GetReferralRequest*, v1::GetReferralResponse*) override;
   Reactor* ListIncoming(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListOutgoing(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
+  Reactor* ListEscalated(Ctx*, const v1::ListEscalatedRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListAvailableSlots(Ctx*, const v1::ListAvailableSlotsRequest*, v1::ListAvailableSlotsResponse*) override;
   grpc::ServerWriteReactor<v1::WorklistChange>* WatchWorklist(Ctx*, const v1::WatchWorklistRequest*) override;
 

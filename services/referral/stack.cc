@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<ReferralStack>> ReferralStack::Start(const StackO
                                              .clock = o.clock,
                                              .on_commit = [inbox] { inbox->Notify(); }}));
   }
-  s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->commands_.get(), o.timer_poll);
+  s->timers_ = std::make_unique<DeadlineTimer>(s->view_.get(), s->directory_.get(), s->commands_.get(), o.timer_poll);
   s->queries_ = std::make_unique<ReferralQueries>(s->view_.get(), &s->journal(), s->directory_.get(), s->shape_.get(),
                                                   o.clock, o.slots);
   s->reveals_ = std::make_unique<command::RevealRecorder>(&s->journal(), "referral");

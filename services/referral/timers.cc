@@ -8,8 +8,9 @@ namespace dref = ::yilian::domain::referral;
 
 namespace fv1 = ::yilian::referral::v1;
 
-DeadlineTimer::DeadlineTimer(const ReferralView* view, ReferralCommands* commands, absl::Duration poll)
-    : view_(view), commands_(commands), loop_({.name = "yl-ref-timers", .period = poll}, [this] {
+DeadlineTimer::DeadlineTimer(const ReferralView* view, const MirrorDirectory* directory, ReferralCommands* commands,
+                             absl::Duration poll)
+    : view_(view), directory_(directory), commands_(commands), loop_({.name = "yl-ref-timers", .period = poll}, [this] {
         Pass();
         return false;
       }) {
@@ -31,8 +32,8 @@ int DeadlineTimer::Pass() {
   int changed = 0;
   for (const auto& id : *due) {
     auto r = commands_->RunAsService(command::ServiceCall("referral", id, "deadline-timer"), id,
-                                     [](const std::optional<fv1::Referral>& s, absl::Time now) {
-                                       return absl::StatusOr<dref::Events>(dref::DueTimers(s, now));
+                                     [this](const std::optional<fv1::Referral>& s, absl::Time now) {
+                                       return absl::StatusOr<dref::Events>(dref::DueTimers(s, now, directory_));
                                      });
     if (r.ok())
       ++changed;

@@ -53,12 +53,13 @@ absl::StatusOr<WorklistWatcher::Selects> WorklistWatcher::Scope(const common::Pr
       return r.referral_id() == id && dref::Matches(r, filter);
     });
   }
-  if (req.side() != fv1::INCOMING && req.side() != fv1::OUTGOING)
-    return common::InvalidField("side", "side is INCOMING or OUTGOING (or give a referral_id)");
-  const bool incoming = req.side() == fv1::INCOMING;
-  return Selects([incoming, inst = who.institution_id, filter](const fv1::Referral& r) {
-    const bool mine =
-        incoming ? r.receiver_institution_id() == inst && r.status() != fv1::DRAFT : r.sender_institution_id() == inst;
+  const auto side = req.side();
+  if (side != fv1::INCOMING && side != fv1::OUTGOING && side != fv1::ESCALATED)
+    return common::InvalidField("side", "side is INCOMING, OUTGOING or ESCALATED (or give a referral_id)");
+  return Selects([side, inst = who.institution_id, filter](const fv1::Referral& r) {
+    const bool mine = side == fv1::INCOMING   ? r.receiver_institution_id() == inst && r.status() != fv1::DRAFT
+                      : side == fv1::OUTGOING ? r.sender_institution_id() == inst
+                                              : r.escalated_to_institution_id() == inst && dref::InEscalationQueue(r);
     return mine && dref::Matches(r, filter);
   });
 }
@@ -80,8 +81,8 @@ absl::StatusOr<bool> WorklistWatcher::Page(const common::Principal& who, const f
       common::v1::PageRequest page;
       page.set_page_size(500);
       do {
-        ASSIGN_OR_RETURN(auto got, view_->Worklist(req.side() == fv1::INCOMING ? "in" : "out", who.institution_id,
-                                                   fv1::STATUS_UNSPECIFIED, page));
+        const char* list = req.side() == fv1::INCOMING ? "in" : req.side() == fv1::OUTGOING ? "out" : "e";
+        ASSIGN_OR_RETURN(auto got, view_->Worklist(list, who.institution_id, fv1::STATUS_UNSPECIFIED, page));
         for (auto& r : *got.mutable_referrals())
           if (selects(r.referral())) rows.push_back(std::move(r));
         page.set_page_token(got.page().next_page_token());
@@ -150,11 +151,11 @@ absl::Status WorklistWatcher::Watch(const common::Principal& who, const fv1::Wat
                                  auto env = eventstore::ParseEnvelope(e.envelope);
                                  if (!env.ok()) return (failed = env.status()).ok();
                                  if (env->aggregate_type() != dref::kReferral) return true;
-                                 if (req.referral_id().empty()) {  // a list: only the institution's own referrals
+                                 if (!req.referral_id().empty()) {
+                                   if (env->aggregate_id() != req.referral_id()) return true;
+                                 } else if (req.side() != fv1::ESCALATED) {  // a list: the institution's own only
                                    const auto& ids = env->institution_ids();
                                    if (std::find(ids.begin(), ids.end(), who.institution_id) == ids.end()) return true;
-                                 } else if (env->aggregate_id() != req.referral_id()) {
-                                   return true;
                                  }
                                  auto prior = before(env->aggregate_id(), env->aggregate_version());
                                  if (!prior.ok()) return (failed = prior.status()).ok();

@@ -189,6 +189,42 @@ TEST_F(ReferralWatchTest, OneReferralIsWatchedByThoseWithASideOfIt) {
   w.ctx->TryCancel();
 }
 
+TEST_F(ReferralWatchTest, UnansweredReferralsReachTheReceiversQueueThenTheLeadHospitals) {
+  auto a = Submit("qiaotouhe-doc", "loudi-1st", "stat", fv1::STAT);  // answer within 15 minutes
+  auto queue = [&](const std::string& token) {
+    fv1::ListWorklistResponse out;
+    EXPECT_GRPC(node_->stub->ListEscalated(ReferralNode::As(token).get(), fv1::ListEscalatedRequest(), &out), OK);
+    return out;
+  };
+  node_->clock.Advance(absl::Minutes(16));
+  ASSERT_EQ(node_->stack->timers().RunOnce(), 1);
+  auto office = queue("loudi-office");
+  ASSERT_EQ(office.referrals_size(), 1);
+  EXPECT_EQ(office.referrals(0).referral().business_status(), fv1::ESCALATED_TO_RECEIVER_OFFICE);
+  EXPECT_EQ(office.referrals(0).referral().escalated_to_institution_id(), "loudi-1st");
+  EXPECT_EQ(queue("xiangya-doc").referrals_size(), 0);
+
+  fv1::WatchWorklistRequest req;
+  req.set_side(fv1::ESCALATED);
+  auto lead = Open("xiangya-doc", req);  // the lead hospital above loudi-1st
+  EXPECT_EQ(Page(lead).size(), 0u);
+  node_->clock.Advance(absl::Minutes(15));
+  ASSERT_EQ(node_->stack->timers().RunOnce(), 1);
+  auto up = Read(lead, 1);
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_TRUE(up[0].in_list());
+  EXPECT_EQ(up[0].referral().referral().business_status(), fv1::ESCALATED_TO_LEAD);
+  EXPECT_EQ(queue("xiangya-doc").referrals_size(), 1);
+  EXPECT_EQ(queue("loudi-office").referrals_size(), 0);
+
+  Act("loudi-doc", a, "accept", &fv1::Referrals::Stub::Accept);  // answered at last: out of every queue
+  auto answered = Read(lead, 2);                                 // received, then accepted
+  ASSERT_EQ(answered.size(), 2u);
+  EXPECT_FALSE(answered[1].in_list());
+  EXPECT_EQ(queue("xiangya-doc").referrals_size(), 0);
+  lead.ctx->TryCancel();
+}
+
 TEST_F(ReferralWatchTest, BadWatchesAreRefusedAtOnce) {
   fv1::WatchWorklistRequest req;  // no side, no referral
   auto w = Open("loudi-doc", req);

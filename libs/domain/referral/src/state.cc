@@ -86,7 +86,29 @@ absl::Status Corrupt(const char* what) { return absl::FailedPreconditionError(ab
 
 }  // namespace
 
-Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now) {
+std::string EscalationTarget(const fv1::Referral& r, int level, const Directory& directory) {
+  if (level <= 1) return r.receiver_institution_id();
+  auto leads_of = [&](const std::string& institution) {
+    std::vector<std::string> leads;
+    for (const auto& id : directory.ConsortiaOf(institution))
+      if (auto c = directory.FindConsortium(id)) leads.push_back(c->lead_institution_id());
+    return leads;
+  };
+  const auto sender = leads_of(r.sender_institution_id()), receiver = leads_of(r.receiver_institution_id());
+  std::string shared, any;
+  for (const auto& lead : receiver) {
+    if (lead == r.receiver_institution_id()) continue;
+    if (any.empty()) any = lead;
+    if (shared.empty() && std::find(sender.begin(), sender.end(), lead) != sender.end()) shared = lead;
+  }
+  return shared.empty() ? any : shared;
+}
+
+bool InEscalationQueue(const fv1::Referral& r) {
+  return !r.escalated_to_institution_id().empty() && (r.status() == fv1::REQUESTED || r.status() == fv1::RECEIVED);
+}
+
+Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now, const Directory* directory) {
   Events out;
   if (!s || IsTerminal(s->status())) return out;
   const int64_t t = Ms(now);
@@ -121,6 +143,7 @@ Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now) {
     fv1::ReferralEscalated e;
     e.set_level(level);
     e.set_to(level == 1 ? "receiver referral office" : "consortium lead hospital");
+    if (directory != nullptr) e.set_to_institution_id(EscalationTarget(*s, level, *directory));
     e.set_at_ms(t);
     out.push_back(Make(&F::mutable_escalated, e));
   }
@@ -258,6 +281,8 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
       break;
     case F::kEscalated:
       r.set_escalation_level(e.escalated().level());
+      if (!e.escalated().to_institution_id().empty())
+        r.set_escalated_to_institution_id(e.escalated().to_institution_id());
       r.set_business_status(e.escalated().level() >= 2 ? fv1::ESCALATED_TO_LEAD : fv1::ESCALATED_TO_RECEIVER_OFFICE);
       break;
     case F::kEnteredInError:

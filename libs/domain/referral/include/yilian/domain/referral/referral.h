@@ -150,7 +150,16 @@ absl::StatusOr<Events> Redirect(const std::optional<::yilian::referral::v1::Refe
 // (level 1: the receiver's referral office; level 2, after as long again: the lead
 // hospital), CANCELLED (deadline-expired) when not scheduled by schedule_by, FAILED (no-show)
 // when a booked slot or appointment is kNoShowGrace past. No events when nothing is due.
-Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, absl::Time now);
+// With a directory, each escalation names whose queue it goes to (EscalationTarget).
+Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, absl::Time now,
+                 const Directory* directory = nullptr);
+// Whose escalation queue a referral goes to at `level`: 1 the receiver (its referral office),
+// 2 the lead hospital of a consortium the sender and receiver both belong to (one led by
+// someone other than the receiver first; else the lead of a consortium of the receiver's); ""
+// when there is none above the receiver.
+std::string EscalationTarget(const ::yilian::referral::v1::Referral& referral, int level, const Directory& directory);
+// Whether the referral is in its escalation queue now (escalated, still unanswered).
+bool InEscalationQueue(const ::yilian::referral::v1::Referral& referral);
 // When DueTimers next has something to do (InfiniteFuture when never).
 absl::Time NextTimer(const ::yilian::referral::v1::Referral& referral);
 
