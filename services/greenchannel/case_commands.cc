@@ -58,15 +58,26 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
   RETURN_IF_ERROR(domain::limits::Instant("first_medical_contact_ms", req.first_medical_contact_ms(), board_->Now(),
                                           dgc::kContactBack, dgc::kClockAhead));
   const BoardOptions& o = board_->options();
-  gv1::EmergencyCase desc = dgc::CaseOf(req, case_id);
+  // A hospital's own case is a transfer: placed anywhere but there, from there by default.
+  const std::string origin = dgc::TransferOrigin(call.actor);
+  gv1::EmergencyCase desc = dgc::CaseOf(req, case_id, origin);
+  std::set<std::string> exclude;
+  if (!origin.empty()) {
+    exclude.insert(origin);
+    if (!req.has_location()) {
+      ASSIGN_OR_RETURN(auto all, board_->SitesFor(""));
+      for (const auto& site : all)
+        if (site.institution.institution_id() == origin) *desc.mutable_location() = site.institution.location();
+    }
+  }
   bool sealed = false;
   absl::Status last = absl::AbortedError("the bed board kept changing");
   for (int attempt = 0; attempt < o.max_attempts; ++attempt) {
     const int64_t now = board_->NowMs();
-    ASSIGN_OR_RETURN(auto sites, board_->SitesFor(req.consortium_id()));
+    ASSIGN_OR_RETURN(auto sites, board_->SitesFor(req.consortium_id(), exclude));
     if (attempt + 1 == o.max_attempts)  // the board kept moving: never refuse, overflow
       for (auto& site : sites) site.wards.clear();
-    ASSIGN_OR_RETURN(*desc.mutable_placement(), dgc::Place(req.condition(), req.location(), sites, o.placement));
+    ASSIGN_OR_RETURN(*desc.mutable_placement(), dgc::Place(req.condition(), desc.location(), sites, o.placement));
     desc.mutable_placement()->set_placed_at_ms(now);
     if (!sealed) {  // the placement first: a refused call makes no key
       ASSIGN_OR_RETURN(auto identity, privacy::SealIdentity(*vault_, req.patient(), req.identity()));
@@ -130,6 +141,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideReplace(const Call& c
     const int64_t now = board_->NowMs();
     std::set<std::string> exclude;
     if (!hold_expired) exclude.insert(c.placement().institution_id());
+    if (!c.origin_institution_id().empty()) exclude.insert(c.origin_institution_id());  // a transfer never goes back
     ASSIGN_OR_RETURN(auto sites, board_->SitesFor(c.consortium_id(), exclude));
     ASSIGN_OR_RETURN(auto placement, dgc::Place(c.condition(), c.location(), sites, o.placement));
     placement.set_placed_at_ms(now);

@@ -91,7 +91,10 @@ TEST(ReferralAccess, CliniciansAndOfficesOfTheSidesAndTheirLeadOnly) {
 TEST(GreenChannelAccess, DispatchOpensHospitalsReachTheirOwnCasesAuditorsRead) {
   namespace dgc = ::yilian::domain::greenchannel;
   EXPECT_OK(dgc::MayOpenCase(kDispatch));
-  EXPECT_CODE(dgc::MayOpenCase(kLoudiDoc), kPermissionDenied);
+  EXPECT_OK(dgc::MayOpenCase(kLoudiDoc));  // an inter-hospital transfer
+  EXPECT_CODE(dgc::MayOpenCase(kAuditor), kPermissionDenied);
+  EXPECT_EQ(dgc::TransferOrigin(kLoudiDoc), "loudi-1st");
+  EXPECT_EQ(dgc::TransferOrigin(kDispatch), "");
   greenchannel::v1::EmergencyCase c;
   c.mutable_placement()->set_institution_id("loudi-1st");
   EXPECT_OK(dgc::MayReachCase(kDispatch, c, false));

@@ -137,5 +137,33 @@ TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARed
   xiangya.ctx->TryCancel();
 }
 
+TEST_F(GreenChannelInboundTest, AHospitalOpensAnInterHospitalTransferItself) {
+  auto xiangya = Open("xiangya-doc");
+  gv1::OpenCaseRequest open;
+  open.set_condition(gv1::STROKE);
+  open.set_severity(2);
+  open.set_first_medical_contact_ms(Now() - 30 * 60000);
+  open.set_consortium_id("loudi-xiangya-link");
+  open.set_request_id("transfer-1");
+  gv1::CaseReply out;
+  EXPECT_EQ(node_->stub->OpenCase(As("loudi-his").get(), open, &out).error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(node_->stub->OpenCase(As("auditor").get(), open, &out).error_code(), StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(node_->stub->OpenCase(As("loudi-doc").get(), open, &out).ok());
+  const auto& c = out.emergency_case();
+  EXPECT_EQ(c.origin_institution_id(), "loudi-1st");
+  EXPECT_EQ(c.dispatch_centre(), "loudi-1st");               // from there
+  EXPECT_EQ(c.placement().institution_id(), "xiangya-3rd");  // never back to itself
+  EXPECT_NEAR(c.location().latitude(), 27.7286, 0.01);       // the hospital's own place
+  EXPECT_GT(out.eta_ms(), Now());
+  auto coming = xiangya.Next();
+  EXPECT_TRUE(coming.inbound());
+  EXPECT_EQ(coming.emergency_case().emergency_case().origin_institution_id(), "loudi-1st");
+  gv1::GetCaseRequest get;
+  get.set_case_id(c.case_id());
+  gv1::CaseDetail detail;
+  EXPECT_TRUE(node_->stub->GetCase(As("loudi-doc").get(), get, &detail).ok());  // the origin follows its patient
+  xiangya.ctx->TryCancel();
+}
+
 }  // namespace
 }  // namespace yilian::greenchannel

@@ -151,9 +151,11 @@ TEST_F(GreenChannelServiceTest, ConcurrentRetriesOfOneCallHoldOneBedAndLeaveNoPh
   EXPECT_EQ(other.emergency_case().placement().ward_id(), "icu-1");
 }
 
-TEST_F(GreenChannelServiceTest, OnlyDispatchOpensCasesAndBadRequestsWriteNothing) {
+TEST_F(GreenChannelServiceTest, DispatchOrAHospitalOpensCasesAndBadRequestsWriteNothing) {
   const int64_t head = Head();
-  Open(Request(gv1::STROKE, "x"), StatusCode::PERMISSION_DENIED, "loudi-doc");
+  Open(Request(gv1::STROKE, "x"), StatusCode::PERMISSION_DENIED, "loudi-his");  // a hospital's system: no
+  // The lead hospital transferring out of its own alliance has nowhere above it there: said so.
+  Open(Request(gv1::STROKE, "x"), StatusCode::FAILED_PRECONDITION, "loudi-doc");
   Open(Request(gv1::STROKE, "x"), StatusCode::PERMISSION_DENIED, "auditor");
   Open(Request(gv1::STROKE, "x"), StatusCode::UNAUTHENTICATED, "");
   Open(Request(gv1::STROKE, "x"), StatusCode::UNAUTHENTICATED, "forged");

@@ -24,7 +24,12 @@ bool ActsForInstitution(const common::Principal& who, const std::string& institu
 }
 
 absl::Status MayOpenCase(const common::Principal& who) {
-  return who.role == Role::ROLE_DISPATCH ? absl::OkStatus() : Denied(who, "open emergency cases (DISPATCH only)");
+  if (who.role == Role::ROLE_DISPATCH || ActsForHospital(who, who.institution_id)) return absl::OkStatus();
+  return Denied(who, "open emergency cases (DISPATCH, or a hospital's clinicians for a transfer)");
+}
+
+std::string TransferOrigin(const common::Principal& who) {
+  return who.role == Role::ROLE_DISPATCH ? "" : who.institution_id;
 }
 
 namespace {
@@ -41,7 +46,9 @@ absl::Status MayReachCases(const common::Principal& who, bool read) {
 
 absl::Status MayReachCase(const common::Principal& who, const gv1::EmergencyCase& c, bool read) {
   if (auto s = MayReachCases(who, read); !s.ok()) return s;
-  if (AnyCase(who, read) || ActsForHospital(who, c.placement().institution_id())) return absl::OkStatus();
+  if (AnyCase(who, read) || ActsForHospital(who, c.placement().institution_id()) ||
+      ActsForHospital(who, c.origin_institution_id()))
+    return absl::OkStatus();
   return Denied(who, "see a case bound for another hospital");
 }
 
@@ -127,7 +134,8 @@ void HideOthersHolds(const common::Principal& who, gv1::WardStatus& ward) {
 }
 
 bool MaySeeIdentity(const common::Principal& who, const gv1::EmergencyCase& c) {
-  return who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id());
+  return who.role == Role::ROLE_DISPATCH || ActsForHospital(who, c.placement().institution_id()) ||
+         ActsForHospital(who, c.origin_institution_id());
 }
 
 }  // namespace yilian::domain::greenchannel

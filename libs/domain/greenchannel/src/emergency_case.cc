@@ -246,14 +246,15 @@ absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(const std::optional<gv1::Em
   return RedirectCase(state, overflow, "", reason);
 }
 
-gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& req, const std::string& case_id) {
+gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& req, const std::string& case_id, const std::string& origin) {
   gv1::EmergencyCase c;
   c.set_case_id(case_id);
   c.set_condition(req.condition());
   c.set_severity(req.severity());
   *c.mutable_location() = req.location();
   c.set_first_medical_contact_ms(req.first_medical_contact_ms());
-  c.set_dispatch_centre(req.dispatch_centre());
+  c.set_dispatch_centre(req.dispatch_centre().empty() ? origin : req.dispatch_centre());
+  c.set_origin_institution_id(origin);
   c.set_consortium_id(req.consortium_id());
   *c.mutable_patient() = req.patient();
   return c;

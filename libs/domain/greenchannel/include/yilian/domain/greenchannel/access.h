@@ -19,9 +19,12 @@ bool ActsForHospital(const common::Principal& who, const std::string& institutio
 // institution): what may discharge from its wards and read its beds and clocks.
 bool ActsForInstitution(const common::Principal& who, const std::string& institution_id);
 
-absl::Status MayOpenCase(const common::Principal& who);  // DISPATCH
+// DISPATCH, or a hospital's clinicians and referral office (an inter-hospital transfer).
+absl::Status MayOpenCase(const common::Principal& who);
+// The hospital a case opened by `who` is a transfer from ("" for dispatch).
+std::string TransferOrigin(const common::Principal& who);
 // Cases: DISPATCH any, AUDITOR any to read, clinicians and referral offices those bound for
-// their hospital. `MayReachCases` is the role part, `MayReachCase` the whole rule.
+// their hospital or transferred from it. `MayReachCases` is the role part, `MayReachCase` the whole rule.
 absl::Status MayReachCases(const common::Principal& who, bool read);
 absl::Status MayReachCase(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c, bool read);
 absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
@@ -49,7 +52,7 @@ absl::Status NotSuspended(const common::Principal& who, const ::yilian::registry
 // those involved: the ward's own hospital (clinicians, referral office, its system), dispatch for
 // emergency holds, and the platform's services. Others get the ids empty.
 void HideOthersHolds(const common::Principal& who, ::yilian::greenchannel::v1::WardStatus& ward);
-// A patient's identity on a case: dispatch, and the destination's clinicians.
+// A patient's identity on a case: dispatch, and the destination's and the origin's clinicians.
 bool MaySeeIdentity(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c);
 
 }  // namespace yilian::domain::greenchannel

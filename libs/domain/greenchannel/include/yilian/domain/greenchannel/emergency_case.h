@@ -64,8 +64,9 @@ absl::StatusOr<CaseEvents> KeepDestinationAsOverflow(
 
 // What dispatch gave when opening a case (id, condition, severity, location, first
 // contact, centre, consortium, patient), before placement.
+// `origin`: the hospital a transfer comes from ("" for dispatch); the dispatch centre defaults to it.
 ::yilian::greenchannel::v1::EmergencyCase CaseOf(const ::yilian::greenchannel::v1::OpenCaseRequest& request,
-                                                 const std::string& case_id);
+                                                 const std::string& case_id, const std::string& origin = "");
 // The bed held for a case's placement number `n` ("<case>#<n>"; the service numbers them by the
 // case's version, so each is new), for `hold_ms` from `now_ms`.
 ::yilian::greenchannel::v1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms,
