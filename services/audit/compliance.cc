@@ -24,6 +24,7 @@ struct Answer {
   fv1::Priority priority = fv1::PRIORITY_UNSPECIFIED;
   int64_t submitted = 0, respond_by = 0, answered = -1;
   bool escalated = false, counted = false;
+  bool void_ = false;  // entered in error: it should never have existed, so it counts nowhere
 };
 
 bool IsResponse(const fv1::ReferralEvent& e) {
@@ -49,7 +50,18 @@ absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const 
         a.priority = r.priority();
         a.submitted = r.submitted_at_ms();
         a.respond_by = r.respond_by_ms();
+        a.counted = r.status() != fv1::DRAFT && In(range, a.submitted);  // a draft counts once sent
+      } else if (e->has_sent()) {
+        a.submitted = e->sent().submitted_at_ms();
+        a.respond_by = e->sent().respond_by_ms();
         a.counted = In(range, a.submitted);
+      } else if (e->has_amended()) {
+        const auto& m = e->amended();
+        if (std::find(m.paths().begin(), m.paths().end(), "priority") != m.paths().end())
+          a.priority = m.amended().priority();
+        if (m.respond_by_ms() > 0) a.respond_by = m.respond_by_ms();
+      } else if (e->has_entered_in_error()) {
+        a.void_ = true;
       } else if (IsResponse(*e) && a.answered < 0) {
         a.answered = Millis(env.recorded_at());
       } else if (e->has_escalated()) {
@@ -69,7 +81,7 @@ absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const 
   std::map<int, std::vector<int64_t>> minutes;
   std::map<int, av1::ResponseTimes> rows;
   for (const auto& [id, a] : referrals) {
-    if (!a.counted) continue;
+    if (!a.counted || a.void_) continue;
     auto& row = rows[a.priority];
     row.set_priority(a.priority);
     row.set_referrals(row.referrals() + 1);

@@ -79,6 +79,20 @@ TEST(EmergencyCaseTest, StemiDoorToBalloonOverNinetyMinutesMissesItsTarget) {
   EXPECT_EQ(ClocksOf(*c).door_to_balloon_min(), 95);
   EXPECT_EQ(ClocksOf(*c).target_min(), 90);
   EXPECT_FALSE(ClocksOf(*c).target_met());
+  // From first medical contact the balloon came at 115 minutes: within the 120 of that clock.
+  EXPECT_EQ(ClocksOf(*c).fmc_to_balloon_min(), 115);
+  EXPECT_EQ(ClocksOf(*c).fmc_target_min(), 120);
+  EXPECT_TRUE(ClocksOf(*c).fmc_target_met());
+  EXPECT_EQ(ClocksOf(*c).door_to_imaging_min(), -1);
+  TreatmentClocksTally tally;
+  tally.Add(*c);
+  const auto rows = tally.Rows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].clock(), "door-to-balloon");
+  EXPECT_EQ(rows[0].target_met(), 0);
+  EXPECT_EQ(rows[1].clock(), "fmc-to-balloon");
+  EXPECT_EQ(rows[1].target_met(), 1);
+  EXPECT_EQ(rows[1].target_min(), 120);
 }
 
 TEST(EmergencyCaseTest, RedirectBeforeArrivalAndMalformedCommands) {

@@ -574,6 +574,51 @@ TEST_F(AuditTest, ComplianceReportsReferralResponseTimesAndRebuildKeepsTheIndexe
   EXPECT_EQ(urgent.answered_in_time(), 1);
   EXPECT_EQ(urgent.median_response_min(), 1);
 
+  // A draft counts from when it is sent; a referral entered in error counts nowhere.
+  auto stub = source_->stub.get();
+  fv1::SubmitReferralRequest d;
+  auto* r = d.mutable_referral();
+  r->set_direction(fv1::UPWARD);
+  r->set_receiver_institution_id("loudi-1st");
+  r->mutable_patient()->set_value("pt-audit-98");
+  r->set_reason("palpitations");
+  r->set_priority(fv1::ASAP);
+  r->set_requested_service(fv1::EXAMINATION);
+  d.set_request_id("draft-1");
+  d.set_draft(true);
+  fv1::ReferralReply drafted;
+  ASSERT_GRPC(stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), d, &drafted), OK);
+  source_->clock.Advance(absl::Hours(48));  // far past an ASAP answer deadline, had it been sent
+  fv1::SendReferralRequest send;
+  send.set_referral_id(drafted.referral().referral_id());
+  send.set_request_id("send-1");
+  ASSERT_GRPC(stub->Send(ReferralNode::As("qiaotouhe-doc").get(), send, &drafted), OK);
+  source_->clock.Advance(absl::Minutes(10));
+  fv1::AcknowledgeReferralRequest ack;
+  ack.set_referral_id(drafted.referral().referral_id());
+  ack.set_request_id("ack-draft");
+  ASSERT_GRPC(stub->Acknowledge(ReferralNode::As("loudi-doc").get(), ack, &drafted), OK);
+  d.set_request_id("wrong-1");
+  d.set_draft(false);
+  r->set_priority(fv1::STAT);
+  fv1::ReferralReply wrong;
+  ASSERT_GRPC(stub->Submit(ReferralNode::As("qiaotouhe-doc").get(), d, &wrong), OK);
+  fv1::MarkEnteredInErrorRequest eie;
+  eie.set_referral_id(wrong.referral().referral_id());
+  eie.set_request_id("eie-1");
+  eie.set_reason("duplicate of an earlier referral");
+  ASSERT_GRPC(stub->MarkEnteredInError(ReferralNode::As("qiaotouhe-doc").get(), eie, &wrong), OK);
+  Deliver(source_->stack->journal());
+  ASSERT_GRPC(stub_->GetComplianceReport(ReferralNode::As("auditor").get(), req, &report), OK);
+  ASSERT_EQ(report.referral_response_size(), 2);  // URGENT and ASAP; the STAT one never existed
+  for (const auto& row : report.referral_response()) {
+    EXPECT_NE(row.priority(), fv1::STAT);
+    if (row.priority() != fv1::ASAP) continue;
+    EXPECT_EQ(row.referrals(), 1);
+    EXPECT_EQ(row.answered_in_time(), 1);
+    EXPECT_EQ(row.median_response_min(), 10);
+  }
+
   ASSERT_OK_AND_ASSIGN(const std::string rows, stack_->store().Dump(eventstore::Family::kProjection));
   stub_.reset();
   stack_.reset();

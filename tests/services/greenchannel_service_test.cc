@@ -267,21 +267,31 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   EXPECT_EQ(ward.occupied(), 1);
   EXPECT_EQ(Milestone(c, gv1::ARRIVAL, door, "loudi-doc"), StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Milestone(c, gv1::BALLOON, door + 1, "loudi-doc"), StatusCode::INVALID_ARGUMENT);  // stroke
+  gv1::CaseReply imaged;
+  ASSERT_EQ(Milestone(c, gv1::IMAGING, door + 30 * 60000, "loudi-doc", &imaged), StatusCode::OK);
+  EXPECT_EQ(imaged.clocks().door_to_imaging_min(), 30);
+  EXPECT_EQ(imaged.clocks().imaging_target_min(), 25);
+  EXPECT_FALSE(imaged.clocks().imaging_target_met());  // the CT came 5 minutes late
   gv1::CaseReply treated;
   ASSERT_EQ(Milestone(c, gv1::NEEDLE, door + 45 * 60000, "dispatch", &treated), StatusCode::OK);
   EXPECT_EQ(treated.clocks().door_to_needle_min(), 45);
   EXPECT_EQ(treated.clocks().target_min(), 60);
   EXPECT_TRUE(treated.clocks().target_met());
+  EXPECT_EQ(treated.clocks().fmc_to_balloon_min(), -1);  // a stroke has no balloon
 
   gv1::DoorToTreatmentRequest report_req;
   gv1::DoorToTreatmentReport report;
   ASSERT_TRUE(node_->stub->GetDoorToTreatment(As("auditor").get(), report_req, &report).ok());
-  ASSERT_EQ(report.rows_size(), 1);
+  ASSERT_EQ(report.rows_size(), 2);  // door-to-imaging, door-to-needle
   EXPECT_EQ(report.rows(0).institution_id(), "loudi-1st");
   EXPECT_EQ(report.rows(0).condition(), gv1::STROKE);
-  EXPECT_EQ(report.rows(0).cases(), 1);
-  EXPECT_EQ(report.rows(0).target_met(), 1);
-  EXPECT_EQ(report.rows(0).median_min(), 45);
+  EXPECT_EQ(report.rows(0).clock(), "door-to-imaging");
+  EXPECT_EQ(report.rows(0).target_min(), 25);
+  EXPECT_EQ(report.rows(0).target_met(), 0);
+  EXPECT_EQ(report.rows(1).clock(), "door-to-needle");
+  EXPECT_EQ(report.rows(1).cases(), 1);
+  EXPECT_EQ(report.rows(1).target_met(), 1);
+  EXPECT_EQ(report.rows(1).median_min(), 45);
   report_req.set_institution_id("loudi-1st");
   EXPECT_EQ(node_->stub->GetDoorToTreatment(As("xiangya-doc").get(), report_req, &report).error_code(),
             StatusCode::PERMISSION_DENIED);
@@ -315,7 +325,7 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   EXPECT_EQ(closed.emergency_case().status(), gv1::CLOSED);
   EXPECT_EQ(node_->stub->CloseCase(As("loudi-doc").get(), close, &closed).error_code(),
             StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(Get(c.emergency_case().case_id()).timeline_size(), 4);
+  EXPECT_EQ(Get(c.emergency_case().case_id()).timeline_size(), 5);  // opened, arrival, imaging, needle, closed
 }
 
 TEST_F(GreenChannelServiceTest, RedirectReleasesTheOldHoldAndCloseReleasesTheNew) {

@@ -199,25 +199,39 @@ gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c) {
   };
   k.set_door_to_needle_min(minutes(gv1::NEEDLE));
   k.set_door_to_balloon_min(minutes(gv1::BALLOON));
+  k.set_door_to_imaging_min(minutes(gv1::IMAGING));
+  const auto* balloon = Find(c, gv1::BALLOON);
+  k.set_fmc_to_balloon_min(balloon ? (balloon->at_ms() - c.first_medical_contact_ms()) / 60000 : -1);
   if (c.condition() == gv1::STROKE) {
-    k.set_target_min(60);
-    k.set_target_met(k.door_to_needle_min() >= 0 && k.door_to_needle_min() <= 60);
+    k.set_target_min(kDoorToNeedleTarget);
+    k.set_target_met(k.door_to_needle_min() >= 0 && k.door_to_needle_min() <= kDoorToNeedleTarget);
+    k.set_imaging_target_min(kDoorToImagingTarget);
+    k.set_imaging_target_met(k.door_to_imaging_min() >= 0 && k.door_to_imaging_min() <= kDoorToImagingTarget);
   } else if (c.condition() == gv1::STEMI) {
-    k.set_target_min(90);
-    k.set_target_met(k.door_to_balloon_min() >= 0 && k.door_to_balloon_min() <= 90);
+    k.set_target_min(kDoorToBalloonTarget);
+    k.set_target_met(k.door_to_balloon_min() >= 0 && k.door_to_balloon_min() <= kDoorToBalloonTarget);
+    k.set_fmc_target_min(kFmcToBalloonTarget);
+    k.set_fmc_target_met(k.fmc_to_balloon_min() >= 0 && k.fmc_to_balloon_min() <= kFmcToBalloonTarget);
   }
   return k;
 }
 
 void TreatmentClocksTally::Add(const gv1::EmergencyCase& c) {
   const auto k = ClocksOf(c);
-  const int64_t m = c.condition() == gv1::STROKE  ? k.door_to_needle_min()
-                    : c.condition() == gv1::STEMI ? k.door_to_balloon_min()
-                                                  : -1;
-  if (m < 0) return;
-  const auto key = std::make_pair(c.placement().institution_id(), static_cast<int>(c.condition()));
-  minutes_[key].push_back(m);
-  met_[key] += k.target_met() ? 1 : 0;
+  auto add = [&](const char* clock, int64_t minutes, int64_t target, bool met) {
+    if (minutes < 0 || target <= 0) return;
+    const Key key{c.placement().institution_id(), static_cast<int>(c.condition()), clock};
+    minutes_[key].push_back(minutes);
+    met_[key] += met ? 1 : 0;
+    targets_[key] = target;
+  };
+  if (c.condition() == gv1::STROKE) {
+    add("door-to-needle", k.door_to_needle_min(), k.target_min(), k.target_met());
+    add("door-to-imaging", k.door_to_imaging_min(), k.imaging_target_min(), k.imaging_target_met());
+  } else if (c.condition() == gv1::STEMI) {
+    add("door-to-balloon", k.door_to_balloon_min(), k.target_min(), k.target_met());
+    add("fmc-to-balloon", k.fmc_to_balloon_min(), k.fmc_target_min(), k.fmc_target_met());
+  }
 }
 
 std::vector<gv1::InstitutionClocks> TreatmentClocksTally::Rows() const {
@@ -225,8 +239,10 @@ std::vector<gv1::InstitutionClocks> TreatmentClocksTally::Rows() const {
   for (auto [key, v] : minutes_) {
     std::sort(v.begin(), v.end());
     gv1::InstitutionClocks row;
-    row.set_institution_id(key.first);
-    row.set_condition(static_cast<gv1::Condition>(key.second));
+    row.set_institution_id(std::get<0>(key));
+    row.set_condition(static_cast<gv1::Condition>(std::get<1>(key)));
+    row.set_clock(std::get<2>(key));
+    row.set_target_min(targets_.at(key));
     row.set_cases(static_cast<int32_t>(v.size()));
     row.set_target_met(met_.at(key));
     row.set_median_min(v[v.size() / 2]);

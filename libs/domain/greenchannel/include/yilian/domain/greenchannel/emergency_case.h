@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,6 +29,13 @@ using CaseEvents = std::vector<::yilian::greenchannel::v1::CaseEvent>;
 inline constexpr absl::Duration kContactBack = absl::Hours(24 * 7);
 inline constexpr absl::Duration kMilestoneBack = absl::Hours(24 * 365);
 inline constexpr absl::Duration kClockAhead = absl::Hours(1);
+
+// The treatment clocks' targets, in minutes: stroke door-to-needle and door-to-imaging (CT),
+// STEMI door-to-balloon and first-medical-contact-to-balloon.
+inline constexpr int64_t kDoorToNeedleTarget = 60;
+inline constexpr int64_t kDoorToImagingTarget = 25;
+inline constexpr int64_t kDoorToBalloonTarget = 90;
+inline constexpr int64_t kFmcToBalloonTarget = 120;
 
 // `desc` holds the dispatch facts (id, condition, severity, location, first contact, centre)
 // and the placement; `hold_id` is the bed hold placed with it ("" for LEAD_OVERFLOW).
@@ -77,17 +85,19 @@ absl::Status Evolve(std::optional<::yilian::greenchannel::v1::EmergencyCase>& st
 
 ::yilian::greenchannel::v1::CaseClocks ClocksOf(const ::yilian::greenchannel::v1::EmergencyCase& c);
 
-// Door-to-needle (stroke) and door-to-balloon (STEMI) per destination institution and
-// condition, for reports: cases whose clock has stopped, how many met the target, the median
-// and the worst minutes.
+// The treatment clocks per destination institution, condition and clock (stroke
+// door-to-needle and door-to-imaging, STEMI door-to-balloon and FMC-to-balloon), for reports:
+// cases whose clock has stopped, how many met the target, the median and the worst minutes.
 class TreatmentClocksTally {
  public:
   void Add(const ::yilian::greenchannel::v1::EmergencyCase& c);
   std::vector<::yilian::greenchannel::v1::InstitutionClocks> Rows() const;
 
  private:
-  std::map<std::pair<std::string, int>, std::vector<int64_t>> minutes_;
-  std::map<std::pair<std::string, int>, int32_t> met_;
+  using Key = std::tuple<std::string, int, std::string>;  // institution, condition, clock
+  std::map<Key, std::vector<int64_t>> minutes_;
+  std::map<Key, int32_t> met_;
+  std::map<Key, int64_t> targets_;
 };
 
 }  // namespace yilian::domain::greenchannel
