@@ -2,8 +2,10 @@
 # The short scenario scripts/run.sh shows once the platform is up, through yilianctl:
 #   1. an upward referral from a township health centre of the Loudi alliance to the lead
 #      hospital: accepted, scheduled with a bed (the bed board answers by event), the patient
-#      arrives, completed with a downward referral to the patient's community centre;
-#   2. a stroke case opened by 120 dispatch: a bed hold in the nearest capable hospital, the
+#      arrives, completed with a downward referral to the patient's community centre; then the
+#      lead hospital's worklist watch, replayed from before the submission, shows every change;
+#   2. a stroke case opened by 120 dispatch: a bed hold in the nearest capable hospital, which
+#      sees it on its inbound list (with the ETA) and acknowledges the pre-notification; the
 #      arrival and the door-to-needle time;
 #   3. an auditor replays that referral's history and verifies the archive's chain.
 # Every command carries a fixed request id and the times of the first run are kept in
@@ -40,6 +42,10 @@ RUN=${DEMO_RUN:+-$DEMO_RUN}
 PATIENT=pt-demo-7f3a9c$RUN
 
 echo "  1. two-way referral: Qiaotouhe township health centre -> Loudi First People's Hospital"
+# Where the referral journal stands before this run's referral: the worklist watch below replays
+# from there (kept, like the times, so a second run shows the same).
+[ -s "$H/demo$RUN.watch-from" ] || as service feed head --on referral --get head_sequence >"$H/demo$RUN.watch-from"
+WATCH_FROM=$(cat "$H/demo$RUN.watch-from")
 as admin registry enrol-resident --set resident.patient.value="$PATIENT" \
   --set resident.family_doctor_institution_id=qiaotouhe-mining-chc --set resident.team=family-doctors-2 \
   --set "resident.signed_at=\"2026-01-05T00:00:00Z\"" --set request_id="demo$RUN-enrol" --get resident.patient.value >/dev/null
@@ -69,16 +75,29 @@ as lead referral complete --set referral_id="$ID" --set request_id="demo$RUN-com
   --get referral.linked_to | sed 's/^/    completed; downward referral to the community centre: /'
 echo "    timeline:"
 as township referral get-referral --set referral_id="$ID" | sed -n '/^timeline/,$p' | cut -c1-150 | indent
+# The lead hospital's incoming worklist as a watch: resumed from before the submission, it sends
+# each change of its referrals once, in order; the stream then waits (ended here after 3 s).
+changes=$( (as lead referral watch-worklist --set side=INCOMING --set resume_after="${WATCH_FROM:-0}" --timeout 3 \
+  --get event_type 2>/dev/null || true) | { grep -v '^$' || true; } | tr '\n' ' ')
+say "the lead hospital's worklist watch saw: $changes"
 
-echo "  2. emergency green channel: a stroke near Qiaotouhe, dispatched by 120"
+echo "  2. emergency green channel: a stroke in Loudi city, dispatched by 120"
 wait_for "the bed board's stroke units" \
   as dispatch greenchannel get-bed-board --set ward_kind=WARD_STROKE_UNIT --get wards.2.board.ward_id >/dev/null
-CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.69 \
-  --set location.longitude=111.66 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
-  --set dispatch_centre=120-loudi --set request_id="demo$RUN-stroke" --get emergency_case.case_id)
-say "case $CASE: bed held at $(as dispatch greenchannel get-case --set case_id="$CASE" \
-  --get current.emergency_case.placement.institution_id) ($(as dispatch greenchannel get-case --set case_id="$CASE" \
+CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.74 \
+  --set location.longitude=112.02 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
+  --set dispatch_centre=120-loudi --set request_id="demo$RUN-stroke-city" --get emergency_case.case_id)
+DEST=$(as dispatch greenchannel get-case --set case_id="$CASE" --get current.emergency_case.placement.institution_id)
+say "case $CASE: bed held at $DEST ($(as dispatch greenchannel get-case --set case_id="$CASE" \
   --get current.emergency_case.placement.step))"
+# The destination's emergency department sees what is coming to its door, and acknowledges.
+inbound=$(as dispatch greenchannel list-inbound-cases --set institution_id="$DEST" --get cases.0.emergency_case.case_id)
+[ -n "$inbound" ] && say "inbound at $DEST: $inbound, ETA $(as dispatch greenchannel list-inbound-cases \
+  --set institution_id="$DEST" --get cases.0.eta_ms | { read -r eta; date -d "@$((eta / 1000))" +%H:%M; })"
+if [ "$DEST" = loudi-1st ]; then
+  as lead greenchannel acknowledge-case --set case_id="$CASE" --set request_id="demo$RUN-ack" \
+    --get emergency_case.acknowledged_by | sed 's/^/    pre-notification acknowledged by /'
+fi
 as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=ARRIVAL --set at_ms=$((NOW)) \
   --set request_id="demo$RUN-arrival" --get emergency_case.case_id >/dev/null
 as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=NEEDLE --set at_ms=$((NOW + 38 * 60000)) \

@@ -109,7 +109,7 @@ absl::Status WorklistWatcher::Watch(const common::Principal& who, const fv1::Wat
                                     absl::FunctionRef<bool(const fv1::WorklistChange&)> write) const {
   ASSIGN_OR_RETURN(const Selects selects, Scope(who, req));
   int64_t after = req.resume_after();
-  if (after == 0) {
+  if (!req.has_resume_after()) {
     ASSIGN_OR_RETURN(const bool open, Page(who, req, selects, write, &after));
     if (!open) return absl::OkStatus();
   }

@@ -18,7 +18,12 @@ TEST_F(PlatformTest, DemoScenarioSurvivesEachServiceKilledAndRestarted) {
   ASSERT_EQ(first.code, 0) << first.text;
   for (const char* step : {"submitted ref-", "lead hospital: ACCEPTED", "bed board answered; referral is READY",
                            "patient arrived: IN_PROGRESS", "downward referral to the community centre: ref-",
-                           "bed held at", "door-to-needle: 38 min (target 60, met: true)", "verify: intact: true"})
+                           "bed held at", "door-to-needle: 38 min (target 60, met: true)", "verify: intact: true",
+                           // the lead hospital's worklist watch, every change of its referral once, in order
+                           "worklist watch saw: ReferralSubmitted ReferralReceived ReferralAccepted BedRequested "
+                           "BedRequestAnswered PatientArrived ReferredPatientAdmitted ReferralCompleted",
+                           // the destination's inbound view and its acknowledgement
+                           "inbound at loudi-1st: case-", "pre-notification acknowledged by loudi-1st"})
     EXPECT_NE(first.text.find(step), std::string::npos) << step << "\n" << first.text;
   const std::string id = first.text.substr(first.text.find("submitted ") + 10, 24);
 

@@ -236,7 +236,7 @@ TEST_F(ReferralWatchTest, BadWatchesAreRefusedAtOnce) {
   auto past = Open("loudi-doc", req);
   EXPECT_FALSE(past.stream->Read(&c));
   EXPECT_EQ(past.stream->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  req.set_resume_after(0);
+  req.clear_resume_after();
   req.mutable_filter()->add_status(static_cast<fv1::Status>(99));
   auto bad = Open("loudi-doc", req);
   EXPECT_FALSE(bad.stream->Read(&c));
