@@ -56,8 +56,21 @@ absl::Status BedCommands::SetCapacity(const Call& call, const registry::v1::Ward
 
 absl::StatusOr<gv1::WardStatus> BedCommands::Discharge(const Call& call, const gv1::DischargeRequest& req) {
   RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id()));
-  RETURN_IF_ERROR(domain::limits::Reference("ward_id", req.ward_id()));
-  const std::string key = WardKey(req.institution_id(), req.ward_id());
+  RETURN_IF_ERROR(domain::limits::Reference("ward_id", req.ward_id(), /*required=*/false));
+  RETURN_IF_ERROR(domain::limits::Reference("admission_id", req.admission_id()));
+  std::string ward_id = req.ward_id();
+  if (ward_id.empty()) {  // the ward the admission occupies, as the replies that admit name only the admission
+    RETURN_IF_ERROR(board_->view().ForEachWard(req.institution_id(), [&](const gv1::WardStatus& w) {
+      const auto& a = w.board().admissions();
+      if (std::find(a.begin(), a.end(), req.admission_id()) == a.end()) return true;
+      ward_id = w.board().ward_id();
+      return false;
+    }));
+    if (ward_id.empty())
+      return absl::NotFoundError(
+          absl::StrCat("admission ", req.admission_id(), " occupies no bed at ", req.institution_id()));
+  }
+  const std::string key = WardKey(req.institution_id(), ward_id);
   return board_->runner().RunAndWait<gv1::WardStatus>(
       call, {&board_->ward_locks(), key},
       [&]() -> absl::StatusOr<command::Decision<gv1::WardStatus>> {

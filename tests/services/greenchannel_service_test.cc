@@ -262,6 +262,7 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   gv1::CaseReply arrived;
   ASSERT_EQ(Milestone(c, gv1::ARRIVAL, door, "loudi-doc", &arrived, 1), StatusCode::OK);
   EXPECT_EQ(arrived.emergency_case().status(), gv1::ARRIVED);
+  EXPECT_EQ(arrived.emergency_case().admission_id(), c.emergency_case().case_id());  // what Discharge names
   auto ward = Ward("loudi-1st", "stroke-1");
   EXPECT_EQ(ward.held(), 0);
   EXPECT_EQ(ward.occupied(), 1);
@@ -302,8 +303,7 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
 
   gv1::DischargeRequest dis;
   dis.set_institution_id("loudi-1st");
-  dis.set_ward_id("stroke-1");
-  dis.set_admission_id(c.emergency_case().case_id());
+  dis.set_admission_id(arrived.emergency_case().admission_id());  // no ward: the one it occupies
   dis.set_reason("discharged home");
   gv1::WardStatus after;
   EXPECT_EQ(node_->stub->Discharge(As("xiangya-doc").get(), dis, &after).error_code(), StatusCode::PERMISSION_DENIED);

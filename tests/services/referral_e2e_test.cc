@@ -132,6 +132,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   arrive.set_request_id("e2e-arrive");
   ASSERT_GRPC(stub->RecordArrival(As("loudi-doc").get(), arrive, &r), OK);
   EXPECT_EQ(r.referral().status(), fv1::IN_PROGRESS);
+  EXPECT_EQ(r.referral().schedule().admission_id(), request_id);  // what the hospital discharges later
   ASSERT_TRUE(WaitFor([&] { return held(gv1::TAKEN_UP); }, std::chrono::seconds(180)));
 
   fv1::CompleteReferralRequest done;

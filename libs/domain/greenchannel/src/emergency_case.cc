@@ -178,7 +178,10 @@ absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEve
       return absl::OkStatus();
     case gv1::CaseEvent::kMilestone:
       *state->add_milestones() = e.milestone().milestone();
-      if (e.milestone().milestone().milestone() == gv1::ARRIVAL) state->set_status(gv1::ARRIVED);
+      if (e.milestone().milestone().milestone() == gv1::ARRIVAL) {
+        state->set_status(gv1::ARRIVED);
+        if (!state->hold_id().empty()) state->set_admission_id(state->case_id());  // the held bed, taken (Admit)
+      }
       if (e.milestone().milestone().milestone() == gv1::ADMISSION) state->set_status(gv1::ADMITTED);
       return absl::OkStatus();
     case gv1::CaseEvent::kClosed:

@@ -241,6 +241,8 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
       break;
     case F::kArrived:
       r.set_status(fv1::IN_PROGRESS);
+      if (r.schedule().bed_reserved())  // the held bed becomes the admission the bed board names by the request
+        r.mutable_schedule()->set_admission_id(r.schedule().bed_request_id());
       r.clear_business_status();
       r.clear_status_reason();
       break;
