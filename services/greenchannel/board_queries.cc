@@ -55,7 +55,7 @@ absl::StatusOr<gv1::CaseDetail> BoardQueries::GetCase(const common::Principal& w
 
 absl::StatusOr<gv1::ListCasesResponse> BoardQueries::ListOpenCases(const common::Principal& who,
                                                                    const gv1::ListOpenCasesRequest& req) const {
-  RETURN_IF_ERROR(dgc::MayListOpenCases(who));
+  RETURN_IF_ERROR(dgc::MayListOpenCases(who, req.dispatch_centre()));
   RETURN_IF_ERROR(domain::limits::Reference("dispatch_centre", req.dispatch_centre()));
   const std::string listing = absl::StrCat("open/", req.dispatch_centre(), "/");  // tokens name the last case
   ASSIGN_OR_RETURN(auto page, registry_model::PageOf(req.page(), listing));

@@ -65,7 +65,7 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   BedCommands* beds_;
   BoardQueries* queries_;
   InboundQueries* inbound_;
-  command::RevealRecorder* reveals_;              // GetCase and ListOpenCases answer once their reveals are on record
+  command::RevealRecorder* reveals_;              // GetCase and the case lists answer once their reveals are on record
   const registry_model::RegistryView* registry_;  // the registry mirror: is the caller's institution suspended?
   const host::Authenticator* auth_;
 };

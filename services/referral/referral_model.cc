@@ -46,11 +46,14 @@ std::string TimerKey(absl::Time due, std::string_view id) {
 }
 
 // The index rows a referral state stands in, built into strings that keep their capacity from
-// one event to the next. Each slot's keys start differently ("in/", "out/", "t/", "e/"), so a key can
+// one event to the next. Each slot's keys start differently ("in/", "out/", "t/", "e/", "p/"), so a key can
 // only ever equal the same slot's key of another state.
 struct IndexRows {
   void Of(const fv1::Referral& r) {
-    for (std::string* k : {&in, &out, &timer, &escalated}) k->clear();
+    for (std::string* k : {&in, &out, &timer, &escalated, &patient}) k->clear();
+    if (!r.patient().value().empty())
+      absl::StrAppend(&patient, "p/", r.patient().value(), kNul,
+                      eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
     if (dref::InEscalationQueue(r)) {
       absl::StrAppend(&escalated, "e/", r.escalated_to_institution_id(), kNul, 9 - r.escalation_level(), kNul);
       absl::StrAppend(&escalated, 9 - static_cast<int>(r.priority()), kNul,
@@ -67,8 +70,10 @@ struct IndexRows {
     absl::StrAppend(key, 9 - static_cast<int>(r.priority()), kNul,
                     eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
   }
-  std::array<const std::string*, 4> keys() const { return {&in, &out, &timer, &escalated}; }  // empty: no row
-  std::string in, out, timer, escalated;
+  std::array<const std::string*, 5> keys() const {  // an empty one: no row
+    return {&in, &out, &timer, &escalated, &patient};
+  }
+  std::string in, out, timer, escalated, patient;
 };
 
 // What the fold reuses from one event to the next on its thread (the rebuild folds a million):
@@ -155,8 +160,8 @@ absl::StatusOr<fv1::SessionBookings> ReferralView::Bookings(const std::string& s
 absl::StatusOr<fv1::ListWorklistResponse> ReferralView::Worklist(const std::string& list,
                                                                  const std::string& institution_id, fv1::Status status,
                                                                  const common::v1::PageRequest& request,
-                                                                 const fv1::WorklistFilter* filter) const {
-  const std::string prefix = list == "e"                         ? ListPrefix(list, institution_id)
+                                                                 const Keep& keep) const {
+  const std::string prefix = list == "e" || list == "p"          ? ListPrefix(list, institution_id)
                              : status == fv1::STATUS_UNSPECIFIED ? ListPrefix(list, institution_id)
                                                                  : StatusPrefix(list, institution_id, status);
   ASSIGN_OR_RETURN(auto page, registry_model::PageOf(request, prefix));
@@ -170,7 +175,7 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralView::Worklist(const std::stri
       failed = row.ok() ? absl::DataLossError("worklist row without its referral " + id) : row.status();
       return false;
     }
-    if (filter != nullptr && !dref::Matches((*row)->referral(), *filter)) return true;  // passed over
+    if (keep && !keep((*row)->referral())) return true;  // passed over
     *out.add_referrals() = std::move(**row);
     page.Take(k);
     return true;

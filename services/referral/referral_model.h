@@ -7,6 +7,7 @@
 //   out/<sender>\0<status 2d>\0<9-priority>\0<submitted BE u64>\0<referral>    outgoing worklist
 //   t/<due ms BE u64><referral>                       the next deadline timer of a live referral
 //   e/<institution>\0<9-level>\0<9-priority>\0<submitted BE u64>\0<referral>    escalation queue (unanswered)
+//   p/<patient>\0<submitted BE u64>\0<referral>       one patient's referrals
 //   s/<session>                                       SessionBookings (bookings + version)
 //
 // ReferralProjector is called by the journal; ReferralView reads committed rows. Thread-safe.
@@ -35,12 +36,13 @@ class ReferralView {
 
   absl::StatusOr<std::optional<v1::ReferralReply>> Referral(const std::string& id) const;
   absl::StatusOr<v1::SessionBookings> Bookings(const std::string& session_id) const;
-  // A page of a worklist ("in", "out", or "e": the escalation queue, whatever `status`) of one
-  // institution, optionally one status, and only
-  // the referrals `filter` keeps (a checked filter; null: all).
+  // A page of a worklist ("in", "out", "e": the escalation queue, or "p": a patient's, whatever
+  // `status`; then `institution_id` is the patient reference) of one institution, optionally one
+  // status, and only the referrals `keep` keeps (null: all).
+  using Keep = std::function<bool(const v1::Referral&)>;
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const std::string& list, const std::string& institution_id,
                                                     v1::Status status, const common::v1::PageRequest& page,
-                                                    const v1::WorklistFilter* filter = nullptr) const;
+                                                    const Keep& keep = nullptr) const;
   // Referrals whose next timer is due at `now` (at most `max`).
   absl::StatusOr<std::vector<std::string>> Due(absl::Time now, size_t max) const;
 

@@ -36,7 +36,9 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Worklist(const common
   RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   if (!fv1::Status_IsValid(req.status())) return absl::InvalidArgumentError("unknown status");
   RETURN_IF_ERROR(dref::CheckFilter(req.filter()));
-  ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page(), &req.filter()));
+  const auto& filter = req.filter();
+  ASSIGN_OR_RETURN(auto page, view_->Worklist(list, inst, req.status(), req.page(),
+                                              [&](const fv1::Referral& r) { return dref::Matches(r, filter); }));
   for (auto& r : *page.mutable_referrals()) (*shape_)(r);
   return page;
 }
@@ -45,8 +47,21 @@ absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Escalated(const commo
                                                                      const fv1::ListEscalatedRequest& req) const {
   RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   RETURN_IF_ERROR(dref::CheckFilter(req.filter()));
-  ASSIGN_OR_RETURN(auto page,
-                   view_->Worklist("e", who.institution_id, fv1::STATUS_UNSPECIFIED, req.page(), &req.filter()));
+  const auto& filter = req.filter();
+  ASSIGN_OR_RETURN(auto page, view_->Worklist("e", who.institution_id, fv1::STATUS_UNSPECIFIED, req.page(),
+                                              [&](const fv1::Referral& r) { return dref::Matches(r, filter); }));
+  for (auto& r : *page.mutable_referrals()) (*shape_)(r);
+  return page;
+}
+
+absl::StatusOr<fv1::ListWorklistResponse> ReferralQueries::Patient(const common::Principal& who,
+                                                                   const fv1::ListPatientReferralsRequest& req) const {
+  RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
+  RETURN_IF_ERROR(domain::registry::CheckPatientRef(req.patient()));
+  ASSIGN_OR_RETURN(auto page, view_->Worklist("p", req.patient().value(), fv1::STATUS_UNSPECIFIED, req.page(),
+                                              [&](const fv1::Referral& r) {  // only what the caller has a side of
+                                                return dref::SideOf(who, r, *directory_).ok();
+                                              }));
   for (auto& r : *page.mutable_referrals()) (*shape_)(r);
   return page;
 }

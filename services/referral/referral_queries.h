@@ -27,6 +27,9 @@ class ReferralQueries {
   // The caller's institution's escalation queue.
   absl::StatusOr<v1::ListWorklistResponse> Escalated(const common::Principal& who,
                                                      const v1::ListEscalatedRequest& req) const;
+  // One patient's referrals the caller has a side of.
+  absl::StatusOr<v1::ListWorklistResponse> Patient(const common::Principal& who,
+                                                   const v1::ListPatientReferralsRequest& req) const;
   absl::StatusOr<v1::ListAvailableSlotsResponse> Slots(const common::Principal& who,
                                                        const v1::ListAvailableSlotsRequest& req) const;
 

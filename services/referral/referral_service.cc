@@ -226,6 +226,13 @@ ReferralService::Reactor* ReferralService::ListEscalated(Ctx* ctx, const fv1::Li
   return Revealing(ctx, *who, "ListEscalated", queries_->Escalated(*who, *req), out, ShownInWorklist);
 }
 
+ReferralService::Reactor* ReferralService::ListPatientReferrals(Ctx* ctx, const fv1::ListPatientReferralsRequest* req,
+                                                                fv1::ListWorklistResponse* out) {
+  auto who = Caller(*ctx);
+  if (!who.ok()) return host::Finish(ctx, who.status());
+  return Revealing(ctx, *who, "ListPatientReferrals", queries_->Patient(*who, *req), out, ShownInWorklist);
+}
+
 ReferralService::Reactor* ReferralService::ListAvailableSlots(Ctx* ctx, const fv1::ListAvailableSlotsRequest* req,
                                                               fv1::ListAvailableSlotsResponse* out) {
   auto who = Caller(*ctx);

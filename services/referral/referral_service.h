@@ -56,6 +56,7 @@ class ReferralService final : public v1::Referrals::CallbackService {
   Reactor* ListIncoming(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListOutgoing(Ctx*, const v1::ListWorklistRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListEscalated(Ctx*, const v1::ListEscalatedRequest*, v1::ListWorklistResponse*) override;
+  Reactor* ListPatientReferrals(Ctx*, const v1::ListPatientReferralsRequest*, v1::ListWorklistResponse*) override;
   Reactor* ListAvailableSlots(Ctx*, const v1::ListAvailableSlotsRequest*, v1::ListAvailableSlotsResponse*) override;
   grpc::ServerWriteReactor<v1::WorklistChange>* WatchWorklist(Ctx*, const v1::WatchWorklistRequest*) override;
 

@@ -103,8 +103,9 @@ TEST(GreenChannelAccess, DispatchOpensHospitalsReachTheirOwnCasesAuditorsRead) {
   EXPECT_OK(dgc::MayReachCase(kAuditor, c, true));
   EXPECT_CODE(dgc::MayReachCase(kAuditor, c, false), kPermissionDenied);
   EXPECT_CODE(dgc::MayReachCases(kAdmin, true), kPermissionDenied);
-  EXPECT_OK(dgc::MayListOpenCases(kAuditor));
-  EXPECT_CODE(dgc::MayListOpenCases(kLoudiDoc), kPermissionDenied);
+  EXPECT_OK(dgc::MayListOpenCases(kAuditor, "120-loudi"));
+  EXPECT_CODE(dgc::MayListOpenCases(kLoudiDoc, "120-loudi"), kPermissionDenied);
+  EXPECT_OK(dgc::MayListOpenCases(kLoudiDoc, "loudi-1st"));  // the transfers it opened
   // A hospital's system discharges from its own wards only; a platform service from none.
   EXPECT_OK(dgc::MayDischarge(kLoudiHis, "loudi-1st"));
   EXPECT_CODE(dgc::MayDischarge(kOtherHis, "loudi-1st"), kPermissionDenied);

@@ -162,6 +162,14 @@ TEST_F(GreenChannelInboundTest, AHospitalOpensAnInterHospitalTransferItself) {
   get.set_case_id(c.case_id());
   gv1::CaseDetail detail;
   EXPECT_TRUE(node_->stub->GetCase(As("loudi-doc").get(), get, &detail).ok());  // the origin follows its patient
+  gv1::ListOpenCasesRequest mine;
+  mine.set_dispatch_centre("loudi-1st");  // the transfers it opened
+  gv1::ListCasesResponse open_cases;
+  ASSERT_TRUE(node_->stub->ListOpenCases(As("loudi-doc").get(), mine, &open_cases).ok());
+  ASSERT_EQ(open_cases.cases_size(), 1);
+  mine.set_dispatch_centre("120-loudi");  // dispatch's own list is dispatch's
+  EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), mine, &open_cases).error_code(),
+            StatusCode::PERMISSION_DENIED);
   xiangya.ctx->TryCancel();
 }
 

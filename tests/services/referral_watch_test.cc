@@ -225,6 +225,28 @@ TEST_F(ReferralWatchTest, UnansweredReferralsReachTheReceiversQueueThenTheLeadHo
   lead.ctx->TryCancel();
 }
 
+TEST_F(ReferralWatchTest, APatientsReferralsAreListedForThoseInTheirCare) {
+  auto a = Submit("qiaotouhe-doc", "loudi-1st", "a");
+  auto b = Submit("wuliqiao-doc", "ruijin", "b");  // the same patient, in Shanghai
+  auto list = [&](const std::string& token) {
+    fv1::ListPatientReferralsRequest req;
+    req.mutable_patient()->set_value("pt-7f3a9c");
+    fv1::ListWorklistResponse out;
+    EXPECT_GRPC(node_->stub->ListPatientReferrals(ReferralNode::As(token).get(), req, &out), OK);
+    std::vector<std::string> ids;
+    for (const auto& r : out.referrals()) ids.push_back(r.referral().referral_id());
+    return ids;
+  };
+  EXPECT_EQ(list("loudi-doc"), std::vector<std::string>{a.referral().referral_id()});
+  EXPECT_EQ(list("xiangya-doc"), std::vector<std::string>{a.referral().referral_id()});  // the lead above
+  EXPECT_EQ(list("ruijin-doc"), std::vector<std::string>{b.referral().referral_id()});
+  EXPECT_TRUE(list("dutoutang-doc").empty());  // not in this patient's care
+  fv1::ListPatientReferralsRequest bad;
+  bad.mutable_patient()->set_value("430102199001011234");  // an identity card number is no reference
+  fv1::ListWorklistResponse out;
+  EXPECT_GRPC(node_->stub->ListPatientReferrals(ReferralNode::As("loudi-doc").get(), bad, &out), INVALID_ARGUMENT);
+}
+
 TEST_F(ReferralWatchTest, BadWatchesAreRefusedAtOnce) {
   fv1::WatchWorklistRequest req;  // no side, no referral
   auto w = Open("loudi-doc", req);

@@ -52,8 +52,9 @@ absl::Status MayReachCase(const common::Principal& who, const gv1::EmergencyCase
   return Denied(who, "see a case bound for another hospital");
 }
 
-absl::Status MayListOpenCases(const common::Principal& who) {
-  if (who.role == Role::ROLE_DISPATCH || who.role == Role::ROLE_AUDITOR) return absl::OkStatus();
+absl::Status MayListOpenCases(const common::Principal& who, const std::string& dispatch_centre) {
+  if (who.role == Role::ROLE_DISPATCH || who.role == Role::ROLE_AUDITOR || ActsForHospital(who, dispatch_centre))
+    return absl::OkStatus();
   return Denied(who, "list open cases (DISPATCH or AUDITOR)");
 }
 

@@ -105,7 +105,7 @@ std::string EscalationTarget(const fv1::Referral& r, int level, const Directory&
 }
 
 bool InEscalationQueue(const fv1::Referral& r) {
-  return !r.escalated_to_institution_id().empty() && (r.status() == fv1::REQUESTED || r.status() == fv1::RECEIVED);
+  return !r.escalated_to_institution_id().empty() && Unanswered(r);  // waiting for the sender: not the queue's
 }
 
 Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now, const Directory* directory) {

@@ -27,7 +27,9 @@ std::string TransferOrigin(const common::Principal& who);
 // their hospital or transferred from it. `MayReachCases` is the role part, `MayReachCase` the whole rule.
 absl::Status MayReachCases(const common::Principal& who, bool read);
 absl::Status MayReachCase(const common::Principal& who, const ::yilian::greenchannel::v1::EmergencyCase& c, bool read);
-absl::Status MayListOpenCases(const common::Principal& who);  // DISPATCH, AUDITOR
+// A dispatch centre's open cases: DISPATCH and AUDITOR any; a hospital's clinicians and
+// referral office the transfers it opened (its id is their dispatch centre).
+absl::Status MayListOpenCases(const common::Principal& who, const std::string& dispatch_centre);
 // The cases inbound to a hospital: the hospital's own (clinicians, referral office, its
 // system), DISPATCH and AUDITOR.
 absl::Status MayListInbound(const common::Principal& who, const std::string& institution_id);

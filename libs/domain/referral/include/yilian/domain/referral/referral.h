@@ -158,7 +158,8 @@ Events DueTimers(const std::optional<::yilian::referral::v1::Referral>& state, a
 // someone other than the receiver first; else the lead of a consortium of the receiver's); ""
 // when there is none above the receiver.
 std::string EscalationTarget(const ::yilian::referral::v1::Referral& referral, int level, const Directory& directory);
-// Whether the referral is in its escalation queue now (escalated, still unanswered).
+// Whether the referral is in its escalation queue now: escalated, and still owed an answer by
+// the receiver (requested or received, not awaiting the sender's information).
 bool InEscalationQueue(const ::yilian::referral::v1::Referral& referral);
 // When DueTimers next has something to do (InfiniteFuture when never).
 absl::Time NextTimer(const ::yilian::referral::v1::Referral& referral);
