@@ -13,6 +13,7 @@
 #include "bench_util.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
@@ -33,7 +34,7 @@ std::string SourceEntry(int64_t seq) {
     r->set_receiver_institution_id("loudi-1st");
     r->mutable_patient()->set_value("pt-" + std::to_string(seq % 50000));
     r->set_reason("chest pain on exertion, needs cardiology work-up");
-    r->add_diagnosis_codes("I20.9");
+    *r->add_diagnoses() = ::yilian::domain::referral::Icd10("I20.9");
     r->set_priority(fv1::URGENT);
     r->set_requested_service(fv1::EXPERT_OUTPATIENT);
   } else {

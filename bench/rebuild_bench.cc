@@ -23,6 +23,7 @@
 #include "referral_model.h"
 #include "streams.h"
 #include "yilian/common/logging.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/store.h"
 #include "yilian/testing/temp_dir.h"
@@ -53,7 +54,7 @@ std::vector<events::v1::Envelope> Lifecycle(int64_t i) {
   r->set_receiver_institution_id("hospital-" + std::to_string(i % 8));
   r->mutable_patient()->set_value("pt-" + std::to_string(i % 50000));
   r->set_reason("chest pain on exertion, needs cardiology work-up");
-  r->add_diagnosis_codes("I20.9");
+  *r->add_diagnoses() = ::yilian::domain::referral::Icd10("I20.9");
   r->set_priority(i % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
   r->set_requested_service(fv1::EXAMINATION);
   r->set_status(fv1::REQUESTED);

@@ -14,6 +14,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "referral_node.h"
 #include "yilian/common/logging.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     r->set_receiver_institution_id("loudi-1st");
     r->mutable_patient()->set_value("pt-bench-" + std::to_string(i % 5000));
     r->set_reason("chest pain on exertion, needs cardiology");
-    r->add_diagnosis_codes("I20.9");
+    *r->add_diagnoses() = ::yilian::domain::referral::Icd10("I20.9");
     r->set_priority(i % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
     r->set_requested_service(fv1::EXPERT_OUTPATIENT);
     req.set_request_id("bench-" + std::to_string(serial.fetch_add(1)));

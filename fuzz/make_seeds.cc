@@ -14,6 +14,7 @@
 #include "yilian/bus/wire.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/sha256.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/domain/registry/registry.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 #include "yilian/referral/v1/referral_service.pb.h"
@@ -108,7 +109,7 @@ World MakeWorld() {
   r.set_receiver_institution_id("loudi-1st");
   r.mutable_patient()->set_value(kPatient);
   r.set_reason("suspected TIA, needs imaging and a neurology opinion");
-  r.add_diagnosis_codes("G45.9");
+  *r.add_diagnoses() = ::yilian::domain::referral::Icd10("G45.9");
   r.set_priority(fv1::URGENT);
   r.set_requested_service(fv1::EXPERT_OUTPATIENT);
   auto* x = r.add_exam_results();

@@ -53,7 +53,7 @@ as admin registry enrol-resident --set resident.patient.value="$PATIENT" \
 ID=$(wait_for "the referral service to follow the registry" \
   as township referral submit --set referral.direction=UPWARD --set referral.receiver_institution_id=loudi-1st \
   --set referral.patient.value="$PATIENT" --set "referral.reason=left-sided weakness for two days" \
-  --set 'referral.diagnosis_codes=["I63.9"]' --set referral.priority=URGENT \
+  --set 'referral.diagnoses=[{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I63.9", "display": "Cerebral infarction"}]' --set referral.priority=URGENT \
   --set referral.requested_service=INPATIENT_BED --set request_id="demo$RUN-submit" --get referral.referral_id)
 say "submitted $ID (upward, urgent, inpatient bed)"
 as lead referral accept --set referral_id="$ID" --set request_id="demo$RUN-accept" --get referral.status | sed 's/^/    lead hospital: /'

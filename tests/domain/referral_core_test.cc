@@ -7,6 +7,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "referral_fixture.h"
+#include "yilian/common/problem.h"
 #include "yilian/referral/v1/referral_service.pb.h"
 
 namespace yilian::domain::referral {
@@ -25,6 +26,30 @@ TEST_F(ReferralCoreTest, AnUpwardReferralIsRequestedWithItsPriorityDeadlines) {
   ASSERT_OK(e.status());
   EXPECT_EQ(Fold(*e)->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Minutes(15)));
   EXPECT_CODE(Submit(s, Draft(), dir_, kNow), kAlreadyExists);
+}
+
+TEST_F(ReferralCoreTest, DiagnosesAndExamsAreCodedWithTheirSystem) {
+  auto d = Draft();
+  d.mutable_diagnoses(0)->clear_system();
+  auto refused = Submit(std::nullopt, d, dir_, kNow);
+  EXPECT_CODE(refused.status(), kInvalidArgument);
+  EXPECT_EQ(common::ProblemOf(refused.status()).field(), "diagnoses[0].system");
+  d = Draft();
+  d.mutable_diagnoses(0)->set_code(std::string(40, 'X'));
+  EXPECT_EQ(common::ProblemOf(Submit(std::nullopt, d, dir_, kNow).status()).field(), "diagnoses[0].code");
+  d = Draft();
+  auto* ct = d.add_exam_results();
+  ct->set_kind(fv1::CT);
+  ct->set_result_id("ct-1");
+  ct->set_performing_institution_id("loudi-1st");
+  ct->set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(2)));
+  ct->mutable_code()->set_code("24627-2");  // LOINC "Chest CT", but no system
+  EXPECT_EQ(common::ProblemOf(Submit(std::nullopt, d, dir_, kNow).status()).field(), "exam_results[0].code.system");
+  ct->mutable_code()->set_system("http://loinc.org");
+  auto s = Submitted(d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->diagnoses(0).system(), kIcd10);
+  EXPECT_EQ(s->exam_results(0).code().code(), "24627-2");
 }
 
 TEST_F(ReferralCoreTest, DirectionTierConsortiumAndCapabilityRules) {

@@ -81,7 +81,7 @@ inline fv1::Referral Draft(const std::string& from = "qiaotouhe-thc", const std:
   d.set_receiver_institution_id(to);
   d.mutable_patient()->set_value("pt-9f2c4a");
   d.set_reason("suspected TIA, needs neurology work-up");
-  d.add_diagnosis_codes("G45.9");
+  *d.add_diagnoses() = ::yilian::domain::referral::Icd10("G45.9");
   d.set_priority(fv1::URGENT);
   d.set_requested_service(fv1::EXPERT_OUTPATIENT);
   return d;

@@ -26,6 +26,7 @@
 #include "../../services/audit/stack.h"
 #include "../../services/greenchannel/stack.h"
 #include "../../services/referral/stack.h"
+#include "yilian/domain/referral/referral.h"
 
 namespace yilian {
 namespace {
@@ -90,7 +91,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   draft->mutable_routing()->set_capability(rv1::STROKE_CENTRE);  // routed: the lead hospital first
   draft->mutable_patient()->set_value("pt-e2e-41c7");
   draft->set_reason("left-sided weakness for 2 days; needs stroke unit work-up");
-  draft->add_diagnosis_codes("I63.9");
+  *draft->add_diagnoses() = ::yilian::domain::referral::Icd10("I63.9");
   draft->set_priority(fv1::URGENT);
   draft->set_requested_service(fv1::INPATIENT_BED);
   submit.set_request_id("e2e-submit");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "referral_node.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -40,7 +41,7 @@ class ReferralLifecycleServiceTest : public ::testing::Test {
     r.set_receiver_institution_id("loudi-1st");
     r.mutable_patient()->set_value("pt-7f3a9c");
     r.set_reason("suspected TIA, needs a neurologist");
-    r.add_diagnosis_codes("G45.9");
+    *r.add_diagnoses() = ::yilian::domain::referral::Icd10("G45.9");
     r.set_priority(fv1::URGENT);
     r.set_requested_service(service);
     return r;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "referral_node.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 #include "yilian/host/problem_trailer.h"
 #include "yilian/testing/grpc_matchers.h"
@@ -41,7 +42,7 @@ class ReferralServiceTest : public ::testing::Test {
     r.set_receiver_institution_id(receiver);
     r.mutable_patient()->set_value("pt-7f3a9c");
     r.set_reason("suspected TIA, needs a neurologist");
-    r.add_diagnosis_codes("G45.9");
+    *r.add_diagnoses() = ::yilian::domain::referral::Icd10("G45.9");
     r.set_priority(p);
     r.set_requested_service(service);
     return r;

@@ -7,6 +7,7 @@
 
 #include "referral_node.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/domain/referral/referral.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -33,7 +34,7 @@ class ReferralWatchTest : public ::testing::Test {
     r->set_receiver_institution_id(receiver);
     r->mutable_patient()->set_value("pt-7f3a9c");
     r->set_reason("chest pain on exertion");
-    r->add_diagnosis_codes("I20.9");
+    *r->add_diagnoses() = ::yilian::domain::referral::Icd10("I20.9");
     r->set_priority(priority);
     r->set_requested_service(fv1::EXAMINATION);
     req.set_request_id(request_id);

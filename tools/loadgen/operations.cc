@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "yilian/domain/referral/referral.h"
 
 namespace yilian::loadgen {
 
@@ -153,7 +154,7 @@ grpc::Status Operations::Submit(const char* row, Clock::time_point from, fv1::Se
   r->mutable_patient()->set_value(absl::StrCat("pt-load-", n % kPatients));
   r->set_reason(kind == fv1::EXAMINATION ? "suspected cholelithiasis, needs abdominal CT"
                                          : "chest pain on exertion, needs cardiology");
-  r->add_diagnosis_codes(kind == fv1::EXAMINATION ? "K80.2" : "I20.9");
+  *r->add_diagnoses() = ::yilian::domain::referral::Icd10(kind == fv1::EXAMINATION ? "K80.2" : "I20.9");
   r->set_priority(n % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
   r->set_requested_service(kind);
   req.set_request_id(NextId());

@@ -30,6 +30,17 @@ absl::Status Text(std::string_view field, std::string_view value, size_t max, bo
   return absl::OkStatus();
 }
 
+absl::Status Coding(std::string_view field, const ::yilian::common::v1::Coding& c) {
+  const std::string f(field);
+  if (auto s = Text(f + ".system", c.system(), 256, true); !s.ok()) return s;
+  if (auto s = Text(f + ".code", c.code(), 32, true); !s.ok()) return s;
+  if (auto s = Text(f + ".display", c.display(), 256, false); !s.ok()) return s;
+  for (const std::string* v : {&c.system(), &c.code(), &c.display()})
+    for (char ch : *v)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return Invalid(field, " holds a control character");
+  return absl::OkStatus();
+}
+
 absl::Status Reference(std::string_view field, std::string_view value, bool required) {
   if (value.empty()) return required ? Invalid(field, " is required") : absl::OkStatus();
   if (value.size() > kReference)

@@ -60,7 +60,7 @@ absl::StatusOr<FollowUp> CompleteAndHandOver(const std::optional<fv1::Referral>&
     d.set_linked_from(r.referral_id());
     if (d.priority() == fv1::PRIORITY_UNSPECIFIED) d.set_priority(fv1::ROUTINE);
     if (d.reason().empty()) d.set_reason(absl::StrCat("continuing care after referral ", r.referral_id()));
-    if (d.diagnosis_codes().empty()) *d.mutable_diagnosis_codes() = r.diagnosis_codes();
+    if (d.diagnoses().empty()) *d.mutable_diagnoses() = r.diagnoses();
     auto next = Submit(std::nullopt, d, directory, now, deadlines);
     if (!next.ok()) return Prefixed(next.status(), "downward referral");
     out.next = *std::move(next);
@@ -87,7 +87,7 @@ absl::StatusOr<FollowUp> RedirectAndResubmit(const std::optional<fv1::Referral>&
   *d.mutable_patient() = r.patient();
   *d.mutable_sealed_identity() = r.sealed_identity();
   d.set_reason(r.reason());
-  *d.mutable_diagnosis_codes() = r.diagnosis_codes();
+  *d.mutable_diagnoses() = r.diagnoses();
   d.set_priority(r.priority());
   d.set_requested_service(r.requested_service());
   *d.mutable_exam_results() = r.exam_results();

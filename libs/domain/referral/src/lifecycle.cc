@@ -24,7 +24,7 @@ namespace {
 // What the sender may change before acceptance, by FieldMask path.
 const std::set<std::string, std::less<>>& AmendablePaths() {
   static const auto* paths = new std::set<std::string, std::less<>>{
-      "reason", "diagnosis_codes", "priority", "requested_service", "notes", "exam_results", "client_reference"};
+      "reason", "diagnoses", "priority", "requested_service", "notes", "exam_results", "client_reference"};
   return *paths;
 }
 
@@ -54,7 +54,7 @@ absl::StatusOr<fv1::Referral> Recheck(const fv1::Referral& r, const Directory& d
 
 void CopyPath(fv1::Referral& to, const fv1::Referral& from, std::string_view path) {
   if (path == "reason") to.set_reason(from.reason());
-  if (path == "diagnosis_codes") *to.mutable_diagnosis_codes() = from.diagnosis_codes();
+  if (path == "diagnoses") *to.mutable_diagnoses() = from.diagnoses();
   if (path == "priority") to.set_priority(from.priority());
   if (path == "requested_service") to.set_requested_service(from.requested_service());
   if (path == "notes") to.set_notes(from.notes());
@@ -114,7 +114,7 @@ absl::StatusOr<Events> Amend(const std::optional<fv1::Referral>& s, Side side, c
     if (!AmendablePaths().count(p))
       return common::InvalidField("update_mask",
                                   absl::StrCat("\"", p.substr(0, 64),
-                                               "\" cannot be amended; amendable: reason, diagnosis_codes, priority, "
+                                               "\" cannot be amended; amendable: reason, diagnoses, priority, "
                                                "requested_service, notes, exam_results, client_reference"));
     if (!seen.insert(p).second) return common::InvalidField("update_mask", absl::StrCat("\"", p, "\" named twice"));
   }

@@ -74,6 +74,8 @@ absl::Status CheckResults(const google::protobuf::RepeatedPtrField<fv1::ExamResu
       return common::InvalidField(at + ".kind", at + ".kind is required");
     if (auto s = limits::Reference(at + ".result_id", r.result_id()); !s.ok()) return s;
     if (auto s = limits::Reference(at + ".performing_institution_id", r.performing_institution_id()); !s.ok()) return s;
+    if (r.has_code())
+      if (auto s = limits::Coding(at + ".code", r.code()); !s.ok()) return s;
     if (auto s = limits::Instant(at + ".performed_at_ms", r.performed_at_ms(), now, kResultsBack, absl::ZeroDuration());
         !s.ok())
       return s;
@@ -144,10 +146,9 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
   if (auto s = CheckText("reason", d.reason(), 2000, true); !s.ok()) return s;
   if (auto s = CheckText("notes", d.notes(), 4000, false); !s.ok()) return s;
   if (auto s = CheckText("sender_clinician", d.sender_clinician(), 128, true); !s.ok()) return s;
-  if (d.diagnosis_codes_size() > 20) return common::InvalidField("diagnosis_codes", "at most 20 diagnosis codes");
-  for (const auto& code : d.diagnosis_codes())
-    if (code.empty() || code.size() > 16)
-      return common::InvalidField("diagnosis_codes", "a diagnosis code is 1..16 characters");
+  if (d.diagnoses_size() > 20) return common::InvalidField("diagnoses", "at most 20 diagnoses");
+  for (int i = 0; i < d.diagnoses_size(); ++i)
+    if (auto s = limits::Coding(absl::StrCat("diagnoses[", i, "]"), d.diagnoses(i)); !s.ok()) return s;
   if (auto s = CheckResults(d.exam_results(), now); !s.ok()) return s;
   if (d.status() != fv1::STATUS_UNSPECIFIED || d.has_schedule() || d.escalation_level() != 0 ||
       !d.linked_to().empty() || d.business_status() != fv1::BUSINESS_STATUS_UNSPECIFIED || d.has_owner())

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "yilian/common/v1/common.pb.h"
 
 namespace yilian::domain::limits {
 
@@ -29,6 +30,9 @@ std::string Echo(std::string_view value);
 absl::Status Text(std::string_view field, std::string_view value, size_t max, bool required = false);
 // An id or reference: 1..kReference printable ASCII characters (no spaces or controls).
 absl::Status Reference(std::string_view field, std::string_view value, bool required = true);
+// A coded concept: system 1..256 bytes, code 1..32, display up to 256 (all UTF-8, no control
+// characters); INVALID_ARGUMENT naming `field`.system / .code / .display.
+absl::Status Coding(std::string_view field, const ::yilian::common::v1::Coding& coding);
 // A list of at most `max` items.
 absl::Status Count(std::string_view field, size_t count, size_t max);
 // An instant a caller gives, in ms since the epoch: not negative, and within [now - past,

@@ -60,6 +60,16 @@ struct Deadlines {
                                 absl::Hours(1)};
 };
 
+// The ICD-10 code system, and a diagnosis coded in it.
+inline constexpr char kIcd10[] = "http://hl7.org/fhir/sid/icd-10";
+inline ::yilian::common::v1::Coding Icd10(const std::string& code, const std::string& display = "") {
+  ::yilian::common::v1::Coding c;
+  c.set_system(kIcd10);
+  c.set_code(code);
+  c.set_display(display);
+  return c;
+}
+
 // Validity windows of exam results for mutual recognition.
 absl::Duration ValidityOf(::yilian::referral::v1::ExamKind kind);
 
@@ -78,7 +88,7 @@ absl::StatusOr<Events> SaveDraft(const std::optional<::yilian::referral::v1::Ref
 // REQUESTED with its deadlines from now.
 absl::StatusOr<Events> Send(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                             const Directory& directory, absl::Time now, const Deadlines& deadlines = {});
-// The sender changes the fields `paths` names (reason, diagnosis_codes, priority,
+// The sender changes the fields `paths` names (reason, diagnoses, priority,
 // requested_service, notes, exam_results, client_reference) to those of `changes`, before the
 // referral is accepted; checked as a submission; a new priority moves the deadlines.
 absl::StatusOr<Events> Amend(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
