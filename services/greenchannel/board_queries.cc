@@ -123,16 +123,7 @@ absl::Status BoardQueries::WatchBedBoard(const gv1::BedBoardRequest& req, absl::
           "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again");
     const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;
-    std::set<std::string> changed;
-    RETURN_IF_ERROR(journal_
-                        ->Read(after + 1, head - after,
-                               [&](const eventstore::JournalEntry& e) {
-                                 auto env = eventstore::ParseEnvelope(e.envelope);
-                                 if (env.ok() && env->aggregate_type() == dgc::kWard)
-                                   changed.insert(env->aggregate_id());
-                                 return true;
-                               })
-                        .status());
+    ASSIGN_OR_RETURN(const auto changed, ChangedAggregates(*journal_, after, head, dgc::kWard));
     after = head;
     for (const auto& key : changed) {
       ASSIGN_OR_RETURN(auto w, view_->Ward(key));
@@ -140,6 +131,22 @@ absl::Status BoardQueries::WatchBedBoard(const gv1::BedBoardRequest& req, absl::
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ChangedAggregates(const eventstore::Journal& journal, int64_t after,
+                                                           int64_t head, const std::string& type) {
+  std::vector<std::string> changed;
+  std::set<std::string> seen;
+  RETURN_IF_ERROR(journal
+                      .Read(after + 1, head - after,
+                            [&](const eventstore::JournalEntry& e) {
+                              auto env = eventstore::ParseEnvelope(e.envelope);
+                              if (env.ok() && env->aggregate_type() == type && seen.insert(env->aggregate_id()).second)
+                                changed.push_back(env->aggregate_id());
+                              return true;
+                            })
+                      .status());
+  return changed;
 }
 
 absl::StatusOr<gv1::BedRequestReply> BoardQueries::GetBedRequest(const common::Principal& who,

@@ -16,6 +16,11 @@
 
 namespace yilian::greenchannel {
 
+// The ids of `type`'s aggregates changed by the journal entries (after, head], in the order they
+// first changed.
+absl::StatusOr<std::vector<std::string>> ChangedAggregates(const eventstore::Journal& journal, int64_t after,
+                                                           int64_t head, const std::string& type);
+
 class BoardQueries {
  public:
   BoardQueries(const eventstore::Journal* journal, const BoardView* view, const registry_model::RegistryView* registry,

@@ -101,13 +101,17 @@ grpc::Status GreenChannelService::ListOpenCases(Ctx* ctx, const gv1::ListOpenCas
                                                 gv1::ListCasesResponse* out) {
   auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  auto list = queries_->ListOpenCases(*who, *req);
+  return Listed(*ctx, *who, "ListOpenCases", queries_->ListOpenCases(*who, *req), out);
+}
+
+grpc::Status GreenChannelService::Listed(const Ctx& ctx, const Principal& who, const char* rpc,
+                                         absl::StatusOr<gv1::ListCasesResponse> list, gv1::ListCasesResponse* out) {
   if (list.ok()) {
     std::vector<std::string> shown;
     for (const auto& c : list->cases())
       shown.push_back(command::RevealRecorder::Shown(c.emergency_case().patient(), c.identity()));
-    auto recorded = reveals_->RecordAndWait(*who, host::CorrelationId(*ctx), "ListOpenCases", std::move(shown));
-    if (!recorded.ok()) return ToGrpcStatus(recorded);
+    auto recorded = reveals_->RecordAndWait(who, host::CorrelationId(ctx), rpc, std::move(shown));
+    if (!recorded.ok()) return ToGrpcStatus(recorded);  // a reveal not on record is not shown
   }
   return Answer(std::move(list), out);
 }
@@ -116,15 +120,7 @@ grpc::Status GreenChannelService::ListInboundCases(Ctx* ctx, const gv1::ListInbo
                                                    gv1::ListCasesResponse* out) {
   auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
-  auto list = inbound_->List(*who, *req);
-  if (list.ok()) {
-    std::vector<std::string> shown;
-    for (const auto& c : list->cases())
-      shown.push_back(command::RevealRecorder::Shown(c.emergency_case().patient(), c.identity()));
-    auto recorded = reveals_->RecordAndWait(*who, host::CorrelationId(*ctx), "ListInboundCases", std::move(shown));
-    if (!recorded.ok()) return ToGrpcStatus(recorded);
-  }
-  return Answer(std::move(list), out);
+  return Listed(*ctx, *who, "ListInboundCases", inbound_->List(*who, *req), out);
 }
 
 grpc::Status GreenChannelService::WatchInboundCases(Ctx* ctx, const gv1::WatchInboundCasesRequest* req,

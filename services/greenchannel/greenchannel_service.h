@@ -58,6 +58,9 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   absl::StatusOr<command::Call> CallOf(const Ctx& ctx, const google::protobuf::Message& req,
                                        const std::string& request_id,
                                        absl::FunctionRef<absl::Status(const common::Principal&)> may) const;
+  // A list of cases, answered once the identities it shows are on record.
+  grpc::Status Listed(const Ctx& ctx, const common::Principal& who, const char* rpc,
+                      absl::StatusOr<v1::ListCasesResponse> list, v1::ListCasesResponse* out);
   // What a case command's answers show the caller (its identity view).
   CaseCommands::Shape ShapeFor(const common::Principal& who) const;
 

@@ -97,17 +97,7 @@ absl::Status InboundQueries::Watch(const common::Principal& who, const gv1::Watc
           "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again");
     const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;
-    std::vector<std::string> changed;  // in the order they changed
-    RETURN_IF_ERROR(journal_
-                        ->Read(after + 1, head - after,
-                               [&](const eventstore::JournalEntry& e) {
-                                 auto env = eventstore::ParseEnvelope(e.envelope);
-                                 if (env.ok() && env->aggregate_type() == dgc::kCase &&
-                                     std::find(changed.begin(), changed.end(), env->aggregate_id()) == changed.end())
-                                   changed.push_back(env->aggregate_id());
-                                 return true;
-                               })
-                        .status());
+    ASSIGN_OR_RETURN(const auto changed, ChangedAggregates(*journal_, after, head, dgc::kCase));
     after = head;
     for (const auto& id : changed) {
       ASSIGN_OR_RETURN(auto row, view_->Case(id));
