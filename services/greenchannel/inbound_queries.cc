@@ -9,6 +9,7 @@
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/limits/limits.h"
+#include "yilian/host/call_deadline.h"
 #include "yilian/registry_model/registry_model.h"
 
 namespace yilian::greenchannel {
@@ -92,9 +93,7 @@ absl::Status InboundQueries::Watch(const common::Principal& who, const gv1::Watc
   synced.set_position(after);
   if (!write(synced)) return absl::OkStatus();
   while (open && !cancelled() && !stopping_) {
-    if (absl::Now() >= deadline)
-      return absl::DeadlineExceededError(
-          "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again");
+    RETURN_IF_ERROR(host::StreamDeadline(deadline));
     const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;
     ASSIGN_OR_RETURN(const auto changed, ChangedAggregates(*journal_, after, head, dgc::kCase));

@@ -9,6 +9,7 @@
 #include "yilian/domain/limits/limits.h"
 #include "yilian/domain/referral/access.h"
 #include "yilian/domain/referral/worklist.h"
+#include "yilian/host/call_deadline.h"
 
 namespace yilian::referral {
 
@@ -136,9 +137,7 @@ absl::Status WorklistWatcher::Watch(const common::Principal& who, const fv1::Wat
     return state;
   };
   while (!cancelled() && !stopping_) {
-    if (absl::Now() >= deadline)
-      return absl::DeadlineExceededError(
-          "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again");
+    RETURN_IF_ERROR(host::StreamDeadline(deadline));
     RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
     const int64_t head = journal_->WaitForHead(after, std::min(absl::Milliseconds(500), deadline - absl::Now()));
     if (head <= after) continue;

@@ -16,9 +16,14 @@ absl::Time CallDeadline(const grpc::ServerContextBase& ctx) {
   return std::min(caller, capped);
 }
 
-grpc::Status DeadlineReached() {
-  return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                      "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again");
+namespace {
+constexpr char kReached[] = "the stream reached its deadline (the caller's, or limits.max_call_seconds); open it again";
+}
+
+grpc::Status DeadlineReached() { return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, kReached); }
+
+absl::Status StreamDeadline(absl::Time deadline) {
+  return absl::Now() >= deadline ? absl::DeadlineExceededError(kReached) : absl::OkStatus();
 }
 
 }  // namespace yilian::host

@@ -5,6 +5,7 @@
 // (config `limits.max_call_seconds`, default 300). The stream then ends DEADLINE_EXCEEDED and
 // the caller opens it again. Streams check CallDeadline once per batch.
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 
@@ -16,5 +17,7 @@ absl::Duration MaxCallDuration();
 // For a call that began now: the caller's deadline or now + MaxCallDuration(), the earlier.
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx);
 grpc::Status DeadlineReached();
+// For a stream's loop: DEADLINE_EXCEEDED (the same words) once `deadline` has passed, else OK.
+absl::Status StreamDeadline(absl::Time deadline);
 
 }  // namespace yilian::host
