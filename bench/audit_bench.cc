@@ -13,6 +13,7 @@
 #include "bench_util.h"
 #include "yilian/common/logging.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/testing/temp_dir.h"
 
@@ -38,7 +39,7 @@ std::string SourceEntry(int64_t seq) {
     r->set_priority(fv1::URGENT);
     r->set_requested_service(fv1::EXPERT_OUTPATIENT);
   } else {
-    e.mutable_accepted()->set_at_ms(1'790'000'000'000 + seq);
+    YILIAN_SET_MS(*e.mutable_accepted(), at, 1'790'000'000'000 + seq);
   }
   auto env = common::EnvelopeOf(e);
   env.set_event_id("0190f0c2-7a1e-7c00-8000-" + std::to_string(100000000000 + seq));

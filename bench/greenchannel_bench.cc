@@ -17,6 +17,7 @@
 #include "greenchannel_node.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "yilian/common/logging.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/testing/temp_dir.h"
 
 using namespace yilian;
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
       r.set_severity(1 + i % 5);
       r.mutable_location()->set_latitude(s.lat + 0.001 * (i % 50));
       r.mutable_location()->set_longitude(s.lon - 0.001 * (i % 70));
-      r.set_first_medical_contact_ms(absl::ToUnixMillis(node.clock.Now()) - 60000);
+      YILIAN_SET_MS(r, first_medical_contact_at, absl::ToUnixMillis(node.clock.Now()) - 60000);
       r.set_dispatch_centre("120-bench");
       r.set_request_id("bench-" + std::to_string(serial.fetch_add(1)));
       gv1::CaseReply out;
@@ -113,7 +114,7 @@ int main(int argc, char** argv) {
       r.set_severity(1);
       r.mutable_location()->set_latitude(s.lat);
       r.mutable_location()->set_longitude(s.lon);
-      r.set_first_medical_contact_ms(absl::ToUnixMillis(node.clock.Now()) - 60000);
+      YILIAN_SET_MS(r, first_medical_contact_at, absl::ToUnixMillis(node.clock.Now()) - 60000);
       r.set_dispatch_centre("120-bench");
       call.idempotency_key = "direct-" + std::to_string(i);
       call.request_hash = call.idempotency_key;

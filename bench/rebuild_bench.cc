@@ -23,6 +23,7 @@
 #include "referral_model.h"
 #include "streams.h"
 #include "yilian/common/logging.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/eventstore/store.h"
@@ -58,18 +59,18 @@ std::vector<events::v1::Envelope> Lifecycle(int64_t i) {
   r->set_priority(i % 10 == 0 ? fv1::ASAP : fv1::ROUTINE);
   r->set_requested_service(fv1::EXAMINATION);
   r->set_status(fv1::REQUESTED);
-  r->set_submitted_at_ms(t);
-  r->set_respond_by_ms(t + 7 * 86'400'000LL);
-  r->set_schedule_by_ms(t + 14 * 86'400'000LL);
-  es[1].mutable_received()->set_at_ms(t + 60'000);
-  es[2].mutable_accepted()->set_at_ms(t + 120'000);
+  YILIAN_SET_MS(*r, submitted_at, t);
+  YILIAN_SET_MS(*r, respond_by, t + 7 * 86'400'000LL);
+  YILIAN_SET_MS(*r, schedule_by, t + 14 * 86'400'000LL);
+  YILIAN_SET_MS(*es[1].mutable_received(), at, t + 60'000);
+  YILIAN_SET_MS(*es[2].mutable_accepted(), at, t + 120'000);
   auto* s = es[3].mutable_scheduled();
   s->mutable_schedule()->set_kind(fv1::EXAMINATION);
-  s->mutable_schedule()->set_at_ms(t + 86'400'000);
-  s->set_at_ms(t + 180'000);
-  es[4].mutable_arrived()->set_at_ms(t + 86'400'000);
+  YILIAN_SET_MS(*s->mutable_schedule(), at, t + 86'400'000);
+  YILIAN_SET_MS(*s, at, t + 180'000);
+  YILIAN_SET_MS(*es[4].mutable_arrived(), at, t + 86'400'000);
   es[5].mutable_completed()->set_outcome_summary("stable angina; medication adjusted");
-  es[5].mutable_completed()->set_at_ms(t + 90'000'000);
+  YILIAN_SET_MS(*es[5].mutable_completed(), at, t + 90'000'000);
   command::Stream referral(referral::kReferralKind, r->referral_id(), std::nullopt, 0);
   if (!referral.Add(es).ok()) std::abort();  // the core's own fold
   return std::move(referral).Append().events;

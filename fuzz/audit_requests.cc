@@ -14,6 +14,7 @@
 #include "support.h"
 #include "targets.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/host/access_log.h"
@@ -54,12 +55,12 @@ std::vector<audit::ArchiveRequest> SeedEntries() {
   ref->set_referral_id("ref-1");
   ref->set_priority(fv1::URGENT);
   ref->set_status(fv1::REQUESTED);
-  ref->set_submitted_at_ms(absl::ToUnixMillis(t0));
-  ref->set_respond_by_ms(absl::ToUnixMillis(t0 + absl::Hours(24)));
+  YILIAN_SET_MS(*ref, submitted_at, absl::ToUnixMillis(t0));
+  YILIAN_SET_MS(*ref, respond_by, absl::ToUnixMillis(t0 + absl::Hours(24)));
   add("referral", "referral", "ref-1", r.submitted());
-  r.mutable_received()->set_at_ms(absl::ToUnixMillis(t0) + 60'000);
+  YILIAN_SET_MS(*r.mutable_received(), at, absl::ToUnixMillis(t0) + 60'000);
   add("referral", "referral", "ref-1", r.received());
-  r.mutable_accepted()->set_at_ms(absl::ToUnixMillis(t0) + 120'000);
+  YILIAN_SET_MS(*r.mutable_accepted(), at, absl::ToUnixMillis(t0) + 120'000);
   add("referral", "referral", "ref-1", r.accepted());
   r.mutable_escalated()->set_level(1);
   add("referral", "referral", "ref-1", r.escalated());
@@ -67,13 +68,13 @@ std::vector<audit::ArchiveRequest> SeedEntries() {
   auto* ec = c.mutable_opened()->mutable_emergency_case();
   ec->set_case_id("case-1");
   ec->set_condition(gv1::STROKE);
-  ec->set_first_medical_contact_ms(absl::ToUnixMillis(t0));
+  YILIAN_SET_MS(*ec, first_medical_contact_at, absl::ToUnixMillis(t0));
   ec->mutable_placement()->set_institution_id("loudi-1st");
   ec->set_status(gv1::EN_ROUTE);
   add("greenchannel", "case", "case-1", c.opened());
   for (auto [m, at] : {std::pair{gv1::ARRIVAL, 20}, {gv1::NEEDLE, 55}}) {
     c.mutable_milestone()->mutable_milestone()->set_milestone(m);
-    c.mutable_milestone()->mutable_milestone()->set_at_ms(absl::ToUnixMillis(t0 + absl::Minutes(at)));
+    YILIAN_SET_MS(*c.mutable_milestone()->mutable_milestone(), at, absl::ToUnixMillis(t0 + absl::Minutes(at)));
     add("greenchannel", "case", "case-1", c.milestone());
   }
   c.mutable_closed()->set_outcome("discharged");

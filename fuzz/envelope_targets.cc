@@ -13,6 +13,7 @@
 #include "yilian/bus/wire.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/eventstore/journal.h"
 #include "yilian/registry_model/registry_model.h"
 
@@ -122,7 +123,7 @@ void JsonLine(const audit::Unpacked& u) {
   line.set_source_service(u.entry.source_service());
   line.set_source_sequence(u.entry.source_sequence());
   line.set_event_type(u.entry.event_type());
-  line.set_recorded_at_ms(u.entry.recorded_at_ms());
+  YILIAN_SET_MS(line, recorded_at, common::UnixMs(u.entry.recorded_at()));
   *line.mutable_envelope() = u.envelope;
   std::string out;
   google::protobuf::util::JsonPrintOptions o;

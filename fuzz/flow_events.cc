@@ -9,6 +9,7 @@
 #include "support.h"
 #include "targets.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
@@ -149,8 +150,9 @@ void BoardIntake(const events::v1::Envelope& env, Board& b) {
     hold.set_hold_id("bed:" + req.request_id());
     hold.set_purpose(gv1::REFERRAL);
     hold.set_subject_id(req.referral_id());
-    hold.set_placed_at_ms(b.now);
-    hold.set_expires_at_ms(req.hold_until_ms() > 0 ? req.hold_until_ms() : b.now + 24 * 3'600'000);
+    YILIAN_SET_MS(hold, placed_at, b.now);
+    YILIAN_SET_MS(hold, expires_at,
+                  common::UnixMs(req.hold_until()) > 0 ? common::UnixMs(req.hold_until()) : b.now + 24 * 3'600'000);
     gv1::BedRequest answer;
     answer.set_request_id(req.request_id());
     answer.set_referral_id(req.referral_id());
@@ -160,7 +162,7 @@ void BoardIntake(const events::v1::Envelope& env, Board& b) {
     if (held.ok()) {
       answer.set_ward_id(b.ward->ward_id());
       answer.set_hold_id(hold.hold_id());
-      answer.set_expires_at_ms(hold.expires_at_ms());
+      YILIAN_SET_MS(answer, expires_at, common::UnixMs(hold.expires_at()));
     } else {
       answer.set_reason(std::string(held.status().message()));
     }

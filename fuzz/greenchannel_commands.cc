@@ -5,6 +5,7 @@
 
 #include "support.h"
 #include "targets.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
@@ -86,7 +87,7 @@ void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
   desc.set_condition(req.condition());
   desc.set_severity(req.severity());
   *desc.mutable_location() = req.location();
-  desc.set_first_medical_contact_ms(req.first_medical_contact_ms());
+  YILIAN_SET_MS(desc, first_medical_contact_at, common::UnixMs(req.first_medical_contact_at()));
   desc.set_dispatch_centre(req.dispatch_centre());
   desc.set_consortium_id(req.consortium_id());
   *desc.mutable_placement() = *placement;
@@ -96,8 +97,8 @@ void OpenCase(FuzzInput& in, const FuzzDirectory& dir, int64_t now) {
     hold.set_hold_id(desc.case_id() + "#1");
     hold.set_purpose(gv1::EMERGENCY);
     hold.set_subject_id(desc.case_id());
-    hold.set_placed_at_ms(now);
-    hold.set_expires_at_ms(now + 3'600'000);
+    YILIAN_SET_MS(hold, placed_at, now);
+    YILIAN_SET_MS(hold, expires_at, now + 3'600'000);
     auto ward = WardOf(board, placement->institution_id(), placement->ward_id());
     Require(ward.has_value(), "placement chooses a ward on the board");
     FoldDecision(ward, dgc::PlaceHold(ward, hold));
@@ -117,17 +118,18 @@ void AnswerBedRequest(FuzzInput& in, int64_t now) {
   answer.set_referral_id(req.referral_id());
   answer.set_institution_id(req.institution_id());
   answer.set_ward_kind(req.ward_kind());
-  const int64_t expires = req.hold_until_ms() > 0 ? req.hold_until_ms() : now + 24 * 3'600'000;
+  const int64_t expires =
+      common::UnixMs(req.hold_until()) > 0 ? common::UnixMs(req.hold_until()) : now + 24 * 3'600'000;
   gv1::BedHold hold;
   hold.set_hold_id("bed:" + req.request_id());
   hold.set_purpose(gv1::REFERRAL);
   hold.set_subject_id(req.referral_id());
-  hold.set_placed_at_ms(now);
-  hold.set_expires_at_ms(expires);
+  YILIAN_SET_MS(hold, placed_at, now);
+  YILIAN_SET_MS(hold, expires_at, expires);
   if (FoldDecision(ward, dgc::PlaceHold(ward, hold))) {
     answer.set_ward_id(ward ? ward->ward_id() : "");
     answer.set_hold_id(hold.hold_id());
-    answer.set_expires_at_ms(expires);
+    YILIAN_SET_MS(answer, expires_at, expires);
   } else {
     answer.set_reason("no bed");
   }
@@ -162,12 +164,13 @@ int FuzzGreenchannelCommands(const uint8_t* data, size_t size) {
       } else if (op % 12 == 2) {
         gv1::RecordMilestoneRequest req;
         if (!in.Parse(req)) return 0;
-        if (auto next = FoldDecision(c, dgc::RecordMilestone(c, req.milestone(), req.at_ms())))
+        if (auto next = FoldDecision(c, dgc::RecordMilestone(c, req.milestone(), common::UnixMs(req.at()))))
           (void)dgc::ClocksOf(*next);
       } else {
         gv1::CloseCaseRequest req;
         if (!in.Parse(req)) return 0;
-        FoldDecision(c, dgc::CloseCase(c, req.outcome(), req.at_ms() != 0 ? req.at_ms() : now));
+        FoldDecision(c,
+                     dgc::CloseCase(c, req.outcome(), common::UnixMs(req.at()) != 0 ? common::UnixMs(req.at()) : now));
       }
       if (c) (void)dgc::ClocksOf(*c);
       return 0;

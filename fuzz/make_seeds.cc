@@ -14,6 +14,7 @@
 #include "yilian/bus/wire.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/domain/registry/registry.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
@@ -90,8 +91,8 @@ World MakeWorld() {
   s.set_expert_id("dr-li");
   s.set_expert_name("Dr Li");
   s.set_department("neurology");
-  s.set_date("2026-03-05");
-  s.set_half_day(rv1::MORNING);
+  *s.mutable_starts_at() = TimeUtil::MillisecondsToTimestamp(kNowMs + 3 * 86'400'000);
+  *s.mutable_ends_at() = TimeUtil::MillisecondsToTimestamp(kNowMs + 3 * 86'400'000 + 4 * 3'600'000);
   s.set_slot_count(10);
   auto* q = s.add_reserved();
   q->set_institution_id("qiaotouhe");
@@ -116,14 +117,14 @@ World MakeWorld() {
   x->set_kind(fv1::CT);
   x->set_result_id("ct-42");
   x->set_performing_institution_id("lianyuan-county");
-  x->set_performed_at_ms(kNowMs - 86'400'000);
+  YILIAN_SET_MS(*x, performed_at, kNowMs - 86'400'000);
   auto& e = w.emergency;
   e.set_case_id("case-1");
   e.set_condition(gv1::STROKE);
   e.set_severity(2);
   e.mutable_location()->set_latitude(27.65);
   e.mutable_location()->set_longitude(111.85);
-  e.set_first_medical_contact_ms(kNowMs - 600'000);
+  YILIAN_SET_MS(e, first_medical_contact_at, kNowMs - 600'000);
   e.set_dispatch_centre("loudi-120");
   e.mutable_placement()->set_step(gv1::IN_CIRCLE);
   e.mutable_placement()->set_institution_id("loudi-1st");
@@ -137,8 +138,8 @@ World MakeWorld() {
   h->set_hold_id("bed:ref-1/bed@1");
   h->set_purpose(gv1::REFERRAL);
   h->set_subject_id("ref-1");
-  h->set_placed_at_ms(kNowMs - 3'600'000);
-  h->set_expires_at_ms(kNowMs + 3'600'000);
+  YILIAN_SET_MS(*h, placed_at, kNowMs - 3'600'000);
+  YILIAN_SET_MS(*h, expires_at, kNowMs + 3'600'000);
   w.board.add_admissions("adm-7");
   return w;
 }
@@ -300,9 +301,9 @@ fv1::ReferralReply ReferralAt(const World& w, fv1::Status status) {
   fv1::ReferralReply r;
   *r.mutable_referral() = w.referral;
   r.mutable_referral()->set_status(status);
-  r.mutable_referral()->set_submitted_at_ms(kNowMs - 3'600'000);
-  r.mutable_referral()->set_respond_by_ms(kNowMs + 20 * 3'600'000);
-  r.mutable_referral()->set_schedule_by_ms(kNowMs + 68 * 3'600'000);
+  YILIAN_SET_MS(*r.mutable_referral(), submitted_at, kNowMs - 3'600'000);
+  YILIAN_SET_MS(*r.mutable_referral(), respond_by, kNowMs + 20 * 3'600'000);
+  YILIAN_SET_MS(*r.mutable_referral(), schedule_by, kNowMs + 68 * 3'600'000);
   return r;
 }
 
@@ -339,7 +340,7 @@ void ReferralCommands(const World& w) {
   Write(t, "supply", in(6, 0, true, fv1::RECEIVED).Message(supply).bytes());
   fv1::ScheduleReferralRequest schedule;
   schedule.mutable_bed()->set_ward_kind(rv1::WARD_STROKE_UNIT);
-  schedule.mutable_bed()->set_planned_admission_ms(kNowMs + 86'400'000);
+  YILIAN_SET_MS(*schedule.mutable_bed(), planned_admission_at, kNowMs + 86'400'000);
   Write(t, "schedule-bed", in(7, 1, true, fv1::ACCEPTED).Message(schedule).bytes());
   schedule.set_session_id("sess-1");
   rv1::ExpertSessionReply session;
@@ -387,7 +388,7 @@ void ReferralCommands(const World& w) {
   Write(t, "assign-owner", in(18, 1, true, fv1::RECEIVED).Message(owner).bytes());
   fv1::Schedule moved;
   moved.set_kind(fv1::EXAMINATION);
-  moved.set_at_ms(kNowMs + 2 * 86'400'000);
+  YILIAN_SET_MS(moved, at, kNowMs + 2 * 86'400'000);
   Write(t, "reschedule", in(19, 1, true, fv1::READY).Message(moved).bytes());
   Write(t, "hold", in(20, 1, true, fv1::IN_PROGRESS).bytes());
   Write(t, "resume", in(21, 1, true, fv1::ON_HOLD).bytes());
@@ -430,7 +431,7 @@ void GreenchannelCommands(const World& w) {
   open.set_condition(gv1::STROKE);
   open.set_severity(2);
   *open.mutable_location() = w.emergency.location();
-  open.set_first_medical_contact_ms(kNowMs - 600'000);
+  YILIAN_SET_MS(open, first_medical_contact_at, kNowMs - 600'000);
   open.set_dispatch_centre("loudi-120");
   open.set_request_id("call-0001");
   Write(t, "open-case", in(0).Message(open).Message(board).Byte(10).bytes());
@@ -446,14 +447,14 @@ void GreenchannelCommands(const World& w) {
   Write(t, "redirect-case", in(1).Byte(1).Message(c).Message(redirect).Message(board).bytes());
   gv1::RecordMilestoneRequest milestone;
   milestone.set_milestone(gv1::ARRIVAL);
-  milestone.set_at_ms(kNowMs);
+  YILIAN_SET_MS(milestone, at, kNowMs);
   Write(t, "arrival", in(2).Byte(1).Message(c).Message(milestone).bytes());
   auto* m = c.mutable_emergency_case()->add_milestones();
   m->set_milestone(gv1::ARRIVAL);
-  m->set_at_ms(kNowMs);
+  YILIAN_SET_MS(*m, at, kNowMs);
   c.mutable_emergency_case()->set_status(gv1::ARRIVED);
   milestone.set_milestone(gv1::NEEDLE);
-  milestone.set_at_ms(kNowMs + 45 * 60'000);
+  YILIAN_SET_MS(milestone, at, kNowMs + 45 * 60'000);
   Write(t, "needle", in(2).Byte(1).Message(c).Message(milestone).bytes());
   gv1::CloseCaseRequest close;
   close.set_outcome("thrombolysed, admitted");
@@ -466,7 +467,7 @@ void GreenchannelCommands(const World& w) {
   bed.set_referral_id("ref-2");
   bed.set_institution_id("loudi-1st");
   bed.set_ward_kind(rv1::WARD_STROKE_UNIT);
-  bed.set_hold_until_ms(kNowMs + 86'400'000);
+  YILIAN_SET_MS(bed, hold_until, kNowMs + 86'400'000);
   Write(t, "bed-request", in(5).Message(bed).Byte(1).Message(status).bytes());
   fv1::BedRequestCancelled cancelled;
   cancelled.set_request_id("ref-1/bed@1");
@@ -506,10 +507,10 @@ void AuditRequests() {
   };
   av1::StateAsOfRequest as_of;
   as_of.set_referral_id("ref-1");
-  as_of.set_at_ms(1'700'000'000'000 + 3 * 60'000);
+  YILIAN_SET_MS(as_of, at, 1'700'000'000'000 + 3 * 60'000);
   Write(t, "state-as-of-referral", in(0, 4).Message(as_of).bytes());
   as_of.set_case_id("case-1");
-  as_of.set_at_ms(1'800'000'000'000);
+  YILIAN_SET_MS(as_of, at, 1'800'000'000'000);
   Write(t, "state-as-of-case", in(0, 0).Message(as_of).bytes());
   as_of.mutable_ward()->set_institution_id("loudi-1st");
   as_of.mutable_ward()->set_ward_id("icu");
@@ -521,7 +522,7 @@ void AuditRequests() {
   verify.set_to_position(5);
   Write(t, "verify-range-clinician", in(1, 1).Message(verify).bytes());
   av1::ComplianceRequest compliance;
-  compliance.mutable_time()->set_from_ms(1'600'000'000'000);
+  YILIAN_SET_MS(*compliance.mutable_time(), from, 1'600'000'000'000);
   Write(t, "compliance", in(2, 0).Message(compliance).bytes());
   av1::ReplayRequest replay;
   replay.mutable_patient()->set_value(kPatient);
@@ -531,8 +532,8 @@ void AuditRequests() {
   replay.mutable_aggregate()->set_aggregate_id("ref-1");
   replay.set_after_position(1);
   Write(t, "replay-aggregate", in(3, 0).Message(replay).bytes());
-  replay.mutable_time()->set_from_ms(1'700'000'000'000);
-  replay.mutable_time()->set_to_ms(1'700'000'600'000);
+  YILIAN_SET_MS(*replay.mutable_time(), from, 1'700'000'000'000);
+  YILIAN_SET_MS(*replay.mutable_time(), to, 1'700'000'600'000);
   Write(t, "replay-time", in(3, 4).Message(replay).bytes());
   replay.set_institution_id("loudi-1st");
   Write(t, "replay-institution-no-token", in(3, 2).Message(replay).bytes());
@@ -572,9 +573,9 @@ void RegistryEvents(const World& w) {
   W bad;
   bad.Byte(0).Byte(0).Byte(0).Byte(128).Byte(128).Byte(1);
   *e.mutable_expert_session_published()->mutable_session() = w.session;
-  e.mutable_expert_session_published()->mutable_session()->set_date("");
+  e.mutable_expert_session_published()->mutable_session()->clear_starts_at();
   bad.Byte(3).Chunk("sess-2").Byte(1).Message(e);
-  Write("registry_events", "session-without-date", bad.bytes());
+  Write("registry_events", "session-without-start", bad.bytes());
 }
 
 void ReferralEvents(const World& w) {
@@ -589,7 +590,7 @@ void ReferralEvents(const World& w) {
   bed.mutable_released()->set_reason("expired");
   in.Byte(1).Chunk("ref-1/bed@1").Message(bed);
   fv1::ReferralEvent e;
-  e.mutable_arrived()->set_at_ms(kNowMs);
+  YILIAN_SET_MS(*e.mutable_arrived(), at, kNowMs);
   in.Byte(0).Message(e);
   fv1::SessionEvent s;
   s.mutable_booked()->set_session_id("sess-1");
@@ -624,14 +625,14 @@ void GreenchannelEvents(const World& w) {
   *ce.mutable_opened()->mutable_emergency_case() = w.emergency;
   in.Byte(1).Message(ce);
   ce.mutable_milestone()->mutable_milestone()->set_milestone(gv1::ARRIVAL);
-  ce.mutable_milestone()->mutable_milestone()->set_at_ms(kNowMs);
+  YILIAN_SET_MS(*ce.mutable_milestone()->mutable_milestone(), at, kNowMs);
   in.Byte(1).Message(ce);
   ce.mutable_milestone()->mutable_milestone()->set_milestone(gv1::NEEDLE);
-  ce.mutable_milestone()->mutable_milestone()->set_at_ms(kNowMs + 50 * 60'000);
+  YILIAN_SET_MS(*ce.mutable_milestone()->mutable_milestone(), at, kNowMs + 50 * 60'000);
   in.Byte(1).Message(ce);
   gv1::BoardEvent be;
   be.mutable_held()->mutable_hold()->set_hold_id("case-1#1");
-  be.mutable_held()->mutable_hold()->set_expires_at_ms(kNowMs - 1);
+  YILIAN_SET_MS(*be.mutable_held()->mutable_hold(), expires_at, kNowMs - 1);
   in.Byte(0).Message(be);
   be.mutable_occupied()->set_hold_id("bed:ref-1/bed@1");
   be.mutable_occupied()->set_admission_id("adm-8");

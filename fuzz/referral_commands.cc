@@ -4,6 +4,7 @@
 // and the reply's reads (allowed actions, exam recognition, the next timer).
 #include "support.h"
 #include "targets.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/domain/referral/slots.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
@@ -121,13 +122,15 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       if (req.has_bed()) {
         FoldDecision(s,
                      dref::RequestBed(s, side, req.bed().ward_kind(),
-                                      absl::FromUnixMillis(req.bed().planned_admission_ms()), now),
+                                      absl::FromUnixMillis(common::UnixMs(req.bed().planned_admission_at())), now),
                      dir, now);
       } else {
         fv1::Schedule schedule;
-        schedule.set_kind(req.has_appointment_at_ms() && s ? s->requested_service() : fv1::EXPERT_OUTPATIENT);
+        schedule.set_kind(req.has_appointment_at() && s ? s->requested_service() : fv1::EXPERT_OUTPATIENT);
         schedule.set_session_id(req.session_id());
-        schedule.set_at_ms(req.has_session_id() ? absl::ToUnixMillis(now) + 3'600'000 : req.appointment_at_ms());
+        YILIAN_SET_MS(
+            schedule, at,
+            req.has_session_id() ? absl::ToUnixMillis(now) + 3'600'000 : common::UnixMs(req.appointment_at()));
         FoldDecision(s, dref::ScheduleAppointment(s, side, schedule, now), dir, now);
         if (req.has_session_id()) Slots(in, s, now);
       }
@@ -176,9 +179,9 @@ int FuzzReferralCommands(const uint8_t* data, size_t size) {
       if (s) {
         fv1::Referral d = *s;
         d.clear_status();
-        d.clear_submitted_at_ms();
-        d.clear_respond_by_ms();
-        d.clear_schedule_by_ms();
+        d.clear_submitted_at();
+        d.clear_respond_by();
+        d.clear_schedule_by();
         d.clear_escalation_level();
         d.clear_schedule();
         d.clear_status_reason();

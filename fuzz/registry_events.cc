@@ -58,7 +58,7 @@ Reads ReadReads(FuzzInput& in) {
 
 // The reads the services make of a registry mirror holding what was folded.
 void ReadMirror(const Reads& reads, const std::string& prefix, const std::set<std::string>& ids,
-                const std::set<std::string>& dates) {
+                const std::vector<google::protobuf::Timestamp>& starts) {
   const registry_model::RegistryView view(&ScratchStore(), Family::kConsumed, prefix);
   const int32_t page_size = reads.page_size;
   rv1::ListInstitutionsRequest institutions;
@@ -85,9 +85,9 @@ void ReadMirror(const Reads& reads, const std::string& prefix, const std::set<st
     rv1::ListExpertSessionsRequest sessions;
     sessions.set_institution_id(id);
     AllPages(sessions, page_size, [&](const auto& r) { return view.ListSessions(r); });
-    for (const auto& d : dates) {  // ListAvailableSlots' date window
-      sessions.set_from_date(d);
-      sessions.set_to_date(d);
+    for (const auto& d : starts) {  // ListAvailableSlots' window
+      *sessions.mutable_from() = d;
+      *sessions.mutable_to() = d;
       AllPages(sessions, page_size, [&](const auto& r) { return view.ListSessions(r); });
     }
     auto members = sites.Sites(id);
@@ -108,7 +108,8 @@ int FuzzRegistryEvents(const uint8_t* data, size_t size) {
   static greenchannel::IntakeProjector* greenchannel = new greenchannel::IntakeProjector();
   static referral::IntakeProjector* referral = new referral::IntakeProjector();
   static registry_model::RegistryProjector* own = new registry_model::RegistryProjector();
-  std::set<std::string> ids, dates;
+  std::set<std::string> ids;
+  std::vector<google::protobuf::Timestamp> starts;
   rocksdb::WriteBatch commit;
   {
     Scratch mirror;                           // the green channel's consumed family: mirror + inbox
@@ -144,7 +145,7 @@ int FuzzRegistryEvents(const uint8_t* data, size_t size) {
         ids.insert(id.substr(slash + 1));
       }
       if (e.has_expert_session_published()) {
-        dates.insert(e.expert_session_published().session().date());
+        starts.push_back(e.expert_session_published().session().starts_at());
         ids.insert(e.expert_session_published().session().institution_id());
       }
       if (e.has_ward_defined()) ids.insert(e.ward_defined().ward().institution_id());
@@ -154,9 +155,9 @@ int FuzzRegistryEvents(const uint8_t* data, size_t size) {
     commit = *mirror.batch().Seal();
   }
   while (ids.size() > 16) ids.erase(std::prev(ids.end()));
-  while (dates.size() > 4) dates.erase(std::prev(dates.end()));
+  if (starts.size() > 4) starts.resize(4);
   // Commit the green channel's mirror and read it as the services do.
-  if (commit.Count() > 0) ReadMirror(reads, CommitUnderNewPrefix(commit, Family::kConsumed) + "registry/", ids, dates);
+  if (commit.Count() > 0) ReadMirror(reads, CommitUnderNewPrefix(commit, Family::kConsumed) + "registry/", ids, starts);
   return 0;
 }
 

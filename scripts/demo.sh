@@ -38,6 +38,8 @@ if [ ! -s "$H/demo.times" ]; then
 fi
 # shellcheck source=/dev/null
 . "$H/demo.times"
+# An instant `$1` milliseconds after the first run's start, as RFC 3339 (how the API takes times).
+at() { date -u -d "@$(((NOW + $1) / 1000))" +%Y-%m-%dT%H:%M:%SZ; }
 RUN=${DEMO_RUN:+-$DEMO_RUN}
 PATIENT=pt-demo-7f3a9c$RUN
 
@@ -62,7 +64,7 @@ wait_for "the bed board to follow the registry" \
   as dispatch greenchannel get-bed-board --set institution_id=loudi-1st --set ward_kind=WARD_GENERAL \
   --get wards.0.board.ward_id >/dev/null
 as lead referral schedule --set referral_id="$ID" --set request_id="demo$RUN-bed" --set bed.ward_kind=WARD_GENERAL \
-  --set bed.planned_admission_ms=$((NOW + 3 * 3600 * 1000)) --get referral.schedule.bed_request_id |
+  --set bed.planned_admission_at="$(at $((3 * 3600 * 1000)))" --get referral.schedule.bed_request_id |
   sed 's/^/    bed asked of the bed board: /'
 status=$(wait_for "the bed board's answer" sh -c \
   "\"$CTL\" --token-file \"$H/lead.token\" referral get-referral --set referral_id=$ID --get referral.referral.status | grep -v -x -e ACCEPTED -e ''")
@@ -85,7 +87,7 @@ echo "  2. emergency green channel: a stroke in Loudi city, dispatched by 120"
 wait_for "the bed board's stroke units" \
   as dispatch greenchannel get-bed-board --set ward_kind=WARD_STROKE_UNIT --get wards.2.board.ward_id >/dev/null
 CASE=$(as dispatch greenchannel open-case --set condition=STROKE --set severity=2 --set location.latitude=27.74 \
-  --set location.longitude=112.02 --set first_medical_contact_ms=$((NOW - 20 * 60000)) \
+  --set location.longitude=112.02 --set first_medical_contact_at="$(at $((-20 * 60000)))" \
   --set dispatch_centre=120-loudi --set request_id="demo$RUN-stroke-city" --get emergency_case.case_id)
 DEST=$(as dispatch greenchannel get-case --set case_id="$CASE" --get current.emergency_case.placement.institution_id)
 say "case $CASE: bed held at $DEST ($(as dispatch greenchannel get-case --set case_id="$CASE" \
@@ -93,14 +95,14 @@ say "case $CASE: bed held at $DEST ($(as dispatch greenchannel get-case --set ca
 # The destination's emergency department sees what is coming to its door, and acknowledges.
 inbound=$(as dispatch greenchannel list-inbound-cases --set institution_id="$DEST" --get cases.0.emergency_case.case_id)
 [ -n "$inbound" ] && say "inbound at $DEST: $inbound, ETA $(as dispatch greenchannel list-inbound-cases \
-  --set institution_id="$DEST" --get cases.0.eta_ms | { read -r eta; date -d "@$((eta / 1000))" +%H:%M; })"
+  --set institution_id="$DEST" --get cases.0.eta | { read -r eta; date -d "$eta" +%H:%M; })"
 if [ "$DEST" = loudi-1st ]; then
   as lead greenchannel acknowledge-case --set case_id="$CASE" --set request_id="demo$RUN-ack" \
     --get emergency_case.acknowledged_by | sed 's/^/    pre-notification acknowledged by /'
 fi
-as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=ARRIVAL --set at_ms=$((NOW)) \
+as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=ARRIVAL --set at="$(at 0)" \
   --set request_id="demo$RUN-arrival" --get emergency_case.case_id >/dev/null
-as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=NEEDLE --set at_ms=$((NOW + 38 * 60000)) \
+as dispatch greenchannel record-milestone --set case_id="$CASE" --set milestone=NEEDLE --set at="$(at $((38 * 60000)))" \
   --set request_id="demo$RUN-needle" --get emergency_case.case_id >/dev/null
 say "door-to-needle: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.door_to_needle_min) min" \
   "(target 60, met: $(as dispatch greenchannel get-case --set case_id="$CASE" --get current.clocks.target_met))"

@@ -7,6 +7,7 @@
 #include "entry_scan.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::audit {
 
@@ -58,7 +59,7 @@ absl::StatusOr<Unpacked> Unpack(const eventstore::JournalEntry& stored) {
     u.entry.set_envelope(std::string(stored.envelope));
   }
   u.entry.set_event_type(u.envelope.event_type());
-  u.entry.set_recorded_at_ms(Millis(u.envelope.recorded_at()));
+  YILIAN_SET_MS(u.entry, recorded_at, Millis(u.envelope.recorded_at()));
   return u;
 }
 

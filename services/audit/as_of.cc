@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/referral/referral.h"
@@ -19,7 +20,7 @@ absl::Status Fold(const ArchiveView& view, const std::string& prefix, int64_t at
                   absl::Status (*evolve)(std::optional<State>&, const Wrapper&), av1::StateAsOfResponse& out) {
   absl::Status failed;
   RETURN_IF_ERROR(view.ForEachIndexed(prefix, "", [&](const Unpacked& u) {
-    if (u.entry.recorded_at_ms() > at_ms) return false;  // an aggregate's events are recorded in order
+    if (common::UnixMs(u.entry.recorded_at()) > at_ms) return false;  // an aggregate's events are recorded in order
     auto event = common::UnpackEvent<Wrapper>(u.envelope);
     if (!event.ok()) {
       failed = event.status();
@@ -37,15 +38,15 @@ absl::Status Fold(const ArchiveView& view, const std::string& prefix, int64_t at
 }  // namespace
 
 absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const av1::StateAsOfRequest& req) {
-  if (req.at_ms() <= 0) return absl::InvalidArgumentError("at_ms is required");
+  if (common::UnixMs(req.at()) <= 0) return absl::InvalidArgumentError("at is required");
   av1::StateAsOfResponse out;
   switch (req.what_case()) {
     case av1::StateAsOfRequest::kReferralId: {
       if (req.referral_id().empty()) return absl::InvalidArgumentError("referral_id is empty");
       std::optional<referral::v1::Referral> s;
       RETURN_IF_ERROR(Fold<referral::v1::ReferralEvent>(
-          view, AggregatePrefix("referral", domain::referral::kReferral, req.referral_id()), req.at_ms(), s,
-          &domain::referral::Evolve, out));
+          view, AggregatePrefix("referral", domain::referral::kReferral, req.referral_id()), common::UnixMs(req.at()),
+          s, &domain::referral::Evolve, out));
       if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_referral() = std::move(*s);
       out.set_existed(s.has_value());
@@ -55,8 +56,8 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
       if (req.case_id().empty()) return absl::InvalidArgumentError("case_id is empty");
       std::optional<greenchannel::v1::EmergencyCase> s;
       RETURN_IF_ERROR(Fold<greenchannel::v1::CaseEvent>(
-          view, AggregatePrefix("greenchannel", domain::greenchannel::kCase, req.case_id()), req.at_ms(), s,
-          &domain::greenchannel::Evolve, out));
+          view, AggregatePrefix("greenchannel", domain::greenchannel::kCase, req.case_id()), common::UnixMs(req.at()),
+          s, &domain::greenchannel::Evolve, out));
       if (s) out.set_patient_erased(view.Erased(s->patient().value()));
       if (s) *out.mutable_emergency_case() = std::move(*s);
       out.set_existed(s.has_value());
@@ -70,7 +71,7 @@ absl::StatusOr<av1::StateAsOfResponse> StateAsOf(const ArchiveView& view, const 
           view,
           AggregatePrefix("greenchannel", domain::greenchannel::kWard,
                           absl::StrCat(req.ward().institution_id(), "/", req.ward().ward_id())),
-          req.at_ms(), s, &domain::greenchannel::Evolve, out));
+          common::UnixMs(req.at()), s, &domain::greenchannel::Evolve, out));
       if (s) *out.mutable_ward() = std::move(*s);
       out.set_existed(s.has_value());
       break;

@@ -7,6 +7,7 @@
 #include "replay.h"
 #include "source_check.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/host/answer.h"
 #include "yilian/host/call_deadline.h"
 
@@ -47,10 +48,9 @@ grpc::Status AuditService::Replay(grpc::ServerContext* ctx, const av1::ReplayReq
 
 grpc::Status AuditService::StateAsOf(grpc::ServerContext* ctx, const av1::StateAsOfRequest* req,
                                      av1::StateAsOfResponse* out) {
-  const absl::Status check =
-      req->at_ms() <= 0 || req->what_case() == av1::StateAsOfRequest::WHAT_NOT_SET
-          ? absl::InvalidArgumentError("say which state (referral_id, case_id or ward) and at_ms")
-          : absl::OkStatus();
+  const absl::Status check = common::UnixMs(req->at()) <= 0 || req->what_case() == av1::StateAsOfRequest::WHAT_NOT_SET
+                                 ? absl::InvalidArgumentError("say which state (referral_id, case_id or ward) and at")
+                                 : absl::OkStatus();
   if (auto s = Admit(*ctx, "StateAsOf", *req, check); !s.ok()) return ToGrpcStatus(s);
   return host::Answer(audit::StateAsOf(*view_, *req), out);
 }
@@ -85,9 +85,10 @@ grpc::Status AuditService::Export(grpc::ServerContext* ctx, const av1::ExportReq
 
 grpc::Status AuditService::GetComplianceReport(grpc::ServerContext* ctx, const av1::ComplianceRequest* req,
                                                av1::ComplianceReport* out) {
-  const absl::Status check = req->time().to_ms() != 0 && req->time().to_ms() <= req->time().from_ms()
-                                 ? absl::InvalidArgumentError("time.to_ms must be after time.from_ms")
-                                 : absl::OkStatus();
+  const absl::Status check =
+      common::UnixMs(req->time().to()) != 0 && common::UnixMs(req->time().to()) <= common::UnixMs(req->time().from())
+          ? absl::InvalidArgumentError("time.to must be after time.from")
+          : absl::OkStatus();
   if (auto s = Admit(*ctx, "GetComplianceReport", *req, check); !s.ok()) return ToGrpcStatus(s);
   return host::Answer(Compliance(*view_, req->time()), out);
 }

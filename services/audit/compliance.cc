@@ -5,6 +5,7 @@
 
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/referral/referral.h"
@@ -18,7 +19,9 @@ namespace gv1 = ::yilian::greenchannel::v1;
 
 namespace {
 
-bool In(const av1::TimeRange& r, int64_t ms) { return ms >= r.from_ms() && (r.to_ms() == 0 || ms < r.to_ms()); }
+bool In(const av1::TimeRange& r, int64_t ms) {
+  return ms >= common::UnixMs(r.from()) && (common::UnixMs(r.to()) == 0 || ms < common::UnixMs(r.to()));
+}
 
 struct Answer {
   fv1::Priority priority = fv1::PRIORITY_UNSPECIFIED;
@@ -34,8 +37,8 @@ bool IsResponse(const fv1::ReferralEvent& e) {
 }  // namespace
 
 absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const av1::TimeRange& range) {
-  if (range.to_ms() != 0 && range.to_ms() <= range.from_ms())
-    return absl::InvalidArgumentError("time.to_ms must be after time.from_ms");
+  if (common::UnixMs(range.to()) != 0 && common::UnixMs(range.to()) <= common::UnixMs(range.from()))
+    return absl::InvalidArgumentError("time.to must be after time.from");
   std::map<std::string, Answer> referrals;
   std::map<std::string, std::optional<gv1::EmergencyCase>> cases;
   absl::Status failed;
@@ -48,18 +51,18 @@ absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const 
       if (e->has_submitted()) {
         const auto& r = e->submitted().referral();
         a.priority = r.priority();
-        a.submitted = r.submitted_at_ms();
-        a.respond_by = r.respond_by_ms();
+        a.submitted = common::UnixMs(r.submitted_at());
+        a.respond_by = common::UnixMs(r.respond_by());
         a.counted = r.status() != fv1::DRAFT && In(range, a.submitted);  // a draft counts once sent
       } else if (e->has_sent()) {
-        a.submitted = e->sent().submitted_at_ms();
-        a.respond_by = e->sent().respond_by_ms();
+        a.submitted = common::UnixMs(e->sent().submitted_at());
+        a.respond_by = common::UnixMs(e->sent().respond_by());
         a.counted = In(range, a.submitted);
       } else if (e->has_amended()) {
         const auto& m = e->amended();
         if (std::find(m.paths().begin(), m.paths().end(), "priority") != m.paths().end())
           a.priority = m.amended().priority();
-        if (m.respond_by_ms() > 0) a.respond_by = m.respond_by_ms();
+        if (common::UnixMs(m.respond_by()) > 0) a.respond_by = common::UnixMs(m.respond_by());
       } else if (e->has_entered_in_error()) {
         a.void_ = true;
       } else if (IsResponse(*e) && a.answered < 0) {
@@ -103,7 +106,7 @@ absl::StatusOr<av1::ComplianceReport> Compliance(const ArchiveView& view, const 
 
   domain::greenchannel::TreatmentClocksTally tally;
   for (const auto& [id, c] : cases)
-    if (c && In(range, c->first_medical_contact_ms())) tally.Add(*c);
+    if (c && In(range, common::UnixMs(c->first_medical_contact_at()))) tally.Add(*c);
   for (auto& row : tally.Rows()) *out.add_treatment_clocks() = std::move(row);
   return out;
 }

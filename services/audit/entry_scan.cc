@@ -7,6 +7,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::audit {
 
@@ -150,7 +151,7 @@ absl::Status ScanEntry(const eventstore::JournalEntry& stored, audit::v1::Entry*
     entry->set_envelope(outer_bytes.data(), outer_bytes.size());
   }
   entry->set_event_type(env->event_type.data(), env->event_type.size());
-  entry->set_recorded_at_ms(env->seconds * 1000 + env->nanos / 1'000'000);
+  YILIAN_SET_MS(*entry, recorded_at, env->seconds * 1000 + env->nanos / 1'000'000);
   patient->assign(env->patient.data(), env->patient.size());
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::audit {
 
@@ -21,7 +22,7 @@ absl::StatusOr<std::string> JsonLine(const Unpacked& u) {
   line.set_source_service(u.entry.source_service());
   line.set_source_sequence(u.entry.source_sequence());
   line.set_event_type(u.entry.event_type());
-  line.set_recorded_at_ms(u.entry.recorded_at_ms());
+  YILIAN_SET_MS(line, recorded_at, common::UnixMs(u.entry.recorded_at()));
   *line.mutable_envelope() = u.envelope;
   line.set_patient_erased(u.entry.patient_erased());
   std::string out;

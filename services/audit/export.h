@@ -2,7 +2,7 @@
 // Export of an archive range, for people and for outside verification.
 //
 // JSON_LINES: one line per entry, an ExportLine in protobuf JSON: position, chain_hash (hex),
-// source_service, source_sequence, event_type, recorded_at_ms and the source envelope
+// source_service, source_sequence, event_type, recorded_at and the source envelope
 // (payload resolved).
 // RAW: the 32-byte hash of the entry before the range (zeros from position 1), then each
 // archive entry as [u32 big-endian length][the archive's stored envelope bytes]. Each stored

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::audit {
 
@@ -56,8 +57,8 @@ absl::Status CheckReplay(const av1::ReplayRequest& req) {
       if (req.institution_id().empty()) return absl::InvalidArgumentError("institution_id is empty");
       break;
     case av1::ReplayRequest::kTime:
-      if (req.time().to_ms() != 0 && req.time().to_ms() <= req.time().from_ms())
-        return absl::InvalidArgumentError("time.to_ms must be after time.from_ms");
+      if (common::UnixMs(req.time().to()) != 0 && common::UnixMs(req.time().to()) <= common::UnixMs(req.time().from()))
+        return absl::InvalidArgumentError("time.to must be after time.from");
       break;
     default:
       return absl::InvalidArgumentError("say what to replay: aggregate, patient, institution_id or time");
@@ -92,18 +93,18 @@ absl::Status Replay(const ArchiveView& view, const av1::ReplayRequest& req,
   if (!req.has_time()) {
     const Walk w = WalkOf(req);
     RETURN_IF_ERROR(view.ForEachIndexedEntry(w.prefix, w.start, take));
-  } else if (req.time().from_ms() == 0 && req.time().to_ms() == 0) {
+  } else if (common::UnixMs(req.time().from()) == 0 && common::UnixMs(req.time().to()) == 0) {
     RETURN_IF_ERROR(view.ForEachEntry(after, take));  // everything, in archive order: straight off the journal
   } else {  // the time index, in recorded order; resumes after the entry at `after`
     const auto& t = req.time();
-    std::string start = TimeKey(t.from_ms(), 0);
+    std::string start = TimeKey(common::UnixMs(t.from()), 0);
     if (after > 0) {
       auto last = view.At(after);
-      if (last.ok() && last->entry.recorded_at_ms() >= t.from_ms())
-        start = TimeKey(last->entry.recorded_at_ms(), after + 1);
+      if (last.ok() && common::UnixMs(last->entry.recorded_at()) >= common::UnixMs(t.from()))
+        start = TimeKey(common::UnixMs(last->entry.recorded_at()), after + 1);
     }
     RETURN_IF_ERROR(view.ForEachIndexedEntry("tm/", start, [&](av1::Entry& e) {
-      if (t.to_ms() != 0 && e.recorded_at_ms() >= t.to_ms()) return false;
+      if (common::UnixMs(t.to()) != 0 && common::UnixMs(e.recorded_at()) >= common::UnixMs(t.to())) return false;
       return take(e);
     }));
   }

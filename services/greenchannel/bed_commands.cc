@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 #include "yilian/domain/limits/limits.h"
@@ -107,8 +108,9 @@ absl::StatusOr<BedCommands::RequestDecision> BedCommands::DecideAnswer(const fv1
   answer.set_referral_id(req.referral_id());
   answer.set_institution_id(req.institution_id());
   answer.set_ward_kind(req.ward_kind());
-  const int64_t expires =
-      req.hold_until_ms() > 0 ? req.hold_until_ms() : now + absl::ToInt64Milliseconds(board_->options().referral_hold);
+  const int64_t expires = common::UnixMs(req.hold_until()) > 0
+                              ? common::UnixMs(req.hold_until())
+                              : now + absl::ToInt64Milliseconds(board_->options().referral_hold);
   auto decline = [&](std::string reason) -> absl::StatusOr<RequestDecision> {
     answer.set_reason(std::move(reason));
     ASSIGN_OR_RETURN(auto events, dgc::AnswerBedRequest(std::nullopt, answer));
@@ -148,7 +150,7 @@ absl::StatusOr<BedCommands::RequestDecision> BedCommands::DecideAnswer(const fv1
     if (!held.ok()) return decline(std::string(held.status().message()));
     answer.set_ward_id(candidate.board().ward_id());
     answer.set_hold_id(hold.hold_id());
-    answer.set_expires_at_ms(expires);
+    YILIAN_SET_MS(answer, expires_at, expires);
     auto events = dgc::AnswerBedRequest(std::nullopt, answer);
     if (!events.ok()) return decline(std::string(events.status().message()));
     RequestStream r(kRequestKind, req.request_id(), std::nullopt, 0);

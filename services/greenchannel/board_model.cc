@@ -9,6 +9,7 @@
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
@@ -90,7 +91,7 @@ absl::Status BoardProjector::ApplyWard(const events::v1::Envelope& env, eventsto
   std::optional<gv1::WardBoard> board;
   std::vector<std::pair<int64_t, std::string>> held_before;  // (expires at, hold id)
   if (row) {
-    for (const auto& h : row->board().holds()) held_before.emplace_back(h.expires_at_ms(), h.hold_id());
+    for (const auto& h : row->board().holds()) held_before.emplace_back(common::UnixMs(h.expires_at()), h.hold_id());
     board = std::move(*row->mutable_board());
   }
   RETURN_IF_ERROR(dgc::Evolve(board, e));
@@ -101,7 +102,7 @@ absl::Status BoardProjector::ApplyWard(const events::v1::Envelope& env, eventsto
     if (!now_held.count(hold_id)) rows.Delete(ExpiryKey(expires_at_ms, env.aggregate_id(), hold_id));
   if (e.has_held()) {
     const auto& h = e.held().hold();
-    rows.Put(ExpiryKey(h.expires_at_ms(), env.aggregate_id(), h.hold_id()), "");
+    rows.Put(ExpiryKey(common::UnixMs(h.expires_at()), env.aggregate_id(), h.hold_id()), "");
   }
   rows.Put(key, StatusOf(std::move(*board), env.aggregate_version()).SerializeAsString());
   return absl::OkStatus();
@@ -122,7 +123,7 @@ absl::Status BoardProjector::ApplyCase(const events::v1::Envelope& env, eventsto
     rows.Put(OpenKey(c->dispatch_centre(), c->case_id()), "");
   gv1::CaseReply out;
   *out.mutable_clocks() = dgc::ClocksOf(*c);
-  out.set_eta_ms(dgc::EtaMs(*c));
+  YILIAN_SET_MS(out, eta, dgc::EtaMs(*c));
   *out.mutable_emergency_case() = std::move(*c);
   out.set_version(env.aggregate_version());
   rows.Put(key, out.SerializeAsString());
@@ -241,7 +242,7 @@ int64_t BoardView::HoldExpiry(const gv1::EmergencyCase& c) const {
   auto ward = Ward(WardKey(c.placement().institution_id(), c.placement().ward_id()));
   if (!ward.ok() || !*ward) return 0;
   for (const auto& h : (*ward)->board().holds())
-    if (h.hold_id() == c.hold_id()) return h.expires_at_ms();
+    if (h.hold_id() == c.hold_id()) return common::UnixMs(h.expires_at());
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/limits/limits.h"
@@ -32,7 +33,7 @@ absl::StatusOr<gv1::CaseDetail> BoardQueries::GetCase(const common::Principal& w
   RETURN_IF_ERROR(dgc::MayReachCase(who, row->emergency_case(), /*read=*/true));
   gv1::CaseDetail out;
   *out.mutable_current() = *std::move(row);
-  out.mutable_current()->set_hold_expires_at_ms(view_->HoldExpiry(out.current().emergency_case()));
+  YILIAN_SET_MS(*out.mutable_current(), hold_expires_at, view_->HoldExpiry(out.current().emergency_case()));
   ShowIdentity(who, *out.mutable_current());
   absl::Status bad;
   ASSIGN_OR_RETURN(auto n, journal_->ReadAggregate(dgc::kCase, case_id, 1, [&](const eventstore::JournalEntry& entry) {
@@ -44,7 +45,7 @@ absl::StatusOr<gv1::CaseDetail> BoardQueries::GetCase(const common::Principal& w
     auto* t = out.add_timeline();
     t->set_aggregate_version(env->aggregate_version());
     t->set_event_type(env->event_type());
-    t->set_recorded_at_ms(env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1000000);
+    YILIAN_SET_MS(*t, recorded_at, env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1000000);
     t->set_actor(env->actor().subject());
     if (auto s = common::UnpackOneof(*env, t->mutable_event()); !s.ok()) bad = s;
     return bad.ok();
@@ -66,7 +67,7 @@ absl::StatusOr<gv1::ListCasesResponse> BoardQueries::ListOpenCases(const common:
     if (!page.Room(out.mutable_page())) return false;
     auto* r = out.add_cases();
     *r = c;
-    r->set_hold_expires_at_ms(view_->HoldExpiry(c.emergency_case()));
+    YILIAN_SET_MS(*r, hold_expires_at, view_->HoldExpiry(c.emergency_case()));
     ShowIdentity(who, *r);
     page.Take(listing + c.emergency_case().case_id());
     return true;
@@ -162,14 +163,14 @@ absl::StatusOr<gv1::DoorToTreatmentReport> BoardQueries::DoorToTreatment(const c
                                                                          const gv1::DoorToTreatmentRequest& req) const {
   RETURN_IF_ERROR(domain::limits::Reference("institution_id", req.institution_id(), /*required=*/false));
   ASSIGN_OR_RETURN(const std::string only, dgc::ClocksScope(who, req.institution_id()));
-  if (req.to_ms() != 0 && req.to_ms() <= req.from_ms())
-    return absl::InvalidArgumentError("to_ms must be after from_ms");
+  if (common::UnixMs(req.to()) != 0 && common::UnixMs(req.to()) <= common::UnixMs(req.from()))
+    return absl::InvalidArgumentError("to must be after from");
   dgc::TreatmentClocksTally tally;
   RETURN_IF_ERROR(view_->ForEachCase([&](const gv1::CaseReply& r) {
     const auto& c = r.emergency_case();
     if (!only.empty() && c.placement().institution_id() != only) return true;
-    if (c.first_medical_contact_ms() < req.from_ms() ||
-        (req.to_ms() != 0 && c.first_medical_contact_ms() >= req.to_ms()))
+    if (common::UnixMs(c.first_medical_contact_at()) < common::UnixMs(req.from()) ||
+        (common::UnixMs(req.to()) != 0 && common::UnixMs(c.first_medical_contact_at()) >= common::UnixMs(req.to())))
       return true;
     tally.Add(c);
     return true;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/sha256.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
@@ -31,9 +32,9 @@ gv1::CaseReply CaseCommands::ReplyOf(const CaseStream& c, int64_t hold_expires_a
   gv1::CaseReply r;
   *r.mutable_emergency_case() = *c.state();
   r.set_version(c.version());
-  r.set_hold_expires_at_ms(hold_expires_at_ms);
+  YILIAN_SET_MS(r, hold_expires_at, hold_expires_at_ms);
   *r.mutable_clocks() = dgc::ClocksOf(*c.state());
-  r.set_eta_ms(dgc::EtaMs(*c.state()));
+  YILIAN_SET_MS(r, eta, dgc::EtaMs(*c.state()));
   return r;
 }
 
@@ -55,7 +56,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
                                                                 const std::string& case_id) {
   // Instants against the clock are checked in the decision, so a retry is answered from its
   // record however late it comes.
-  RETURN_IF_ERROR(domain::limits::Instant("first_medical_contact_ms", req.first_medical_contact_ms(), board_->Now(),
+  RETURN_IF_ERROR(domain::limits::Instant("first_medical_contact_at", req.first_medical_contact_at(), board_->Now(),
                                           dgc::kContactBack, dgc::kClockAhead));
   const BoardOptions& o = board_->options();
   // A hospital's own case is a transfer: placed anywhere but there, from there by default.
@@ -78,7 +79,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
     if (attempt + 1 == o.max_attempts)  // the board kept moving: never refuse, overflow
       for (auto& site : sites) site.wards.clear();
     ASSIGN_OR_RETURN(*desc.mutable_placement(), dgc::Place(req.condition(), desc.location(), sites, o.placement));
-    desc.mutable_placement()->set_placed_at_ms(now);
+    YILIAN_SET_MS(*desc.mutable_placement(), placed_at, now);
     if (!sealed) {  // the placement first: a refused call makes no key
       ASSIGN_OR_RETURN(auto identity, privacy::SealIdentity(*vault_, req.patient(), req.identity()));
       if (identity) *desc.mutable_sealed_identity() = *identity;
@@ -106,7 +107,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideOpen(const Call& call
     ASSIGN_OR_RETURN(auto events, dgc::OpenCase(std::nullopt, desc, hold.hold_id()));
     RETURN_IF_ERROR(c.Add(events));
     RETURN_IF_ERROR(ward.Add(*held));
-    d.reply = ReplyOf(c, hold.expires_at_ms());
+    d.reply = ReplyOf(c, common::UnixMs(hold.expires_at()));
     d.Add(std::move(c));
     std::vector<WardStream> wards;
     wards.push_back(std::move(ward));
@@ -144,7 +145,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideReplace(const Call& c
     if (!c.origin_institution_id().empty()) exclude.insert(c.origin_institution_id());  // a transfer never goes back
     ASSIGN_OR_RETURN(auto sites, board_->SitesFor(c.consortium_id(), exclude));
     ASSIGN_OR_RETURN(auto placement, dgc::Place(c.condition(), c.location(), sites, o.placement));
-    placement.set_placed_at_ms(now);
+    YILIAN_SET_MS(placement, placed_at, now);
     const std::string old_key = c.hold_id().empty() ? "" : WardKeyOf(c.placement());
     const std::string new_key = WardKeyOf(placement);
     auto locks = board_->ward_locks().LockAll({old_key, new_key});
@@ -181,7 +182,7 @@ absl::StatusOr<CaseCommands::Decision> CaseCommands::DecideReplace(const Call& c
       if (!held.ok()) return held.status();
       RETURN_IF_ERROR(target.Add(*held));
       hold_id = hold.hold_id();
-      expires = hold.expires_at_ms();
+      expires = common::UnixMs(hold.expires_at());
     }
     CaseStream redirected(kCaseKind, case_id, c, loaded.version());
     ASSIGN_OR_RETURN(auto events, dgc::RedirectCase(c, placement, hold_id, reason));
@@ -258,9 +259,8 @@ absl::StatusOr<gv1::CaseReply> CaseCommands::RecordMilestone(const Call& call, c
   return Change(
       call, req.case_id(), req.expected_version(),
       [&](const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::CaseEvents> {
-        RETURN_IF_ERROR(
-            domain::limits::Instant("at_ms", req.at_ms(), board_->Now(), dgc::kMilestoneBack, dgc::kClockAhead));
-        return dgc::RecordMilestone(c, req.milestone(), req.at_ms());
+        RETURN_IF_ERROR(domain::limits::Instant("at", req.at(), board_->Now(), dgc::kMilestoneBack, dgc::kClockAhead));
+        return dgc::RecordMilestone(c, req.milestone(), common::UnixMs(req.at()));
       },
       admit,
       /*show_hold=*/!arrival, std::move(shape));
@@ -278,12 +278,12 @@ absl::StatusOr<gv1::CaseReply> CaseCommands::Acknowledge(const Call& call, const
 }
 
 absl::StatusOr<gv1::CaseReply> CaseCommands::Close(const Call& call, const gv1::CloseCaseRequest& req, Shape shape) {
-  const int64_t at = req.at_ms() > 0 ? req.at_ms() : board_->NowMs();
+  const int64_t at = common::UnixMs(req.at()) > 0 ? common::UnixMs(req.at()) : board_->NowMs();
   return Change(
       call, req.case_id(), req.expected_version(),
       [&](const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::CaseEvents> {
-        RETURN_IF_ERROR(domain::limits::Instant("at_ms", req.at_ms(), board_->Now(), dgc::kMilestoneBack,
-                                                dgc::kClockAhead, /*required=*/false));
+        RETURN_IF_ERROR(domain::limits::Instant("at", req.at(), board_->Now(), dgc::kMilestoneBack, dgc::kClockAhead,
+                                                /*required=*/false));
         return dgc::CloseCase(c, req.outcome(), at);
       },
       [&](const std::optional<gv1::WardBoard>& board, const gv1::EmergencyCase& c) -> absl::StatusOr<dgc::BoardEvents> {

@@ -2,6 +2,7 @@
 
 #include "yilian/common/logging.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 
@@ -42,7 +43,7 @@ absl::Status ExpiryTimer::Expire(const DueHold& due) {
     auto locks = board_->ward_locks().LockAll({due.ward_key});
     ASSIGN_OR_RETURN(auto ward, board_->LoadWard(due.ward_key));
     const gv1::BedHold* h = dgc::FindHold(ward.state(), due.hold_id);
-    if (h == nullptr || h->expires_at_ms() > board_->NowMs()) return absl::OkStatus();
+    if (h == nullptr || common::UnixMs(h->expires_at()) > board_->NowMs()) return absl::OkStatus();
     hold = *h;
   }
   if (const std::string request = dgc::RequestOfHold(hold); !request.empty()) {

@@ -1,6 +1,6 @@
 #pragma once
 // The hold expiry timer. Holds and their deadlines live in the journal (BedHeld carries
-// expires_at_ms) and in the projection's expiry index, so the timer needs no state of its
+// expires_at) and in the projection's expiry index, so the timer needs no state of its
 // own and survives restarts: every `poll` it asks the index for holds due at the injected
 // clock's now and has each one's owner dealt with: an emergency case is placed again (or, if
 // that fails, keeps its destination as an overflow), a referral's request is released, and a

@@ -125,6 +125,8 @@ grpc::Status GreenChannelService::ListInboundCases(Ctx* ctx, const gv1::ListInbo
 
 grpc::Status GreenChannelService::WatchInboundCases(Ctx* ctx, const gv1::WatchInboundCasesRequest* req,
                                                     grpc::ServerWriter<gv1::InboundCaseChange>* writer) {
+  const host::StreamSlot slot(&open_watches_, kMaxWatches);
+  if (!slot.taken()) return host::StreamSlot::Refusal();
   auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   absl::Status revoked;  // the caller's institution suspended while it watches: the stream ends
@@ -148,6 +150,8 @@ grpc::Status GreenChannelService::GetBedBoard(Ctx* ctx, const gv1::BedBoardReque
 
 grpc::Status GreenChannelService::WatchBedBoard(Ctx* ctx, const gv1::BedBoardRequest* req,
                                                 grpc::ServerWriter<gv1::WardStatus>* writer) {
+  const host::StreamSlot slot(&open_watches_, kMaxWatches);
+  if (!slot.taken()) return host::StreamSlot::Refusal();
   auto who = Who(*ctx);
   if (!who.ok()) return ToGrpcStatus(who.status());
   absl::Status revoked;  // the caller's institution suspended while it watches: the stream ends

@@ -14,6 +14,7 @@
 #include "yilian/command/reveal_record.h"
 #include "yilian/greenchannel/v1/greenchannel.grpc.pb.h"
 #include "yilian/host/authenticator.h"
+#include "yilian/host/stream_slot.h"
 #include "yilian/registry_model/registry_model.h"
 
 namespace yilian::greenchannel {
@@ -30,6 +31,9 @@ class GreenChannelService final : public v1::GreenChannel::Service {
         reveals_(reveals),
         registry_(registry),
         auth_(auth) {}
+
+  // Open WatchBedBoard and WatchInboundCases streams, together: each holds a server thread.
+  static constexpr int kMaxWatches = 64;
 
   using Ctx = grpc::ServerContext;
   grpc::Status OpenCase(Ctx*, const v1::OpenCaseRequest*, v1::CaseReply*) override;
@@ -71,6 +75,7 @@ class GreenChannelService final : public v1::GreenChannel::Service {
   command::RevealRecorder* reveals_;              // GetCase and the case lists answer once their reveals are on record
   const registry_model::RegistryView* registry_;  // the registry mirror: is the caller's institution suspended?
   const host::Authenticator* auth_;
+  std::atomic<int> open_watches_{0};
 };
 
 }  // namespace yilian::greenchannel

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/problem.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/access.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/domain/limits/limits.h"
@@ -21,7 +22,8 @@ namespace {
 
 // Most severe first, then the soonest, then the case id: as a key for paging.
 std::string SortKey(const gv1::CaseReply& c) {
-  return absl::StrCat(c.emergency_case().severity(), "/", eventstore::EncodeU64(static_cast<uint64_t>(c.eta_ms())), "/",
+  return absl::StrCat(c.emergency_case().severity(), "/",
+                      eventstore::EncodeU64(static_cast<uint64_t>(common::UnixMs(c.eta()))), "/",
                       c.emergency_case().case_id());
 }
 
@@ -45,7 +47,7 @@ absl::StatusOr<std::string> InboundQueries::InstitutionOf(const common::Principa
 }
 
 gv1::CaseReply InboundQueries::Shown(gv1::CaseReply c) const {
-  c.set_hold_expires_at_ms(view_->HoldExpiry(c.emergency_case()));
+  YILIAN_SET_MS(c, hold_expires_at, view_->HoldExpiry(c.emergency_case()));
   return c;
 }
 

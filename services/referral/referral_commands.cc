@@ -189,17 +189,20 @@ void ReferralCommands::Schedule(const Call& call, const fv1::ScheduleReferralReq
             return referral.Add(booking.events);
           }
           case fv1::ScheduleReferralRequest::kBed: {
-            ASSIGN_OR_RETURN(auto events,
-                             dref::RequestBed(r, side, req.bed().ward_kind(),
-                                              absl::FromUnixMillis(req.bed().planned_admission_ms()), Now()));
+            RETURN_IF_ERROR(common::CheckTimestamp(req.bed().planned_admission_at(), "bed.planned_admission_at"));
+            ASSIGN_OR_RETURN(
+                auto events,
+                dref::RequestBed(r, side, req.bed().ward_kind(),
+                                 absl::FromUnixMillis(common::UnixMs(req.bed().planned_admission_at())), Now()));
             return referral.Add(events);
           }
-          case fv1::ScheduleReferralRequest::kAppointmentAtMs: {
-            ASSIGN_OR_RETURN(auto events, dref::ScheduleAt(r, side, req.appointment_at_ms(), Now()));
+          case fv1::ScheduleReferralRequest::kAppointmentAt: {
+            RETURN_IF_ERROR(common::CheckTimestamp(req.appointment_at(), "appointment_at"));
+            ASSIGN_OR_RETURN(auto events, dref::ScheduleAt(r, side, common::UnixMs(req.appointment_at()), Now()));
             return referral.Add(events);
           }
           default:
-            return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at_ms");
+            return absl::InvalidArgumentError("schedule needs a session_id, a bed or an appointment_at");
         }
       },
       std::move(done));
@@ -259,12 +262,20 @@ void ReferralCommands::Reschedule(const Call& call, const fv1::RescheduleReferra
             ASSIGN_OR_RETURN(const absl::Time at, common::FromTimestamp(req.appointment_at(), "appointment_at"));
             fv1::Schedule schedule;
             schedule.set_kind(r->requested_service());
-            schedule.set_at_ms(absl::ToUnixMillis(at));
+            YILIAN_SET_MS(schedule, at, absl::ToUnixMillis(at));
             ASSIGN_OR_RETURN(auto events, dref::Reschedule(r, side, schedule, req.reason(), Now()));
             return referral.Add(events);
           }
+          case fv1::RescheduleReferralRequest::kBed: {
+            RETURN_IF_ERROR(common::CheckTimestamp(req.bed().planned_admission_at(), "bed.planned_admission_at"));
+            ASSIGN_OR_RETURN(auto events,
+                             dref::RescheduleBed(r, side, req.bed().ward_kind(),
+                                                 absl::FromUnixMillis(common::UnixMs(req.bed().planned_admission_at())),
+                                                 req.reason(), Now()));
+            return referral.Add(events);
+          }
           default:
-            return absl::InvalidArgumentError("reschedule needs a session_id or an appointment_at");
+            return absl::InvalidArgumentError("reschedule needs a session_id, an appointment_at or a bed");
         }
       },
       std::move(done));

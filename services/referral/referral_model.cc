@@ -7,6 +7,7 @@
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/domain/referral/slots.h"
 #include "yilian/domain/referral/worklist.h"
@@ -53,11 +54,13 @@ struct IndexRows {
     for (std::string* k : {&in, &out, &timer, &escalated, &patient}) k->clear();
     if (!r.patient().value().empty())
       absl::StrAppend(&patient, "p/", r.patient().value(), kNul,
-                      eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+                      eventstore::EncodeU64(static_cast<uint64_t>(common::UnixMs(r.submitted_at()))), kNul,
+                      r.referral_id());
     if (dref::InEscalationQueue(r)) {
       absl::StrAppend(&escalated, "e/", r.escalated_to_institution_id(), kNul, 9 - r.escalation_level(), kNul);
       absl::StrAppend(&escalated, 9 - static_cast<int>(r.priority()), kNul,
-                      eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+                      eventstore::EncodeU64(static_cast<uint64_t>(common::UnixMs(r.submitted_at()))), kNul,
+                      r.referral_id());
     }
     if (r.status() != fv1::DRAFT) AppendListKey(&in, "in", r.receiver_institution_id(), r);  // unsent: the sender's
     AppendListKey(&out, "out", r.sender_institution_id(), r);
@@ -68,7 +71,8 @@ struct IndexRows {
                             const fv1::Referral& r) {
     AppendStatusPrefix(key, list, institution, r.status());
     absl::StrAppend(key, 9 - static_cast<int>(r.priority()), kNul,
-                    eventstore::EncodeU64(static_cast<uint64_t>(r.submitted_at_ms())), kNul, r.referral_id());
+                    eventstore::EncodeU64(static_cast<uint64_t>(common::UnixMs(r.submitted_at()))), kNul,
+                    r.referral_id());
   }
   std::array<const std::string*, 5> keys() const {  // an empty one: no row
     return {&in, &out, &timer, &escalated, &patient};

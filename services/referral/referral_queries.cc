@@ -70,13 +70,11 @@ absl::StatusOr<fv1::ListAvailableSlotsResponse> ReferralQueries::Slots(
     const common::Principal& who, const fv1::ListAvailableSlotsRequest& req) const {
   RETURN_IF_ERROR(dref::NotSuspended(who, *directory_));
   RETURN_IF_ERROR(domain::limits::Reference("host_institution_id", req.host_institution_id()));
-  RETURN_IF_ERROR(domain::limits::Text("from_date", req.from_date(), 10));
-  RETURN_IF_ERROR(domain::limits::Text("to_date", req.to_date(), 10));
   if (!req.patient().value().empty()) RETURN_IF_ERROR(domain::registry::CheckPatientRef(req.patient()));
   registry::v1::ListExpertSessionsRequest q;
   q.set_institution_id(req.host_institution_id());
-  q.set_from_date(req.from_date());
-  q.set_to_date(req.to_date());
+  if (req.has_from()) *q.mutable_from() = req.from();
+  if (req.has_to()) *q.mutable_to() = req.to();
   *q.mutable_page() = req.page();
   ASSIGN_OR_RETURN(auto sessions, directory_->view().ListSessions(q));
   const bool resident = directory_->SignedResident(req.patient().value(), who.institution_id);

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 
 namespace yilian::referral {
@@ -43,15 +44,19 @@ std::string Summary(const F& e) {
       const auto& s = e.scheduled().schedule();
       if (s.kind() == fv1::EXPERT_OUTPATIENT)
         return absl::StrCat("expert slot booked in ", s.session_id(),
-                            s.reserved_slot() ? " (reserved quota)" : " (general pool)", ", ", When(s.at_ms()));
-      return absl::StrCat(fv1::ServiceKind_Name(s.kind()), " scheduled for ", When(s.at_ms()));
+                            s.reserved_slot() ? " (reserved quota)" : " (general pool)", ", ",
+                            When(common::UnixMs(s.at())));
+      return absl::StrCat(fv1::ServiceKind_Name(s.kind()), " scheduled for ", When(common::UnixMs(s.at())));
     }
     case F::kBedRequested:
+      if (!e.bed_requested().replaces_request_id().empty())
+        return absl::StrCat("another bed asked of the bed board: ", e.bed_requested().request_id(), " (to replace ",
+                            e.bed_requested().replaces_request_id(), ")");
       return absl::StrCat("bed asked of the bed board: ", e.bed_requested().request_id());
     case F::kBedAnswered:
       return e.bed_answered().reserved() ? "bed reserved" : absl::StrCat("bed declined: ", e.bed_answered().reason());
     case F::kArrived:
-      return absl::StrCat("patient arrived ", When(e.arrived().at_ms()));
+      return absl::StrCat("patient arrived ", When(common::UnixMs(e.arrived().at())));
     case F::kSent:
       return "sent";
     case F::kAmended: {
@@ -66,7 +71,8 @@ std::string Summary(const F& e) {
     }
     case F::kRescheduled: {
       const auto& s = e.rescheduled().schedule();
-      return absl::StrCat("rescheduled to ", s.session_id().empty() ? "" : s.session_id() + ", ", When(s.at_ms()));
+      const std::string& where = s.session_id().empty() ? s.bed_request_id() : s.session_id();
+      return absl::StrCat("rescheduled to ", where.empty() ? "" : where + ", ", When(common::UnixMs(s.at())));
     }
     case F::kHeld:
       return absl::StrCat("on hold: ", e.held().reason());
@@ -118,7 +124,7 @@ absl::StatusOr<std::vector<fv1::TimelineEntry>> Timeline(const eventstore::Journ
         t.set_version(env->aggregate_version());
         const std::string& type = env->event_type();
         t.set_event_type(type.substr(type.rfind('.') + 1));
-        t.set_recorded_at_ms(env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1'000'000);
+        YILIAN_SET_MS(t, recorded_at, env->recorded_at().seconds() * 1000 + env->recorded_at().nanos() / 1'000'000);
         t.set_actor(env->actor().subject());
         t.set_actor_institution_id(env->actor().institution_id());
         if (event.ok()) t.set_summary(Summary(*event));

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
 #include "yilian/common/sha256.h"
 #include "yilian/host/grpc_status.h"
 
@@ -152,8 +153,9 @@ class Importer {
     const std::string what = absl::StrCat("expert session ", want.session_id());
     rv1::ListExpertSessionsRequest list;
     list.set_institution_id(want.institution_id());
-    list.set_from_date(want.date());
-    list.set_to_date(want.date());
+    *list.mutable_from() = want.starts_at();
+    *list.mutable_to() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+        google::protobuf::util::TimeUtil::TimestampToMilliseconds(want.starts_at()) + 1);
     list.mutable_page()->set_page_size(500);
     rv1::ListExpertSessionsResponse day;
     if (auto s = Call(&Stub::ListExpertSessions, list, &day, what); !s.ok()) return s;

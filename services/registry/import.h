@@ -9,8 +9,8 @@
 //                        capabilities: [...], wards: [{id, name, kind, capacity,
 //                        emergency_reserved}]}]
 //   consortia:         [{id, name, lead, members: [...], cross_region}]
-//   expert_sessions:   [{id, institution, expert_id, expert_name, department, date,
-//                        half_day, slots, release_cutoff, reserved: [{institution, slots}]}]
+//   expert_sessions:   [{id, institution, expert_id, expert_name, department,
+//                        starts_at, ends_at, slots, release_cutoff, reserved: [{institution, slots}]}]
 //
 // Enum values use the proto names (TERTIARY_HOSPITAL, STROKE_CENTRE, WARD_ICU, MORNING).
 

@@ -101,12 +101,13 @@ ImportPlan Parse(const YAML::Node& root) {
     s.set_expert_id(Get<std::string>(n, p, "expert_id"));
     s.set_expert_name(Get<std::string>(n, p, "expert_name"));
     s.set_department(Get<std::string>(n, p, "department"));
-    s.set_date(Get<std::string>(n, p, "date"));
-    s.set_half_day(GetEnum<rv1::HalfDay>(n, p, "half_day", &rv1::HalfDay_Parse));
     s.set_slot_count(Get<int>(n, p, "slots"));
-    const std::string cutoff = Get<std::string>(n, p, "release_cutoff");
-    if (!google::protobuf::util::TimeUtil::FromString(cutoff, s.mutable_release_cutoff()))
-      throw Bad{absl::StrCat(At(p, "release_cutoff"), ": \"", cutoff, "\" is not an RFC 3339 time")};
+    for (auto [key, field] : {std::pair{"starts_at", s.mutable_starts_at()}, std::pair{"ends_at", s.mutable_ends_at()},
+                              std::pair{"release_cutoff", s.mutable_release_cutoff()}}) {
+      const std::string text = Get<std::string>(n, p, key);
+      if (!google::protobuf::util::TimeUtil::FromString(text, field))
+        throw Bad{absl::StrCat(At(p, key), ": \"", text, "\" is not an RFC 3339 time")};
+    }
     Each(n, p, "reserved", [&](const YAML::Node& q, const std::string& qp) {
       auto* r = s.add_reserved();
       r->set_institution_id(Get<std::string>(q, qp, "institution"));

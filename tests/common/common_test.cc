@@ -7,6 +7,7 @@
 #include "yilian/common/principal.h"
 #include "yilian/common/problem.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/common/uuid.h"
 #include "yilian/referral/v1/referral.pb.h"
 #include "yilian/registry/v1/registry.pb.h"
@@ -20,9 +21,9 @@ namespace {
 TEST(OneofEventTest, UnpacksEachKindIntoAReusedWrapperAndRefusesForeignOrBrokenPayloads) {
   namespace fv1 = ::yilian::referral::v1;
   fv1::ReferralEvent received, completed;
-  received.mutable_received()->set_at_ms(5);
+  YILIAN_SET_MS(*received.mutable_received(), at, 5);
   completed.mutable_completed()->set_outcome_summary("stable");
-  completed.mutable_completed()->set_at_ms(9);
+  YILIAN_SET_MS(*completed.mutable_completed(), at, 9);
   const events::v1::Envelope a = EnvelopeOf(received), b = EnvelopeOf(completed);
   EXPECT_EQ(a.event_type(), "yilian.referral.v1.ReferralReceived");
   fv1::ReferralEvent reused;

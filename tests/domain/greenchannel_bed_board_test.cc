@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -34,8 +35,8 @@ gv1::BedHold Hold(const std::string& id, gv1::HoldPurpose purpose, int64_t place
   h.set_hold_id(id);
   h.set_purpose(purpose);
   h.set_subject_id("subject-" + id);
-  h.set_placed_at_ms(placed);
-  h.set_expires_at_ms(expires);
+  YILIAN_SET_MS(h, placed_at, placed);
+  YILIAN_SET_MS(h, expires_at, expires);
   return h;
 }
 

@@ -2,6 +2,7 @@
 // released (cancelled or lapsed) or taken up; every wrong move a precise error.
 #include <gtest/gtest.h>
 
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_request.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -19,7 +20,7 @@ gv1::BedRequest Answer(bool reserved) {
   if (reserved) {
     a.set_ward_id("general-1");
     a.set_hold_id("bed:req-1");
-    a.set_expires_at_ms(1000);
+    YILIAN_SET_MS(a, expires_at, 1000);
   } else {
     a.set_reason("no free bed");
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/emergency_case.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -26,7 +27,7 @@ gv1::EmergencyCase Dispatch(gv1::Condition condition) {
   d.set_severity(1);
   d.mutable_location()->set_latitude(27.69);
   d.mutable_location()->set_longitude(111.66);
-  d.set_first_medical_contact_ms(kContact);
+  YILIAN_SET_MS(d, first_medical_contact_at, kContact);
   d.set_dispatch_centre("loudi-120");
   d.mutable_placement()->set_step(gv1::IN_CIRCLE);
   d.mutable_placement()->set_institution_id("loudi-1st");

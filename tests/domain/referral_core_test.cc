@@ -8,6 +8,7 @@
 #include "google/protobuf/descriptor.h"
 #include "referral_fixture.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/referral/v1/referral_service.pb.h"
 
 namespace yilian::domain::referral {
@@ -18,13 +19,13 @@ TEST_F(ReferralCoreTest, AnUpwardReferralIsRequestedWithItsPriorityDeadlines) {
   auto s = Submitted();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status(), fv1::REQUESTED);
-  EXPECT_EQ(s->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(24)));
-  EXPECT_EQ(s->schedule_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(72)));
+  EXPECT_EQ(common::UnixMs(s->respond_by()), absl::ToUnixMillis(kNow + absl::Hours(24)));
+  EXPECT_EQ(common::UnixMs(s->schedule_by()), absl::ToUnixMillis(kNow + absl::Hours(72)));
   auto stat = Draft();
   stat.set_priority(fv1::STAT);
   auto e = Submit(std::nullopt, stat, dir_, kNow);
   ASSERT_OK(e.status());
-  EXPECT_EQ(Fold(*e)->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Minutes(15)));
+  EXPECT_EQ(common::UnixMs(Fold(*e)->respond_by()), absl::ToUnixMillis(kNow + absl::Minutes(15)));
   EXPECT_CODE(Submit(s, Draft(), dir_, kNow), kAlreadyExists);
 }
 
@@ -42,7 +43,7 @@ TEST_F(ReferralCoreTest, DiagnosesAndExamsAreCodedWithTheirSystem) {
   ct->set_kind(fv1::CT);
   ct->set_result_id("ct-1");
   ct->set_performing_institution_id("loudi-1st");
-  ct->set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(2)));
+  YILIAN_SET_MS(*ct, performed_at, absl::ToUnixMillis(kNow - absl::Hours(2)));
   ct->mutable_code()->set_code("24627-2");  // LOINC "Chest CT", but no system
   EXPECT_EQ(common::ProblemOf(Submit(std::nullopt, d, dir_, kNow).status()).field(), "exam_results[0].code.system");
   ct->mutable_code()->set_system("http://loinc.org");
@@ -100,7 +101,7 @@ TEST_F(ReferralCoreTest, MalformedSubmissionsAreRefused) {
   x->set_kind(fv1::CT);
   x->set_result_id("ct-1");
   x->set_performing_institution_id("loudi-1st");
-  x->set_performed_at_ms(absl::ToUnixMillis(kNow + absl::Hours(1)));  // in the future
+  YILIAN_SET_MS(*x, performed_at, absl::ToUnixMillis(kNow + absl::Hours(1)));  // in the future
   EXPECT_CODE(Submit(std::nullopt, d, dir_, kNow), kInvalidArgument);
   d = Draft();
   d.set_status(fv1::ACCEPTED);
@@ -131,7 +132,7 @@ TEST_F(ReferralCoreTest, EveryFieldHasABoundNamedInTheRefusal) {
   r->set_kind(fv1::CT);
   r->set_result_id(huge);
   r->set_performing_institution_id("loudi-1st");
-  r->set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(1)));
+  YILIAN_SET_MS(*r, performed_at, absl::ToUnixMillis(kNow - absl::Hours(1)));
   ExpectBound(Submit(std::nullopt, d, dir_, kNow).status(), "result_id", "128");
 
   auto s = Submitted();
@@ -141,7 +142,7 @@ TEST_F(ReferralCoreTest, EveryFieldHasABoundNamedInTheRefusal) {
     x.set_kind(fv1::CT);
     x.set_result_id("ct-1");
     x.set_performing_institution_id("loudi-1st");
-    x.set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(1)));
+    YILIAN_SET_MS(x, performed_at, absl::ToUnixMillis(kNow - absl::Hours(1)));
   }
   ExpectBound(SupplyInformation(s, Side::kSender, "here", results, kNow).status(), "exam_results", "50");
   EXPECT_CODE(RequestBed(Submitted(), Side::kReceiver, rv1::WARD_ICU, absl::FromUnixMillis(int64_t{1} << 62), kNow),
@@ -186,7 +187,7 @@ TEST_F(ReferralCoreTest, TheReceiverWorksItThroughToCompletion) {
   slot.set_kind(fv1::EXPERT_OUTPATIENT);
   slot.set_session_id("loudi-1st/neuro/2026-11-25/am");
   slot.set_reserved_slot(true);
-  slot.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(48)));
+  YILIAN_SET_MS(slot, at, absl::ToUnixMillis(kNow + absl::Hours(48)));
   EXPECT_CODE(ScheduleAppointment(s, Side::kSender, slot, kNow), kPermissionDenied);
   Do(s, ScheduleAppointment(s, Side::kReceiver, slot, kNow));
   EXPECT_EQ(s->status(), fv1::READY);
@@ -214,7 +215,7 @@ TEST_F(ReferralCoreTest, InformationRejectionAndRedirect) {
   ct.set_kind(fv1::CT);
   ct.set_result_id("ct-7");
   ct.set_performing_institution_id("lianyuan-county");
-  ct.set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(24)));
+  YILIAN_SET_MS(ct, performed_at, absl::ToUnixMillis(kNow - absl::Hours(24)));
   EXPECT_CODE(SupplyInformation(s, Side::kReceiver, "here", {ct}, kNow), kPermissionDenied);
   Do(s, SupplyInformation(s, Side::kSender, "attached", {ct}, kNow));
   EXPECT_EQ(s->status(), fv1::RECEIVED);
@@ -247,7 +248,7 @@ TEST_F(ReferralCoreTest, TheBedSagaAsksReservesAdmitsAndReleases) {
   const auto& req = (*asked)[0].bed_requested();
   EXPECT_EQ(req.institution_id(), "loudi-1st");
   EXPECT_EQ(req.ward_kind(), rv1::WARD_GENERAL);
-  EXPECT_EQ(req.hold_until_ms(), absl::ToUnixMillis(kNow + absl::Hours(24)));
+  EXPECT_EQ(common::UnixMs(req.hold_until()), absl::ToUnixMillis(kNow + absl::Hours(24)));
   s = Fold(*asked, s);
   EXPECT_EQ(s->status(), fv1::ACCEPTED);
   EXPECT_EQ(s->business_status(), fv1::BED_REQUESTED);  // the pending answer, visible as state
@@ -284,7 +285,7 @@ TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndExpireUnschedule
   auto d = Draft();
   d.set_priority(fv1::STAT);  // answer within 15 min, schedule within 1 h
   auto s = Submitted(d);
-  const absl::Time respond_by = absl::FromUnixMillis(s->respond_by_ms());
+  const absl::Time respond_by = absl::FromUnixMillis(common::UnixMs(s->respond_by()));
   EXPECT_EQ(NextTimer(*s), respond_by);
   EXPECT_TRUE(DueTimers(s, respond_by - absl::Milliseconds(1)).empty());
   auto first = DueTimers(s, respond_by);
@@ -298,9 +299,9 @@ TEST_F(ReferralCoreTest, DeadlinesEscalateUnansweredReferralsAndExpireUnschedule
   EXPECT_EQ(second[0].escalated().level(), 2);
   EXPECT_EQ(second[0].escalated().to(), "consortium lead hospital");
   s = Fold(second, s);
-  EXPECT_EQ(NextTimer(*s), absl::FromUnixMillis(s->schedule_by_ms()));
+  EXPECT_EQ(NextTimer(*s), absl::FromUnixMillis(common::UnixMs(s->schedule_by())));
   Do(s, Accept(s, Side::kReceiver, respond_by + absl::Minutes(20)));
-  auto expired = DueTimers(s, absl::FromUnixMillis(s->schedule_by_ms()));
+  auto expired = DueTimers(s, absl::FromUnixMillis(common::UnixMs(s->schedule_by())));
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0].cancelled().reason(), "not scheduled by its deadline");
   s = Fold(expired, s);
@@ -321,7 +322,7 @@ TEST_F(ReferralCoreTest, ExamResultsAreRecognisedInsideTheConsortiumWithinTheirV
     x->set_kind(kind);
     x->set_result_id(absl::StrCat(fv1::ExamKind_Name(kind), "-", where));
     x->set_performing_institution_id(where);
-    x->set_performed_at_ms(absl::ToUnixMillis(kNow - ago));
+    YILIAN_SET_MS(*x, performed_at, absl::ToUnixMillis(kNow - ago));
   };
   add(fv1::CT, "loudi-1st", absl::Hours(10 * 24));
   add(fv1::LAB_ROUTINE, "loudi-1st", absl::Hours(10 * 24));

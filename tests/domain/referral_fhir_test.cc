@@ -5,6 +5,7 @@
 #include <set>
 
 #include "referral_fixture.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::domain::referral {
 namespace {
@@ -73,6 +74,9 @@ class ReferralFhirTest : public ReferralCoreTest {
     auto bed_ready = bed_asked;
     Do(bed_ready, AnswerBed(bed_ready, Side::kSystem, bed_asked->schedule().bed_request_id(), true, "", kNow));
     out.emplace_back("ready/bed-reserved", bed_ready);
+    auto bed_moving = bed_ready;
+    Do(bed_moving, RescheduleBed(bed_moving, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "", kNow));
+    out.emplace_back("ready/another-bed-requested", bed_moving);
     auto arrived = ready;
     Do(arrived, RecordArrival(arrived, Side::kReceiver, std::nullopt, kNow + absl::Hours(48)));
     out.emplace_back("in-progress", arrived);
@@ -101,7 +105,7 @@ class ReferralFhirTest : public ReferralCoreTest {
     fv1::Schedule slot;
     slot.set_kind(fv1::EXPERT_OUTPATIENT);
     slot.set_session_id(session);
-    slot.set_at_ms(absl::ToUnixMillis(kNow + ahead));
+    YILIAN_SET_MS(slot, at, absl::ToUnixMillis(kNow + ahead));
     return slot;
   }
 
@@ -116,7 +120,7 @@ class ReferralFhirTest : public ReferralCoreTest {
     ct.set_kind(fv1::CT);
     ct.set_result_id("ct-7");
     ct.set_performing_institution_id("lianyuan-county");
-    ct.set_performed_at_ms(absl::ToUnixMillis(kNow - absl::Hours(24)));
+    YILIAN_SET_MS(ct, performed_at, absl::ToUnixMillis(kNow - absl::Hours(24)));
     return {
         {"send", [&, t](const State& s, Side side) { return Send(s, side, dir_, t); }},
         {"amend", [&, t, urgent](const State& s, Side side) { return Amend(s, side, urgent, {"priority"}, dir_, t); }},
@@ -134,7 +138,9 @@ class ReferralFhirTest : public ReferralCoreTest {
            return ScheduleAppointment(s, side, Slot("loudi-1st/neuro/pm"), t);
          }},
         {"reschedule",
-         [t](const State& s, Side side) {
+         [t](const State& s, Side side) -> absl::StatusOr<Events> {
+           if (s && s->requested_service() == fv1::INPATIENT_BED)
+             return RescheduleBed(s, side, rv1::WARD_GENERAL, t + absl::Hours(30), "", t);
            return Reschedule(s, side, Slot("loudi-1st/neuro/next", absl::Hours(96)), "", t);
          }},
         {"record-arrival", [t](const State& s, Side side) { return RecordArrival(s, side, std::nullopt, t); }},

@@ -2,6 +2,7 @@
 // with a coded reason, rescheduling, arrival at a given instant, hold and resume, a cancelled
 // session, no-show timers and entered-in-error.
 #include "referral_fixture.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/access.h"
 
 namespace yilian::domain::referral {
@@ -17,7 +18,7 @@ class ReferralLifecycleTest : public ReferralCoreTest {
     fv1::Schedule slot;
     slot.set_kind(kind);
     if (kind == fv1::EXPERT_OUTPATIENT) slot.set_session_id("loudi-1st/neuro/am");
-    slot.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(48)));
+    YILIAN_SET_MS(slot, at, absl::ToUnixMillis(kNow + absl::Hours(48)));
     Do(s, ScheduleAppointment(s, Side::kReceiver, slot, kNow));
     return s;
   }
@@ -30,7 +31,7 @@ TEST_F(ReferralLifecycleTest, ADraftIsCheckedKeptFromTheReceiverAndSentWithFresh
   ASSERT_OK_AND_ASSIGN(auto saved, SaveDraft(std::nullopt, Draft(), dir_, kNow));
   auto s = Fold(saved);
   EXPECT_EQ(s->status(), fv1::DRAFT);
-  EXPECT_EQ(s->respond_by_ms(), 0);
+  EXPECT_EQ(common::UnixMs(s->respond_by()), 0);
   EXPECT_EQ(NextTimer(*s), absl::InfiniteFuture());
   common::Principal receiver{"dr.wang", "loudi-1st", common::Role::ROLE_CLINICIAN};
   EXPECT_CODE(SideOf(receiver, *s, dir_), kPermissionDenied);
@@ -40,8 +41,8 @@ TEST_F(ReferralLifecycleTest, ADraftIsCheckedKeptFromTheReceiverAndSentWithFresh
   const absl::Time later = kNow + absl::Hours(3);
   Do(s, Send(s, Side::kSender, dir_, later));
   EXPECT_EQ(s->status(), fv1::REQUESTED);
-  EXPECT_EQ(s->submitted_at_ms(), absl::ToUnixMillis(later));
-  EXPECT_EQ(s->respond_by_ms(), absl::ToUnixMillis(later + absl::Hours(24)));
+  EXPECT_EQ(common::UnixMs(s->submitted_at()), absl::ToUnixMillis(later));
+  EXPECT_EQ(common::UnixMs(s->respond_by()), absl::ToUnixMillis(later + absl::Hours(24)));
   EXPECT_OK(SideOf(receiver, *s, dir_).status());
   EXPECT_CODE(Send(s, Side::kSender, dir_, later), kFailedPrecondition);
 }
@@ -60,8 +61,8 @@ TEST_F(ReferralLifecycleTest, TheSenderAmendsBeforeAcceptanceAndAPriorityMovesTh
   EXPECT_EQ(s->priority(), fv1::ASAP);
   EXPECT_EQ(s->notes(), "worse since this morning");
   EXPECT_EQ(s->reason(), Draft().reason());  // unnamed fields stay
-  EXPECT_EQ(s->respond_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(2)));
-  EXPECT_EQ(s->schedule_by_ms(), absl::ToUnixMillis(kNow + absl::Hours(8)));
+  EXPECT_EQ(common::UnixMs(s->respond_by()), absl::ToUnixMillis(kNow + absl::Hours(2)));
+  EXPECT_EQ(common::UnixMs(s->schedule_by()), absl::ToUnixMillis(kNow + absl::Hours(8)));
   Do(s, Accept(s, Side::kReceiver, kNow));
   EXPECT_CODE(Amend(s, Side::kSender, changes, {"notes"}, dir_, kNow), kFailedPrecondition);
 }
@@ -109,12 +110,12 @@ TEST_F(ReferralLifecycleTest, FailureCarriesItsCodedReasonFromTheStatesFhirAllow
   EXPECT_CODE(Fail(accepted, Side::kReceiver, fv1::NO_SHOW, "", kNow), kFailedPrecondition);  // not begun: cancel
 }
 
-TEST_F(ReferralLifecycleTest, ReschedulingMovesASlotOrAnAppointmentButNotAHeldBed) {
+TEST_F(ReferralLifecycleTest, ReschedulingMovesASlotOrAnAppointment) {
   auto s = Ready();
   fv1::Schedule next;
   next.set_kind(fv1::EXPERT_OUTPATIENT);
   next.set_session_id("loudi-1st/neuro/am");
-  next.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(72)));
+  YILIAN_SET_MS(next, at, absl::ToUnixMillis(kNow + absl::Hours(72)));
   EXPECT_CODE(Reschedule(s, Side::kReceiver, next, "", kNow), kInvalidArgument);  // the session it has
   EXPECT_CODE(Reschedule(s, Side::kSender, next, "", kNow), kPermissionDenied);
   next.set_session_id("loudi-1st/neuro/pm");
@@ -126,22 +127,102 @@ TEST_F(ReferralLifecycleTest, ReschedulingMovesASlotOrAnAppointmentButNotAHeldBe
   auto exam = Ready(fv1::EXAMINATION);
   fv1::Schedule later;
   later.set_kind(fv1::EXAMINATION);
-  later.set_at_ms(absl::ToUnixMillis(kNow - absl::Hours(1)));
+  YILIAN_SET_MS(later, at, absl::ToUnixMillis(kNow - absl::Hours(1)));
   EXPECT_CODE(Reschedule(exam, Side::kReceiver, later, "", kNow), kInvalidArgument);  // the past
-  later.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(96)));
+  YILIAN_SET_MS(later, at, absl::ToUnixMillis(kNow + absl::Hours(96)));
   Do(exam, Reschedule(exam, Side::kReceiver, later, "", kNow));
-  EXPECT_EQ(exam->schedule().at_ms(), later.at_ms());
+  EXPECT_EQ(common::UnixMs(exam->schedule().at()), common::UnixMs(later.at()));
 
+  EXPECT_CODE(RescheduleBed(exam, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "", kNow),
+              kInvalidArgument);  // an examination holds no bed
+}
+
+TEST_F(ReferralLifecycleTest, AHeldBedIsRescheduledOnlyOnceTheNewBedIsReserved) {
   auto d = Draft();
   d.set_requested_service(fv1::INPATIENT_BED);
   auto bed = Submitted(d);
   Do(bed, Accept(bed, Side::kReceiver, kNow));
   Do(bed, RequestBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow));
   Do(bed, AnswerBed(bed, Side::kSystem, bed->schedule().bed_request_id(), true, "", kNow));
+  const std::string held = bed->schedule().bed_request_id();
   fv1::Schedule other;
   other.set_kind(fv1::INPATIENT_BED);
-  other.set_at_ms(absl::ToUnixMillis(kNow + absl::Hours(30)));
-  EXPECT_CODE(Reschedule(bed, Side::kReceiver, other, "", kNow), kFailedPrecondition);
+  YILIAN_SET_MS(other, at, absl::ToUnixMillis(kNow + absl::Hours(30)));
+  EXPECT_CODE(Reschedule(bed, Side::kReceiver, other, "", kNow), kInvalidArgument);  // a bed asks the bed board
+  EXPECT_CODE(RescheduleBed(bed, Side::kSender, rv1::WARD_GENERAL, kNow + absl::Hours(30), "", kNow),
+              kPermissionDenied);
+  EXPECT_CODE(RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow - absl::Hours(1), "", kNow),
+              kInvalidArgument);  // the past
+  EXPECT_CODE(RescheduleBed(bed, Side::kReceiver, rv1::WARD_KIND_UNSPECIFIED, kNow + absl::Hours(30), "", kNow),
+              kInvalidArgument);
+
+  // Declined: the bed held stays, with the decline said.
+  ASSERT_OK_AND_ASSIGN(auto asked,
+                       RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "family", kNow));
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].bed_requested().replaces_request_id(), held);
+  EXPECT_NE(asked[0].bed_requested().request_id(), held);  // a request of its own, even in the same millisecond
+  Do(bed, asked);
+  EXPECT_EQ(bed->status(), fv1::READY);
+  EXPECT_EQ(bed->business_status(), fv1::BED_REQUESTED);
+  EXPECT_EQ(bed->schedule().bed_request_id(), held);
+  EXPECT_CODE(RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(31), "", kNow),
+              kFailedPrecondition);  // one replacement at a time
+  const auto actions = AllowedActions(*bed);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "reschedule"), 0);
+  Do(bed, AnswerBed(bed, Side::kSystem, bed->rescheduling().bed_request_id(), false, "ward full", kNow));
+  EXPECT_EQ(bed->business_status(), fv1::BED_RESERVED);
+  EXPECT_EQ(bed->status_reason(), "new bed declined: ward full");
+  EXPECT_EQ(bed->schedule().bed_request_id(), held);
+  EXPECT_FALSE(bed->has_rescheduling());
+
+  // Reserved: the new bed is the schedule and the old hold is released, in one decision.
+  Do(bed,
+     RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "family", kNow + absl::Minutes(1)));
+  const std::string next = bed->rescheduling().bed_request_id();
+  ASSERT_OK_AND_ASSIGN(auto reserved, AnswerBed(bed, Side::kSystem, next, true, "", kNow + absl::Minutes(2)));
+  ASSERT_EQ(reserved.size(), 3u);
+  EXPECT_EQ(reserved[1].rescheduled().reason(), "family");
+  EXPECT_EQ(reserved[2].bed_request_cancelled().request_id(), held);
+  Do(bed, reserved);
+  EXPECT_EQ(bed->status(), fv1::READY);
+  EXPECT_EQ(bed->business_status(), fv1::BED_RESERVED);
+  EXPECT_EQ(bed->schedule().bed_request_id(), next);
+  EXPECT_TRUE(bed->schedule().bed_reserved());
+  EXPECT_EQ(common::UnixMs(bed->schedule().at()), absl::ToUnixMillis(kNow + absl::Hours(30)));
+  EXPECT_FALSE(bed->has_rescheduling());
+  // A late answer to the released request changes nothing.
+  ASSERT_OK_AND_ASSIGN(auto late, AnswerBed(bed, Side::kSystem, held, true, "", kNow + absl::Minutes(3)));
+  EXPECT_TRUE(late.empty());
+
+  // Cancelled while a replacement is pending: both beds are let go.
+  Do(bed,
+     RescheduleBed(bed, Side::kReceiver, rv1::WARD_STROKE_UNIT, kNow + absl::Hours(30), "", kNow + absl::Hours(1)));
+  ASSERT_OK_AND_ASSIGN(auto cancelled,
+                       Cancel(bed, Side::kSender, "patient transferred elsewhere", kNow + absl::Hours(1)));
+  std::vector<std::string> released;
+  for (const auto& e : cancelled)
+    if (e.has_bed_request_cancelled()) released.push_back(e.bed_request_cancelled().request_id());
+  EXPECT_EQ(released, (std::vector<std::string>{next, bed->rescheduling().bed_request_id()}));
+}
+
+TEST_F(ReferralLifecycleTest, ArrivalIntoAHeldBedLetsAPendingReplacementGo) {
+  auto d = Draft();
+  d.set_requested_service(fv1::INPATIENT_BED);
+  auto bed = Submitted(d);
+  Do(bed, Accept(bed, Side::kReceiver, kNow));
+  Do(bed, RequestBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow));
+  Do(bed, AnswerBed(bed, Side::kSystem, bed->schedule().bed_request_id(), true, "", kNow));
+  Do(bed, RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "", kNow + absl::Hours(1)));
+  const std::string pending = bed->rescheduling().bed_request_id();
+  ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(bed, Side::kReceiver, std::nullopt, kNow + absl::Hours(2)));
+  Do(bed, arrived);
+  EXPECT_EQ(bed->status(), fv1::IN_PROGRESS);
+  EXPECT_FALSE(bed->has_rescheduling());
+  bool let_go = false;
+  for (const auto& e : arrived) let_go |= e.bed_request_cancelled().request_id() == pending;
+  EXPECT_TRUE(let_go);
+  EXPECT_FALSE(bed->schedule().admission_id().empty());  // the held bed is the admission
 }
 
 TEST_F(ReferralLifecycleTest, ArrivalIsRecordedAtTheInstantGiven) {
@@ -150,7 +231,7 @@ TEST_F(ReferralLifecycleTest, ArrivalIsRecordedAtTheInstantGiven) {
   EXPECT_CODE(RecordArrival(s, Side::kReceiver, came + absl::Hours(1), came), kInvalidArgument);  // the future
   EXPECT_CODE(RecordArrival(s, Side::kReceiver, kNow - absl::Hours(1), came), kInvalidArgument);  // before sending
   ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(s, Side::kReceiver, came - absl::Minutes(40), came));
-  EXPECT_EQ(arrived[0].arrived().at_ms(), absl::ToUnixMillis(came - absl::Minutes(40)));
+  EXPECT_EQ(common::UnixMs(arrived[0].arrived().at()), absl::ToUnixMillis(came - absl::Minutes(40)));
 }
 
 TEST_F(ReferralLifecycleTest, HoldPausesWorkUnderWayAndResumeContinuesIt) {
@@ -169,7 +250,7 @@ TEST_F(ReferralLifecycleTest, HoldPausesWorkUnderWayAndResumeContinuesIt) {
 
 TEST_F(ReferralLifecycleTest, NoShowAndCancelledSessionTimers) {
   auto s = Ready(fv1::EXAMINATION);
-  const absl::Time due = absl::FromUnixMillis(s->schedule().at_ms()) + kNoShowGrace;
+  const absl::Time due = absl::FromUnixMillis(common::UnixMs(s->schedule().at())) + kNoShowGrace;
   EXPECT_EQ(NextTimer(*s), due);
   EXPECT_TRUE(DueTimers(s, due - absl::Milliseconds(1)).empty());
   auto missed = s;
@@ -183,7 +264,8 @@ TEST_F(ReferralLifecycleTest, NoShowAndCancelledSessionTimers) {
   EXPECT_EQ(booked->status(), fv1::READY);
   EXPECT_EQ(booked->business_status(), fv1::SESSION_CANCELLED);
   EXPECT_TRUE(SessionCancelled(booked, "loudi-1st/neuro/am", "again", kNow).empty());  // told once
-  auto lapsed = Fold(DueTimers(booked, absl::FromUnixMillis(booked->schedule().at_ms()) + kNoShowGrace), booked);
+  auto lapsed =
+      Fold(DueTimers(booked, absl::FromUnixMillis(common::UnixMs(booked->schedule().at())) + kNoShowGrace), booked);
   EXPECT_EQ(lapsed->status(), fv1::CANCELLED);  // not the patient's fault: not a no-show
   EXPECT_EQ(lapsed->business_status(), fv1::DEADLINE_EXPIRED);
 }

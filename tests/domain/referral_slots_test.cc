@@ -3,6 +3,7 @@
 // cut-off, one slot per referral, and releases.
 #include <gtest/gtest.h>
 
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/slots.h"
 #include "yilian/testing/status_matchers.h"
 
@@ -12,14 +13,15 @@ namespace {
 namespace fv1 = ::yilian::referral::v1;
 namespace rv1 = ::yilian::registry::v1;
 
-// 4 slots at ruijin on 2026-12-01 morning (00:00 UTC): 1 reserved for wuliqiao, 1 for
+// 4 slots at ruijin on 2026-12-01 morning (08:00-12:00 China time, 00:00 UTC): 1 reserved for wuliqiao, 1 for
 // dapuqiao; cut-off 2026-11-30 08:00 UTC.
 rv1::ExpertSession Session() {
   rv1::ExpertSession s;
   s.set_session_id("neuro-am");
   s.set_institution_id("ruijin");
-  s.set_date("2026-12-01");
-  s.set_half_day(rv1::MORNING);
+  s.mutable_starts_at()->set_seconds(
+      absl::ToUnixSeconds(absl::FromCivil(absl::CivilHour(2026, 12, 1, 0), absl::UTCTimeZone())));
+  s.mutable_ends_at()->set_seconds(s.starts_at().seconds() + 4 * 3600);
   s.set_slot_count(4);
   auto* q = s.add_reserved();
   q->set_institution_id("wuliqiao-chc");
@@ -51,11 +53,13 @@ bool Book(const rv1::ExpertSession& s, fv1::SessionBookings& b, const fv1::Refer
   return e->booked().booking().reserved();
 }
 
-TEST(ReferralSlotsTest, SessionStartsInChinaTime) {
+TEST(ReferralSlotsTest, SessionStartsAtItsStartInstant) {
   EXPECT_EQ(SessionStart(Session()), absl::FromCivil(absl::CivilHour(2026, 12, 1, 0), absl::UTCTimeZone()));
   auto s = Session();
-  s.set_half_day(rv1::AFTERNOON);
+  s.mutable_starts_at()->set_seconds(s.starts_at().seconds() + 6 * 3600);
   EXPECT_EQ(SessionStart(s), absl::FromCivil(absl::CivilHour(2026, 12, 1, 6), absl::UTCTimeZone()));
+  s.clear_starts_at();
+  EXPECT_EQ(SessionStart(s), absl::InfinitePast());  // no start: never bookable
 }
 
 TEST(ReferralSlotsTest, ResidentsTakeTheirCentresReservedSlotFirst) {
@@ -66,7 +70,7 @@ TEST(ReferralSlotsTest, ResidentsTakeTheirCentresReservedSlotFirst) {
   EXPECT_EQ(a.reserved_left(), 0);
   EXPECT_EQ(a.reserved_held(), 1);
   EXPECT_EQ(a.general_left(), 2);
-  EXPECT_EQ(a.residents_until_ms(), absl::ToUnixMillis(At(29, 8)));
+  EXPECT_EQ(common::UnixMs(a.residents_until()), absl::ToUnixMillis(At(29, 8)));
   EXPECT_FALSE(Book(s, b, From("wuliqiao-chc", "r1"), false, At(28, 8)));  // general pool
   EXPECT_TRUE(Book(s, b, From("wuliqiao-chc", "r2"), true, At(28, 9)));    // resident: the reserved one
   EXPECT_EQ(Availability(s, b, "wuliqiao-chc", true, At(28, 9)).reserved_left(), 0);

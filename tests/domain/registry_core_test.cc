@@ -68,8 +68,8 @@ class RegistryCoreTest : public ::testing::Test {
     s.set_expert_id("dr-zhang");
     s.set_expert_name("Dr Zhang");
     s.set_department("neurology");
-    s.set_date("2026-12-01");
-    s.set_half_day(rv1::MORNING);
+    *s.mutable_starts_at() = TimeUtil::SecondsToTimestamp(1796083200);  // 2026-12-01T08:00+08:00
+    *s.mutable_ends_at() = TimeUtil::SecondsToTimestamp(1796083200 + 4 * 3600);
     s.set_slot_count(20);
     auto* q = s.add_reserved();
     q->set_institution_id("qiaotouhe-thc");
@@ -208,10 +208,14 @@ TEST_F(RegistryCoreTest, ExpertSessionsWithReservedQuotas) {
   EXPECT_CODE(bad([](auto& s) { s.mutable_reserved(0)->set_institution_id("wuliqiao-chc"); }),
               kFailedPrecondition);  // no shared consortium
   EXPECT_CODE(bad([](auto& s) { s.mutable_reserved(0)->set_institution_id("nowhere"); }), kNotFound);
-  EXPECT_CODE(bad([](auto& s) { s.set_date("2026-02-30"); }), kInvalidArgument);
-  EXPECT_CODE(bad([](auto& s) { s.set_date("1 Dec 2026"); }), kInvalidArgument);
+  EXPECT_CODE(bad([](auto& s) { s.clear_starts_at(); }), kInvalidArgument);
+  EXPECT_CODE(bad([](auto& s) { s.clear_ends_at(); }), kInvalidArgument);
+  EXPECT_CODE(bad([](auto& s) { s.mutable_starts_at()->set_nanos(-1); }), kInvalidArgument);
+  EXPECT_CODE(bad([](auto& s) { s.mutable_starts_at()->set_seconds(-3600); }), kInvalidArgument);  // before 1970
+  EXPECT_CODE(bad([](auto& s) { *s.mutable_ends_at() = s.starts_at(); }), kInvalidArgument);
+  EXPECT_CODE(bad([](auto& s) { s.mutable_ends_at()->set_seconds(s.starts_at().seconds() + 13 * 3600); }),
+              kInvalidArgument);  // longer than 12 hours
   EXPECT_CODE(bad([](auto& s) { s.set_slot_count(0); }), kInvalidArgument);
-  EXPECT_CODE(bad([](auto& s) { s.set_half_day(rv1::HALF_DAY_UNSPECIFIED); }), kInvalidArgument);
   EXPECT_CODE(bad([](auto& s) { s.clear_release_cutoff(); }), kInvalidArgument);
   EXPECT_CODE(bad([](auto& s) { *s.mutable_release_cutoff() = TimeUtil::SecondsToTimestamp(1796140800); }),
               kInvalidArgument);  // 2026-12-01T16:00Z = 2 Dec 00:00 in China, after the session's day

@@ -7,11 +7,13 @@
 // case a block was compressed), and not in any message of any Kafka topic.
 #include <librdkafka/rdkafka.h>
 
+#include "google/protobuf/util/time_util.h"
 #include "platform_fixture.h"
 #include "rocksdb/db.h"
 #include "yilian/bus/bus_keys.h"
 #include "yilian/bus/wire.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/events/v1/envelope.pb.h"
 #include "yilian/registry/v1/registry.pb.h"
 
@@ -187,18 +189,29 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
   std::string case_id;
   ASSERT_TRUE(testing::WaitFor(
       [&] {  // the bed board, too, learns the wards by event
-        auto opened =
-            Call("dispatch", {"greenchannel", "open-case",
-                              "--set",        "condition=STROKE",
-                              "--set",        "severity=2",
-                              "--set",        "location.latitude=27.69",
-                              "--set",        "location.longitude=111.66",
-                              "--set",        "dispatch_centre=120-loudi",
-                              "--set",        std::string("patient.value=") + kPatient,
-                              "--set",        "first_medical_contact_ms=" + std::to_string(now_ms - 20 * 60000),
-                              "--set",        "request_id=e2e-case",
-                              "--get",        "emergency_case.case_id"},
-                 true);
+        auto opened = Call("dispatch",
+                           {"greenchannel",
+                            "open-case",
+                            "--set",
+                            "condition=STROKE",
+                            "--set",
+                            "severity=2",
+                            "--set",
+                            "location.latitude=27.69",
+                            "--set",
+                            "location.longitude=111.66",
+                            "--set",
+                            "dispatch_centre=120-loudi",
+                            "--set",
+                            std::string("patient.value=") + kPatient,
+                            "--set",
+                            "first_medical_contact_at=" + google::protobuf::util::TimeUtil::ToString(
+                                                              yilian::common::TimestampFromMs(now_ms - 20 * 60000)),
+                            "--set",
+                            "request_id=e2e-case",
+                            "--get",
+                            "emergency_case.case_id"},
+                           true);
         if (opened.code == 0) case_id = opened.text.substr(0, opened.text.size() - 1);
         return opened.code == 0;
       },
@@ -226,7 +239,7 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
     registry::v1::PatientErased erased;
     erased.mutable_patient()->set_value(kPatient);
     erased.set_reason("forged");
-    erased.set_at_ms(now_ms);
+    YILIAN_SET_MS(erased, at, now_ms);
     events::v1::Envelope env;
     env.set_event_type(erased.GetDescriptor()->full_name());
     env.set_schema_version(1);
@@ -259,7 +272,7 @@ TEST_F(PatientDataTest, IdentityIsSealedEverywhereShownOnlyToCareAndErasureShred
   // the sequence the forged one claimed, and still reaches everyone.
   auto erased = Ctl("admin", {"registry", "erase-patient", "--set", std::string("patient.value=") + kPatient, "--set",
                               "reason=the patient's request under PIPL art. 47", "--set", "request_id=e2e-erase",
-                              "--get", "erasure.at_ms"});
+                              "--get", "erasure.at"});
   ASSERT_EQ(erased.code, 0) << erased.text;
   EXPECT_EQ(Get("admin", {"registry", "get-resident", "--set", std::string("patient.value=") + kPatient, "--get",
                           "identity.state"}),

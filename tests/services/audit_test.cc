@@ -16,6 +16,7 @@
 #include "../../services/audit/stack.h"
 #include "referral_node.h"
 #include "yilian/common/sha256.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/feed/v1/feed.grpc.pb.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
@@ -134,7 +135,7 @@ class AuditTest : public ::testing::Test {
     fv1::ScheduleReferralRequest sr;
     sr.set_referral_id(out.referral().referral_id());
     sr.set_request_id("a-4");
-    sr.set_appointment_at_ms(absl::ToUnixMillis(source_->clock.Now() + absl::Hours(2)));
+    YILIAN_SET_MS(sr, appointment_at, absl::ToUnixMillis(source_->clock.Now() + absl::Hours(2)));
     EXPECT_GRPC(stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
     states.emplace_back(source_->clock.Now(), out.referral());
     act(&fv1::Referrals::Stub::RecordArrival, "a-5");
@@ -402,12 +403,12 @@ TEST_F(AuditTest, StateAsOfEqualsWhatTheOwningServiceSaidThen) {
   const std::string id = states[0].second.referral_id();
   av1::StateAsOfRequest req;
   req.set_referral_id(id);
-  req.set_at_ms(absl::ToUnixMillis(states[0].first) - 1);
+  YILIAN_SET_MS(req, at, absl::ToUnixMillis(states[0].first) - 1);
   av1::StateAsOfResponse out;
   ASSERT_GRPC(stub_->StateAsOf(ReferralNode::As("auditor").get(), req, &out), OK);
   EXPECT_FALSE(out.existed());
   for (const auto& [at, state] : states) {
-    req.set_at_ms(absl::ToUnixMillis(at) + 30'000);  // half a minute after each step
+    YILIAN_SET_MS(req, at, absl::ToUnixMillis(at) + 30'000);  // half a minute after each step
     ASSERT_GRPC(stub_->StateAsOf(ReferralNode::As("auditor").get(), req, &out), OK);
     EXPECT_TRUE(out.existed());
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(out.referral(), state))
@@ -447,11 +448,11 @@ TEST_F(AuditTest, ReplaysResumeAndOnlyAuditorsAreServedEachCallRecorded) {
   by_institution.set_institution_id("qiaotouhe-thc");
   EXPECT_GE(Replay(by_institution).size(), 5u);  // the referral's, and the registry's about it
   av1::ReplayRequest by_time;
-  by_time.mutable_time()->set_from_ms(absl::ToUnixMillis(states[1].first));
-  by_time.mutable_time()->set_to_ms(absl::ToUnixMillis(states[3].first));
+  YILIAN_SET_MS(*by_time.mutable_time(), from, absl::ToUnixMillis(states[1].first));
+  YILIAN_SET_MS(*by_time.mutable_time(), to, absl::ToUnixMillis(states[3].first));
   auto window = Replay(by_time);
   ASSERT_EQ(window.size(), 2u);  // received, accepted
-  EXPECT_LE(window[0].recorded_at_ms(), window[1].recorded_at_ms());
+  EXPECT_LE(common::UnixMs(window[0].recorded_at()), common::UnixMs(window[1].recorded_at()));
 
   grpc::Status denied;
   Replay(by_patient, "doc", &denied);

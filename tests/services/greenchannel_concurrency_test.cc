@@ -16,6 +16,7 @@
 #include "stack.h"
 #include "yilian/bus/embedded_broker.h"
 #include "yilian/common/oneof_event.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/bed_board.h"
 #include "yilian/testing/bus_keys.h"
 #include "yilian/testing/status_matchers.h"
@@ -121,7 +122,7 @@ TEST(GreenChannelConcurrencyTest, NoBedIsPromisedTwice) {
       r.set_severity(1 + i % 5);
       r.mutable_location()->set_latitude(27.60 + 0.005 * (i % 30));
       r.mutable_location()->set_longitude(111.70 + 0.01 * (i % 25));
-      r.set_first_medical_contact_ms(absl::ToUnixMillis(absl::Now()) - 60000);
+      YILIAN_SET_MS(r, first_medical_contact_at, absl::ToUnixMillis(absl::Now()) - 60000);
       r.set_dispatch_centre("120-loudi");
       r.set_consortium_id("loudi-alliance");
       r.set_request_id("call-" + std::to_string(i));

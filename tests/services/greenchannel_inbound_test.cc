@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "greenchannel_node.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
 
@@ -70,7 +71,7 @@ TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARed
   open.set_severity(1);
   open.mutable_location()->set_latitude(27.70);  // a few km from Loudi First People's Hospital
   open.mutable_location()->set_longitude(111.95);
-  open.set_first_medical_contact_ms(Now() - 10 * 60000);
+  YILIAN_SET_MS(open, first_medical_contact_at, Now() - 10 * 60000);
   open.set_dispatch_centre("120-loudi");
   open.set_consortium_id("loudi-xiangya-link");  // placed between the two hospitals
   open.set_request_id("stemi-1");
@@ -78,13 +79,13 @@ TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARed
   ASSERT_TRUE(node_->stub->OpenCase(As("dispatch").get(), open, &opened).ok());
   const std::string id = opened.emergency_case().case_id();
   ASSERT_EQ(opened.emergency_case().placement().institution_id(), "loudi-1st");
-  EXPECT_GT(opened.eta_ms(), Now());  // placed now, plus the travel time
-  EXPECT_EQ(opened.emergency_case().placement().placed_at_ms(), Now());
+  EXPECT_GT(common::UnixMs(opened.eta()), Now());  // placed now, plus the travel time
+  EXPECT_EQ(common::UnixMs(opened.emergency_case().placement().placed_at()), Now());
 
   auto coming = loudi.Next();
   EXPECT_TRUE(coming.inbound());
   EXPECT_EQ(coming.emergency_case().emergency_case().case_id(), id);
-  EXPECT_EQ(coming.emergency_case().eta_ms(), opened.eta_ms());
+  EXPECT_EQ(common::UnixMs(coming.emergency_case().eta()), common::UnixMs(opened.eta()));
   EXPECT_EQ(coming.emergency_case().emergency_case().condition(), gv1::STEMI);
 
   // The list: the hospital's own, dispatch any, nobody else.
@@ -98,7 +99,7 @@ TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARed
   EXPECT_EQ(Acknowledge("xiangya-doc", id, "ack-x", &acked), StatusCode::PERMISSION_DENIED);
   ASSERT_EQ(Acknowledge("loudi-doc", id, "ack-1", &acked), StatusCode::OK);
   EXPECT_EQ(acked.emergency_case().acknowledged_by(), "loudi-1st");
-  EXPECT_EQ(acked.emergency_case().acknowledged_at_ms(), Now());
+  EXPECT_EQ(common::UnixMs(acked.emergency_case().acknowledged_at()), Now());
   auto noted = loudi.Next();
   EXPECT_TRUE(noted.inbound());
   EXPECT_EQ(noted.emergency_case().emergency_case().acknowledged_by(), "loudi-1st");
@@ -119,19 +120,19 @@ TEST_F(GreenChannelInboundTest, TheDestinationWatchesAcknowledgesAndIsToldOfARed
   auto now_coming = xiangya.Next();
   EXPECT_TRUE(now_coming.inbound());
   EXPECT_EQ(now_coming.emergency_case().emergency_case().case_id(), id);
-  EXPECT_GT(now_coming.emergency_case().eta_ms(), Now());
+  EXPECT_GT(common::UnixMs(now_coming.emergency_case().eta()), Now());
 
   // It arrives: no longer inbound.
   gv1::RecordMilestoneRequest arrival;
   arrival.set_case_id(id);
   arrival.set_milestone(gv1::ARRIVAL);
-  arrival.set_at_ms(Now());
+  YILIAN_SET_MS(arrival, at, Now());
   gv1::CaseReply arrived;
   ASSERT_TRUE(node_->stub->RecordMilestone(As("xiangya-doc").get(), arrival, &arrived).ok());
   auto here = xiangya.Next();
   EXPECT_FALSE(here.inbound());
   EXPECT_EQ(here.reason(), "arrived");
-  EXPECT_EQ(arrived.eta_ms(), 0);
+  EXPECT_EQ(common::UnixMs(arrived.eta()), 0);
   EXPECT_EQ(Acknowledge("xiangya-doc", id, "ack-late", &acked), StatusCode::FAILED_PRECONDITION);
   loudi.ctx->TryCancel();
   xiangya.ctx->TryCancel();
@@ -142,7 +143,7 @@ TEST_F(GreenChannelInboundTest, AHospitalOpensAnInterHospitalTransferItself) {
   gv1::OpenCaseRequest open;
   open.set_condition(gv1::STROKE);
   open.set_severity(2);
-  open.set_first_medical_contact_ms(Now() - 30 * 60000);
+  YILIAN_SET_MS(open, first_medical_contact_at, Now() - 30 * 60000);
   open.set_consortium_id("loudi-xiangya-link");
   open.set_request_id("transfer-1");
   gv1::CaseReply out;
@@ -154,7 +155,7 @@ TEST_F(GreenChannelInboundTest, AHospitalOpensAnInterHospitalTransferItself) {
   EXPECT_EQ(c.dispatch_centre(), "loudi-1st");               // from there
   EXPECT_EQ(c.placement().institution_id(), "xiangya-3rd");  // never back to itself
   EXPECT_NEAR(c.location().latitude(), 27.7286, 0.01);       // the hospital's own place
-  EXPECT_GT(out.eta_ms(), Now());
+  EXPECT_GT(common::UnixMs(out.eta()), Now());
   auto coming = xiangya.Next();
   EXPECT_TRUE(coming.inbound());
   EXPECT_EQ(coming.emergency_case().emergency_case().origin_institution_id(), "loudi-1st");
@@ -171,6 +172,40 @@ TEST_F(GreenChannelInboundTest, AHospitalOpensAnInterHospitalTransferItself) {
   EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), mine, &open_cases).error_code(),
             StatusCode::PERMISSION_DENIED);
   xiangya.ctx->TryCancel();
+}
+
+// Each sync watch holds a server thread: past GreenChannelService::kMaxWatches open at once
+// (inbound and bed-board watches together) the next is refused at once, and a closed one
+// makes room again.
+TEST_F(GreenChannelInboundTest, WatchesAreCappedAndAClosedOneMakesRoom) {
+  std::vector<Watch> open;
+  for (int i = 0; i < GreenChannelService::kMaxWatches; ++i) open.push_back(Open("loudi-doc"));
+  gv1::BedBoardRequest board;
+  board.set_institution_id("loudi-1st");
+  auto ctx = As("dispatch");
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto refused = node_->stub->WatchBedBoard(ctx.get(), board);
+  gv1::WardStatus ward;
+  EXPECT_FALSE(refused->Read(&ward));
+  const grpc::Status s = refused->Finish();
+  EXPECT_EQ(s.error_code(), StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  open.back().ctx->TryCancel();
+  gv1::InboundCaseChange drained;
+  while (open.back().stream->Read(&drained)) {
+  }
+  EXPECT_EQ(open.back().stream->Finish().error_code(), StatusCode::CANCELLED);
+  open.pop_back();
+  // The server counts the slot free once the cancelled handler returns: wait for that.
+  EXPECT_TRUE(testing::WaitFor([&] {
+    Watch w{As("loudi-doc"), nullptr};
+    w.ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    w.stream = node_->stub->WatchInboundCases(w.ctx.get(), gv1::WatchInboundCasesRequest());
+    gv1::InboundCaseChange c;
+    if (!w.stream->Read(&c)) return false;
+    open.push_back(std::move(w));
+    return true;
+  }));
+  for (auto& w : open) w.ctx->TryCancel();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "greenchannel_node.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/host/call_deadline.h"
 #include "yilian/testing/status_matchers.h"
 #include "yilian/testing/temp_dir.h"
@@ -39,7 +40,7 @@ class GreenChannelServiceTest : public ::testing::Test {
     r.set_severity(1);
     r.mutable_location()->set_latitude(27.70);  // a few km from Loudi First People's Hospital
     r.mutable_location()->set_longitude(111.95);
-    r.set_first_medical_contact_ms(Now() - 10 * 60000);
+    YILIAN_SET_MS(r, first_medical_contact_at, Now() - 10 * 60000);
     r.set_dispatch_centre("120-loudi");
     r.set_consortium_id(consortium);
     r.set_request_id(request_id);
@@ -68,7 +69,7 @@ class GreenChannelServiceTest : public ::testing::Test {
     gv1::RecordMilestoneRequest req;
     req.set_case_id(c.emergency_case().case_id());
     req.set_milestone(m);
-    req.set_at_ms(at);
+    YILIAN_SET_MS(req, at, at);
     req.set_expected_version(expected);
     gv1::CaseReply reply;
     auto s = node_->stub->RecordMilestone(As(token).get(), req, out ? out : &reply);
@@ -94,7 +95,7 @@ class GreenChannelServiceTest : public ::testing::Test {
     r.set_referral_id("ref-" + id);
     r.set_institution_id("loudi-1st");
     r.set_ward_kind(rv1::WARD_GENERAL);
-    r.set_hold_until_ms(hold_until);
+    YILIAN_SET_MS(r, hold_until, hold_until);
     return r;
   }
 
@@ -114,7 +115,7 @@ TEST_F(GreenChannelServiceTest, OpenCaseHoldsABedInTheNearestCapableHospitalAndE
   EXPECT_GT(p.considered(0).travel_minutes(), 0);
   EXPECT_EQ(c.emergency_case().status(), gv1::EN_ROUTE);
   EXPECT_EQ(c.version(), 1);
-  EXPECT_EQ(c.hold_expires_at_ms(), Now() + 60 * 60000);
+  EXPECT_EQ(common::UnixMs(c.hold_expires_at()), Now() + 60 * 60000);
   EXPECT_EQ(Ward("loudi-1st", "stroke-1").held(), 1);
 
   // A retry gets the first answer and holds nothing more; the same key for another call is refused.
@@ -174,7 +175,7 @@ TEST_F(GreenChannelServiceTest, DispatchOrAHospitalOpensCasesAndBadRequestsWrite
   anonymous.clear_dispatch_centre();
   Open(anonymous, StatusCode::INVALID_ARGUMENT);
   auto no_contact = Request(gv1::STROKE, "g");
-  no_contact.clear_first_medical_contact_ms();
+  no_contact.clear_first_medical_contact_at();
   Open(no_contact, StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Head(), head);
   EXPECT_EQ(Ward("loudi-1st", "stroke-1").held(), 0);
@@ -208,14 +209,14 @@ TEST_F(GreenChannelServiceTest, InstantsOutsideTheirWindowAreRefusedNamingIt) {
   auto c = Open(gv1::STROKE, "timed-1");
   const int64_t head = Head();
   auto future = Request(gv1::STROKE, "timed-2");
-  future.set_first_medical_contact_ms(int64_t{1} << 62);  // the year 146 million
+  YILIAN_SET_MS(future, first_medical_contact_at, int64_t{1} << 62);  // the year 146 million
   Open(future, StatusCode::INVALID_ARGUMENT);
   auto negative = Request(gv1::STROKE, "timed-3");
-  negative.set_first_medical_contact_ms(-5);
+  YILIAN_SET_MS(negative, first_medical_contact_at, -5);
   gv1::CaseReply out;
   auto status = node_->stub->OpenCase(As("dispatch").get(), negative, &out);
   EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("first_medical_contact_ms is negative"), std::string::npos)
+  EXPECT_NE(status.error_message().find("first_medical_contact_at is before 1970"), std::string::npos)
       << status.error_message();
   EXPECT_EQ(Milestone(c, gv1::ARRIVAL, std::numeric_limits<int64_t>::max(), "dispatch"), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Head(), head);
@@ -239,7 +240,7 @@ TEST_F(GreenChannelServiceTest, EscalatesByRuleAndNeverRefuses) {
   EXPECT_EQ(d.emergency_case().placement().step(), gv1::LEAD_OVERFLOW);
   EXPECT_EQ(d.emergency_case().placement().institution_id(), "loudi-1st");
   EXPECT_TRUE(d.emergency_case().hold_id().empty());
-  EXPECT_EQ(d.hold_expires_at_ms(), 0);
+  EXPECT_EQ(common::UnixMs(d.hold_expires_at()), 0);
   // Every step is an event: each case opened with its placement on record.
   for (const auto* x : {&a, &b, &c, &d}) {
     auto detail = Get(x->emergency_case().case_id());
@@ -252,7 +253,7 @@ TEST_F(GreenChannelServiceTest, EscalatesByRuleAndNeverRefuses) {
 
 TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischargeFreesTheBed) {
   auto c = Open(gv1::STROKE, "call-7");
-  const int64_t fmc = c.emergency_case().first_medical_contact_ms();
+  const int64_t fmc = common::UnixMs(c.emergency_case().first_medical_contact_at());
   const int64_t door = fmc + 20 * 60000;
   EXPECT_EQ(Milestone(c, gv1::NEEDLE, door, "loudi-doc"), StatusCode::FAILED_PRECONDITION);  // before ARRIVAL
   EXPECT_EQ(Milestone(c, gv1::ARRIVAL, door, "xiangya-doc"), StatusCode::PERMISSION_DENIED);
@@ -296,8 +297,8 @@ TEST_F(GreenChannelServiceTest, ArrivalAdmitsMilestonesGiveTheClocksAndDischarge
   report_req.set_institution_id("loudi-1st");
   EXPECT_EQ(node_->stub->GetDoorToTreatment(As("xiangya-doc").get(), report_req, &report).error_code(),
             StatusCode::PERMISSION_DENIED);
-  report_req.set_to_ms(1);
-  report_req.set_from_ms(5);
+  YILIAN_SET_MS(report_req, to, 1);
+  YILIAN_SET_MS(report_req, from, 5);
   EXPECT_EQ(node_->stub->GetDoorToTreatment(As("auditor").get(), report_req, &report).error_code(),
             StatusCode::INVALID_ARGUMENT);
 
@@ -375,7 +376,7 @@ TEST_F(GreenChannelServiceTest, AnExpiredEmergencyHoldIsReplacedAndAReferralHold
   auto ward = Ward("loudi-1st", "stroke-1");
   ASSERT_EQ(ward.held(), 1);  // the new hold only
   EXPECT_EQ(ward.board().holds(0).hold_id(), detail.current().emergency_case().hold_id());
-  EXPECT_EQ(detail.current().hold_expires_at_ms(), Now() + 60 * 60000);
+  EXPECT_EQ(common::UnixMs(detail.current().hold_expires_at()), Now() + 60 * 60000);
 
   ASSERT_OK(node_->SendReferral(Requested("r1", Now() + 2 * 3600000), "ref-r1"));
   EXPECT_EQ(BedRequest("r1").request().status(), gv1::RESERVED);
@@ -637,7 +638,7 @@ TEST_F(GreenChannelServiceTest, CasesAreSeenOnlyByThoseInvolvedAndListedPerDispa
   ASSERT_TRUE(node_->stub->ListOpenCases(As("auditor").get(), list, &page2).ok());
   ASSERT_EQ(page2.cases_size(), 1);
   EXPECT_TRUE(page2.page().next_page_token().empty());
-  EXPECT_GT(page2.cases(0).hold_expires_at_ms(), 0);
+  EXPECT_GT(common::UnixMs(page2.cases(0).hold_expires_at()), 0);
   EXPECT_EQ(node_->stub->ListOpenCases(As("loudi-doc").get(), list, &page2).error_code(),
             StatusCode::PERMISSION_DENIED);
   list.clear_dispatch_centre();

@@ -11,6 +11,7 @@
 
 #include "greenchannel_node.h"
 #include "referral_node.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/testing/temp_dir.h"
 
 namespace yilian {
@@ -113,7 +114,7 @@ TEST(IdentityTest, RegistryShowsResidentsIdentityToTheirCareOnlyAndErasesIt) {
   Erase(node, "pt-secret-1", "admin", grpc::StatusCode::INVALID_ARGUMENT, "");
   const auto erased = Erase(node, "pt-secret-1");
   EXPECT_EQ(erased.erasure().patient().value(), "pt-secret-1");
-  EXPECT_GT(erased.erasure().at_ms(), 0);
+  EXPECT_GT(common::UnixMs(erased.erasure().at()), 0);
   // Erasing again answers the erasure, and writes nothing more.
   const int64_t head = node.Head();
   rv1::ErasePatientRequest twice;
@@ -121,7 +122,7 @@ TEST(IdentityTest, RegistryShowsResidentsIdentityToTheirCareOnlyAndErasesIt) {
   twice.set_reason("asked again");
   rv1::ErasePatientReply second;
   ASSERT_TRUE(node.stub->ErasePatient(RegistryNode::As("admin").get(), twice, &second).ok());
-  EXPECT_EQ(second.erasure().at_ms(), erased.erasure().at_ms());
+  EXPECT_EQ(common::UnixMs(second.erasure().at()), common::UnixMs(erased.erasure().at()));
   EXPECT_EQ(node.Head(), head);
 
   rv1::ResidentReply after;
@@ -200,7 +201,7 @@ TEST(IdentityTest, GreenChannelShowsIdentityToDispatchAndTheDestinationNotToAudi
   req.set_severity(1);
   req.mutable_location()->set_latitude(27.70);
   req.mutable_location()->set_longitude(111.95);
-  req.set_first_medical_contact_ms(absl::ToUnixMillis(node.clock.Now()) - 600000);
+  YILIAN_SET_MS(req, first_medical_contact_at, absl::ToUnixMillis(node.clock.Now()) - 600000);
   req.set_dispatch_centre("120-loudi");
   req.set_request_id("case-1");
   *req.mutable_identity() = Person();

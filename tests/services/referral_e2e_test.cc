@@ -14,6 +14,7 @@
 #include "bus_fixture.h"
 #include "registry_node.h"
 #include "yilian/bus/embedded_broker.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/testing/bus_keys.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
@@ -111,21 +112,43 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   bed.set_expected_version(r.version());
   bed.set_request_id("e2e-bed");
   bed.mutable_bed()->set_ward_kind(rv1::WARD_STROKE_UNIT);
-  bed.mutable_bed()->set_planned_admission_ms(absl::ToUnixMillis(absl::Now() + absl::Hours(3)));
+  YILIAN_SET_MS(*bed.mutable_bed(), planned_admission_at, absl::ToUnixMillis(absl::Now() + absl::Hours(3)));
   ASSERT_GRPC(stub->Schedule(As("loudi-doc").get(), bed, &r), OK);
-  const std::string request_id = r.referral().schedule().bed_request_id();
-  ASSERT_FALSE(request_id.empty());
+  const std::string first_request = r.referral().schedule().bed_request_id();
+  ASSERT_FALSE(first_request.empty());
 
   // The board reserves a bed, and its answer comes back over the broker.
   auto row = [&] { return **ref->view().Referral(id); };
   ASSERT_TRUE(WaitFor([&] { return row().referral().status() == fv1::READY; }, std::chrono::seconds(180)));
   EXPECT_TRUE(row().referral().schedule().bed_reserved());
-  auto held = [&](gv1::BedRequestStatus want) {
-    auto q = gc->view().Request(request_id);
+  auto held_as = [&](const std::string& request, gv1::BedRequestStatus want) {
+    auto q = gc->view().Request(request);
     return q.ok() && *q && (*q)->request().status() == want;
   };
-  ASSERT_TRUE(held(gv1::RESERVED));
-  EXPECT_EQ((**gc->view().Request(request_id)).request().ward_id(), "stroke-1");
+  ASSERT_TRUE(held_as(first_request, gv1::RESERVED));
+  EXPECT_EQ((**gc->view().Request(first_request)).request().ward_id(), "stroke-1");
+
+  // The family asks for a later admission: another bed is asked while the first stays held;
+  // once the board reserves it, it is the schedule and the first hold is released.
+  fv1::RescheduleReferralRequest move;
+  move.set_referral_id(id);
+  move.set_expected_version(row().version());
+  move.set_request_id("e2e-rebed");
+  move.set_reason("the family asks for the evening");
+  move.mutable_bed()->set_ward_kind(rv1::WARD_STROKE_UNIT);
+  YILIAN_SET_MS(*move.mutable_bed(), planned_admission_at, absl::ToUnixMillis(absl::Now() + absl::Hours(5)));
+  ASSERT_GRPC(stub->Reschedule(As("loudi-doc").get(), move, &r), OK);
+  EXPECT_EQ(r.referral().business_status(), fv1::BED_REQUESTED);
+  EXPECT_EQ(r.referral().schedule().bed_request_id(), first_request);  // still held meanwhile
+  const std::string request_id = r.referral().rescheduling().bed_request_id();
+  ASSERT_FALSE(request_id.empty());
+  ASSERT_TRUE(
+      WaitFor([&] { return row().referral().schedule().bed_request_id() == request_id; }, std::chrono::seconds(180)));
+  EXPECT_EQ(row().referral().business_status(), fv1::BED_RESERVED);
+  EXPECT_TRUE(row().referral().schedule().bed_reserved());
+  ASSERT_TRUE(WaitFor([&] { return held_as(first_request, gv1::RELEASED); }, std::chrono::seconds(180)));
+  ASSERT_TRUE(held_as(request_id, gv1::RESERVED));
+  auto held = [&](gv1::BedRequestStatus want) { return held_as(request_id, want); };
 
   fv1::RecordArrivalRequest arrive;
   arrive.set_referral_id(id);
@@ -165,7 +188,8 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   std::vector<std::string> types;
   for (const auto& t : full.timeline()) types.push_back(t.event_type());
   EXPECT_EQ(types, (std::vector<std::string>{"ReferralSubmitted", "ReferralReceived", "ReferralAccepted",
-                                             "BedRequested", "BedRequestAnswered", "PatientArrived",
+                                             "BedRequested", "BedRequestAnswered", "BedRequested", "BedRequestAnswered",
+                                             "ReferralRescheduled", "BedRequestCancelled", "PatientArrived",
                                              "ReferredPatientAdmitted", "ReferralCompleted"}));
   EXPECT_EQ(full.timeline(4).actor(), "referral");  // the board's answer, taken in by the service
 
@@ -196,7 +220,7 @@ TEST(ReferralEndToEndTest, TownshipToLeadHospitalWithABedAndBackToTheCommunity) 
   audit::v1::StateAsOfRequest as_of;
   as_of.mutable_ward()->set_institution_id("loudi-1st");
   as_of.mutable_ward()->set_ward_id("stroke-1");
-  as_of.set_at_ms(absl::ToUnixMillis(absl::Now()) + 60'000);
+  YILIAN_SET_MS(as_of, at, absl::ToUnixMillis(absl::Now()) + 60'000);
   ASSERT_OK_AND_ASSIGN(auto ward, audit::StateAsOf(audit->view(), as_of));
   ASSERT_TRUE(ward.existed());
   ASSERT_OK_AND_ASSIGN(auto board, gc->view().Ward("loudi-1st/stroke-1"));

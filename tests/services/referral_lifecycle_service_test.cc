@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "referral_node.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/testing/grpc_matchers.h"
 #include "yilian/testing/status_matchers.h"
@@ -98,11 +99,12 @@ class ReferralLifecycleServiceTest : public ::testing::Test {
     s->set_expert_id("dr-liu");
     s->set_expert_name("Liu");
     s->set_department("neurology");
-    s->set_date(date);
-    s->set_half_day(rv1::MORNING);
     s->set_slot_count(10);
     absl::CivilDay day;
     ASSERT_TRUE(absl::ParseCivilTime(date, &day));
+    s->mutable_starts_at()->set_seconds(absl::ToUnixSeconds(
+        absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), 8), absl::FixedTimeZone(8 * 3600))));
+    s->mutable_ends_at()->set_seconds(s->starts_at().seconds() + 4 * 3600);
     s->mutable_release_cutoff()->set_seconds(
         absl::ToUnixSeconds(absl::FromCivil(day - 1, absl::FixedTimeZone(8 * 3600))));
     p.set_request_id("publish-" + id);
@@ -118,7 +120,7 @@ class ReferralLifecycleServiceTest : public ::testing::Test {
 TEST_F(ReferralLifecycleServiceTest, ADraftIsTheSendersUntilItIsSent) {
   auto d = Submit("draft-1", /*draft=*/true);
   EXPECT_EQ(d.referral().status(), fv1::DRAFT);
-  EXPECT_EQ(d.referral().respond_by_ms(), 0);
+  EXPECT_EQ(common::UnixMs(d.referral().respond_by()), 0);
   fv1::GetReferralRequest g;
   g.set_referral_id(d.referral().referral_id());
   fv1::GetReferralResponse got;
@@ -146,7 +148,7 @@ TEST_F(ReferralLifecycleServiceTest, ADraftIsTheSendersUntilItIsSent) {
   ASSERT_GRPC(
       node_->stub->Send(ReferralNode::As("qiaotouhe-doc").get(), For<fv1::SendReferralRequest>(d, "send-1"), &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::REQUESTED);
-  EXPECT_EQ(out.referral().respond_by_ms(), absl::ToUnixMillis(node_->clock.Now() + absl::Hours(24)));
+  EXPECT_EQ(common::UnixMs(out.referral().respond_by()), absl::ToUnixMillis(node_->clock.Now() + absl::Hours(24)));
   ASSERT_GRPC(node_->stub->ListIncoming(ReferralNode::As("loudi-doc").get(), fv1::ListWorklistRequest(), &incoming),
               OK);
   EXPECT_EQ(incoming.referrals_size(), 1);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "referral_node.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 #include "yilian/greenchannel/v1/greenchannel.pb.h"
 #include "yilian/host/problem_trailer.h"
@@ -92,12 +93,12 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   exam->set_kind(fv1::CT);
   exam->set_result_id("ct-123");
   exam->set_performing_institution_id("qiaotouhe-thc");
-  exam->set_performed_at_ms(absl::ToUnixMillis(Utc(11, 20, 0)));
+  YILIAN_SET_MS(*exam, performed_at, absl::ToUnixMillis(Utc(11, 20, 0)));
   auto r = Submit("qiaotouhe-doc", draft, "up-1");
   EXPECT_EQ(r.referral().status(), fv1::REQUESTED);
   EXPECT_EQ(r.referral().sender_institution_id(), "qiaotouhe-thc");
   EXPECT_EQ(r.referral().sender_clinician(), "dr@qiaotouhe-thc");
-  EXPECT_EQ(r.referral().respond_by_ms(), absl::ToUnixMillis(Utc(11, 26, 0)));
+  EXPECT_EQ(common::UnixMs(r.referral().respond_by()), absl::ToUnixMillis(Utc(11, 26, 0)));
   ASSERT_EQ(r.exam_recognition_size(), 1);
   EXPECT_TRUE(r.exam_recognition(0).recognised());
   EXPECT_EQ(r.version(), 1);
@@ -144,7 +145,7 @@ TEST_F(ReferralServiceTest, UpwardWithReservedSlotThenDownwardToTheCommunity) {
   ASSERT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::READY);
   EXPECT_TRUE(out.referral().schedule().reserved_slot());
-  EXPECT_EQ(out.referral().schedule().at_ms(), absl::ToUnixMillis(Utc(12, 3, 0)));
+  EXPECT_EQ(common::UnixMs(out.referral().schedule().at()), absl::ToUnixMillis(Utc(12, 3, 0)));
   ASSERT_GRPC(node_->stub->ListAvailableSlots(ReferralNode::As("qiaotouhe-doc").get(), lr, &slots), OK);
   EXPECT_EQ(slots.sessions(0).availability().reserved_left(), 0);
 
@@ -522,7 +523,7 @@ TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {
   ecg->set_kind(fv1::ECG);
   ecg->set_result_id("ecg-9");
   ecg->set_performing_institution_id("qiaotouhe-thc");
-  ecg->set_performed_at_ms(absl::ToUnixMillis(Utc(11, 10, 0)));  // older than 7 days
+  YILIAN_SET_MS(*ecg, performed_at, absl::ToUnixMillis(Utc(11, 10, 0)));  // older than 7 days
   EXPECT_GRPC(node_->stub->SupplyInformation(ReferralNode::As("loudi-doc").get(), a, &out), PERMISSION_DENIED);
   ASSERT_GRPC(node_->stub->SupplyInformation(ReferralNode::As("qiaotouhe-doc").get(), a, &out), OK);
   EXPECT_EQ(out.referral().status(), fv1::RECEIVED);
@@ -534,7 +535,7 @@ TEST_F(ReferralServiceTest, InformationLoopRejectionAndExamScheduling) {
   fv1::ScheduleReferralRequest sr;
   sr.set_referral_id(r.referral().referral_id());
   sr.set_request_id("exam");
-  sr.set_appointment_at_ms(absl::ToUnixMillis(Utc(11, 27, 2)));
+  YILIAN_SET_MS(sr, appointment_at, absl::ToUnixMillis(Utc(11, 27, 2)));
   ASSERT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
   EXPECT_EQ(out.referral().schedule().kind(), fv1::EXAMINATION);
 
@@ -564,7 +565,7 @@ TEST_F(ReferralServiceTest, BedSagaFollowsTheBoardsAnswers) {
     sr.set_referral_id(id);
     sr.set_request_id(key);
     sr.mutable_bed()->set_ward_kind(rv1::WARD_GENERAL);
-    sr.mutable_bed()->set_planned_admission_ms(absl::ToUnixMillis(Utc(11, 26, 2)));
+    YILIAN_SET_MS(*sr.mutable_bed(), planned_admission_at, absl::ToUnixMillis(Utc(11, 26, 2)));
     fv1::ReferralReply out;
     EXPECT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
     return out;
@@ -617,7 +618,7 @@ TEST_F(ReferralServiceTest, BedSagaFollowsTheBoardsAnswers) {
   sr.set_referral_id(r2.referral().referral_id());
   sr.set_request_id("bed-3");
   sr.mutable_bed()->set_ward_kind(rv1::WARD_GENERAL);
-  sr.mutable_bed()->set_planned_admission_ms(absl::ToUnixMillis(Utc(11, 26, 2)));
+  YILIAN_SET_MS(*sr.mutable_bed(), planned_admission_at, absl::ToUnixMillis(Utc(11, 26, 2)));
   ASSERT_GRPC(node_->stub->Schedule(ReferralNode::As("loudi-doc").get(), sr, &out), OK);
   const std::string third = out.referral().schedule().bed_request_id();
   reserved.mutable_request()->set_request_id(third);

@@ -215,8 +215,8 @@ TEST_F(RegistryServiceTest, WardsSessionsAndResidents) {
   s->set_expert_id("dr-zhang");
   s->set_expert_name("Dr Zhang");
   s->set_department("neurology");
-  s->set_date("2026-12-01");
-  s->set_half_day(rv1::MORNING);
+  *s->mutable_starts_at() = TimeUtil::SecondsToTimestamp(1796083200);  // 2026-12-01T08:00+08:00
+  *s->mutable_ends_at() = TimeUtil::SecondsToTimestamp(1796083200 + 4 * 3600);
   s->set_slot_count(20);
   s->add_reserved()->set_institution_id("qiaotouhe-thc");
   s->mutable_reserved(0)->set_slots(2);
@@ -228,13 +228,13 @@ TEST_F(RegistryServiceTest, WardsSessionsAndResidents) {
   EXPECT_EQ(stub_->PublishExpertSession(As("admin").get(), p, &session).error_code(), StatusCode::INVALID_ARGUMENT);
   rv1::ListExpertSessionsRequest ls;
   ls.set_institution_id("loudi-1st");
-  ls.set_from_date("2026-12-01");
-  ls.set_to_date("2026-12-01");
+  *ls.mutable_from() = TimeUtil::SecondsToTimestamp(1796054400);  // 2026-12-01T00:00+08:00
+  *ls.mutable_to() = TimeUtil::SecondsToTimestamp(1796054400 + 86400);
   rv1::ListExpertSessionsResponse sessions;
   ASSERT_TRUE(stub_->ListExpertSessions(As("doc").get(), ls, &sessions).ok());
   ASSERT_EQ(sessions.sessions_size(), 1);
-  ls.set_from_date("2026-12-02");
-  ls.set_to_date("");
+  *ls.mutable_from() = TimeUtil::SecondsToTimestamp(1796054400 + 86400);
+  ls.clear_to();
   ASSERT_TRUE(stub_->ListExpertSessions(As("doc").get(), ls, &sessions).ok());
   EXPECT_EQ(sessions.sessions_size(), 0);
   rv1::CancelExpertSessionRequest cancel;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/referral/referral.h"
 
 namespace yilian::loadgen {
@@ -183,7 +184,7 @@ grpc::Status Operations::Lifecycle(Clock::time_point started, Tally* tally) {
     fv1::ScheduleReferralRequest req;
     req.set_referral_id(id);
     req.set_request_id(NextId());
-    req.set_appointment_at_ms(NowMs() + 24 * 3600 * 1000);  // tomorrow
+    YILIAN_SET_MS(req, appointment_at, NowMs() + 24 * 3600 * 1000);  // tomorrow
     fv1::ReferralReply out;
     const auto t0 = Clock::now();
     if (auto s = Step(tally, "lifecycle/schedule", t0, referrals_->Schedule(Context("lead").get(), req, &out)); !s.ok())
@@ -207,7 +208,7 @@ grpc::Status Operations::Case(Clock::time_point started, Tally* tally) {
   open.set_severity(static_cast<int32_t>(1 + n % 5));
   open.mutable_location()->set_latitude(spot.lat + 0.001 * static_cast<double>(n % 50));
   open.mutable_location()->set_longitude(spot.lon - 0.001 * static_cast<double>(n % 70));
-  open.set_first_medical_contact_ms(NowMs() - 60000);
+  YILIAN_SET_MS(open, first_medical_contact_at, NowMs() - 60000);
   open.set_dispatch_centre("120-load");
   open.set_request_id(NextId());
   gv1::CaseReply opened;
@@ -217,7 +218,7 @@ grpc::Status Operations::Case(Clock::time_point started, Tally* tally) {
   gv1::CloseCaseRequest close;  // releases the hold, so the wards keep their real occupancy
   close.set_case_id(opened.emergency_case().case_id());
   close.set_outcome("load test: closed");
-  close.set_at_ms(NowMs());
+  YILIAN_SET_MS(close, at, NowMs());
   close.set_request_id(NextId());
   gv1::CaseReply closed;
   const auto t0 = Clock::now();
@@ -248,8 +249,8 @@ grpc::Status Operations::Replay(Clock::time_point, int64_t* entries) {
     req.mutable_aggregate()->set_aggregate_type("referral");
     req.mutable_aggregate()->set_aggregate_id(id);
   } else {  // no referral of this run yet: the last second of the archive
-    req.mutable_time()->set_from_ms(NowMs() - 1000);
-    req.mutable_time()->set_to_ms(NowMs());
+    YILIAN_SET_MS(*req.mutable_time(), from, NowMs() - 1000);
+    YILIAN_SET_MS(*req.mutable_time(), to, NowMs());
   }
   req.set_batch_size(settings_.replay_batch);
   auto ctx = Context("auditor");

@@ -6,8 +6,6 @@
 #include <map>
 #include <vector>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
@@ -56,16 +54,6 @@ std::string Cut(std::string s) {
 }
 
 using Json = nlohmann::ordered_json;  // keeps the proto's field order
-
-// Does a millisecond field of this name hold an instant (not a duration or a latency)?
-bool InstantMs(std::string_view key) {
-  const size_t dot = key.rfind('.');
-  const std::string_view name = dot == std::string_view::npos ? key : key.substr(dot + 1);
-  for (std::string_view suffix : {"at_ms", "_by_ms", "until_ms", "cutoff_ms", "contact_ms", "admission_ms"})
-    if (absl::EndsWith(absl::string_view(name.data(), name.size()), absl::string_view(suffix.data(), suffix.size())))
-      return true;
-  return name == "from_ms" || name == "to_ms";
-}
 
 std::string Local(absl::Time t) { return absl::FormatTime("%Y-%m-%d %H:%M:%S", t, absl::LocalTimeZone()); }
 
@@ -146,12 +134,7 @@ std::string Table(const Json& rows) {
 }  // namespace
 
 std::string ShownValue(const std::string& key, const std::string& value) {
-  if (absl::EndsWith(key, "_ms") && InstantMs(key)) {
-    int64_t ms = 0;
-    if (absl::SimpleAtoi(value, &ms) && ms > 0) return Local(absl::FromUnixMillis(ms));
-    return value;
-  }
-  // A protobuf Timestamp in JSON: RFC 3339 in UTC ("2026-12-07T11:20:41.572Z").
+  // Every instant is a protobuf Timestamp: in JSON, RFC 3339 in UTC ("2026-12-07T11:20:41.572Z").
   absl::Time t;
   std::string err;
   if (value.size() >= 20 && value[4] == '-' && value[10] == 'T' && value.back() == 'Z' &&

@@ -2,9 +2,8 @@
 // How a response is shown: --json prints it as one line of protobuf JSON; otherwise readable
 // text: scalar fields as "name: value" lines, and the first list of messages as a table
 // whose columns are the rows' fields (nested ones dotted), widest values cut at 48 characters.
-// In text, instants show as local times ("2026-12-07 19:20:41"): protobuf Timestamps, and the
-// millisecond fields that name an instant (at_ms, submitted_at_ms, respond_by_ms,
-// valid_until_ms, from_ms, ...); --json and --get keep the raw values.
+// In text, instants (protobuf Timestamps) show as local times ("2026-12-07 19:20:41"); --json and
+// --get keep them as RFC 3339 in UTC ("2026-12-07T11:20:41.572Z").
 
 #include <optional>
 #include <string>

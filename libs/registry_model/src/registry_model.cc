@@ -5,11 +5,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "yilian/command/reveal_record.h"
 #include "yilian/common/oneof_event.h"
 #include "yilian/common/status_macros.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::registry_model {
 
@@ -47,6 +49,11 @@ std::string MemberKey(const std::string& prefix, const std::string& institution,
   return absl::StrCat(prefix, "m/", institution, "/", consortium);
 }
 
+// Sessions are indexed by their start: unix milliseconds in 16 zero-padded digits sort as the
+// instants do (the registry refuses sessions before 1970).
+constexpr size_t kStartKeyLength = 16;
+std::string StartKey(int64_t ms) { return absl::StrFormat("%016d", std::max<int64_t>(0, ms)); }
+
 }  // namespace
 
 absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstore::ProjectionBatch& rows) {
@@ -61,7 +68,7 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
   if (type == dreg::kResident) return Fold(rows, prefix_ + "r/" + id, e, v, &rv1::ResidentReply::mutable_resident);
   if (type == dreg::kPatient) {
     if (!e.has_patient_erased()) return absl::InvalidArgumentError("a patient aggregate holds only PatientErased");
-    if (on_erased_) RETURN_IF_ERROR(on_erased_(id, e.patient_erased().at_ms()));
+    if (on_erased_) RETURN_IF_ERROR(on_erased_(id, common::UnixMs(e.patient_erased().at())));
     rv1::ErasePatientReply row;
     *row.mutable_erasure() = e.patient_erased();
     row.set_version(v);
@@ -71,7 +78,8 @@ absl::Status RegistryProjector::Apply(const events::v1::Envelope& env, eventstor
   if (type == dreg::kExpertSession) {
     std::optional<rv1::ExpertSession> s;
     RETURN_IF_ERROR(Fold(rows, prefix_ + "s/" + id, e, v, &rv1::ExpertSessionReply::mutable_session, &s));
-    rows.Put(absl::StrCat(prefix_, "sx/", s->institution_id(), "/", s->date(), "/", id), "");
+    rows.Put(absl::StrCat(prefix_, "sx/", s->institution_id(), "/", StartKey(common::UnixMs(s->starts_at())), "/", id),
+             "");
     return absl::OkStatus();
   }
   if (type == dreg::kConsortium) {
@@ -251,25 +259,22 @@ absl::StatusOr<rv1::ListWardsResponse> RegistryView::ListWards(const rv1::ListWa
 absl::StatusOr<rv1::ListExpertSessionsResponse> RegistryView::ListSessions(
     const rv1::ListExpertSessionsRequest& req) const {
   RETURN_IF_ERROR(dreg::CheckId("institution_id", req.institution_id()));
-  for (const std::string* d : {&req.from_date(), &req.to_date()}) {
-    absl::CivilDay day;
-    if (!d->empty() && (!absl::ParseCivilTime(common::Sv(*d), &day) || absl::FormatCivilTime(day) != *d))
-      return absl::InvalidArgumentError(absl::StrCat("date \"", *d, "\" is not a YYYY-MM-DD date"));
-  }
+  RETURN_IF_ERROR(common::CheckTimestamp(req.from(), "from"));
+  RETURN_IF_ERROR(common::CheckTimestamp(req.to(), "to"));
   const std::string prefix = Key(absl::StrCat("sx/", req.institution_id(), "/"));
   ASSIGN_OR_RETURN(Page page, PageOf(req.page(), prefix));
-  const std::string start = std::max(req.from_date().empty() ? prefix : prefix + req.from_date(), page.ScanStart());
+  // Unset (or the epoch itself) is open.
+  const int64_t from = common::UnixMs(req.from()), to = common::UnixMs(req.to());
+  const std::string start = std::max(from > 0 ? prefix + StartKey(from) : prefix, page.ScanStart());
+  const std::string end = to > 0 ? StartKey(to) : "";
   rv1::ListExpertSessionsResponse out;
   absl::Status failed;
   auto scanned = store_->Scan(family_, prefix, start, [&](std::string_view key, std::string_view) {
-    const std::string rest(key.substr(prefix.size()));  // <date>/<session>
-    // A session whose date is not YYYY-MM-DD (only a malformed registry event makes one) is
-    // not listed: its index key has no <date>/ to split off.
-    if (rest.size() < 12 || rest[10] != '/') return true;
-    const std::string date = rest.substr(0, 10);
-    if (!req.to_date().empty() && date > req.to_date()) return false;
+    const std::string rest(key.substr(prefix.size()));  // <start>/<session>
+    if (rest.size() < kStartKeyLength + 2 || rest[kStartKeyLength] != '/') return true;
+    if (!end.empty() && rest.substr(0, kStartKeyLength) >= end) return false;
     if (!page.Room(out.mutable_page())) return false;
-    auto s = Session(rest.substr(11));
+    auto s = Session(rest.substr(kStartKeyLength + 1));
     if (!s.ok() || !*s) {
       failed = s.ok() ? absl::DataLossError(absl::StrCat("index ", rest, " has no session row")) : s.status();
       return false;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::greenchannel {
@@ -66,7 +67,7 @@ absl::StatusOr<BoardEvents> PlaceHold(const std::optional<gv1::WardBoard>& state
   if (auto s = CheckId("subject_id", hold.subject_id()); !s.ok()) return s;
   if (hold.purpose() != gv1::EMERGENCY && hold.purpose() != gv1::REFERRAL)
     return absl::InvalidArgumentError("hold purpose must be EMERGENCY or REFERRAL");
-  if (hold.expires_at_ms() <= hold.placed_at_ms())
+  if (common::UnixMs(hold.expires_at()) <= common::UnixMs(hold.placed_at()))
     return absl::InvalidArgumentError("a hold must expire after it is placed");
   if (!state) return absl::FailedPreconditionError("the ward is not on the bed board (no capacity known yet)");
   if (FindHold(*state, hold.hold_id()) || HasAdmission(*state, hold.hold_id()))
@@ -132,13 +133,13 @@ BoardEvents Expire(const std::optional<gv1::WardBoard>& state, int64_t now_ms) {
   BoardEvents out;
   if (!state) return out;
   for (const auto& h : state->holds())
-    if (h.expires_at_ms() <= now_ms) out.push_back(Expired(h.hold_id()));
+    if (common::UnixMs(h.expires_at()) <= now_ms) out.push_back(Expired(h.hold_id()));
   return out;
 }
 
 BoardEvents ExpireHold(const std::optional<gv1::WardBoard>& state, const std::string& hold_id, int64_t now_ms) {
   const gv1::BedHold* h = FindHold(state, hold_id);
-  if (h == nullptr || h->expires_at_ms() > now_ms) return {};
+  if (h == nullptr || common::UnixMs(h->expires_at()) > now_ms) return {};
   return {Expired(hold_id)};
 }
 

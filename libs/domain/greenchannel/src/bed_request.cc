@@ -1,6 +1,7 @@
 #include "yilian/domain/greenchannel/bed_request.h"
 
 #include "absl/strings/str_cat.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::greenchannel {
@@ -28,7 +29,7 @@ absl::StatusOr<RequestEvents> AnswerBedRequest(const std::optional<gv1::BedReque
   if (state) return absl::AlreadyExistsError(absl::StrCat("bed request ", a.request_id(), " was answered already"));
   gv1::BedRequestEvent e;
   if (!a.hold_id().empty()) {
-    if (a.ward_id().empty() || a.expires_at_ms() <= 0)
+    if (a.ward_id().empty() || common::UnixMs(a.expires_at()) <= 0)
       return absl::InvalidArgumentError("a reservation names its ward and expiry");
     auto* r = e.mutable_reserved()->mutable_request();
     *r = a;
@@ -90,8 +91,8 @@ gv1::BedHold ReferralHold(const std::string& request_id, const std::string& refe
   hold.set_hold_id("bed:" + request_id);
   hold.set_purpose(gv1::REFERRAL);
   hold.set_subject_id(referral_id);
-  hold.set_placed_at_ms(now_ms);
-  hold.set_expires_at_ms(expires_ms);
+  YILIAN_SET_MS(hold, placed_at, now_ms);
+  YILIAN_SET_MS(hold, expires_at, expires_ms);
   return hold;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/greenchannel/placement.h"
 #include "yilian/domain/limits/limits.h"
 
@@ -64,8 +65,8 @@ absl::StatusOr<CaseEvents> OpenCase(const std::optional<gv1::EmergencyCase>& sta
   if (!d.has_location() || !std::isfinite(l.latitude()) || std::abs(l.latitude()) > 90 ||
       !std::isfinite(l.longitude()) || std::abs(l.longitude()) > 180)
     return common::InvalidField("location", "location is required, with latitude -90..90 and longitude -180..180");
-  if (d.first_medical_contact_ms() <= 0)
-    return common::InvalidField("first_medical_contact_ms", "first_medical_contact is required");
+  if (common::UnixMs(d.first_medical_contact_at()) <= 0)
+    return common::InvalidField("first_medical_contact_at", "first_medical_contact is required");
   if (auto s = limits::Reference("dispatch_centre", d.dispatch_centre()); !s.ok()) return s;
   if (auto s = limits::Reference("consortium_id", d.consortium_id(), /*required=*/false); !s.ok()) return s;
   if (d.placement().institution_id().empty()) return absl::InvalidArgumentError("a case opens with a placement");
@@ -102,8 +103,8 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
   if (m == gv1::MILESTONE_UNSPECIFIED || !gv1::Milestone_IsValid(m))
     return common::InvalidField("milestone", "milestone must be ARRIVAL, IMAGING, NEEDLE, BALLOON or ADMISSION");
   if (auto s = Open(state); !s.ok()) return s;
-  if (at_ms < state->first_medical_contact_ms())
-    return common::InvalidField("at_ms", absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
+  if (at_ms < common::UnixMs(state->first_medical_contact_at()))
+    return common::InvalidField("at", absl::StrCat(gv1::Milestone_Name(m), " is before the first medical contact"));
   if (Find(*state, m))
     return absl::AlreadyExistsError(
         absl::StrCat(gv1::Milestone_Name(m), " is already recorded for ", state->case_id()));
@@ -112,12 +113,12 @@ absl::StatusOr<CaseEvents> RecordMilestone(const std::optional<gv1::EmergencyCas
   if (m != gv1::ARRIVAL) {
     const auto* door = Find(*state, gv1::ARRIVAL);
     if (!door) return Refused(*state, absl::StrCat("record ARRIVAL (door time) before ", gv1::Milestone_Name(m)));
-    if (at_ms < door->at_ms())
-      return common::InvalidField("at_ms", absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
+    if (at_ms < common::UnixMs(door->at()))
+      return common::InvalidField("at", absl::StrCat(gv1::Milestone_Name(m), " is before the door time"));
   }
   gv1::MilestoneRecorded e;
   e.mutable_milestone()->set_milestone(m);
-  e.mutable_milestone()->set_at_ms(at_ms);
+  YILIAN_SET_MS(*e.mutable_milestone(), at, at_ms);
   return CaseEvents{Make(&gv1::CaseEvent::mutable_milestone, e)};
 }
 
@@ -132,15 +133,16 @@ absl::StatusOr<CaseEvents> AcknowledgeCase(const std::optional<gv1::EmergencyCas
   if (state->acknowledged_by() == institution_id) return CaseEvents{};
   gv1::CaseAcknowledged e;
   e.set_institution_id(institution_id);
-  e.set_at_ms(at_ms);
+  YILIAN_SET_MS(e, at, at_ms);
   return CaseEvents{Make(&gv1::CaseEvent::mutable_acknowledged, e)};
 }
 
 int64_t EtaMs(const gv1::EmergencyCase& c) {
-  if (c.status() != gv1::EN_ROUTE || c.placement().placed_at_ms() <= 0) return 0;
+  if (c.status() != gv1::EN_ROUTE || common::UnixMs(c.placement().placed_at()) <= 0) return 0;
   for (const auto& k : c.placement().considered())
     if (k.institution_id() == c.placement().institution_id())
-      return c.placement().placed_at_ms() + static_cast<int64_t>(std::llround(k.travel_minutes() * 60'000));
+      return common::UnixMs(c.placement().placed_at()) +
+             static_cast<int64_t>(std::llround(k.travel_minutes() * 60'000));
   return 0;
 }
 
@@ -154,7 +156,7 @@ absl::StatusOr<CaseEvents> CloseCase(const std::optional<gv1::EmergencyCase>& st
   if (auto s = Open(state); !s.ok()) return s;
   gv1::CaseClosed e;
   e.set_outcome(outcome);
-  e.set_at_ms(at_ms);
+  YILIAN_SET_MS(e, at, at_ms);
   return CaseEvents{Make(&gv1::CaseEvent::mutable_closed, e)};
 }
 
@@ -170,11 +172,11 @@ absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEve
       *state->mutable_placement() = e.redirected().placement();
       state->set_hold_id(e.redirected().hold_id());
       state->clear_acknowledged_by();  // the new destination has not been told yet
-      state->clear_acknowledged_at_ms();
+      state->clear_acknowledged_at();
       return absl::OkStatus();
     case gv1::CaseEvent::kAcknowledged:
       state->set_acknowledged_by(e.acknowledged().institution_id());
-      state->set_acknowledged_at_ms(e.acknowledged().at_ms());
+      YILIAN_SET_MS(*state, acknowledged_at, common::UnixMs(e.acknowledged().at()));
       return absl::OkStatus();
     case gv1::CaseEvent::kMilestone:
       *state->add_milestones() = e.milestone().milestone();
@@ -198,13 +200,14 @@ gv1::CaseClocks ClocksOf(const gv1::EmergencyCase& c) {
   const auto* door = Find(c, gv1::ARRIVAL);
   auto minutes = [&](gv1::Milestone m) -> int64_t {
     const auto* x = Find(c, m);
-    return door && x ? (x->at_ms() - door->at_ms()) / 60000 : -1;
+    return door && x ? (common::UnixMs(x->at()) - common::UnixMs(door->at())) / 60000 : -1;
   };
   k.set_door_to_needle_min(minutes(gv1::NEEDLE));
   k.set_door_to_balloon_min(minutes(gv1::BALLOON));
   k.set_door_to_imaging_min(minutes(gv1::IMAGING));
   const auto* balloon = Find(c, gv1::BALLOON);
-  k.set_fmc_to_balloon_min(balloon ? (balloon->at_ms() - c.first_medical_contact_ms()) / 60000 : -1);
+  k.set_fmc_to_balloon_min(
+      balloon ? (common::UnixMs(balloon->at()) - common::UnixMs(c.first_medical_contact_at())) / 60000 : -1);
   if (c.condition() == gv1::STROKE) {
     k.set_target_min(kDoorToNeedleTarget);
     k.set_target_met(k.door_to_needle_min() >= 0 && k.door_to_needle_min() <= kDoorToNeedleTarget);
@@ -271,7 +274,7 @@ gv1::EmergencyCase CaseOf(const gv1::OpenCaseRequest& req, const std::string& ca
   c.set_condition(req.condition());
   c.set_severity(req.severity());
   *c.mutable_location() = req.location();
-  c.set_first_medical_contact_ms(req.first_medical_contact_ms());
+  YILIAN_SET_MS(c, first_medical_contact_at, common::UnixMs(req.first_medical_contact_at()));
   c.set_dispatch_centre(req.dispatch_centre().empty() ? origin : req.dispatch_centre());
   c.set_origin_institution_id(origin);
   c.set_consortium_id(req.consortium_id());
@@ -284,8 +287,8 @@ gv1::BedHold EmergencyHold(const std::string& case_id, int64_t n, int64_t now_ms
   hold.set_hold_id(absl::StrCat(case_id, "#", n));
   hold.set_purpose(gv1::EMERGENCY);
   hold.set_subject_id(case_id);
-  hold.set_placed_at_ms(now_ms);
-  hold.set_expires_at_ms(now_ms + hold_ms);
+  YILIAN_SET_MS(hold, placed_at, now_ms);
+  YILIAN_SET_MS(hold, expires_at, now_ms + hold_ms);
   return hold;
 }
 

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::domain::limits {
 
@@ -56,9 +57,15 @@ absl::Status Count(std::string_view field, size_t count, size_t max) {
   return absl::OkStatus();
 }
 
+absl::Status Instant(std::string_view field, const google::protobuf::Timestamp& at, absl::Time now, absl::Duration past,
+                     absl::Duration future, bool required) {
+  if (auto valid = common::CheckTimestamp(at, std::string(field)); !valid.ok()) return valid;
+  return Instant(field, common::UnixMs(at), now, past, future, required);
+}
+
 absl::Status Instant(std::string_view field, int64_t ms, absl::Time now, absl::Duration past, absl::Duration future,
                      bool required) {
-  if (ms < 0) return Invalid(field, " is negative (", ms, ")");
+  if (ms < 0) return Invalid(field, " is before 1970");
   if (ms == 0) return required ? Invalid(field, " is required") : absl::OkStatus();
   const absl::Time at = absl::FromUnixMillis(ms);
   if (at < now - past || at > now + future)

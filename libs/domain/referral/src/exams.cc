@@ -4,6 +4,7 @@
 
 #include "absl/time/civil_time.h"
 #include "internal.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::domain::referral {
 
@@ -35,8 +36,8 @@ std::vector<fv1::ExamRecognition> RecogniseExams(const fv1::Referral& referral, 
   for (const auto& r : referral.exam_results()) {
     fv1::ExamRecognition x;
     *x.mutable_result() = r;
-    const absl::Time until = absl::FromUnixMillis(r.performed_at_ms()) + ValidityOf(r.kind());
-    x.set_valid_until_ms(absl::ToUnixMillis(until));
+    const absl::Time until = absl::FromUnixMillis(common::UnixMs(r.performed_at())) + ValidityOf(r.kind());
+    YILIAN_SET_MS(x, valid_until, absl::ToUnixMillis(until));
     const auto performer = directory.ConsortiaOf(r.performing_institution_id());
     const bool shared = std::any_of(performer.begin(), performer.end(), [&](const std::string& c) {
       return std::find(receiver_consortia.begin(), receiver_consortia.end(), c) != receiver_consortia.end();

@@ -4,6 +4,7 @@
 
 #include "internal.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -111,12 +112,12 @@ absl::StatusOr<Events> ScheduleAt(const std::optional<fv1::Referral>& s, Side si
     return absl::InvalidArgumentError(
         "an appointment time schedules an examination or tele-consultation; expert outpatient referrals book a "
         "session_id, inpatient ones ask a bed");
-  if (auto st = limits::Instant("appointment_at_ms", at_ms, now, absl::ZeroDuration(), kScheduleAhead); !st.ok())
+  if (auto st = limits::Instant("appointment_at", at_ms, now, absl::ZeroDuration(), kScheduleAhead); !st.ok())
     return st;
-  if (at_ms <= Ms(now)) return common::InvalidField("appointment_at_ms", "the appointment must be in the future");
+  if (at_ms <= Ms(now)) return common::InvalidField("appointment_at", "the appointment must be in the future");
   fv1::Schedule schedule;
   schedule.set_kind(kind);
-  schedule.set_at_ms(at_ms);
+  YILIAN_SET_MS(schedule, at, at_ms);
   return ScheduleAppointment(s, side, schedule, now);
 }
 
@@ -129,7 +130,7 @@ absl::StatusOr<SessionBooking> BookExpertSession(const std::optional<fv1::Referr
   fv1::Schedule schedule;
   schedule.set_kind(fv1::EXPERT_OUTPATIENT);
   schedule.set_session_id(session.session_id());
-  schedule.set_at_ms(Ms(SessionStart(session)));
+  YILIAN_SET_MS(schedule, at, Ms(SessionStart(session)));
   auto events = rescheduling ? Reschedule(s, side, schedule, *rescheduling, now)
                              : ScheduleAppointment(s, side, schedule, now);  // side and state first
   if (!events.ok()) return events.status();

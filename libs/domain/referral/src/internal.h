@@ -34,13 +34,22 @@ inline absl::Status WrongState(const ::yilian::referral::v1::Referral& r, const 
 
 // A bed asked for and not declined: ending the referral releases it (BedRequestCancelled).
 inline void ReleaseBed(const ::yilian::referral::v1::Referral& r, const std::string& reason, Events& out) {
-  if (r.schedule().bed_request_id().empty()) return;
-  ::yilian::referral::v1::BedRequestCancelled e;
-  e.set_request_id(r.schedule().bed_request_id());
-  e.set_referral_id(r.referral_id());
-  e.set_reason(reason);
-  out.push_back(Make(&::yilian::referral::v1::ReferralEvent::mutable_bed_request_cancelled, e));
+  for (const std::string* id : {&r.schedule().bed_request_id(), &r.rescheduling().bed_request_id()}) {
+    if (id->empty()) continue;
+    ::yilian::referral::v1::BedRequestCancelled e;
+    e.set_request_id(*id);
+    e.set_referral_id(r.referral_id());
+    e.set_reason(reason);
+    out.push_back(Make(&::yilian::referral::v1::ReferralEvent::mutable_bed_request_cancelled, e));
+  }
 }
+
+// A bed asked of the bed board: INVALID_ARGUMENT naming bed.ward_kind / bed.planned_admission_at.
+absl::Status CheckBedAsk(::yilian::registry::v1::WardKind ward_kind, absl::Time planned_admission, absl::Time now);
+// The BedRequested for `r` (a request id unique to the referral).
+::yilian::referral::v1::BedRequested BedAsked(const ::yilian::referral::v1::Referral& r,
+                                              ::yilian::registry::v1::WardKind ward_kind, absl::Time planned_admission,
+                                              absl::Time now);
 
 // Folds an amendment (the fields its paths name) into `r`.
 absl::Status ApplyAmendment(::yilian::referral::v1::Referral& r, const ::yilian::referral::v1::ReferralAmended& e);

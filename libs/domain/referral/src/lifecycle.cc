@@ -6,11 +6,13 @@
 
 #include "internal.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
 
 namespace fv1 = ::yilian::referral::v1;
+namespace rv1 = ::yilian::registry::v1;
 
 using internal::Exists;
 using internal::Make;
@@ -32,9 +34,9 @@ const std::set<std::string, std::less<>>& AmendablePaths() {
 fv1::Referral AsSubmission(const fv1::Referral& r) {
   fv1::Referral d = r;
   d.clear_status();
-  d.clear_submitted_at_ms();
-  d.clear_respond_by_ms();
-  d.clear_schedule_by_ms();
+  d.clear_submitted_at();
+  d.clear_respond_by();
+  d.clear_schedule_by();
   d.clear_business_status();
   d.clear_escalation_level();
   d.clear_status_reason();
@@ -72,8 +74,8 @@ absl::Status ApplyAmendment(fv1::Referral& r, const fv1::ReferralAmended& e) {
     CopyPath(r, e.amended(), path);
   }
   if (r.status() != fv1::DRAFT) {
-    r.set_respond_by_ms(e.respond_by_ms());
-    r.set_schedule_by_ms(e.schedule_by_ms());
+    YILIAN_SET_MS(r, respond_by, common::UnixMs(e.respond_by()));
+    YILIAN_SET_MS(r, schedule_by, common::UnixMs(e.schedule_by()));
   }
   return absl::OkStatus();
 }
@@ -86,8 +88,8 @@ absl::StatusOr<Events> SaveDraft(const std::optional<fv1::Referral>& state, cons
   if (!events.ok()) return events.status();
   auto* r = (*events)[0].mutable_submitted()->mutable_referral();
   r->set_status(fv1::DRAFT);
-  r->clear_respond_by_ms();
-  r->clear_schedule_by_ms();
+  r->clear_respond_by();
+  r->clear_schedule_by();
   return events;
 }
 
@@ -99,9 +101,9 @@ absl::StatusOr<Events> Send(const std::optional<fv1::Referral>& s, Side side, co
   auto checked = Recheck(*s, directory, now, deadlines);
   if (!checked.ok()) return checked.status();
   fv1::ReferralSent e;
-  e.set_submitted_at_ms(checked->submitted_at_ms());
-  e.set_respond_by_ms(checked->respond_by_ms());
-  e.set_schedule_by_ms(checked->schedule_by_ms());
+  YILIAN_SET_MS(e, submitted_at, common::UnixMs(checked->submitted_at()));
+  YILIAN_SET_MS(e, respond_by, common::UnixMs(checked->respond_by()));
+  YILIAN_SET_MS(e, schedule_by, common::UnixMs(checked->schedule_by()));
   return Events{Make(&F::mutable_sent, e)};
 }
 
@@ -132,14 +134,14 @@ absl::StatusOr<Events> Amend(const std::optional<fv1::Referral>& s, Side side, c
     e.add_paths(p);
   }
   // The deadlines run from when it was sent, at the (new) priority.
-  const absl::Time sent = absl::FromUnixMillis(s->submitted_at_ms());
-  e.set_respond_by_ms(Ms(sent + deadlines.respond[amended.priority()]));
-  e.set_schedule_by_ms(Ms(sent + deadlines.schedule[amended.priority()]));
+  const absl::Time sent = absl::FromUnixMillis(common::UnixMs(s->submitted_at()));
+  YILIAN_SET_MS(e, respond_by, Ms(sent + deadlines.respond[amended.priority()]));
+  YILIAN_SET_MS(e, schedule_by, Ms(sent + deadlines.schedule[amended.priority()]));
   if (amended.priority() == s->priority()) {
-    e.set_respond_by_ms(s->respond_by_ms());
-    e.set_schedule_by_ms(s->schedule_by_ms());
+    YILIAN_SET_MS(e, respond_by, common::UnixMs(s->respond_by()));
+    YILIAN_SET_MS(e, schedule_by, common::UnixMs(s->schedule_by()));
   }
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_amended, e)};
 }
 
@@ -159,14 +161,14 @@ absl::StatusOr<Events> AssignOwner(const std::optional<fv1::Referral>& s, Side s
   Events out;
   if (st == fv1::REQUESTED) {  // taking it on is receiving it
     fv1::ReferralReceived r;
-    r.set_at_ms(Ms(now));
+    YILIAN_SET_MS(r, at, Ms(now));
     out.push_back(Make(&F::mutable_received, r));
   }
   fv1::OwnerAssigned e;
   *e.mutable_owner() = owner;
   if (s->has_owner()) *e.mutable_previous() = s->owner();
   e.set_note(note);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   out.push_back(Make(&F::mutable_owner_assigned, e));
   return out;
 }
@@ -178,9 +180,7 @@ absl::StatusOr<Events> Reschedule(const std::optional<fv1::Referral>& s, Side si
   if (auto st = OnlySide(side, {Side::kReceiver}, "reschedule"); !st.ok()) return st;
   if (s->status() != fv1::READY) return WrongState(*s, "reschedule");
   if (s->schedule().kind() == fv1::INPATIENT_BED)
-    return absl::FailedPreconditionError(
-        "a reserved bed is held until the patient arrives or the hold lapses; cancel or redirect the referral to "
-        "ask for another");
+    return common::InvalidField("bed", "an inpatient referral is rescheduled to another bed");
   if (schedule.kind() != s->schedule().kind())
     return common::InvalidField(s->schedule().kind() == fv1::EXPERT_OUTPATIENT ? "session_id" : "appointment_at",
                                 s->schedule().kind() == fv1::EXPERT_OUTPATIENT
@@ -189,15 +189,34 @@ absl::StatusOr<Events> Reschedule(const std::optional<fv1::Referral>& s, Side si
   if (schedule.kind() == fv1::EXPERT_OUTPATIENT && schedule.session_id() == s->schedule().session_id() &&
       s->business_status() != fv1::SESSION_CANCELLED)
     return common::InvalidField("session_id", "the referral is booked in that session already");
-  if (auto st = limits::Instant("appointment_at", schedule.at_ms(), now, absl::ZeroDuration(), kScheduleAhead);
-      !st.ok())
+  if (auto st = limits::Instant("appointment_at", schedule.at(), now, absl::ZeroDuration(), kScheduleAhead); !st.ok())
     return st;
-  if (schedule.at_ms() <= Ms(now)) return common::InvalidField("appointment_at", "the new time must be in the future");
+  if (common::UnixMs(schedule.at()) <= Ms(now))
+    return common::InvalidField("appointment_at", "the new time must be in the future");
   fv1::ReferralRescheduled e;
   *e.mutable_schedule() = schedule;
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_rescheduled, e)};
+}
+
+absl::StatusOr<Events> RescheduleBed(const std::optional<fv1::Referral>& s, Side side, rv1::WardKind ward_kind,
+                                     absl::Time planned_admission, const std::string& reason, absl::Time now) {
+  if (auto st = limits::Text("reason", reason, 2000, false); !st.ok()) return st;
+  if (auto st = internal::CheckBedAsk(ward_kind, planned_admission, now); !st.ok()) return st;
+  if (auto st = Exists(s); !st.ok()) return st;
+  if (auto st = OnlySide(side, {Side::kReceiver}, "reschedule"); !st.ok()) return st;
+  if (s->status() != fv1::READY) return WrongState(*s, "reschedule");
+  if (s->schedule().kind() != fv1::INPATIENT_BED || !s->schedule().bed_reserved())
+    return common::InvalidField(s->schedule().kind() == fv1::EXPERT_OUTPATIENT ? "session_id" : "appointment_at",
+                                "only an inpatient referral holding a bed is rescheduled to another bed");
+  if (s->has_rescheduling())
+    return absl::FailedPreconditionError(absl::StrCat("bed request ", s->rescheduling().bed_request_id(),
+                                                      " is pending; wait for the bed board's answer"));
+  fv1::BedRequested e = internal::BedAsked(*s, ward_kind, planned_admission, now);
+  e.set_replaces_request_id(s->schedule().bed_request_id());
+  e.set_reason(reason);
+  return Events{Make(&F::mutable_bed_requested, e)};
 }
 
 absl::StatusOr<Events> Hold(const std::optional<fv1::Referral>& s, Side side, const std::string& reason,
@@ -208,7 +227,7 @@ absl::StatusOr<Events> Hold(const std::optional<fv1::Referral>& s, Side side, co
   if (s->status() != fv1::IN_PROGRESS) return WrongState(*s, "hold");
   fv1::ReferralHeld e;
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_held, e)};
 }
 
@@ -217,7 +236,7 @@ absl::StatusOr<Events> Resume(const std::optional<fv1::Referral>& s, Side side, 
   if (auto st = OnlySide(side, {Side::kReceiver}, "resume"); !st.ok()) return st;
   if (s->status() != fv1::ON_HOLD) return WrongState(*s, "resume");
   fv1::ReferralResumed e;
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_resumed, e)};
 }
 
@@ -229,7 +248,7 @@ Events SessionCancelled(const std::optional<fv1::Referral>& s, const std::string
   fv1::BookedSessionCancelled e;
   e.set_session_id(session_id);
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_booked_session_cancelled, e)};
 }
 
@@ -244,7 +263,7 @@ absl::StatusOr<Events> MarkEnteredInError(const std::optional<fv1::Referral>& s,
   e.set_by(by);
   e.set_by_institution_id(by_institution_id);
   e.set_previous_status(s->status());
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   Events out{Make(&F::mutable_entered_in_error, e)};
   // A bed asked for or held; once the patient has come it is an admission, the bed board's.
   if (s->status() == fv1::ACCEPTED || s->status() == fv1::READY)

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::domain::referral {
 
@@ -25,10 +26,8 @@ int64_t CutoffMs(const rv1::ExpertSession& s) {
 }  // namespace
 
 absl::Time SessionStart(const rv1::ExpertSession& s) {
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(common::Sv(s.date()), &day)) return absl::InfinitePast();
-  const int hour = s.half_day() == rv1::AFTERNOON ? 14 : 8;
-  return absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), hour), absl::FixedTimeZone(8 * 3600));
+  if (!s.has_starts_at()) return absl::InfinitePast();
+  return absl::FromUnixMillis(common::UnixMs(s.starts_at()));
 }
 
 fv1::SlotAvailability Availability(const rv1::ExpertSession& s, const fv1::SessionBookings& b,
@@ -37,7 +36,7 @@ fv1::SlotAvailability Availability(const rv1::ExpertSession& s, const fv1::Sessi
   fv1::SlotAvailability out;
   out.set_session_id(s.session_id());
   const int64_t cutoff = CutoffMs(s);
-  out.set_release_cutoff_ms(cutoff);
+  YILIAN_SET_MS(out, release_cutoff, cutoff);
   int32_t reserved_total = 0, booked_reserved = 0, booked_general = 0, booked_by_sender = 0;
   for (const auto& q : s.reserved()) reserved_total += q.slots();
   for (const auto& k : b.bookings()) {
@@ -59,8 +58,8 @@ fv1::SlotAvailability Availability(const rv1::ExpertSession& s, const fv1::Sessi
   out.set_reserved_held(held);
   // Residents first until `resident_priority` before the cut-off (or, without one, the start).
   const int64_t release = cutoff != 0 ? cutoff : absl::ToUnixMillis(SessionStart(s));
-  out.set_residents_until_ms(release - absl::ToInt64Milliseconds(policy.resident_priority));
-  const bool residents_only = t < out.residents_until_ms();
+  YILIAN_SET_MS(out, residents_until, release - absl::ToInt64Milliseconds(policy.resident_priority));
+  const bool residents_only = t < common::UnixMs(out.residents_until());
   out.set_reserved_left(residents_only && !signed_resident ? 0 : held);
   return out;
 }
@@ -86,17 +85,18 @@ absl::StatusOr<fv1::SessionEvent> BookSlot(const rv1::ExpertSession& s, const fv
   auto* k = booked->mutable_booking();
   k->set_referral_id(r.referral_id());
   k->set_institution_id(r.sender_institution_id());
-  k->set_at_ms(absl::ToUnixMillis(now));
+  YILIAN_SET_MS(*k, at, absl::ToUnixMillis(now));
   if (a.reserved_left() > 0) {
     k->set_reserved(true);
   } else if (a.general_left() <= 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "session ", s.session_id(), " has no slot left for ", r.sender_institution_id(),
-        a.reserved_held() > 0 ? absl::StrCat(" (its ", a.reserved_held(),
-                                             " reserved slot(s) are kept for its signed "
-                                             "residents until ",
-                                             absl::FormatTime(absl::FromUnixMillis(a.residents_until_ms())), ")")
-                              : ""));
+        a.reserved_held() > 0
+            ? absl::StrCat(" (its ", a.reserved_held(),
+                           " reserved slot(s) are kept for its signed "
+                           "residents until ",
+                           absl::FormatTime(absl::FromUnixMillis(common::UnixMs(a.residents_until()))), ")")
+            : ""));
   }
   return e;
 }
@@ -123,7 +123,7 @@ std::optional<fv1::SessionEvent> ReleaseSlot(const fv1::SessionBookings& b, cons
       r->set_session_id(b.session_id());
       r->set_referral_id(referral_id);
       r->set_reason(reason);
-      r->set_at_ms(absl::ToUnixMillis(now));
+      YILIAN_SET_MS(*r, at, absl::ToUnixMillis(now));
       return e;
     }
   return std::nullopt;

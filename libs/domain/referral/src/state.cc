@@ -1,6 +1,7 @@
 // Folding referral events into state, the states' allowed actions, and the durable timers.
 #include "internal.h"
 #include "yilian/common/status_macros.h"
+#include "yilian/common/timestamp.h"
 
 namespace yilian::domain::referral {
 
@@ -46,7 +47,7 @@ std::vector<std::string> AllowedActions(const fv1::Referral& r) {
         out = {"schedule", "assign-owner", "cancel", "redirect"};
       break;
     case fv1::READY:
-      if (r.schedule().kind() == fv1::INPATIENT_BED)  // a held bed is not moved; cancel or redirect
+      if (r.has_rescheduling())  // another bed asked for: the bed board's answer first
         out = {"record-arrival", "assign-owner", "fail", "cancel", "redirect"};
       else
         out = {"record-arrival", "reschedule", "assign-owner", "fail", "cancel", "redirect"};
@@ -68,7 +69,9 @@ std::vector<std::string> AllowedActions(const fv1::Referral& r) {
 namespace {
 
 // The escalation window: as long again as the first answer deadline.
-int64_t Window(const fv1::Referral& r) { return std::max<int64_t>(1, r.respond_by_ms() - r.submitted_at_ms()); }
+int64_t Window(const fv1::Referral& r) {
+  return std::max<int64_t>(1, common::UnixMs(r.respond_by()) - common::UnixMs(r.submitted_at()));
+}
 // The receiver owes an answer (not while it waits for the sender's).
 bool Unanswered(const fv1::Referral& r) {
   return (r.status() == fv1::REQUESTED || r.status() == fv1::RECEIVED) &&
@@ -79,7 +82,7 @@ bool Unscheduled(const fv1::Referral& r) {
 }
 // A booked slot or appointment the patient did not come to (a bed's hold lapses at the bed board).
 bool Booked(const fv1::Referral& r) {
-  return r.status() == fv1::READY && r.schedule().kind() != fv1::INPATIENT_BED && r.schedule().at_ms() > 0;
+  return r.status() == fv1::READY && r.schedule().kind() != fv1::INPATIENT_BED && common::UnixMs(r.schedule().at()) > 0;
 }
 
 absl::Status Corrupt(const char* what) { return absl::FailedPreconditionError(absl::StrCat("referral event ", what)); }
@@ -112,39 +115,39 @@ Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now, const Di
   Events out;
   if (!s || IsTerminal(s->status())) return out;
   const int64_t t = Ms(now);
-  if (Unscheduled(*s) && t >= s->schedule_by_ms()) {
+  if (Unscheduled(*s) && t >= common::UnixMs(s->schedule_by())) {
     fv1::ReferralCancelled e;
     e.set_reason("not scheduled by its deadline");
     e.set_code(fv1::DEADLINE_EXPIRED);
-    e.set_at_ms(t);
+    YILIAN_SET_MS(e, at, t);
     out.push_back(Make(&F::mutable_cancelled, e));
     internal::ReleaseBed(*s, "referral cancelled: not scheduled by its deadline", out);
     return out;
   }
-  if (Booked(*s) && t >= s->schedule().at_ms() + absl::ToInt64Milliseconds(kNoShowGrace)) {
+  if (Booked(*s) && t >= common::UnixMs(s->schedule().at()) + absl::ToInt64Milliseconds(kNoShowGrace)) {
     if (s->business_status() == fv1::SESSION_CANCELLED) {
       fv1::ReferralCancelled e;
       e.set_reason("its expert session was cancelled and it was not rescheduled");
       e.set_code(fv1::DEADLINE_EXPIRED);
-      e.set_at_ms(t);
+      YILIAN_SET_MS(e, at, t);
       out.push_back(Make(&F::mutable_cancelled, e));
     } else {
       fv1::ReferralFailed e;
       e.set_reason("the patient did not come to the appointment");
       e.set_code(fv1::NO_SHOW);
-      e.set_at_ms(t);
+      YILIAN_SET_MS(e, at, t);
       out.push_back(Make(&F::mutable_failed, e));
     }
     return out;
   }
   if (!Unanswered(*s)) return out;
   for (int level = s->escalation_level() + 1; level <= 2; ++level) {
-    if (t < s->respond_by_ms() + (level - 1) * Window(*s)) break;
+    if (t < common::UnixMs(s->respond_by()) + (level - 1) * Window(*s)) break;
     fv1::ReferralEscalated e;
     e.set_level(level);
     e.set_to(level == 1 ? "receiver referral office" : "consortium lead hospital");
     if (directory != nullptr) e.set_to_institution_id(EscalationTarget(*s, level, *directory));
-    e.set_at_ms(t);
+    YILIAN_SET_MS(e, at, t);
     out.push_back(Make(&F::mutable_escalated, e));
   }
   return out;
@@ -152,10 +155,10 @@ Events DueTimers(const std::optional<fv1::Referral>& s, absl::Time now, const Di
 
 absl::Time NextTimer(const fv1::Referral& r) {
   if (IsTerminal(r.status()) || r.status() == fv1::DRAFT) return absl::InfiniteFuture();
-  int64_t next = Unscheduled(r) ? r.schedule_by_ms() : INT64_MAX;
-  if (Booked(r)) next = std::min(next, r.schedule().at_ms() + absl::ToInt64Milliseconds(kNoShowGrace));
+  int64_t next = Unscheduled(r) ? common::UnixMs(r.schedule_by()) : INT64_MAX;
+  if (Booked(r)) next = std::min(next, common::UnixMs(r.schedule().at()) + absl::ToInt64Milliseconds(kNoShowGrace));
   if (Unanswered(r) && r.escalation_level() < 2)
-    next = std::min(next, r.respond_by_ms() + r.escalation_level() * Window(r));
+    next = std::min(next, common::UnixMs(r.respond_by()) + r.escalation_level() * Window(r));
   return next == INT64_MAX ? absl::InfiniteFuture() : absl::FromUnixMillis(next);
 }
 
@@ -170,9 +173,9 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
   switch (e.kind_case()) {
     case F::kSent:
       r.set_status(fv1::REQUESTED);
-      r.set_submitted_at_ms(e.sent().submitted_at_ms());
-      r.set_respond_by_ms(e.sent().respond_by_ms());
-      r.set_schedule_by_ms(e.sent().schedule_by_ms());
+      YILIAN_SET_MS(r, submitted_at, common::UnixMs(e.sent().submitted_at()));
+      YILIAN_SET_MS(r, respond_by, common::UnixMs(e.sent().respond_by()));
+      YILIAN_SET_MS(r, schedule_by, common::UnixMs(e.sent().schedule_by()));
       break;
     case F::kAmended:
       RETURN_IF_ERROR(internal::ApplyAmendment(r, e.amended()));
@@ -208,23 +211,45 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
     case F::kRescheduled: {
       const auto& sc = e.has_scheduled() ? e.scheduled().schedule() : e.rescheduled().schedule();
       r.set_status(fv1::READY);
-      r.set_business_status(sc.kind() == fv1::EXPERT_OUTPATIENT ? fv1::SLOT_BOOKED : fv1::APPOINTMENT_BOOKED);
+      r.set_business_status(sc.kind() == fv1::EXPERT_OUTPATIENT ? fv1::SLOT_BOOKED
+                            : sc.kind() == fv1::INPATIENT_BED   ? fv1::BED_RESERVED
+                                                                : fv1::APPOINTMENT_BOOKED);
       r.clear_status_reason();
       *r.mutable_schedule() = sc;
+      r.clear_rescheduling();
+      r.clear_rescheduling_reason();
       break;
     }
     case F::kBedRequested: {
+      if (!e.bed_requested().replaces_request_id().empty()) {  // another bed for the one held
+        auto* next = r.mutable_rescheduling();
+        next->set_kind(fv1::INPATIENT_BED);
+        next->set_bed_request_id(e.bed_requested().request_id());
+        *next->mutable_at() = e.bed_requested().hold_until();
+        r.set_rescheduling_reason(e.bed_requested().reason());
+        r.set_business_status(fv1::BED_REQUESTED);
+        r.clear_status_reason();
+        break;
+      }
       auto* sc = r.mutable_schedule();
       sc->set_kind(fv1::INPATIENT_BED);
       sc->set_bed_request_id(e.bed_requested().request_id());
-      sc->set_at_ms(e.bed_requested().hold_until_ms());
+      YILIAN_SET_MS(*sc, at, common::UnixMs(e.bed_requested().hold_until()));
       sc->set_bed_reserved(false);
       r.set_business_status(fv1::BED_REQUESTED);
       r.clear_status_reason();
       break;
     }
     case F::kBedAnswered:
-      if (e.bed_answered().reserved()) {
+      if (!e.bed_answered().request_id().empty() &&
+          e.bed_answered().request_id() == r.rescheduling().bed_request_id()) {  // a replacement's answer
+        r.set_business_status(fv1::BED_RESERVED);  // the bed held so far, or the new one (rescheduled next)
+        if (!e.bed_answered().reserved()) {
+          r.clear_rescheduling();
+          r.clear_rescheduling_reason();
+          r.set_status_reason(absl::StrCat("new bed declined: ", e.bed_answered().reason()));
+        }
+      } else if (e.bed_answered().reserved()) {
         r.set_status(fv1::READY);
         r.set_business_status(fv1::BED_RESERVED);
         r.mutable_schedule()->set_bed_reserved(true);
@@ -273,7 +298,13 @@ absl::Status Evolve(std::optional<fv1::Referral>& s, const fv1::ReferralEvent& e
       r.set_status_reason(e.failed().reason());
       break;
     case F::kBedRequestCancelled:
-      r.mutable_schedule()->clear_bed_request_id();
+      if (e.bed_request_cancelled().request_id() == r.rescheduling().bed_request_id()) {
+        r.clear_rescheduling();
+        r.clear_rescheduling_reason();
+      } else if (e.bed_request_cancelled().request_id() == r.schedule().bed_request_id() ||
+                 e.bed_request_cancelled().request_id().empty()) {
+        r.mutable_schedule()->clear_bed_request_id();
+      }
       break;
     case F::kRedirected:
       r.set_status(fv1::CANCELLED);

@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -76,11 +77,11 @@ absl::Status CheckResults(const google::protobuf::RepeatedPtrField<fv1::ExamResu
     if (auto s = limits::Reference(at + ".performing_institution_id", r.performing_institution_id()); !s.ok()) return s;
     if (r.has_code())
       if (auto s = limits::Coding(at + ".code", r.code()); !s.ok()) return s;
-    if (auto s = limits::Instant(at + ".performed_at_ms", r.performed_at_ms(), now, kResultsBack, absl::ZeroDuration());
+    if (auto s = limits::Instant(at + ".performed_at", r.performed_at(), now, kResultsBack, absl::ZeroDuration());
         !s.ok())
       return s;
-    if (r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
-      return common::InvalidField(at + ".performed_at_ms", at + ".performed_at must be in the past");
+    if (common::UnixMs(r.performed_at()) <= 0 || common::UnixMs(r.performed_at()) > Ms(now))
+      return common::InvalidField(at + ".performed_at", at + ".performed_at must be in the past");
   }
   return absl::OkStatus();
 }
@@ -196,9 +197,9 @@ absl::StatusOr<Events> Submit(const std::optional<fv1::Referral>& state, const f
                      " share no consortium; mark the referral cross_consortium to send it anyway"));
 
   r.set_status(fv1::REQUESTED);
-  r.set_submitted_at_ms(Ms(now));
-  r.set_respond_by_ms(Ms(now + deadlines.respond[d.priority()]));
-  r.set_schedule_by_ms(Ms(now + deadlines.schedule[d.priority()]));
+  YILIAN_SET_MS(r, submitted_at, Ms(now));
+  YILIAN_SET_MS(r, respond_by, Ms(now + deadlines.respond[d.priority()]));
+  YILIAN_SET_MS(r, schedule_by, Ms(now + deadlines.schedule[d.priority()]));
   fv1::ReferralSubmitted e;
   *e.mutable_referral() = std::move(r);
   return Events{Make(&fv1::ReferralEvent::mutable_submitted, e)};

@@ -1,6 +1,7 @@
 // The receiver's and sender's actions on a referral, and the bed saga.
 #include "internal.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::referral {
@@ -19,7 +20,7 @@ namespace {
 
 fv1::ReferralEvent Received(absl::Time now) {
   fv1::ReferralReceived e;
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Make(&F::mutable_received, e);
 }
 
@@ -49,7 +50,7 @@ absl::StatusOr<Events> Accept(const std::optional<fv1::Referral>& s, Side side, 
   Events out;
   if (s->status() == fv1::REQUESTED) out.push_back(Received(now));  // accepting implies receipt
   fv1::ReferralAccepted e;
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   out.push_back(Make(&F::mutable_accepted, e));
   return out;
 }
@@ -65,7 +66,7 @@ absl::StatusOr<Events> Reject(const std::optional<fv1::Referral>& s, Side side, 
   fv1::ReferralRejected e;
   e.set_reason_code(reason_code);
   e.set_advice(advice);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_rejected, e)};
 }
 
@@ -82,7 +83,7 @@ absl::StatusOr<Events> RequestInformation(const std::optional<fv1::Referral>& s,
   if (s->status() == fv1::REQUESTED) out.push_back(Received(now));
   fv1::InformationRequested e;
   e.set_question(question);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   out.push_back(Make(&F::mutable_information_requested, e));
   return out;
 }
@@ -92,7 +93,8 @@ absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, 
   if (answer.empty() || answer.size() > 4000) return common::InvalidField("answer", "answer is 1..4000 characters");
   if (auto st = limits::Count("exam_results", results.size(), 50); !st.ok()) return st;
   for (const auto& r : results) {
-    if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || r.performed_at_ms() <= 0 || r.performed_at_ms() > Ms(now))
+    if (r.kind() == fv1::EXAM_KIND_UNSPECIFIED || common::UnixMs(r.performed_at()) <= 0 ||
+        common::UnixMs(r.performed_at()) > Ms(now))
       return absl::InvalidArgumentError(
           "each exam result needs kind, result_id, performing institution and a past date");
     if (auto st = limits::Reference("exam_results.result_id", r.result_id()); !st.ok()) return st;
@@ -106,7 +108,7 @@ absl::StatusOr<Events> SupplyInformation(const std::optional<fv1::Referral>& s, 
   fv1::InformationSupplied e;
   e.set_answer(answer);
   for (const auto& r : results) *e.add_exam_results() = r;
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_information_supplied, e)};
 }
 
@@ -118,7 +120,7 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s
     return common::InvalidField("schedule.kind", "schedule.kind is required");
   if (schedule.kind() == fv1::EXPERT_OUTPATIENT && schedule.session_id().empty())
     return absl::InvalidArgumentError("an expert appointment names its session");
-  if (schedule.at_ms() <= 0) return common::InvalidField("schedule.at_ms", "schedule.at is required");
+  if (common::UnixMs(schedule.at()) <= 0) return common::InvalidField("schedule.at", "schedule.at is required");
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "schedule"); !st.ok()) return st;
   if (s->status() != fv1::ACCEPTED) return WrongState(*s, "schedule");
@@ -128,45 +130,81 @@ absl::StatusOr<Events> ScheduleAppointment(const std::optional<fv1::Referral>& s
   *e.mutable_schedule() = schedule;
   e.mutable_schedule()->clear_bed_request_id();
   e.mutable_schedule()->clear_bed_reserved();
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_scheduled, e)};
 }
 
-absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& s, Side side, rv1::WardKind ward_kind,
-                                  absl::Time planned_admission, absl::Time now) {
+namespace internal {
+
+absl::Status CheckBedAsk(rv1::WardKind ward_kind, absl::Time planned_admission, absl::Time now) {
   if (ward_kind == rv1::WARD_KIND_UNSPECIFIED || !rv1::WardKind_IsValid(ward_kind))
-    return common::InvalidField("ward_kind", "ward_kind is required");
+    return common::InvalidField("bed.ward_kind", "bed.ward_kind is required");
   if (auto st =
-          limits::Instant("planned_admission_ms", Ms(planned_admission), now, absl::ZeroDuration(), kScheduleAhead);
+          limits::Instant("bed.planned_admission_at", Ms(planned_admission), now, absl::ZeroDuration(), kScheduleAhead);
       !st.ok())
     return st;
   if (planned_admission <= now)
-    return common::InvalidField("planned_admission_ms", "the planned admission must be in the future");
+    return common::InvalidField("bed.planned_admission_at", "the planned admission must be in the future");
+  return absl::OkStatus();
+}
+
+fv1::BedRequested BedAsked(const fv1::Referral& r, rv1::WardKind ward_kind, absl::Time planned_admission,
+                           absl::Time now) {
+  fv1::BedRequested e;
+  // Unique per referral: a replacement asked in the same millisecond as the held request
+  // (only a test clock does that) steps past it.
+  int64_t at = Ms(now);
+  while (absl::StrCat(r.referral_id(), "/bed@", at) == r.schedule().bed_request_id()) ++at;
+  e.set_request_id(absl::StrCat(r.referral_id(), "/bed@", at));
+  e.set_referral_id(r.referral_id());
+  e.set_institution_id(r.receiver_institution_id());
+  e.set_ward_kind(ward_kind);
+  YILIAN_SET_MS(e, hold_until, Ms(planned_admission));
+  return e;
+}
+
+}  // namespace internal
+
+absl::StatusOr<Events> RequestBed(const std::optional<fv1::Referral>& s, Side side, rv1::WardKind ward_kind,
+                                  absl::Time planned_admission, absl::Time now) {
+  if (auto st = internal::CheckBedAsk(ward_kind, planned_admission, now); !st.ok()) return st;
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kReceiver}, "request a bed for"); !st.ok()) return st;
   if (s->status() != fv1::ACCEPTED) return WrongState(*s, "request a bed for");
   if (!s->schedule().bed_request_id().empty())
     return absl::FailedPreconditionError(absl::StrCat("bed request ", s->schedule().bed_request_id(), " is pending"));
-  fv1::BedRequested e;
-  e.set_request_id(absl::StrCat(s->referral_id(), "/bed@", Ms(now)));
-  e.set_referral_id(s->referral_id());
-  e.set_institution_id(s->receiver_institution_id());
-  e.set_ward_kind(ward_kind);
-  e.set_hold_until_ms(Ms(planned_admission));
-  return Events{Make(&F::mutable_bed_requested, e)};
+  return Events{Make(&F::mutable_bed_requested, internal::BedAsked(*s, ward_kind, planned_admission, now))};
 }
 
 absl::StatusOr<Events> AnswerBed(const std::optional<fv1::Referral>& s, Side side, const std::string& request_id,
                                  bool reserved, const std::string& reason, absl::Time now) {
   if (auto st = Exists(s); !st.ok()) return st;
   if (auto st = OnlySide(side, {Side::kSystem}, "answer a bed request of"); !st.ok()) return st;
-  // An answer to a request this referral no longer waits for (cancelled, redirected, or an
-  // older request) changes nothing: the bed board releases what it held on cancellation.
-  if (s->status() != fv1::ACCEPTED || s->schedule().bed_request_id() != request_id) return Events{};
   fv1::BedRequestAnswered e;
   e.set_reserved(reserved);
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
+  e.set_request_id(request_id);
+  // A replacement for a held bed: reserved, it becomes the schedule and the old hold goes.
+  if (s->status() == fv1::READY && !request_id.empty() && s->rescheduling().bed_request_id() == request_id) {
+    Events out{Make(&F::mutable_bed_answered, e)};
+    if (!reserved) return out;
+    fv1::ReferralRescheduled moved;
+    *moved.mutable_schedule() = s->rescheduling();
+    moved.mutable_schedule()->set_bed_reserved(true);
+    moved.set_reason(s->rescheduling_reason());
+    YILIAN_SET_MS(moved, at, Ms(now));
+    out.push_back(Make(&F::mutable_rescheduled, moved));
+    fv1::BedRequestCancelled old;
+    old.set_request_id(s->schedule().bed_request_id());
+    old.set_referral_id(s->referral_id());
+    old.set_reason(absl::StrCat("replaced by bed request ", request_id));
+    out.push_back(Make(&F::mutable_bed_request_cancelled, old));
+    return out;
+  }
+  // An answer to a request this referral no longer waits for (cancelled, redirected, or an
+  // older request) changes nothing: the bed board releases what it held on cancellation.
+  if (s->status() != fv1::ACCEPTED || s->schedule().bed_request_id() != request_id) return Events{};
   return Events{Make(&F::mutable_bed_answered, e)};
 }
 
@@ -178,11 +216,18 @@ absl::StatusOr<Events> RecordArrival(const std::optional<fv1::Referral>& s, Side
   if (auto st = OnlySide(side, {Side::kReceiver}, "record the arrival for"); !st.ok()) return st;
   if (s->status() != fv1::READY) return WrongState(*s, "record the arrival for");
   const absl::Time at = arrived_at ? std::min(*arrived_at, now) : now;
-  if (Ms(at) < s->submitted_at_ms())
+  if (Ms(at) < common::UnixMs(s->submitted_at()))
     return common::InvalidField("arrived_at", "the arrival cannot be before the referral was sent");
   fv1::PatientArrived e;
-  e.set_at_ms(Ms(at));
+  YILIAN_SET_MS(e, at, Ms(at));
   Events out{Make(&F::mutable_arrived, e)};
+  if (s->has_rescheduling()) {  // the patient came to the bed held: the replacement asked is let go
+    fv1::BedRequestCancelled c;
+    c.set_request_id(s->rescheduling().bed_request_id());
+    c.set_referral_id(s->referral_id());
+    c.set_reason("the patient arrived into the bed held");
+    out.push_back(Make(&F::mutable_bed_request_cancelled, c));
+  }
   if (s->schedule().bed_reserved()) {  // the held bed becomes the admission
     fv1::ReferredPatientAdmitted a;
     a.set_request_id(s->schedule().bed_request_id());
@@ -201,7 +246,7 @@ absl::StatusOr<Events> Complete(const std::optional<fv1::Referral>& s, Side side
   fv1::ReferralCompleted e;
   e.set_outcome_summary(summary);
   e.set_downward_referral_id(downward_referral_id);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Events{Make(&F::mutable_completed, e)};
 }
 
@@ -214,7 +259,7 @@ absl::StatusOr<Events> Cancel(const std::optional<fv1::Referral>& s, Side side, 
     return WrongState(*s, "cancel");
   fv1::ReferralCancelled e;
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Ending(*s, &F::mutable_cancelled, e, "referral cancelled: " + reason);
 }
 
@@ -236,7 +281,7 @@ absl::StatusOr<Events> Fail(const std::optional<fv1::Referral>& s, Side side, fv
   fv1::ReferralFailed e;
   e.set_reason(note.empty() ? code_name : absl::StrCat(code_name, ": ", note));
   e.set_code(code);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   if (s->status() != fv1::READY) return Events{Make(&F::mutable_failed, e)};  // a held bed is an admission now
   return Ending(*s, &F::mutable_failed, e, "referral failed: " + e.reason());
 }
@@ -257,7 +302,7 @@ absl::StatusOr<Events> Redirect(const std::optional<fv1::Referral>& s, Side side
   e.set_to_referral_id(to_referral_id);
   e.set_to_institution_id(to_institution_id);
   e.set_reason(reason);
-  e.set_at_ms(Ms(now));
+  YILIAN_SET_MS(e, at, Ms(now));
   return Ending(*s, &F::mutable_redirected, e, "referral redirected: " + reason);
 }
 

@@ -59,8 +59,8 @@ bool Matches(const fv1::Referral& r, const fv1::WorklistFilter& f) {
   if (f.direction() != fv1::DIRECTION_UNSPECIFIED && f.direction() != r.direction()) return false;
   if (r.escalation_level() < f.min_escalation_level()) return false;
   if (!f.patient().value().empty() && f.patient().value() != r.patient().value()) return false;
-  if (f.has_submitted_from() && r.submitted_at_ms() < Ms(f.submitted_from())) return false;
-  if (f.has_submitted_to() && r.submitted_at_ms() >= Ms(f.submitted_to())) return false;
+  if (f.has_submitted_from() && common::UnixMs(r.submitted_at()) < Ms(f.submitted_from())) return false;
+  if (f.has_submitted_to() && common::UnixMs(r.submitted_at()) >= Ms(f.submitted_to())) return false;
   return true;
 }
 

@@ -1,12 +1,12 @@
 // Wards, expert clinic sessions and signed residents.
 #include <set>
 
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "checks.h"
 #include "google/protobuf/util/time_util.h"
 #include "yilian/common/problem.h"
 #include "yilian/common/strings.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/limits/limits.h"
 
 namespace yilian::domain::registry {
@@ -37,11 +37,8 @@ bool ShareConsortium(const Directory& dir, const std::string& a, const std::stri
   return false;
 }
 
-// Sessions are dated in China Standard Time (UTC+8, no daylight saving).
-const absl::TimeZone& ChinaTime() {
-  static const absl::TimeZone tz = absl::FixedTimeZone(8 * 3600);
-  return tz;
-}
+// A clinic session is a morning, an afternoon or an evening, never longer.
+constexpr absl::Duration kLongestSession = absl::Hours(12);
 
 }  // namespace
 
@@ -83,20 +80,22 @@ absl::StatusOr<Events> PublishExpertSession(const std::optional<rv1::ExpertSessi
   if (auto s = CheckText("expert_name", desc.expert_name()); !s.ok()) return s;
   if (auto s = CheckText("department", desc.department()); !s.ok()) return s;
   if (auto s = limits::Count("reserved", desc.reserved_size(), 100); !s.ok()) return s;
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(common::Sv(desc.date()), &day) || absl::FormatCivilTime(day) != desc.date())
-    return common::InvalidField("date", absl::StrCat("date ", limits::Echo(desc.date()), " is not a YYYY-MM-DD date"));
-  if (desc.half_day() == rv1::HALF_DAY_UNSPECIFIED || !rv1::HalfDay_IsValid(desc.half_day()))
-    return common::InvalidField("half_day", "half_day is required: MORNING or AFTERNOON");
+  if (!desc.has_starts_at()) return common::InvalidField("starts_at", "starts_at is required");
+  if (!desc.has_ends_at()) return common::InvalidField("ends_at", "ends_at is required");
+  auto starts = common::FromTimestamp(desc.starts_at(), "starts_at");
+  if (!starts.ok()) return starts.status();
+  auto ends = common::FromTimestamp(desc.ends_at(), "ends_at");
+  if (!ends.ok()) return ends.status();
+  if (*starts < absl::UnixEpoch()) return common::InvalidField("starts_at", "starts_at is before 1970");
+  if (*ends <= *starts) return common::InvalidField("ends_at", "ends_at must be after starts_at");
+  if (*ends - *starts > kLongestSession) return common::InvalidField("ends_at", "a session lasts at most 12 hours");
   if (desc.slot_count() <= 0 || desc.slot_count() > 1000)
     return common::InvalidField("slot_count",
                                 absl::StrCat("slot_count ", desc.slot_count(), " is out of range 1..1000"));
   if (!desc.has_release_cutoff()) return common::InvalidField("release_cutoff", "release_cutoff is required");
-  const absl::Time cutoff = absl::FromUnixSeconds(desc.release_cutoff().seconds());
-  const absl::Time session_end = absl::FromCivil(day + 1, ChinaTime());
-  if (cutoff >= session_end)
-    return common::InvalidField("release_cutoff",
-                                absl::StrCat("release_cutoff is after the session's day ", desc.date()));
+  auto cutoff = common::FromTimestamp(desc.release_cutoff(), "release_cutoff");
+  if (!cutoff.ok()) return cutoff.status();
+  if (*cutoff >= *ends) return common::InvalidField("release_cutoff", "release_cutoff must be before the session ends");
   if (desc.cancelled() || !desc.cancel_reason().empty())
     return absl::InvalidArgumentError("cancelled is read-only: use CancelExpertSession");
   auto host = ActiveInstitution(dir, "institution_id", desc.institution_id());

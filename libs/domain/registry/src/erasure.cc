@@ -1,6 +1,7 @@
 // The right to erasure: a patient's identity is erased once, for a stated reason.
 #include "absl/strings/str_cat.h"
 #include "yilian/common/problem.h"
+#include "yilian/common/timestamp.h"
 #include "yilian/domain/registry/registry.h"
 
 namespace yilian::domain::registry {
@@ -17,7 +18,7 @@ absl::StatusOr<Events> ErasePatient(const std::optional<rv1::PatientErased>& sta
   auto* erased = e.mutable_patient_erased();
   *erased->mutable_patient() = patient;
   erased->set_reason(reason);
-  erased->set_at_ms(at_ms);
+  YILIAN_SET_MS(*erased, at, at_ms);
   return Events{e};
 }
 

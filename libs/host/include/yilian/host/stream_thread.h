@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "yilian/host/grpc_status.h"
+#include "yilian/host/stream_slot.h"
 
 namespace yilian::host {
 
@@ -31,14 +32,11 @@ class StreamThread final : public grpc::ServerWriteReactor<Message> {
   using Produce = std::function<absl::Status(IsCancelled cancelled, Write write)>;
 
   static grpc::ServerWriteReactor<Message>* Start(std::atomic<int>* open, int limit, Produce produce) {
-    auto* self = new StreamThread(open);
-    if (open->fetch_add(1) >= limit) {
-      open->fetch_sub(1);
-      self->Finish(
-          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many streams are open on this service; retry later"));
+    auto* self = new StreamThread(open, limit);
+    if (!self->slot_.taken()) {
+      self->Finish(StreamSlot::Refusal());
       return self;
     }
-    self->counted_ = true;
     self->thread_ = std::thread([self, p = std::move(produce)] { self->Run(p); });
     return self;
   }
@@ -65,12 +63,11 @@ class StreamThread final : public grpc::ServerWriteReactor<Message> {
       else
         thread_.join();
     }
-    if (counted_) open_->fetch_sub(1);
     delete this;
   }
 
  private:
-  explicit StreamThread(std::atomic<int>* open) : open_(open) {}
+  StreamThread(std::atomic<int>* open, int limit) : slot_(open, limit) {}
 
   bool Stopped() {
     std::lock_guard lock(mu_);
@@ -95,8 +92,7 @@ class StreamThread final : public grpc::ServerWriteReactor<Message> {
     this->Finish(ToGrpcStatus(status));
   }
 
-  std::atomic<int>* open_;
-  bool counted_ = false;
+  StreamSlot slot_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool writing_ = false;

@@ -32,7 +32,7 @@ int32_t FreeBeds(const ::yilian::greenchannel::v1::WardBoard& ward, ::yilian::gr
 
 absl::StatusOr<BoardEvents> SetCapacity(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
                                         const ::yilian::greenchannel::v1::WardCapacitySet& cmd);
-// `hold.expires_at_ms` must be after `hold.placed_at_ms`.
+// `hold.expires_at` must be after `hold.placed_at`.
 absl::StatusOr<BoardEvents> PlaceHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,
                                       const ::yilian::greenchannel::v1::BedHold& hold);
 absl::StatusOr<BoardEvents> ReleaseHold(const std::optional<::yilian::greenchannel::v1::WardBoard>& state,

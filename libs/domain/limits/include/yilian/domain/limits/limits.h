@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "yilian/common/v1/common.pb.h"
 
 namespace yilian::domain::limits {
@@ -35,8 +36,11 @@ absl::Status Reference(std::string_view field, std::string_view value, bool requ
 absl::Status Coding(std::string_view field, const ::yilian::common::v1::Coding& coding);
 // A list of at most `max` items.
 absl::Status Count(std::string_view field, size_t count, size_t max);
-// An instant a caller gives, in ms since the epoch: not negative, and within [now - past,
-// now + future] (0 passes only when not `required`). The refusal names the field and the window.
+// An instant a caller gives: a valid Timestamp, not before 1970, and within [now - past,
+// now + future] (unset passes only when not `required`). The refusal names the field and the
+// window. The second form takes unix milliseconds (0: unset).
+absl::Status Instant(std::string_view field, const google::protobuf::Timestamp& at, absl::Time now, absl::Duration past,
+                     absl::Duration future, bool required = true);
 absl::Status Instant(std::string_view field, int64_t ms, absl::Time now, absl::Duration past, absl::Duration future,
                      bool required = true);
 

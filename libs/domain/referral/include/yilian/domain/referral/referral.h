@@ -130,6 +130,12 @@ absl::StatusOr<Events> RecordArrival(const std::optional<::yilian::referral::v1:
 absl::StatusOr<Events> Reschedule(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                                   const ::yilian::referral::v1::Schedule& schedule, const std::string& reason,
                                   absl::Time now);
+// The receiver asks for another bed for a READY referral holding a reserved one: BedRequested
+// naming the held request it would replace; the held bed stays until the bed board answers
+// (AnswerBed: reserved -> ReferralRescheduled and the old hold released; declined -> kept).
+absl::StatusOr<Events> RescheduleBed(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
+                                     ::yilian::registry::v1::WardKind ward_kind, absl::Time planned_admission,
+                                     const std::string& reason, absl::Time now);
 // The receiver pauses an IN_PROGRESS referral and resumes it.
 absl::StatusOr<Events> Hold(const std::optional<::yilian::referral::v1::Referral>& state, Side side,
                             const std::string& reason, absl::Time now);
