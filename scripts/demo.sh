@@ -7,7 +7,10 @@
 #   2. a stroke case opened by 120 dispatch: a bed hold in the nearest capable hospital, which
 #      sees it on its inbound list (with the ETA) and acknowledges the pre-notification; the
 #      arrival and the door-to-needle time;
-#   3. an auditor replays that referral's history and verifies the archive's chain.
+#   3. an auditor replays that referral's history and verifies the archive's chain;
+#   4. when the FHIR gateway runs ($YILIAN_HOME/gateway.addr), a hospital system does a
+#      referral over FHIR R4 with curl: creates the Task, the receiver finds it on its worklist
+#      search and accepts it with a JSON Patch.
 # Every command carries a fixed request id and the times of the first run are kept in
 # $YILIAN_HOME/demo.times, so a second run shows the same results and adds nothing.
 # DEMO_RUN=tag runs the scenario afresh (its own patient, request ids and so referral and case).
@@ -114,3 +117,37 @@ wait_for "the audit archive" sh -c "\"$CTL\" --token-file \"$H/auditor.token\" a
 as auditor audit replay --set aggregate.source_service=referral --set aggregate.aggregate_type=referral \
   --set aggregate.aggregate_id="$ID" | cut -c1-150 | indent
 say "verify: $(as auditor audit verify | grep -E '^(intact|behind|checked|head_position|bad_position):' | tr '\n' ' ')"
+
+if [ -s "$H/gateway.addr" ]; then
+  FHIR=$(cat "$H/gateway.addr")
+  echo "  4. the same workflow over FHIR R4 (the gateway at $FHIR), with curl"
+  # fhir METHOD PATH WHO [curl args...]: the body, then the HTTP status on a line of its own.
+  fhir() {
+    local method=$1 path=$2 who=$3
+    shift 3
+    curl -sS -X "$method" "$FHIR$path" -H "Authorization: Bearer $(cat "$H/$who.token")" -w '\n%{http_code}\n' "$@"
+  }
+  created=$(fhir POST /Task township -H 'Content-Type: application/fhir+json' \
+    -H "If-None-Exist: identifier=urn:yilian:request|demo$RUN-fhir" --data-binary @- <<JSON
+{"resourceType":"Task","status":"requested","intent":"order","priority":"urgent",
+ "contained":[{"resourceType":"ServiceRequest","id":"sr","status":"active","intent":"order",
+   "category":[{"coding":[{"system":"urn:yilian:referral-direction","code":"upward"}]}],
+   "code":{"coding":[{"system":"urn:yilian:service-kind","code":"examination"}]},
+   "reasonCode":[{"text":"chest pain on exertion, exercise ECG requested"}],
+   "subject":{"identifier":{"system":"urn:yilian:patient","value":"$PATIENT-fhir"}}}],
+ "focus":{"reference":"#sr"},
+ "for":{"identifier":{"system":"urn:yilian:patient","value":"$PATIENT-fhir"}},
+ "owner":{"reference":"Organization/loudi-1st"}}
+JSON
+  )
+  TASK=$(printf '%s' "$created" | grep -o '"id":"ref-[0-9a-f]*"' | head -n 1 | cut -d'"' -f4)
+  [ -n "$TASK" ] || { echo "FHIR create failed: $created" >&2; exit 1; }
+  say "POST /Task (township HIS): HTTP $(printf '%s' "$created" | tail -n 1), Task/$TASK"
+  found=$(fhir GET "/Task?owner=Organization/loudi-1st&_count=100" lead)
+  say "GET /Task?owner=Organization/loudi-1st (lead hospital): HTTP $(printf '%s' "$found" | tail -n 1)," \
+    "$(printf '%s' "$found" | grep -c "\"id\":\"$TASK\"" || true) match for Task/$TASK"
+  accepted=$(fhir PATCH "/Task/$TASK" lead -H 'Content-Type: application/json-patch+json' \
+    --data-binary '[{"op":"replace","path":"/status","value":"accepted"}]')
+  say "PATCH /Task/$TASK status=accepted: HTTP $(printf '%s' "$accepted" | tail -n 1)," \
+    "status now $(printf '%s' "$accepted" | grep -o '"status":"[a-z-]*"' | tail -n 1 | cut -d'"' -f4)"
+fi

@@ -6,6 +6,7 @@
 #   YILIAN_HOME=dir         data root (default: .yilian in the repo)
 #   YILIAN_BUILD_DIR=dir    build directory, relative to the repo or absolute (default: build)
 #   YILIAN_SKIP_SETUP=1     use the binaries already built there (tests do)
+#   YILIAN_GATEWAY_LISTEN=host:port  the FHIR gateway (default: a free port on 127.0.0.1, printed)
 # Ctrl-C stops every process it started, broker last, however its output is piped
 # (`scripts/run.sh | tee log`: the reader dies with the Ctrl-C, the stopping goes on).
 set -euo pipefail
@@ -127,6 +128,17 @@ for svc in registry referral greenchannel audit; do
   services+=("$svc")
 done
 [ ${#services[@]} -gt 0 ] || echo "    no services are built yet"
+# The FHIR R4 gateway: HTTP in front of the referral service, with the caller's own token.
+gateway="$BIN/services/gateway/yilian-gateway"
+if [ -x "$gateway" ] && [ -s "$HOME_DIR/referral.addr" ]; then
+  rm -f "$HOME_DIR/gateway.addr"
+  "$gateway" --http.listen="${YILIAN_GATEWAY_LISTEN:-127.0.0.1:0}" --upstream.referral="@$HOME_DIR/referral.addr" \
+    --address.file="$HOME_DIR/gateway.addr" --log.file="$HOME_DIR/logs/gateway.log" >"$HOME_DIR/logs/gateway.stderr" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do [ -s "$HOME_DIR/gateway.addr" ] && break; sleep 0.1; done
+  [ -s "$HOME_DIR/gateway.addr" ] || fail "gateway start" "$HOME_DIR/logs/gateway.stderr" "$HOME_DIR/logs/gateway.log"
+  echo "    gateway: FHIR R4 at $(cat "$HOME_DIR/gateway.addr") (log: $HOME_DIR/logs/gateway.log)"
+fi
 
 step "4/4 show it working"
 "$BIN/tools/yilian-broker" --check="$BOOTSTRAP" || fail "broker check" "$HOME_DIR/logs/broker.log"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs whatever Debian packages Yilian needs that are missing, then configures and
-# builds. Idempotent: a second run installs nothing and rebuilds only what changed.
+# Installs whatever Debian packages Yilian needs that are missing and the Node.js packages of
+# the FHIR gateway's tests (tests/fhir), then configures and builds. Idempotent: a second run
+# installs nothing and rebuilds only what changed.
 #   scripts/setup.sh            install + build (Release, -j2)
 #   YILIAN_BUILD_DIR=dir        build directory (default: build)
 #   YILIAN_SKIP_BUILD=1         install only
@@ -12,8 +13,12 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev librdkafka-dev
   libabsl-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl
+  libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl libcivetweb-dev curl
 )
+# Node.js runs the FHIR gateway's client-side tests (tests/fhir). A node or npm already on PATH,
+# from whatever source, is used as it is; only a missing one comes from Debian.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -29,6 +34,16 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   step "all Debian packages present"
+fi
+
+# npm rewrites node_modules/.package-lock.json on every install: older than the committed
+# lockfile (or absent), the installed tree is stale.
+installed_lock=tests/fhir/node_modules/.package-lock.json
+if [ ! -e "$installed_lock" ] || [ tests/fhir/package-lock.json -nt "$installed_lock" ]; then
+  step "installing the FHIR tests' Node.js packages (tests/fhir)"
+  npm ci --prefix tests/fhir --no-audit --no-fund
+else
+  step "FHIR tests' Node.js packages present"
 fi
 
 [ "${YILIAN_SKIP_BUILD:-0}" = 1 ] && exit 0

@@ -125,6 +125,23 @@ TEST(EmergencyCaseTest, RedirectBeforeArrivalAndMalformedCommands) {
   EXPECT_CODE(RecordMilestone(c, gv1::MILESTONE_UNSPECIFIED, kContact).status(), kInvalidArgument);
 }
 
+// The acknowledgement is the destination's: a lapsed hold placed again at the same hospital
+// keeps it; a new destination has to acknowledge afresh.
+TEST(EmergencyCaseTest, AnAcknowledgementStaysWithItsHospital) {
+  std::optional<gv1::EmergencyCase> c;
+  Apply(c, OpenCase(c, Dispatch(gv1::STROKE), "hold-1"));
+  Apply(c, AcknowledgeCase(c, "loudi-1st", kContact + kMinute));
+  ASSERT_EQ(c->acknowledged_by(), "loudi-1st");
+  Apply(c, RedirectCase(c, c->placement(), "hold-2", "hold expired before arrival"));  // the same hospital
+  EXPECT_EQ(c->acknowledged_by(), "loudi-1st");
+  EXPECT_EQ(common::UnixMs(c->acknowledged_at()), kContact + kMinute);
+  gv1::Placement elsewhere = c->placement();
+  elsewhere.set_institution_id("lianyuan-county");
+  Apply(c, RedirectCase(c, elsewhere, "hold-3", "CT down"));
+  EXPECT_EQ(c->acknowledged_by(), "");
+  EXPECT_FALSE(c->has_acknowledged_at());
+}
+
 TEST(EmergencyCaseTest, OversizedTextIsRefusedNamingTheFieldAndItsBound) {
   const std::string huge(1 << 20, 'x');
   std::optional<gv1::EmergencyCase> c;

@@ -67,7 +67,12 @@ TEST(RunScriptTest, CtrlCStopsEveryProcessEvenWhenTheOutputReaderDiedFirst) {
   }
   ASSERT_TRUE(serving) << seen;
   const auto started = ProcessesNaming(home, run.pid());
-  ASSERT_GE(started.size(), 5u) << "the broker and four services";  // they name the data root
+  ASSERT_GE(started.size(), 6u) << "the broker, four services and the gateway";  // they name the data root
+  // The demo's last part: one referral over FHIR R4 through the gateway, with curl.
+  EXPECT_NE(seen.find("gateway: FHIR R4 at http://127.0.0.1:"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("POST /Task (township HIS): HTTP 201, Task/ref-"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("1 match for Task/ref-"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("status=accepted: HTTP 200, status now accepted"), std::string::npos) << seen;
 
   kill(-run.pid(), SIGINT);  // Ctrl-C: the script, tee and the services alike
   const int code = run.ExitCode();

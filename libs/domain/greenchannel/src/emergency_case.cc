@@ -171,8 +171,10 @@ absl::Status Evolve(std::optional<gv1::EmergencyCase>& state, const gv1::CaseEve
     case gv1::CaseEvent::kRedirected:
       *state->mutable_placement() = e.redirected().placement();
       state->set_hold_id(e.redirected().hold_id());
-      state->clear_acknowledged_by();  // the new destination has not been told yet
-      state->clear_acknowledged_at();
+      if (state->acknowledged_by() != state->placement().institution_id()) {  // a new destination: not told yet
+        state->clear_acknowledged_by();
+        state->clear_acknowledged_at();
+      }
       return absl::OkStatus();
     case gv1::CaseEvent::kAcknowledged:
       state->set_acknowledged_by(e.acknowledged().institution_id());
