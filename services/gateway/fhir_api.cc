@@ -153,8 +153,11 @@ HttpResponse FhirApi::Handle(const HttpRequest& req) const {
     if (type == "Task" && (req.method == "PATCH" || req.method == "PUT")) return Change(req, parts[1]);
     return not_allowed();
   }
-  if (parts.size() >= 3 && parts[2] == "_history")
-    return Refuse(absl::UnimplementedError("history is not served by this gateway yet"));
+  if (type == "Task" && parts[2] == "_history" && parts.size() <= 4) {
+    if (req.method != "GET" && req.method != "HEAD") return not_allowed();
+    return History(req, parts[1], parts.size() == 4 ? parts[3] : "");
+  }
+  if (parts[2] == "_history") return Refuse(absl::UnimplementedError(absl::StrCat(type, " history is not served")));
   return Refuse(absl::NotFoundError(absl::StrCat("nothing at ", req.path)));
 }
 
@@ -162,8 +165,32 @@ HttpResponse FhirApi::Read(const HttpRequest& req, const std::string& type, cons
   fv1::GetReferralResponse got;
   if (auto refused = Current(req, id, &got)) return Refuse(*refused);
   const auto& r = got.referral();
-  return Answer(200, type == "Task" ? fhir::TaskOf(r) : fhir::ServiceRequestOf(r),
+  const google::protobuf::Timestamp updated =
+      got.timeline().empty() ? google::protobuf::Timestamp() : got.timeline().rbegin()->recorded_at();
+  return Answer(200, type == "Task" ? fhir::TaskOf(r, updated) : fhir::ServiceRequestOf(r),
                 VersionHeaders(Base(req), type, r, false));
+}
+
+HttpResponse FhirApi::History(const HttpRequest& req, const std::string& id, const std::string& version) const {
+  int64_t wanted = 0;
+  if (!version.empty() && (!absl::SimpleAtoi(version, &wanted) || wanted <= 0))
+    return Refuse(absl::NotFoundError(absl::StrCat("Task/", id, " has no version \"", version, "\"")));
+  fv1::GetReferralRequest get;
+  get.set_referral_id(id);
+  get.set_with_versions(true);
+  fv1::GetReferralResponse got;
+  if (auto refused = Call(&Stub::GetReferral, req, get, &got)) return Refuse(*refused);
+  // Every version is one the journal holds: the referral as that event left it.
+  std::vector<Json> versions;
+  for (int i = 0; i < got.versions_size(); ++i)
+    versions.push_back(fhir::TaskOf(
+        got.versions(i), i < got.timeline_size() ? got.timeline(i).recorded_at() : google::protobuf::Timestamp()));
+  const std::string base = Base(req);
+  if (version.empty()) return Answer(200, fhir::History(base, versions, absl::StrCat(base, "/Task/", id, "/_history")));
+  if (wanted > static_cast<int64_t>(versions.size()))
+    return Refuse(absl::NotFoundError(absl::StrCat("Task/", id, " has no version ", wanted)));
+  return Answer(200, versions[static_cast<size_t>(wanted - 1)],
+                VersionHeaders(base, "Task", got.versions(static_cast<int>(wanted - 1)), false));
 }
 
 HttpResponse FhirApi::Search(const HttpRequest& req) const {

@@ -8,6 +8,7 @@
 //   POST   /fhir/Task                     Submit (If-None-Exist: identifier=urn:yilian:request|<id>)
 //   GET    /fhir/Task?owner=Organization/<id> | requester=Organization/<id> [&status=..][&_count=n]
 //   GET    /fhir/Task/<id>                GetReferral
+//   GET    /fhir/Task/<id>/_history[/<v>] every version (GetReferral with_versions), or one
 //   PATCH  /fhir/Task/<id>                a JSON Patch (If-Match: W/"<version>"): one command
 //   PUT    /fhir/Task/<id>                the same, from the whole Task
 //   GET    /fhir/ServiceRequest/<id>      the referral's request
@@ -36,6 +37,7 @@ class FhirApi {
   using Json = nlohmann::json;
 
   HttpResponse Read(const HttpRequest& req, const std::string& type, const std::string& id) const;
+  HttpResponse History(const HttpRequest& req, const std::string& id, const std::string& version) const;
   HttpResponse Search(const HttpRequest& req) const;
   HttpResponse Create(const HttpRequest& req) const;
   HttpResponse Change(const HttpRequest& req, const std::string& id) const;

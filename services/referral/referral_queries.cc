@@ -13,7 +13,8 @@ namespace fv1 = ::yilian::referral::v1;
 
 namespace dref = ::yilian::domain::referral;
 absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Principal& who,
-                                                              const std::string& referral_id) const {
+                                                              const std::string& referral_id,
+                                                              bool with_versions) const {
   RETURN_IF_ERROR(domain::limits::Reference("referral_id", referral_id));
   ASSIGN_OR_RETURN(auto row, view_->Referral(referral_id));
   if (!row) return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
@@ -21,8 +22,10 @@ absl::StatusOr<fv1::GetReferralResponse> ReferralQueries::Get(const common::Prin
   fv1::GetReferralResponse out;
   *out.mutable_referral() = *std::move(row);
   (*shape_)(*out.mutable_referral());
-  ASSIGN_OR_RETURN(auto timeline, Timeline(*journal_, referral_id));
+  std::vector<fv1::ReferralReply> versions;
+  ASSIGN_OR_RETURN(auto timeline, Timeline(*journal_, referral_id, with_versions ? &versions : nullptr));
   for (auto& e : timeline) *out.add_timeline() = std::move(e);
+  for (auto& v : versions) *out.add_versions() = std::move(v);
   return out;
 }
 

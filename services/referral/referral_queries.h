@@ -20,7 +20,9 @@ class ReferralQueries {
                   const ReplyShape* shape, common::Clock* clock, domain::referral::SlotPolicy slots)
       : view_(view), journal_(journal), directory_(directory), shape_(shape), clock_(clock), slots_(slots) {}
 
-  absl::StatusOr<v1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id) const;
+  // With `with_versions`, also the referral as each version left it (GetReferralRequest).
+  absl::StatusOr<v1::GetReferralResponse> Get(const common::Principal& who, const std::string& referral_id,
+                                              bool with_versions = false) const;
   // `list`: "in" (incoming) or "out" (outgoing); the caller's own institution only.
   absl::StatusOr<v1::ListWorklistResponse> Worklist(const common::Principal& who, const v1::ListWorklistRequest& req,
                                                     const char* list) const;

@@ -190,7 +190,8 @@ ReferralService::Reactor* ReferralService::GetReferral(Ctx* ctx, const fv1::GetR
                                                        fv1::GetReferralResponse* out) {
   auto who = Caller(*ctx);
   if (!who.ok()) return host::Finish(ctx, who.status());
-  return Revealing(ctx, *who, "GetReferral", queries_->Get(*who, req->referral_id()), out, ShownInReferral);
+  return Revealing(ctx, *who, "GetReferral", queries_->Get(*who, req->referral_id(), req->with_versions()), out,
+                   ShownInReferral);
 }
 
 ReferralService::Reactor* ReferralService::ListIncoming(Ctx* ctx, const fv1::ListWorklistRequest* req,

@@ -109,8 +109,10 @@ std::string Summary(const F& e) {
 }  // namespace
 
 absl::StatusOr<std::vector<fv1::TimelineEntry>> Timeline(const eventstore::Journal& journal,
-                                                         const std::string& referral_id) {
+                                                         const std::string& referral_id,
+                                                         std::vector<fv1::ReferralReply>* versions) {
   std::vector<fv1::TimelineEntry> out;
+  std::optional<fv1::Referral> state;
   absl::Status failed;
   auto n =
       journal.ReadAggregate(domain::referral::kReferral, referral_id, 1, [&](const eventstore::JournalEntry& entry) {
@@ -128,6 +130,20 @@ absl::StatusOr<std::vector<fv1::TimelineEntry>> Timeline(const eventstore::Journ
         t.set_actor(env->actor().subject());
         t.set_actor_institution_id(env->actor().institution_id());
         if (event.ok()) t.set_summary(Summary(*event));
+        if (versions != nullptr) {
+          if (!event.ok()) {
+            failed = event.status();
+            return false;
+          }
+          if (auto s = dref::Evolve(state, *event); !s.ok()) {
+            failed = s;
+            return false;
+          }
+          fv1::ReferralReply& v = versions->emplace_back();
+          *v.mutable_referral() = *state;
+          v.mutable_referral()->clear_sealed_identity();
+          v.set_version(env->aggregate_version());
+        }
         out.push_back(std::move(t));
         return true;
       });

@@ -1,7 +1,7 @@
 #pragma once
 // A referral's timeline for GetReferral: one entry per event of its aggregate, read from the
 // journal (so a restart or a rebuild shows exactly the same), with who did it and a line
-// saying what happened.
+// saying what happened; and, asked for, the referral as each of its versions left it.
 
 #include <vector>
 
@@ -11,7 +11,10 @@
 
 namespace yilian::referral {
 
-absl::StatusOr<std::vector<::yilian::referral::v1::TimelineEntry>> Timeline(const eventstore::Journal& journal,
-                                                                            const std::string& referral_id);
+// With `versions`, also the referral as each event left it (its version set; the sealed
+// identity cleared: a past version never shows it).
+absl::StatusOr<std::vector<::yilian::referral::v1::TimelineEntry>> Timeline(
+    const eventstore::Journal& journal, const std::string& referral_id,
+    std::vector<::yilian::referral::v1::ReferralReply>* versions = nullptr);
 
 }  // namespace yilian::referral

@@ -115,6 +115,8 @@ TEST_F(GatewayFhirTest, EveryListedInteractionAnswers) {
       // id answers not-found from the service, a search or create is checked by the service.
       Reply r;
       if (code == "read") r = Http("GET", "/" + type + "/ref-unknown", "loudi-doc");
+      if (code == "vread") r = Http("GET", "/" + type + "/ref-unknown/_history/1", "loudi-doc");
+      if (code == "history-instance") r = Http("GET", "/" + type + "/ref-unknown/_history", "loudi-doc");
       if (code == "search-type") r = Http("GET", "/" + type + "?owner=Organization/loudi-1st", "loudi-doc");
       if (code == "create") r = Http("POST", "/" + type, "loudi-doc", "{}", {"Content-Type: application/fhir+json"});
       if (code == "update")

@@ -20,4 +20,26 @@ Json Searchset(const std::string& base, const std::vector<Json>& resources, cons
   return b;
 }
 
+Json History(const std::string& base, const std::vector<Json>& versions, const std::string& self) {
+  Json entries = Json::array();
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    const Json& r = *it;
+    const std::string type = r.value("resourceType", ""), id = r.value("id", "");
+    const std::string version = r.contains("meta") ? r["meta"].value("versionId", "") : "";
+    const bool created = version == "1";
+    Json response = {{"status", created ? "201 Created" : "200 OK"}, {"etag", absl::StrCat("W/\"", version, "\"")}};
+    if (r.contains("meta") && r["meta"].contains("lastUpdated")) response["lastModified"] = r["meta"]["lastUpdated"];
+    entries.push_back({{"fullUrl", absl::StrCat(base, "/", type, "/", id)},
+                       {"resource", r},
+                       {"request", {{"method", created ? "POST" : "PUT"}, {"url", created ? type : type + "/" + id}}},
+                       {"response", response}});
+  }
+  Json b = {{"resourceType", "Bundle"},
+            {"type", "history"},
+            {"total", versions.size()},
+            {"link", Json::array({{{"relation", "self"}, {"url", self}}})}};
+  if (!entries.empty()) b["entry"] = entries;
+  return b;
+}
+
 }  // namespace yilian::fhir

@@ -6,7 +6,9 @@ using Json = nlohmann::json;
 
 const std::vector<ResourceCapability>& Capabilities() {
   static const std::vector<ResourceCapability> c = {
-      {"Task", {"read", "search-type", "create", "update", "patch"}, {"owner", "requester", "status", "_count"}},
+      {"Task",
+       {"read", "vread", "history-instance", "search-type", "create", "update", "patch"},
+       {"owner", "requester", "status", "_count"}},
       {"ServiceRequest", {"read"}, {}},
   };
   return c;
@@ -27,7 +29,8 @@ Json CapabilityStatement(const std::string& base, const std::string& software_ve
   for (const auto& r : Capabilities()) {
     Json interactions = Json::array();
     for (const auto& i : r.interactions) interactions.push_back({{"code", i}});
-    Json res = {{"type", r.type}, {"interaction", interactions}, {"versioning", "versioned"}, {"readHistory", false}};
+    const bool history = r.type == "Task";
+    Json res = {{"type", r.type}, {"interaction", interactions}, {"versioning", "versioned"}, {"readHistory", history}};
     if (r.type == "Task") {
       res["conditionalCreate"] = true;
       res["updateCreate"] = false;

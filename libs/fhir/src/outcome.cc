@@ -1,7 +1,7 @@
 #include "yilian/fhir/outcome.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "yilian/common/problem.h"
 

@@ -63,10 +63,11 @@ std::string ServiceRequestStatus(fv1::Status s) {
 
 }  // namespace
 
-Json TaskOf(const fv1::ReferralReply& reply) {
+Json TaskOf(const fv1::ReferralReply& reply, const google::protobuf::Timestamp& last_updated) {
   const fv1::Referral& r = reply.referral();
   Json t = {
       {"resourceType", "Task"}, {"id", r.referral_id()}, {"meta", {{"versionId", std::to_string(reply.version())}}}};
+  if (last_updated.seconds() != 0 || last_updated.nanos() != 0) t["meta"]["lastUpdated"] = Instant(last_updated);
   Json ids = Json::array({{{"system", kReferralSystem}, {"value", r.referral_id()}}});
   if (!r.client_reference().empty()) ids.push_back({{"system", kClientRefSystem}, {"value", r.client_reference()}});
   t["identifier"] = ids;

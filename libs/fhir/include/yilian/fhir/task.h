@@ -19,7 +19,8 @@ std::string Instant(const google::protobuf::Timestamp& t);
 absl::StatusOr<google::protobuf::Timestamp> ParseInstant(const std::string& text, const std::string& field);
 
 // The Task of `reply` (its version as meta.versionId; the focus the ServiceRequest of the same id).
-nlohmann::json TaskOf(const referral::v1::ReferralReply& reply);
+// `last_updated`, when set, is meta.lastUpdated.
+nlohmann::json TaskOf(const referral::v1::ReferralReply& reply, const google::protobuf::Timestamp& last_updated = {});
 nlohmann::json ServiceRequestOf(const referral::v1::ReferralReply& reply);
 
 // The submission a created Task asks for. The Task: status "requested" (or "draft" to save it
