@@ -133,6 +133,7 @@ gateway="$BIN/services/gateway/yilian-gateway"
 if [ -x "$gateway" ] && [ -s "$HOME_DIR/referral.addr" ]; then
   rm -f "$HOME_DIR/gateway.addr"
   "$gateway" --http.listen="${YILIAN_GATEWAY_LISTEN:-127.0.0.1:0}" --upstream.referral="@$HOME_DIR/referral.addr" \
+    --upstream.registry="@$HOME_DIR/registry.addr" \
     --address.file="$HOME_DIR/gateway.addr" --log.file="$HOME_DIR/logs/gateway.log" >"$HOME_DIR/logs/gateway.stderr" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do [ -s "$HOME_DIR/gateway.addr" ] && break; sleep 0.1; done

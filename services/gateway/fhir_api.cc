@@ -15,6 +15,7 @@
 #include "yilian/fhir/bundle.h"
 #include "yilian/fhir/capability.h"
 #include "yilian/fhir/codes.h"
+#include "yilian/fhir/organization.h"
 #include "yilian/fhir/task.h"
 #include "yilian/fhir/task_change.h"
 #include "yilian/host/problem_trailer.h"
@@ -22,6 +23,7 @@
 namespace yilian::gateway {
 
 namespace fv1 = ::yilian::referral::v1;
+namespace rv1 = ::yilian::registry::v1;
 using Json = nlohmann::json;
 
 namespace {
@@ -86,6 +88,14 @@ absl::StatusOr<int64_t> VersionOf(const std::string& if_match) {
   return n;
 }
 
+// The request type of a unary Referrals stub method.
+template <typename M>
+struct RequestOf;
+template <typename Req>
+struct RequestOf<grpc::Status (fv1::Referrals::Stub::*)(grpc::ClientContext*, const Req&, fv1::ReferralReply*)> {
+  using type = Req;
+};
+
 std::vector<std::pair<std::string, std::string>> VersionHeaders(const std::string& base, const std::string& type,
                                                                 const fv1::ReferralReply& r, bool location) {
   std::vector<std::pair<std::string, std::string>> h = {{"ETag", absl::StrCat("W/\"", r.version(), "\"")}};
@@ -97,18 +107,21 @@ std::vector<std::pair<std::string, std::string>> VersionHeaders(const std::strin
 
 }  // namespace
 
-FhirApi::FhirApi(std::shared_ptr<grpc::Channel> referral, std::string software_version)
-    : referral_(fv1::Referrals::NewStub(referral)), version_(std::move(software_version)) {}
+FhirApi::FhirApi(std::shared_ptr<grpc::Channel> referral, std::shared_ptr<grpc::Channel> registry,
+                 std::string software_version)
+    : referral_(fv1::Referrals::NewStub(referral)),
+      registry_(rv1::Registry::NewStub(registry)),
+      version_(std::move(software_version)) {}
 
-template <typename Req, typename Resp>
-std::optional<fhir::Failure> FhirApi::Call(grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Req&, Resp*),
+template <typename S, typename Req, typename Resp>
+std::optional<fhir::Failure> FhirApi::Call(S& stub, grpc::Status (S::*rpc)(grpc::ClientContext*, const Req&, Resp*),
                                            const HttpRequest& http, const Req& req, Resp* out) const {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   if (const std::string auth = http.Header("authorization"); !auth.empty()) ctx.AddMetadata("authorization", auth);
   if (const std::string flow = http.Header("x-correlation-id"); !flow.empty())
     ctx.AddMetadata("x-correlation-id", flow);
-  const grpc::Status s = (referral_.get()->*rpc)(&ctx, req, out);
+  const grpc::Status s = (stub.*rpc)(&ctx, req, out);
   if (s.ok()) return std::nullopt;
   auto problem = host::ProblemOf(ctx);
   return fhir::FailureOf(static_cast<absl::StatusCode>(s.error_code()), s.error_message(),
@@ -119,7 +132,7 @@ std::optional<fhir::Failure> FhirApi::Current(const HttpRequest& http, const std
                                               fv1::GetReferralResponse* out) const {
   fv1::GetReferralRequest get;
   get.set_referral_id(id);
-  return Call(&Stub::GetReferral, http, get, out);
+  return Call(*referral_, &Stub::GetReferral, http, get, out);
 }
 
 HttpResponse FhirApi::Handle(const HttpRequest& req) const {
@@ -139,10 +152,17 @@ HttpResponse FhirApi::Handle(const HttpRequest& req) const {
     if (req.method != "GET" && req.method != "HEAD") return not_allowed();
     return Answer(200, fhir::CapabilityStatement(Base(req), version_));
   }
-  if (parts.empty() || (parts[0] != "Task" && parts[0] != "ServiceRequest"))
-    return Refuse(absl::NotFoundError(absl::StrCat("no resource type \"", parts.empty() ? "" : parts[0],
-                                                   "\" here: the gateway serves Task and ServiceRequest")));
+  if (parts.empty() || (parts[0] != "Task" && parts[0] != "ServiceRequest" && parts[0] != "Organization"))
+    return Refuse(
+        absl::NotFoundError(absl::StrCat("no resource type \"", parts.empty() ? "" : parts[0],
+                                         "\" here: the gateway serves Task, ServiceRequest and Organization")));
   const std::string& type = parts[0];
+  if (type == "Organization") {
+    if (req.method != "GET" && req.method != "HEAD") return not_allowed();
+    if (parts.size() == 1) return Organizations(req);
+    if (parts.size() == 2) return Organization(req, parts[1]);
+    return Refuse(absl::NotFoundError(absl::StrCat("nothing at ", req.path)));
+  }
   if (parts.size() == 1) {
     if (type == "Task" && req.method == "GET") return Search(req);
     if (type == "Task" && req.method == "POST") return Create(req);
@@ -171,6 +191,45 @@ HttpResponse FhirApi::Read(const HttpRequest& req, const std::string& type, cons
                 VersionHeaders(Base(req), type, r, false));
 }
 
+HttpResponse FhirApi::Organization(const HttpRequest& req, const std::string& id) const {
+  rv1::GetInstitutionRequest get;
+  get.set_institution_id(id);
+  rv1::InstitutionReply got;
+  if (auto refused = Call(*registry_, &rv1::Registry::Stub::GetInstitution, req, get, &got)) return Refuse(*refused);
+  return Answer(200, fhir::OrganizationOf(got), {{"ETag", absl::StrCat("W/\"", got.version(), "\"")}});
+}
+
+HttpResponse FhirApi::Organizations(const HttpRequest& req) const {
+  const bool strict = absl::StrContains(req.Header("prefer"), "handling=strict");
+  rv1::ListInstitutionsRequest list;
+  std::string self_query;
+  for (const auto& [name, value] : QueryOf(req.query)) {
+    if (name == "_count") {
+      int n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > kMaxCount)
+        return Refuse(common::InvalidField("_count", absl::StrCat("_count is 1..", kMaxCount)));
+      list.mutable_page()->set_page_size(n);
+      absl::StrAppend(&self_query, "_count=", n);
+    } else if (name == "_page_token") {
+      list.mutable_page()->set_page_token(value);
+    } else if (name != "_format" && strict) {
+      return Refuse(common::InvalidField(name, absl::StrCat("unknown search parameter \"", name, "\"")));
+    }
+  }
+  rv1::ListInstitutionsResponse page;
+  if (auto refused = Call(*registry_, &rv1::Registry::Stub::ListInstitutions, req, list, &page))
+    return Refuse(*refused);
+  std::vector<Json> found;
+  for (const auto& i : page.institutions()) found.push_back(fhir::OrganizationOf(i));
+  const std::string base = Base(req);
+  const std::string self = absl::StrCat(base, "/Organization?", self_query);
+  const std::string next =
+      page.page().next_page_token().empty()
+          ? ""
+          : absl::StrCat(self, self_query.empty() ? "" : "&", "_page_token=", Encode(page.page().next_page_token()));
+  return Answer(200, fhir::Searchset(base, found, self, next));
+}
+
 HttpResponse FhirApi::History(const HttpRequest& req, const std::string& id, const std::string& version) const {
   int64_t wanted = 0;
   if (!version.empty() && (!absl::SimpleAtoi(version, &wanted) || wanted <= 0))
@@ -179,7 +238,7 @@ HttpResponse FhirApi::History(const HttpRequest& req, const std::string& id, con
   get.set_referral_id(id);
   get.set_with_versions(true);
   fv1::GetReferralResponse got;
-  if (auto refused = Call(&Stub::GetReferral, req, get, &got)) return Refuse(*refused);
+  if (auto refused = Call(*referral_, &Stub::GetReferral, req, get, &got)) return Refuse(*refused);
   // Every version is one the journal holds: the referral as that event left it.
   std::vector<Json> versions;
   for (int i = 0; i < got.versions_size(); ++i)
@@ -231,8 +290,8 @@ HttpResponse FhirApi::Search(const HttpRequest& req) const {
                                        "search Task by owner=Organization/<id> (incoming) or "
                                        "requester=Organization/<id> (outgoing)"));
   fv1::ListWorklistResponse page;
-  auto refused =
-      side == "owner" ? Call(&Stub::ListIncoming, req, list, &page) : Call(&Stub::ListOutgoing, req, list, &page);
+  auto refused = side == "owner" ? Call(*referral_, &Stub::ListIncoming, req, list, &page)
+                                 : Call(*referral_, &Stub::ListOutgoing, req, list, &page);
   if (refused) return Refuse(*refused);
   std::vector<Json> tasks;
   for (const auto& r : page.referrals()) tasks.push_back(fhir::TaskOf(r));
@@ -263,7 +322,7 @@ HttpResponse FhirApi::Create(const HttpRequest& req) const {
   if (!submit.ok()) return Refuse(submit.status());
   if (submit->request_id().empty()) submit->set_request_id(common::NewUuid());  // a plain create
   fv1::ReferralReply reply;
-  if (auto refused = Call(&Stub::Submit, req, *submit, &reply)) return Refuse(*refused);
+  if (auto refused = Call(*referral_, &Stub::Submit, req, *submit, &reply)) return Refuse(*refused);
   // A retry with the same request id gets the first answer, as every Yilian command does.
   return Answer(201, fhir::TaskOf(reply), VersionHeaders(Base(req), "Task", reply, true));
 }
@@ -302,102 +361,68 @@ HttpResponse FhirApi::Change(const HttpRequest& req, const std::string& id) cons
                                      ? absl::StrCat("fhir-", id, "-v", *expected, "-", fhir::ActionName(change->action))
                                      : common::NewUuid();
   fv1::ReferralReply reply;
-  std::optional<fhir::Failure> refused;
-  auto common_fields = [&](auto& r) {
+  // One referral command: the request `Req` with the referral, version and request id, and
+  // what `fill` adds from the change.
+  auto run = [&](auto rpc, auto fill) {
+    typename RequestOf<decltype(rpc)>::type r;
     r.set_referral_id(id);
     r.set_expected_version(*expected);
     r.set_request_id(request_id);
+    fill(r);
+    return Call(*referral_, rpc, req, r, &reply);
   };
-  switch (change->action) {
-    case fhir::TaskAction::kSend: {
-      fv1::SendReferralRequest r;
-      common_fields(r);
-      refused = Call(&Stub::Send, req, r, &reply);
+  const fhir::TaskChange& c = *change;
+  auto nothing = [](auto&) {};
+  std::optional<fhir::Failure> refused;
+  switch (c.action) {
+    case fhir::TaskAction::kSend:
+      refused = run(&Stub::Send, nothing);
       break;
-    }
-    case fhir::TaskAction::kAcknowledge: {
-      fv1::AcknowledgeReferralRequest r;
-      common_fields(r);
-      refused = Call(&Stub::Acknowledge, req, r, &reply);
+    case fhir::TaskAction::kAcknowledge:
+      refused = run(&Stub::Acknowledge, nothing);
       break;
-    }
-    case fhir::TaskAction::kAccept: {
-      fv1::AcceptReferralRequest r;
-      common_fields(r);
-      refused = Call(&Stub::Accept, req, r, &reply);
+    case fhir::TaskAction::kAccept:
+      refused = run(&Stub::Accept, nothing);
       break;
-    }
-    case fhir::TaskAction::kReject: {
-      fv1::RejectReferralRequest r;
-      common_fields(r);
-      r.set_reason_code(change->reason_code);
-      r.set_advice(change->reason);
-      refused = Call(&Stub::Reject, req, r, &reply);
+    case fhir::TaskAction::kReject:
+      refused = run(&Stub::Reject, [&](fv1::RejectReferralRequest& r) {
+        r.set_reason_code(c.reason_code);
+        r.set_advice(c.reason);
+      });
       break;
-    }
-    case fhir::TaskAction::kSchedule: {
-      fv1::ScheduleReferralRequest r;
-      common_fields(r);
-      *r.mutable_appointment_at() = change->at;
-      refused = Call(&Stub::Schedule, req, r, &reply);
+    case fhir::TaskAction::kSchedule:
+      refused = run(&Stub::Schedule, [&](fv1::ScheduleReferralRequest& r) { *r.mutable_appointment_at() = c.at; });
       break;
-    }
-    case fhir::TaskAction::kReschedule: {
-      fv1::RescheduleReferralRequest r;
-      common_fields(r);
-      *r.mutable_appointment_at() = change->at;
-      r.set_reason(change->reason);
-      refused = Call(&Stub::Reschedule, req, r, &reply);
+    case fhir::TaskAction::kReschedule:
+      refused = run(&Stub::Reschedule, [&](fv1::RescheduleReferralRequest& r) {
+        *r.mutable_appointment_at() = c.at;
+        r.set_reason(c.reason);
+      });
       break;
-    }
-    case fhir::TaskAction::kArrive: {
-      fv1::RecordArrivalRequest r;
-      common_fields(r);
-      refused = Call(&Stub::RecordArrival, req, r, &reply);
+    case fhir::TaskAction::kArrive:
+      refused = run(&Stub::RecordArrival, nothing);
       break;
-    }
-    case fhir::TaskAction::kResume: {
-      fv1::ResumeReferralRequest r;
-      common_fields(r);
-      refused = Call(&Stub::Resume, req, r, &reply);
+    case fhir::TaskAction::kResume:
+      refused = run(&Stub::Resume, nothing);
       break;
-    }
-    case fhir::TaskAction::kHold: {
-      fv1::HoldReferralRequest r;
-      common_fields(r);
-      r.set_reason(change->reason);
-      refused = Call(&Stub::Hold, req, r, &reply);
+    case fhir::TaskAction::kHold:
+      refused = run(&Stub::Hold, [&](fv1::HoldReferralRequest& r) { r.set_reason(c.reason); });
       break;
-    }
-    case fhir::TaskAction::kComplete: {
-      fv1::CompleteReferralRequest r;
-      common_fields(r);
-      r.set_outcome_summary(change->summary);
-      refused = Call(&Stub::Complete, req, r, &reply);
+    case fhir::TaskAction::kComplete:
+      refused = run(&Stub::Complete, [&](fv1::CompleteReferralRequest& r) { r.set_outcome_summary(c.summary); });
       break;
-    }
-    case fhir::TaskAction::kCancel: {
-      fv1::CancelReferralRequest r;
-      common_fields(r);
-      r.set_reason(change->reason);
-      refused = Call(&Stub::Cancel, req, r, &reply);
+    case fhir::TaskAction::kCancel:
+      refused = run(&Stub::Cancel, [&](fv1::CancelReferralRequest& r) { r.set_reason(c.reason); });
       break;
-    }
-    case fhir::TaskAction::kFail: {
-      fv1::FailReferralRequest r;
-      common_fields(r);
-      r.set_reason(change->failure);
-      r.set_note(change->reason);
-      refused = Call(&Stub::Fail, req, r, &reply);
+    case fhir::TaskAction::kFail:
+      refused = run(&Stub::Fail, [&](fv1::FailReferralRequest& r) {
+        r.set_reason(c.failure);
+        r.set_note(c.reason);
+      });
       break;
-    }
-    case fhir::TaskAction::kEnteredInError: {
-      fv1::MarkEnteredInErrorRequest r;
-      common_fields(r);
-      r.set_reason(change->reason);
-      refused = Call(&Stub::MarkEnteredInError, req, r, &reply);
+    case fhir::TaskAction::kEnteredInError:
+      refused = run(&Stub::MarkEnteredInError, [&](fv1::MarkEnteredInErrorRequest& r) { r.set_reason(c.reason); });
       break;
-    }
     case fhir::TaskAction::kNone:
       break;
   }

@@ -27,6 +27,7 @@ std::vector<common::ConfigKey> Schema() {
       {"address.file", T::kString, "", "write the FHIR base URL here once listening"},
       {"upstream.referral", T::kString, std::nullopt,
        "the referral service's gRPC address, or @file holding it (as a service writes its address.file)"},
+      {"upstream.registry", T::kString, std::nullopt, "the registry's gRPC address, or @file holding it"},
       {"upstream.ca_file", T::kString, "", "CA (PEM) of the services' TLS; empty: plaintext to the services"},
       {"log.level", T::kString, "info", "trace, debug, info, warn, error"},
       {"log.file", T::kString, "", "also log to this file"},
@@ -59,20 +60,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "yilian-gateway: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::string referral = config->GetString("upstream.referral");
-  if (!referral.empty() && referral[0] == '@')
-    referral = std::string(absl::StripAsciiWhitespace(ReadFile(referral.substr(1))));
-  if (referral.empty()) {
-    std::fprintf(stderr, "yilian-gateway: upstream.referral names no address\n");
-    return 2;
-  }
+  // An address, or @file holding one (as a service writes its address.file).
+  auto address = [&](const std::string& key) {
+    std::string a = config->GetString(key);
+    if (!a.empty() && a[0] == '@') a = std::string(absl::StripAsciiWhitespace(ReadFile(a.substr(1))));
+    if (a.empty()) std::fprintf(stderr, "yilian-gateway: %s names no address\n", key.c_str());
+    return a;
+  };
+  const std::string referral = address("upstream.referral"), registry = address("upstream.registry");
+  if (referral.empty() || registry.empty()) return 2;
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (const std::string ca = config->GetString("upstream.ca_file"); !ca.empty()) {
     grpc::SslCredentialsOptions o;
     o.pem_root_certs = ReadFile(ca);
     creds = grpc::SslCredentials(o);
   }
-  gateway::FhirApi api(grpc::CreateChannel(referral, creds), "1");
+  gateway::FhirApi api(grpc::CreateChannel(referral, creds), grpc::CreateChannel(registry, creds), "1");
   auto server =
       gateway::HttpServer::Start({.listen = config->GetString("http.listen"),
                                   .threads = static_cast<int>(config->GetInt("http.threads")),

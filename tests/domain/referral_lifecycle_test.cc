@@ -22,6 +22,16 @@ class ReferralLifecycleTest : public ReferralCoreTest {
     Do(s, ScheduleAppointment(s, Side::kReceiver, slot, kNow));
     return s;
   }
+  // READY on a general bed the bed board reserved for tomorrow.
+  std::optional<fv1::Referral> HeldBed() {
+    auto d = Draft();
+    d.set_requested_service(fv1::INPATIENT_BED);
+    auto bed = Submitted(d);
+    Do(bed, Accept(bed, Side::kReceiver, kNow));
+    Do(bed, RequestBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow));
+    Do(bed, AnswerBed(bed, Side::kSystem, bed->schedule().bed_request_id(), true, "", kNow));
+    return bed;
+  }
 };
 
 TEST_F(ReferralLifecycleTest, ADraftIsCheckedKeptFromTheReceiverAndSentWithFreshDeadlines) {
@@ -138,12 +148,7 @@ TEST_F(ReferralLifecycleTest, ReschedulingMovesASlotOrAnAppointment) {
 }
 
 TEST_F(ReferralLifecycleTest, AHeldBedIsRescheduledOnlyOnceTheNewBedIsReserved) {
-  auto d = Draft();
-  d.set_requested_service(fv1::INPATIENT_BED);
-  auto bed = Submitted(d);
-  Do(bed, Accept(bed, Side::kReceiver, kNow));
-  Do(bed, RequestBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow));
-  Do(bed, AnswerBed(bed, Side::kSystem, bed->schedule().bed_request_id(), true, "", kNow));
+  auto bed = HeldBed();
   const std::string held = bed->schedule().bed_request_id();
   fv1::Schedule other;
   other.set_kind(fv1::INPATIENT_BED);
@@ -207,12 +212,7 @@ TEST_F(ReferralLifecycleTest, AHeldBedIsRescheduledOnlyOnceTheNewBedIsReserved) 
 }
 
 TEST_F(ReferralLifecycleTest, ArrivalIntoAHeldBedLetsAPendingReplacementGo) {
-  auto d = Draft();
-  d.set_requested_service(fv1::INPATIENT_BED);
-  auto bed = Submitted(d);
-  Do(bed, Accept(bed, Side::kReceiver, kNow));
-  Do(bed, RequestBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(24), kNow));
-  Do(bed, AnswerBed(bed, Side::kSystem, bed->schedule().bed_request_id(), true, "", kNow));
+  auto bed = HeldBed();
   Do(bed, RescheduleBed(bed, Side::kReceiver, rv1::WARD_GENERAL, kNow + absl::Hours(30), "", kNow + absl::Hours(1)));
   const std::string pending = bed->rescheduling().bed_request_id();
   ASSERT_OK_AND_ASSIGN(auto arrived, RecordArrival(bed, Side::kReceiver, std::nullopt, kNow + absl::Hours(2)));

@@ -6,6 +6,7 @@
 #include "yilian/common/problem.h"
 #include "yilian/fhir/capability.h"
 #include "yilian/fhir/codes.h"
+#include "yilian/fhir/organization.h"
 #include "yilian/fhir/outcome.h"
 #include "yilian/fhir/task.h"
 #include "yilian/fhir/task_change.h"
@@ -203,6 +204,28 @@ TEST(FhirOutcomeTest, CodesMapToHttpAndIssueTypes) {
   const Json f = OperationOutcome(FailureOf(common::InvalidField("Task.owner", "owner!")));
   EXPECT_EQ(f["issue"][0]["code"], "invalid");
   EXPECT_EQ(f["issue"][0]["expression"][0], "Task.owner");
+}
+
+TEST(FhirOrganizationTest, AnInstitutionIsAnOrganization) {
+  registry::v1::InstitutionReply reply;
+  reply.set_version(3);
+  auto& i = *reply.mutable_institution();
+  i.set_institution_id("loudi-1st");
+  i.set_name("娄底市第一人民医院");
+  i.set_short_name("Loudi First");
+  i.set_tier(3);
+  i.set_type(registry::v1::TERTIARY_HOSPITAL);
+  i.add_capabilities(registry::v1::STROKE_CENTRE);
+  i.set_suspended(true);
+  const Json o = OrganizationOf(reply);
+  EXPECT_EQ(o["resourceType"], "Organization");
+  EXPECT_EQ(o["id"], "loudi-1st");
+  EXPECT_EQ(o["meta"]["versionId"], "3");
+  EXPECT_EQ(o["active"], false);
+  EXPECT_EQ(o["type"][0]["coding"][0]["code"], "tertiary-hospital");
+  EXPECT_EQ(o["type"][1]["coding"][0]["code"], "3");
+  EXPECT_EQ(o["type"][2]["coding"][0]["code"], "stroke-centre");
+  EXPECT_EQ(o["alias"][0], "Loudi First");
 }
 
 TEST(FhirCodesTest, EnumsRoundTrip) {

@@ -5,6 +5,7 @@
 #include <civetweb.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "../../services/gateway/fhir_api.h"
@@ -33,8 +34,9 @@ class GatewayFhirTest : public ::testing::Test {
   void SetUp() override {
     node_ = std::make_unique<referral::ReferralNode>(dir_.Sub("node"));
     node_->ImportSample(YILIAN_SAMPLE_FILE);
-    api_ = std::make_unique<FhirApi>(grpc::CreateChannel(node_->stack->address(), grpc::InsecureChannelCredentials()),
-                                     "test");
+    api_ = std::make_unique<FhirApi>(
+        grpc::CreateChannel(node_->stack->address(), grpc::InsecureChannelCredentials()),
+        grpc::CreateChannel(node_->registry.host->address(), grpc::InsecureChannelCredentials()), "test");
     auto server = HttpServer::Start({.listen = "127.0.0.1:0", .threads = 4, .max_body_bytes = 1 << 20}, "/fhir",
                                     [this](const HttpRequest& r) { return api_->Handle(r); });
     ASSERT_TRUE(server.ok()) << server.status();
@@ -109,38 +111,68 @@ TEST_F(GatewayFhirTest, EveryListedInteractionAnswers) {
   ASSERT_EQ(cap["rest"][0]["resource"].size(), fhir::Capabilities().size());
   for (const auto& resource : cap["rest"][0]["resource"]) {
     const std::string type = resource["type"];
+    const bool task = type != "Organization";
+    const std::string token = task ? "loudi-doc" : "doc";  // the registry node's own test token
+    const std::string id = task ? "ref-unknown" : "nowhere";
+    const std::string search = task ? "owner=Organization/loudi-1st" : "";  // what a Task search needs
     for (const auto& i : resource["interaction"]) {
       const std::string code = i["code"];
       // Each listed interaction is routed (never 404 "no such resource" nor 405): an unknown
       // id answers not-found from the service, a search or create is checked by the service.
       Reply r;
-      if (code == "read") r = Http("GET", "/" + type + "/ref-unknown", "loudi-doc");
-      if (code == "vread") r = Http("GET", "/" + type + "/ref-unknown/_history/1", "loudi-doc");
-      if (code == "history-instance") r = Http("GET", "/" + type + "/ref-unknown/_history", "loudi-doc");
-      if (code == "search-type") r = Http("GET", "/" + type + "?owner=Organization/loudi-1st", "loudi-doc");
-      if (code == "create") r = Http("POST", "/" + type, "loudi-doc", "{}", {"Content-Type: application/fhir+json"});
+      if (code == "read") r = Http("GET", "/" + type + "/" + id, token);
+      if (code == "vread") r = Http("GET", "/" + type + "/" + id + "/_history/1", token);
+      if (code == "history-instance") r = Http("GET", "/" + type + "/" + id + "/_history", token);
+      if (code == "search-type") r = Http("GET", "/" + type + "?" + search, token);
+      if (code == "create") r = Http("POST", "/" + type, token, "{}", {"Content-Type: application/fhir+json"});
       if (code == "update")
-        r = Http("PUT", "/" + type + "/ref-unknown", "loudi-doc", "{}", {"Content-Type: application/fhir+json"});
+        r = Http("PUT", "/" + type + "/" + id, token, "{}", {"Content-Type: application/fhir+json"});
       if (code == "patch")
-        r = Http("PATCH", "/" + type + "/ref-unknown", "loudi-doc", "[]",
-                 {"Content-Type: application/json-patch+json"});
+        r = Http("PATCH", "/" + type + "/" + id, token, "[]", {"Content-Type: application/json-patch+json"});
       EXPECT_NE(r.status, 405) << type << " " << code;
       EXPECT_NE(r.status, 0) << type << " " << code;
+      if (code == "read") {
+        EXPECT_EQ(r.status, 404) << type << r.body;
+      }
       if (code == "search-type") {
         EXPECT_EQ(r.status, 200) << r.body;
         EXPECT_EQ(r.json()["type"], "searchset");
         for (const auto& p : resource["searchParam"]) {
           const std::string name = p["name"];
           const std::string value = name == "_count" ? "5" : name == "status" ? "requested" : "Organization/loudi-1st";
-          const std::string query =
-              name == "owner" ? "?owner=" + value : "?owner=Organization/loudi-1st&" + name + "=" + value;
-          const Reply searched = Http("GET", "/" + type + query, "loudi-doc", "", {"Prefer: handling=strict"});
-          EXPECT_TRUE(searched.status == 200 || (name == "requester" && searched.status == 400))
-              << name << searched.body;
+          std::string query = search;
+          if (name == "requester") query = "";  // instead of owner
+          if (name != "owner") query += (query.empty() ? "" : "&") + name + "=" + value;
+          const Reply searched = Http("GET", "/" + type + "?" + query, token, "", {"Prefer: handling=strict"});
+          EXPECT_EQ(searched.status, 200) << type << " " << name << " " << searched.body;
         }
       }
     }
   }
+}
+
+// An institution of the registry as an Organization a Task's owner and requester reference,
+// valid against the R4 schema.
+TEST_F(GatewayFhirTest, TheOrganizationsTasksReferenceAreServedFromTheRegistry) {
+  const Reply read = Http("GET", "/Organization/loudi-1st", "doc");
+  ASSERT_EQ(read.status, 200) << read.body;
+  const Json org = read.json();
+  EXPECT_EQ(org["id"], "loudi-1st");
+  EXPECT_EQ(org["active"], true);
+  EXPECT_FALSE(org.value("name", "").empty());
+  const Reply all = Http("GET", "/Organization?_count=2", "doc");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.json()["entry"].size(), 2u);
+  ASSERT_EQ(all.json()["link"].size(), 2u) << all.body;  // self and next
+  const std::string file = dir_.Sub("org") + ".json";
+  std::ofstream(file) << read.body;
+  std::ofstream(file + ".bundle.json") << all.body;
+  testing::Subprocess validate(
+      {"/usr/bin/env", "node", YILIAN_SOURCE "/tests/fhir/validate.mjs", file, file + ".bundle.json"});
+  std::string out;
+  while (auto line = validate.ReadLine()) out += *line + "\n";
+  EXPECT_EQ(validate.ExitCode(), 0) << out;
+  ExpectOutcome(Http("GET", "/Organization/nowhere", "doc"), 404, "not-found");
 }
 
 TEST_F(GatewayFhirTest, BadInputGetsItsStatusAndAnOperationOutcomeAndChangesNothing) {

@@ -10,6 +10,7 @@ const std::vector<ResourceCapability>& Capabilities() {
        {"read", "vread", "history-instance", "search-type", "create", "update", "patch"},
        {"owner", "requester", "status", "_count"}},
       {"ServiceRequest", {"read"}, {}},
+      {"Organization", {"read", "search-type"}, {"_count"}},
   };
   return c;
 }

@@ -8,7 +8,7 @@
 
 namespace yilian::fhir {
 
-// Task and ServiceRequest: what each serves.
+// Task, ServiceRequest and Organization: what each serves.
 struct ResourceCapability {
   std::string type;
   std::vector<std::string> interactions;   // "read", "search-type", "create", "update", "patch"
