@@ -18,6 +18,7 @@
 #include "yilian/fhir/organization.h"
 #include "yilian/fhir/task.h"
 #include "yilian/fhir/task_change.h"
+#include "yilian/fhir/task_search.h"
 #include "yilian/host/problem_trailer.h"
 
 namespace yilian::gateway {
@@ -29,7 +30,6 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr char kPrefix[] = "/fhir";
-constexpr int kMaxCount = 100;
 
 std::string Base(const HttpRequest& req) {
   const std::string host = req.Header("host").empty() ? "localhost" : req.Header("host");
@@ -206,8 +206,8 @@ HttpResponse FhirApi::Organizations(const HttpRequest& req) const {
   for (const auto& [name, value] : QueryOf(req.query)) {
     if (name == "_count") {
       int n = 0;
-      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > kMaxCount)
-        return Refuse(common::InvalidField("_count", absl::StrCat("_count is 1..", kMaxCount)));
+      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > fhir::kMaxCount)
+        return Refuse(common::InvalidField("_count", absl::StrCat("_count is 1..", fhir::kMaxCount)));
       list.mutable_page()->set_page_size(n);
       absl::StrAppend(&self_query, "_count=", n);
     } else if (name == "_page_token") {
@@ -253,45 +253,24 @@ HttpResponse FhirApi::History(const HttpRequest& req, const std::string& id, con
 }
 
 HttpResponse FhirApi::Search(const HttpRequest& req) const {
-  const bool strict = absl::StrContains(req.Header("prefer"), "handling=strict");
-  fv1::ListWorklistRequest list;
-  std::string side, self_query;
-  for (const auto& [name, value] : QueryOf(req.query)) {
-    if (name == "owner" || name == "requester") {
-      if (!side.empty()) return Refuse(common::InvalidField(name, "search by owner or by requester, one of them"));
-      side = name;
-      absl::string_view id = value;
-      absl::ConsumePrefix(&id, "Organization/");
-      list.set_institution_id(std::string(id));
-    } else if (name == "status") {
-      for (absl::string_view code : absl::StrSplit(value, ',', absl::SkipEmpty())) {
-        auto status = fhir::TaskStatusOf(std::string(code));
-        if (!status) return Refuse(common::InvalidField("status", absl::StrCat("\"", code, "\" is not a Task status")));
-        list.mutable_filter()->add_status(*status);
-      }
-    } else if (name == "_count") {
-      int n = 0;
-      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > kMaxCount)
-        return Refuse(common::InvalidField("_count", absl::StrCat("_count is 1..", kMaxCount)));
-      list.mutable_page()->set_page_size(n);
-    } else if (name == "_page_token") {
-      list.mutable_page()->set_page_token(value);
-      continue;  // not part of the search itself
-    } else if (name == "_format") {
-      continue;  // JSON is all this server speaks
-    } else {
-      if (strict) return Refuse(common::InvalidField(name, absl::StrCat("unknown search parameter \"", name, "\"")));
-      continue;  // lenient (the default): ignored, and left out of the self link
-    }
+  auto search = fhir::TaskSearchOf(QueryOf(req.query), absl::StrContains(req.Header("prefer"), "handling=strict"));
+  if (!search.ok()) return Refuse(search.status());
+  std::string self_query;
+  for (const auto& [name, value] : search->kept)
     absl::StrAppend(&self_query, self_query.empty() ? "" : "&", Encode(name), "=", Encode(value));
-  }
-  if (side.empty())
-    return Refuse(common::InvalidField("owner",
-                                       "search Task by owner=Organization/<id> (incoming) or "
-                                       "requester=Organization/<id> (outgoing)"));
   fv1::ListWorklistResponse page;
-  auto refused = side == "owner" ? Call(*referral_, &Stub::ListIncoming, req, list, &page)
-                                 : Call(*referral_, &Stub::ListOutgoing, req, list, &page);
+  std::optional<fhir::Failure> refused;
+  switch (search->list) {
+    case fhir::TaskSearch::List::kIncoming:
+      refused = Call(*referral_, &Stub::ListIncoming, req, search->worklist, &page);
+      break;
+    case fhir::TaskSearch::List::kOutgoing:
+      refused = Call(*referral_, &Stub::ListOutgoing, req, search->worklist, &page);
+      break;
+    case fhir::TaskSearch::List::kPatient:
+      refused = Call(*referral_, &Stub::ListPatientReferrals, req, search->patient, &page);
+      break;
+  }
   if (refused) return Refuse(*refused);
   std::vector<Json> tasks;
   for (const auto& r : page.referrals()) tasks.push_back(fhir::TaskOf(r));

@@ -10,6 +10,7 @@
 #include "yilian/fhir/outcome.h"
 #include "yilian/fhir/task.h"
 #include "yilian/fhir/task_change.h"
+#include "yilian/fhir/task_search.h"
 #include "yilian/testing/status_matchers.h"
 
 namespace yilian::fhir {
@@ -204,6 +205,41 @@ TEST(FhirOutcomeTest, CodesMapToHttpAndIssueTypes) {
   const Json f = OperationOutcome(FailureOf(common::InvalidField("Task.owner", "owner!")));
   EXPECT_EQ(f["issue"][0]["code"], "invalid");
   EXPECT_EQ(f["issue"][0]["expression"][0], "Task.owner");
+}
+
+TEST(FhirTaskSearchTest, ParametersBecomeTheWorklistQuery) {
+  using P = std::vector<std::pair<std::string, std::string>>;
+  ASSERT_OK_AND_ASSIGN(auto s, TaskSearchOf(P{{"owner", "Organization/loudi-1st"},
+                                              {"status", "requested,received"},
+                                              {"business-status", "escalated-to-lead"},
+                                              {"priority", "stat"},
+                                              {"patient", "Patient/pt-1"},
+                                              {"authored-on", "ge2026-12-01T00:00:00Z"},
+                                              {"authored-on", "lt2026-12-08"},
+                                              {"colour", "blue"}},
+                                            /*strict=*/false));
+  EXPECT_EQ(s.list, TaskSearch::List::kIncoming);
+  EXPECT_EQ(s.worklist.institution_id(), "loudi-1st");
+  const auto& f = s.worklist.filter();
+  EXPECT_EQ(f.status_size(), 2);
+  EXPECT_EQ(f.business_status(0), fv1::ESCALATED_TO_LEAD);
+  EXPECT_EQ(f.priority(0), fv1::STAT);
+  EXPECT_EQ(f.patient().value(), "pt-1");
+  EXPECT_EQ(TimeUtil::ToString(f.submitted_from()), "2026-12-01T00:00:00Z");
+  EXPECT_EQ(TimeUtil::ToString(f.submitted_to()), "2026-12-08T00:00:00Z");
+  EXPECT_EQ(s.kept.size(), 7u);  // colour ignored (lenient) and not in the self link
+  EXPECT_CODE(TaskSearchOf(P{{"owner", "Organization/x"}, {"colour", "blue"}}, true).status(), kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(auto day, TaskSearchOf(P{{"requester", "x"}, {"authored-on", "2026-12-01"}}, false));
+  EXPECT_EQ(day.list, TaskSearch::List::kOutgoing);
+  EXPECT_EQ(TimeUtil::ToString(day.worklist.filter().submitted_to()), "2026-12-02T00:00:00Z");
+  ASSERT_OK_AND_ASSIGN(auto patient, TaskSearchOf(P{{"patient", "pt-1"}, {"_count", "10"}}, false));
+  EXPECT_EQ(patient.list, TaskSearch::List::kPatient);
+  EXPECT_EQ(patient.patient.patient().value(), "pt-1");
+  EXPECT_EQ(patient.patient.page().page_size(), 10);
+  EXPECT_CODE(TaskSearchOf(P{{"patient", "pt-1"}, {"status", "ready"}}, false).status(), kInvalidArgument);
+  EXPECT_CODE(TaskSearchOf(P{{"status", "ready"}}, false).status(), kInvalidArgument);
+  EXPECT_CODE(TaskSearchOf(P{{"owner", "x"}, {"requester", "y"}}, false).status(), kInvalidArgument);
+  EXPECT_CODE(TaskSearchOf(P{{"owner", "x"}, {"_count", "0"}}, false).status(), kInvalidArgument);
 }
 
 TEST(FhirOrganizationTest, AnInstitutionIsAnOrganization) {

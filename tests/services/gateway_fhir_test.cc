@@ -139,7 +139,13 @@ TEST_F(GatewayFhirTest, EveryListedInteractionAnswers) {
         EXPECT_EQ(r.json()["type"], "searchset");
         for (const auto& p : resource["searchParam"]) {
           const std::string name = p["name"];
-          const std::string value = name == "_count" ? "5" : name == "status" ? "requested" : "Organization/loudi-1st";
+          const std::map<std::string, std::string> values = {{"_count", "5"},
+                                                             {"status", "requested"},
+                                                             {"business-status", "slot-booked"},
+                                                             {"priority", "urgent"},
+                                                             {"patient", "Patient/pt-7f3a9c01"},
+                                                             {"authored-on", "ge2020-01-01T00:00:00Z"}};
+          const std::string value = values.count(name) ? values.at(name) : "Organization/loudi-1st";
           std::string query = search;
           if (name == "requester") query = "";  // instead of owner
           if (name != "owner") query += (query.empty() ? "" : "&") + name + "=" + value;
@@ -190,9 +196,14 @@ TEST_F(GatewayFhirTest, BadInputGetsItsStatusAndAnOperationOutcomeAndChangesNoth
       Http("GET", "/Task?owner=Organization/loudi-1st&colour=blue", "loudi-doc", "", {"Prefer: handling=strict"}), 400,
       "invalid");
   EXPECT_EQ(Http("GET", "/Task?owner=Organization/loudi-1st&colour=blue", "loudi-doc").status, 200);  // lenient
-  ExpectOutcome(Http("GET", "/Task", "loudi-doc"), 400, "invalid");  // neither owner nor requester
+  ExpectOutcome(Http("GET", "/Task", "loudi-doc"), 400, "invalid");  // neither owner, requester nor patient
+  ExpectOutcome(Http("GET", "/Task?patient=Patient/pt-7f3a9c01&status=requested", "loudi-doc"), 400, "invalid");
+  ExpectOutcome(Http("GET", "/Task?owner=Organization/loudi-1st&authored-on=yesterday", "loudi-doc"), 400, "invalid");
+  ExpectOutcome(Http("GET", "/Task?owner=Organization/loudi-1st&business-status=lost", "loudi-doc"), 400, "invalid");
+  EXPECT_EQ(Http("GET", "/Task?patient=Patient/pt-7f3a9c01", "loudi-doc").status,
+            200);  // one patient's, as far as in care
   ExpectOutcome(Http("GET", "/Task?owner=Organization/loudi-1st&_count=1000", "loudi-doc"), 400, "invalid");
-  ExpectOutcome(Http("GET", "/Patient/pt-1", "loudi-doc"), 404, "not-found");
+  ExpectOutcome(Http("GET", "/Patient/pt-7f3a9c01", "loudi-doc"), 404, "not-found");
   ExpectOutcome(Http("DELETE", "/Task/ref-x", "loudi-doc"), 405, "not-supported");
   ExpectOutcome(Http("PATCH", "/Task/ref-x", "loudi-doc", "[]",
                      {"Content-Type: application/json-patch+json", "If-Match: yesterday"}),

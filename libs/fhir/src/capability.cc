@@ -8,7 +8,7 @@ const std::vector<ResourceCapability>& Capabilities() {
   static const std::vector<ResourceCapability> c = {
       {"Task",
        {"read", "vread", "history-instance", "search-type", "create", "update", "patch"},
-       {"owner", "requester", "status", "_count"}},
+       {"owner", "requester", "patient", "status", "business-status", "priority", "authored-on", "_count"}},
       {"ServiceRequest", {"read"}, {}},
       {"Organization", {"read", "search-type"}, {"_count"}},
   };
@@ -18,7 +18,8 @@ const std::vector<ResourceCapability>& Capabilities() {
 namespace {
 
 std::string SearchType(const std::string& name) {
-  if (name == "status") return "token";
+  if (name == "status" || name == "business-status" || name == "priority") return "token";
+  if (name == "authored-on") return "date";
   if (name == "_count") return "number";
   return "reference";
 }
