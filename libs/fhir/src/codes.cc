@@ -8,12 +8,16 @@ namespace yilian::fhir {
 
 namespace fv1 = ::yilian::referral::v1;
 
-namespace {
-
-// An enum value's name as a FHIR code: lower case, '_' as '-'.
 std::string CodeOfName(const std::string& name) {
   return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", "-"}});
 }
+
+nlohmann::json CodeableConcept(const std::string& system, const std::string& code) {
+  return {{"coding", nlohmann::json::array({{{"system", system}, {"code", code}}})}};
+}
+
+namespace {
+
 // The enum value whose code is `code` (never the UNSPECIFIED zero).
 template <typename E>
 std::optional<E> EnumOf(const std::string& code, const google::protobuf::EnumDescriptor* d) {

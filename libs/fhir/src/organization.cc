@@ -1,33 +1,21 @@
 #include "yilian/fhir/organization.h"
 
-#include "absl/strings/ascii.h"
+#include "yilian/fhir/codes.h"
 
 namespace yilian::fhir {
 
 namespace rv1 = ::yilian::registry::v1;
 using Json = nlohmann::json;
 
-namespace {
-
-std::string Code(const std::string& enum_name) {
-  std::string s = absl::AsciiStrToLower(enum_name);
-  for (auto& c : s) c = c == '_' ? '-' : c;
-  return s;
-}
-Json Concept(const char* system, const std::string& code) {
-  return {{"coding", Json::array({{{"system", system}, {"code", code}}})}};
-}
-
-}  // namespace
-
 Json OrganizationOf(const rv1::InstitutionReply& reply) {
   const rv1::Institution& i = reply.institution();
   Json types = Json::array();
   if (i.type() != rv1::INSTITUTION_TYPE_UNSPECIFIED)
-    types.push_back(Concept(kInstitutionTypeSystem, Code(rv1::InstitutionType_Name(i.type()))));
-  if (i.tier() > 0) types.push_back(Concept(kTierSystem, std::to_string(i.tier())));
+    types.push_back(CodeableConcept(kInstitutionTypeSystem, CodeOfName(rv1::InstitutionType_Name(i.type()))));
+  if (i.tier() > 0) types.push_back(CodeableConcept(kTierSystem, std::to_string(i.tier())));
   for (int c : i.capabilities())
-    types.push_back(Concept(kCapabilitySystem, Code(rv1::Capability_Name(static_cast<rv1::Capability>(c)))));
+    types.push_back(
+        CodeableConcept(kCapabilitySystem, CodeOfName(rv1::Capability_Name(static_cast<rv1::Capability>(c)))));
   Json o = {{"resourceType", "Organization"},
             {"id", i.institution_id()},
             {"meta", {{"versionId", std::to_string(reply.version())}}},

@@ -33,14 +33,6 @@ Json Reference(const std::string& type, const std::string& id) { return {{"refer
 Json PatientOf(const fv1::Referral& r) {
   return {{"identifier", {{"system", kPatientSystem}, {"value", r.patient().value()}}}};
 }
-Json Coded(const char* system, const std::string& code) {
-  return {{"coding", Json::array({{{"system", system}, {"code", code}}})}};
-}
-std::string Lower(const std::string& enum_name) {
-  std::string s = absl::AsciiStrToLower(enum_name);
-  for (auto& c : s) c = c == '_' ? '-' : c;
-  return s;
-}
 
 std::string ServiceRequestStatus(fv1::Status s) {
   switch (s) {
@@ -76,7 +68,7 @@ Json TaskOf(const fv1::ReferralReply& reply, const google::protobuf::Timestamp& 
   if (!r.status_reason().empty()) t["statusReason"] = {{"text", r.status_reason()}};
   if (r.business_status() != fv1::BUSINESS_STATUS_UNSPECIFIED) {
     const std::string code = domain::referral::FhirBusinessStatus(r.business_status());
-    t["businessStatus"] = Coded(kBusinessStatusSystem, code);
+    t["businessStatus"] = CodeableConcept(kBusinessStatusSystem, code);
     t["businessStatus"]["text"] = code;
   }
   t["intent"] = "order";
@@ -101,7 +93,7 @@ Json TaskOf(const fv1::ReferralReply& reply, const google::protobuf::Timestamp& 
   if (!period.empty()) t["restriction"] = {{"period", period}};
   Json input = Json::array();
   for (const auto& x : r.exam_results()) {
-    Json in = {{"type", Coded("urn:yilian:exam-kind", Lower(fv1::ExamKind_Name(x.kind())))},
+    Json in = {{"type", CodeableConcept("urn:yilian:exam-kind", CodeOfName(fv1::ExamKind_Name(x.kind())))},
                {"valueIdentifier",
                 {{"system", absl::StrCat("urn:yilian:exam-result:", x.performing_institution_id())},
                  {"value", x.result_id()}}}};
@@ -126,10 +118,10 @@ Json ServiceRequestOf(const fv1::ReferralReply& reply) {
             {"status", ServiceRequestStatus(r.status())},
             {"intent", "order"}};
   if (r.direction() != fv1::DIRECTION_UNSPECIFIED)
-    s["category"] = Json::array({Coded(kDirectionSystem, DirectionCode(r.direction()))});
+    s["category"] = Json::array({CodeableConcept(kDirectionSystem, DirectionCode(r.direction()))});
   if (r.priority() != fv1::PRIORITY_UNSPECIFIED) s["priority"] = PriorityCode(r.priority());
   if (r.requested_service() != fv1::SERVICE_KIND_UNSPECIFIED)
-    s["code"] = Coded(kServiceKindSystem, ServiceKindCode(r.requested_service()));
+    s["code"] = CodeableConcept(kServiceKindSystem, ServiceKindCode(r.requested_service()));
   s["subject"] = PatientOf(r);
   if (r.has_submitted_at()) s["authoredOn"] = Instant(r.submitted_at());
   s["requester"] = Reference("Organization", r.sender_institution_id());

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "nlohmann/json.hpp"
 #include "yilian/referral/v1/referral.pb.h"
 
 namespace yilian::fhir {
@@ -18,6 +19,12 @@ inline constexpr char kDirectionSystem[] = "urn:yilian:referral-direction";
 inline constexpr char kServiceKindSystem[] = "urn:yilian:service-kind";
 inline constexpr char kBusinessStatusSystem[] = "urn:yilian:business-status";
 inline constexpr char kTaskStatusSystem[] = "http://hl7.org/fhir/task-status";
+
+// An enum value's name as a FHIR code: lower case, '_' as '-' ("TOWNSHIP_HEALTH_CENTRE" ->
+// "township-health-centre").
+std::string CodeOfName(const std::string& enum_name);
+// A CodeableConcept of one coding.
+nlohmann::json CodeableConcept(const std::string& system, const std::string& code);
 
 // routine, urgent, asap, stat (Task.priority / ServiceRequest.priority); nullopt for unknown.
 std::string PriorityCode(referral::v1::Priority p);
